@@ -1,0 +1,3 @@
+from contactless.cli import main
+
+main()

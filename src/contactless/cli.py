@@ -1,0 +1,61 @@
+"""The ``contactless`` command. Each domain adds its own sub-commands; all call services."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from contactless.customers import cli as customers_cli
+from contactless.demo import cli as demo_cli
+from contactless.identity import cli as identity_cli
+from contactless.platform import cli as platform_cli
+
+app = typer.Typer(help="Contactless: serve a bank's customers without meeting them.",
+                  no_args_is_help=True, add_completion=False)
+console = Console(stderr=True)
+
+app.add_typer(platform_cli.db_app, name="db")
+app.add_typer(platform_cli.audit_app, name="audit")
+app.add_typer(platform_cli.messages_app, name="messages")
+app.add_typer(identity_cli.staff_app, name="staff")
+app.add_typer(identity_cli.branch_app, name="branch")
+app.add_typer(customers_cli.customers_app, name="customers")
+app.command("serve")(platform_cli.serve)
+app.command("worker")(platform_cli.worker)
+app.command("demo")(demo_cli.demo)
+
+
+@app.command("version")
+def version() -> None:
+    """Print the version."""
+    from contactless import __version__
+
+    typer.echo(__version__)
+
+
+@app.command("settings")
+def show_settings(
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Print the settings in force (secrets hidden)."""
+    from contactless.settings import Settings
+
+    settings = Settings()
+    data = settings.model_dump(mode="json", exclude={"extra_key_ids"})
+    data["database"] = settings.sqlalchemy_url.split("@")[-1]
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=None if as_json else 2, default=str))
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:  # pragma: no cover
+        sys.exit(130)
+
+
+__all__ = ["Path", "app", "main"]

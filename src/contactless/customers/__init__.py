@@ -1,0 +1,1 @@
+"""Customer profiles (PII encrypted), enterprises and their rosters, RM relationships."""

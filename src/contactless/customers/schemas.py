@@ -1,0 +1,54 @@
+"""Customer API models."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class OtpRequest(BaseModel):
+    mobile: str = Field(min_length=11, max_length=16)
+
+
+class OtpSent(BaseModel):
+    sent: bool = True
+    resend_after: int
+
+
+class OtpVerify(BaseModel):
+    mobile: str = Field(min_length=11, max_length=16)
+    code: str = Field(pattern=r"^\d{6}$")
+
+
+class CustomerToken(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int
+    customer_id: uuid.UUID
+
+
+class CustomerCreate(BaseModel):
+    name: str
+    mobile: str
+    id_number: str
+    primary_rm_id: uuid.UUID
+
+
+class Customer(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    name: str
+    mobile: str
+    id_number: str
+    primary_rm_id: uuid.UUID
+    branch_id: uuid.UUID
+    status: str
+    created_at: datetime
+
+
+class CustomerPage(BaseModel):
+    items: list[Customer]
+    total: int

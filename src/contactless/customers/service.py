@@ -1,0 +1,263 @@
+"""Customer rules: profiles with PII encrypted at rest, data scope, one-time-code sign-in,
+enterprises and rosters (企业员工名单)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+from stdnum.cn import ric
+
+from contactless.customers import repository
+from contactless.customers.errors import (
+    CustomerExists,
+    CustomerNotFound,
+    InvalidCreditCode,
+    InvalidIdNumber,
+    InvalidName,
+)
+from contactless.customers.models import Customer, CustomerShare, Enterprise, EnterpriseEmployee
+from contactless.identity import service as identity
+from contactless.identity.models import Role
+from contactless.platform import audit
+from contactless.platform.context import Actor
+from contactless.platform.kernel import kernel_of
+from contactless.platform.security import mask_id_number, mask_mobile, mask_name
+
+
+@dataclass(frozen=True)
+class CustomerView:
+    """A customer as a page or API shows it; PII is masked unless ``unmasked`` was asked."""
+
+    id: uuid.UUID
+    name: str
+    mobile: str
+    id_number: str
+    primary_rm_id: uuid.UUID
+    branch_id: uuid.UUID
+    status: str
+    created_at: datetime
+
+
+def check_id_number(value: str) -> str:
+    """Validate a resident ID number: 18 characters, real birth date, ISO 7064 check digit."""
+    value = value.strip().upper()
+    try:
+        return str(ric.validate(value))
+    except Exception as exc:  # stdnum raises several ValidationError subclasses
+        raise InvalidIdNumber("not a valid resident ID number (check the last digit)") from exc
+
+
+def check_name(value: str) -> str:
+    value = value.strip()
+    if not 1 < len(value) <= 40 or re.search(r"[\d<>]", value):
+        raise InvalidName("enter the name as on the ID card")
+    return value
+
+
+def _decrypt(session: Session, customer: Customer, *, unmasked: bool) -> CustomerView:
+    cipher = kernel_of(session).cipher
+    name = cipher.decrypt(customer.name_encrypted, context="customer.name")
+    mobile = cipher.decrypt(customer.mobile_encrypted, context="customer.mobile")
+    id_number = cipher.decrypt(customer.id_number_encrypted, context="customer.id_number")
+    if not unmasked:
+        name, mobile, id_number = mask_name(name), mask_mobile(mobile), mask_id_number(id_number)
+    return CustomerView(customer.id, name, mobile, id_number, customer.primary_rm_id,
+                        customer.branch_id, customer.status, customer.created_at)
+
+
+def create_customer(
+    session: Session, actor: Actor, *, name: str, mobile: str, id_number: str,
+    primary_rm_id: uuid.UUID,
+) -> CustomerView:
+    """Register a customer under a primary RM; mobile and ID number must be new to the bank."""
+    cipher = kernel_of(session).cipher
+    name = check_name(name)
+    mobile = identity.check_mobile(mobile)
+    id_number = check_id_number(id_number)
+    mobile_index = cipher.blind_index(mobile, kind="mobile")
+    id_index = cipher.blind_index(id_number, kind="id_number")
+    if repository.by_mobile_index(session, mobile_index) or repository.by_id_number_index(
+        session, id_index
+    ):
+        raise CustomerExists("a customer with this mobile or ID number already exists")
+    rm = identity.actor_for_staff_id(session, primary_rm_id)
+    customer = Customer(
+        name_encrypted=cipher.encrypt(name, context="customer.name"),
+        mobile_encrypted=cipher.encrypt(mobile, context="customer.mobile"),
+        mobile_index=mobile_index,
+        id_number_encrypted=cipher.encrypt(id_number, context="customer.id_number"),
+        id_number_index=id_index,
+        primary_rm_id=primary_rm_id,
+        branch_id=rm.branch_id,
+    )
+    session.add(customer)
+    session.flush()
+    audit.record(session, actor, action="customer.created", target_type="customer",
+                 target_id=customer.id,
+                 after={"name": name, "mobile": mobile, "id_number": id_number,
+                        "primary_rm_id": str(primary_rm_id)})
+    return _decrypt(session, customer, unmasked=False)
+
+
+def _scope(actor: Actor) -> tuple[uuid.UUID | None, str | None]:
+    """(rm_id, branch path prefix) for the customer query; (None, None) is the whole bank."""
+    if actor.kind == "system":
+        return None, None
+    if actor.kind != "staff":
+        raise CustomerNotFound("customer not found")
+    if actor.role == Role.RM:
+        return uuid.UUID(actor.id), None
+    return None, identity.scope_path(actor)
+
+
+def list_customers(session: Session, actor: Actor, *, mobile: str | None = None,
+                   limit: int = 50, offset: int = 0) -> tuple[list[CustomerView], int]:
+    """Customers in the actor's scope, masked, newest first, with the total in scope."""
+    rm_id, prefix = _scope(actor)
+    index = (kernel_of(session).cipher.blind_index(identity.check_mobile(mobile), kind="mobile")
+             if mobile else None)
+    rows = repository.list_customers(session, rm_id=rm_id, path_prefix=prefix,
+                                     mobile_index=index, limit=limit, offset=offset)
+    total = repository.count_customers(session, rm_id=rm_id, path_prefix=prefix)
+    return [_decrypt(session, c, unmasked=False) for c in rows], total
+
+
+def get_customer(session: Session, actor: Actor, *, customer_id: uuid.UUID,
+                 unmasked: bool = False) -> CustomerView:
+    """One customer if the actor may see them: a customer sees only themself."""
+    if actor.kind == "customer":
+        if actor.id != str(customer_id):
+            raise CustomerNotFound("customer not found")
+        found = session.get(Customer, customer_id)
+    else:
+        rm_id, prefix = _scope(actor)
+        found = repository.visible(session, customer_id, rm_id=rm_id, path_prefix=prefix)
+    if found is None:
+        raise CustomerNotFound("customer not found")
+    return _decrypt(session, found, unmasked=unmasked or actor.kind == "customer")
+
+
+def can_see(session: Session, actor: Actor, *, customer_id: uuid.UUID) -> bool:
+    try:
+        get_customer(session, actor, customer_id=customer_id)
+    except CustomerNotFound:
+        return False
+    return True
+
+
+def share_customer(session: Session, actor: Actor, *, customer_id: uuid.UUID,
+                   staff_id: uuid.UUID) -> None:
+    """Let another RM see and serve a customer the actor can see."""
+    get_customer(session, actor, customer_id=customer_id)
+    identity.actor_for_staff_id(session, staff_id)
+    session.add(CustomerShare(customer_id=customer_id, staff_id=staff_id))
+    session.flush()
+    audit.record(session, actor, action="customer.shared", target_type="customer",
+                 target_id=customer_id, details={"staff_id": str(staff_id)})
+
+
+def find_by_mobile(session: Session, *, mobile: str) -> Customer | None:
+    cipher = kernel_of(session).cipher
+    return repository.by_mobile_index(
+        session, cipher.blind_index(identity.check_mobile(mobile), kind="mobile")
+    )
+
+
+# ---- sign-in by one-time code --------------------------------------------------------------
+
+
+def request_sign_in_code(session: Session, *, mobile: str) -> int:
+    """Send a code to any valid number, so the answer does not reveal who banks here."""
+    return identity.send_one_time_code(session, mobile=mobile, purpose="sign-in")
+
+
+def complete_sign_in(session: Session, *, mobile: str, code: str, channel: str = "mobile",
+                     ) -> Actor:
+    """Check the code; return the signed-in customer."""
+    identity.check_one_time_code(session, mobile=mobile, code=code, purpose="sign-in")
+    customer = find_by_mobile(session, mobile=mobile)
+    if customer is None or customer.status != "active":
+        raise CustomerNotFound("no customer with this mobile number; open an account first")
+    actor = customer_actor(customer.id, channel=channel)
+    audit.record(session, actor, action="customer.signed_in", target_type="customer",
+                 target_id=customer.id)
+    return actor
+
+
+def customer_actor(customer_id: uuid.UUID, *, channel: str = "mobile") -> Actor:
+    return Actor(kind="customer", id=str(customer_id), channel=channel)
+
+
+def actor_for_customer_session(session: Session, *, customer_id: str,
+                               channel: str = "mobile") -> Actor | None:
+    try:
+        customer = session.get(Customer, uuid.UUID(customer_id))
+    except ValueError:
+        return None
+    if customer is None or customer.status != "active":
+        return None
+    return customer_actor(customer.id, channel=channel)
+
+
+def customer_ids(session: Session) -> list[uuid.UUID]:
+    return repository.all_customer_ids(session)
+
+
+# ---- enterprises and rosters ------------------------------------------------------------------
+
+
+def create_enterprise(session: Session, actor: Actor, *, name: str, credit_code: str,
+                      rm_id: uuid.UUID, contact_name: str, contact_mobile: str) -> Enterprise:
+    """A corporate client (企业客户) served by an RM, with its contact person."""
+    cipher = kernel_of(session).cipher
+    credit_code = credit_code.strip().upper()
+    if not re.fullmatch(r"[0-9A-HJ-NPQRTUWXY]{18}", credit_code):
+        raise InvalidCreditCode("unified social credit code must be 18 characters")
+    rm = identity.actor_for_staff_id(session, rm_id)
+    enterprise = Enterprise(
+        name=name.strip(), credit_code=credit_code, branch_id=rm.branch_id, rm_id=rm_id,
+        contact_name_encrypted=cipher.encrypt(check_name(contact_name), context="contact.name"),
+        contact_mobile_encrypted=cipher.encrypt(identity.check_mobile(contact_mobile),
+                                                context="contact.mobile"),
+    )
+    session.add(enterprise)
+    session.flush()
+    audit.record(session, actor, action="enterprise.created", target_type="enterprise",
+                 target_id=enterprise.id, details={"name": enterprise.name})
+    return enterprise
+
+
+def add_employee(session: Session, actor: Actor, *, enterprise_id: uuid.UUID, name: str,
+                 mobile: str, id_number: str) -> EnterpriseEmployee:
+    """Add one person to an enterprise roster; linked to the customer if the bank knows them."""
+    cipher = kernel_of(session).cipher
+    mobile = identity.check_mobile(mobile)
+    id_number = check_id_number(id_number)
+    existing = find_by_mobile(session, mobile=mobile)
+    employee = EnterpriseEmployee(
+        enterprise_id=enterprise_id,
+        customer_id=existing.id if existing else None,
+        name_encrypted=cipher.encrypt(check_name(name), context="employee.name"),
+        mobile_encrypted=cipher.encrypt(mobile, context="employee.mobile"),
+        mobile_index=cipher.blind_index(mobile, kind="mobile"),
+        id_number_encrypted=cipher.encrypt(id_number, context="employee.id_number"),
+        id_number_index=cipher.blind_index(id_number, kind="id_number"),
+    )
+    session.add(employee)
+    session.flush()
+    audit.record(session, actor, action="enterprise.employee_added",
+                 target_type="enterprise_employee", target_id=employee.id,
+                 details={"enterprise_id": str(enterprise_id)})
+    return employee
+
+
+def list_enterprises(session: Session) -> list[Enterprise]:
+    return repository.enterprises(session)
+
+
+def roster(session: Session, *, enterprise_id: uuid.UUID) -> list[EnterpriseEmployee]:
+    return repository.employees(session, enterprise_id)

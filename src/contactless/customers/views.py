@@ -1,0 +1,107 @@
+"""Customer pages (/m, phone-first): one-time-code sign-in; staff console customer list."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from contactless.customers import service as customers
+from contactless.identity import service as identity
+from contactless.platform.errors import ContactlessError
+from contactless.platform.i18n import gettext_for
+from contactless.platform.security import mask_mobile
+from contactless.web.deps import (
+    CUSTOMER_COOKIE,
+    CUSTOMER_SESSION,
+    CsrfChecked,
+    CurrentStaff,
+    DbSession,
+    KernelDep,
+    OptionalCustomer,
+    locale_of,
+)
+from contactless.web.templating import render
+
+mobile_router = APIRouter(prefix="/m", include_in_schema=False)
+console_router = APIRouter(prefix="/console", include_in_schema=False)
+
+
+def _safe_next(value: str | None) -> str:
+    if value and value.startswith("/m") and "//" not in value:
+        return value
+    return "/m/products"
+
+
+@mobile_router.get("")
+def mobile_home(actor: OptionalCustomer) -> Response:
+    return RedirectResponse("/m/products" if actor else "/m/login", status_code=303)
+
+
+@mobile_router.get("/login")
+def login_page(request: Request, next: str | None = None) -> Response:
+    return render(request, "m/login.html", {"next": next})
+
+
+@mobile_router.post("/login", dependencies=[CsrfChecked])
+def send_code(request: Request, session: DbSession, mobile: Annotated[str, Form()],
+              next: Annotated[str, Form()] = "") -> Response:
+    try:
+        mobile = identity.check_mobile(mobile)
+        customers.request_sign_in_code(session, mobile=mobile)
+    except ContactlessError as error:
+        message = gettext_for(locale_of(request))(error.message)
+        if error.code == "otp_resend_cooldown":
+            return render(request, "m/verify.html", {"mobile": mobile, "masked": mask_mobile(mobile),
+                                                     "next": next, "error": message}, status=429)
+        return render(request, "m/login.html", {"error": message, "mobile": mobile, "next": next},
+                      status=error.status)
+    return render(request, "m/verify.html",
+                  {"mobile": mobile, "masked": mask_mobile(mobile), "next": next})
+
+
+@mobile_router.post("/verify", dependencies=[CsrfChecked])
+def verify(request: Request, session: DbSession, kernel: KernelDep,
+           mobile: Annotated[str, Form()], code: Annotated[str, Form()],
+           next: Annotated[str, Form()] = "") -> Response:
+    try:
+        actor = customers.complete_sign_in(session, mobile=mobile, code=code)
+    except ContactlessError as error:
+        message = gettext_for(locale_of(request))(error.message)
+        template = "m/login.html" if error.code in ("otp_expired", "otp_attempts_exceeded",
+                                                     "customer_not_found") else "m/verify.html"
+        return render(request, template, {"mobile": mobile, "masked": mask_mobile(mobile),
+                                          "next": next, "error": message}, status=error.status)
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    token = kernel.signer.dumps({"cid": actor.id, "csrf": secrets.token_urlsafe(24)},
+                                purpose=CUSTOMER_SESSION)
+    response.set_cookie(CUSTOMER_COOKIE, token, max_age=30 * 60, httponly=True, samesite="lax",
+                        secure=kernel.settings.cookie_secure)
+    response.delete_cookie("cl_pre")
+    return response
+
+
+@mobile_router.post("/logout", dependencies=[CsrfChecked])
+def logout() -> Response:
+    response = RedirectResponse("/m/login", status_code=303)
+    response.delete_cookie(CUSTOMER_COOKIE)
+    return response
+
+
+@console_router.get("/customers")
+def customers_page(request: Request, session: DbSession, actor: CurrentStaff,
+                   mobile: str | None = None, page: Annotated[int, Query(ge=1)] = 1) -> Response:
+    page_size = 50
+    error = None
+    try:
+        rows, total = customers.list_customers(session, actor, mobile=mobile or None,
+                                               limit=page_size, offset=(page - 1) * page_size)
+    except ContactlessError as exc:
+        error = gettext_for(locale_of(request))(exc.message)
+        rows, total = customers.list_customers(session, actor, limit=page_size)
+    return render(request, "console/customers.html", {
+        "customers": rows, "total": total, "mobile": mobile, "page": page,
+        "page_size": page_size, "error": error,
+    })

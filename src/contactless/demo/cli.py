@@ -1,0 +1,69 @@
+"""``contactless demo``: build the demo bank in HOME and optionally serve it."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from contactless.demo.service import build_demo_bank
+from contactless.identity import service as identity
+from contactless.platform import migrations
+from contactless.platform.context import SYSTEM
+from contactless.platform.kernel import build_kernel
+from contactless.settings import Mode, Settings, generate_home_keys
+
+
+def demo(
+    seed: Annotated[int, typer.Option(help="random seed: the same seed gives the same bank")] = 7,
+    customers: Annotated[int, typer.Option(help="number of customers")] = 2000,
+    serve: Annotated[bool, typer.Option("--serve", help="serve it when built")] = False,
+    reset: Annotated[bool, typer.Option("--reset", help="delete the demo bank in HOME first")
+                     ] = False,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+) -> None:
+    """Build a synthetic bank in CONTACTLESS_HOME (keys kept there too) and print sign-ins."""
+    console = Console(stderr=True)
+    base = Settings()
+    generate_home_keys(base.home)
+    settings = Settings(mode=Mode.DEMO) if base.mode == Mode.DEV else base
+    kernel = build_kernel(settings)
+    if reset:
+        migrations.downgrade(kernel.db, "base")
+    migrations.upgrade(kernel.db)
+    with kernel.db.session() as session:
+        built = identity.list_branches(session, SYSTEM)
+    if built:
+        console.print(f"the demo bank in {settings.home} is already built "
+                      "(use --reset to build it again)")
+    else:
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), console=console) as bar:
+            tasks: dict[str, int] = {}
+
+            def progress(label: str, done: int, total: int) -> None:
+                if label not in tasks:
+                    tasks[label] = bar.add_task(label, total=total)
+                bar.update(tasks[label], completed=done)
+
+            with kernel.db.session() as session:
+                report = build_demo_bank(session, seed=seed, customer_count=customers,
+                                         today=date.today(), progress=progress)
+        table = Table("username", "password", "role", "branch", title="Staff sign-ins")
+        for row in report.sign_ins:
+            table.add_row(*row)
+        Console().print(table)
+        console.print(f"{report.customers} customers, {report.enterprises} enterprises with "
+                      f"{report.employees} employees; customer sign-in at /m with e.g. "
+                      f"{report.extras.get('first_customer_mobile')} (the code is in the console "
+                      "message center, or `contactless messages list --to MOBILE`)")
+    kernel.db.dispose()
+    if serve:
+        from contactless.platform.cli import serve as serve_command
+
+        serve_command(host=host, port=port, workers=1, migrate=False)

@@ -1,0 +1,1 @@
+"""Staff users, roles, branches, sessions; customer one-time-code sign-in."""

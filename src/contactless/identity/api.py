@@ -1,0 +1,102 @@
+"""Identity JSON API: tokens, the current user, branches, staff, the audit trail, messages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.security import OAuth2PasswordRequestForm
+
+from contactless.identity import schemas
+from contactless.identity import service as identity
+from contactless.identity.models import Role
+from contactless.platform import audit
+from contactless.platform.channels import list_messages
+from contactless.platform.errors import ContactlessError
+from contactless.web.deps import CurrentStaff, DbSession, KernelDep, client_ip
+from contactless.web.errors import problem_response
+
+router = APIRouter(prefix="/api/v1", tags=["identity"])
+
+
+@router.post("/auth/token", response_model=schemas.Token)
+def issue_token(
+    request: Request, session: DbSession, kernel: KernelDep,
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+) -> Any:
+    """OAuth2 password grant for staff: username and password in, bearer token out."""
+    try:
+        actor, version = identity.authenticate(session, username=form.username,
+                                               password=form.password, ip=client_ip(request),
+                                               channel="api")
+    except ContactlessError as error:
+        # answered without raising, so the failure count is committed
+        return problem_response(request, error)
+    token = identity.issue_access_token(session, actor, version=version)
+    return schemas.Token(access_token=token, expires_in=kernel.settings.access_token_seconds)
+
+
+@router.get("/me", response_model=schemas.Me)
+def me(actor: CurrentStaff) -> schemas.Me:
+    return schemas.Me(id=actor.id, kind=actor.kind, role=actor.role, display_name=actor.display,
+                      branch_path=actor.branch_path)
+
+
+@router.get("/branches", response_model=list[schemas.Branch])
+def list_branches(session: DbSession, actor: CurrentStaff) -> Any:
+    return identity.list_branches(session, actor)
+
+
+@router.post("/branches", response_model=schemas.Branch, status_code=201)
+def create_branch(body: schemas.BranchCreate, session: DbSession, actor: CurrentStaff) -> Any:
+    return identity.create_branch(session, actor, code=body.code, name=body.name,
+                                  kind=body.kind, parent_code=body.parent_code)
+
+
+@router.get("/staff", response_model=list[schemas.Staff])
+def list_staff(session: DbSession, actor: CurrentStaff, role: Role | None = None) -> Any:
+    return identity.list_staff(session, actor, role=role.value if role else None)
+
+
+@router.post("/staff", response_model=schemas.Staff, status_code=201)
+def create_staff(body: schemas.StaffCreate, session: DbSession, actor: CurrentStaff) -> Any:
+    return identity.create_staff(session, actor, username=body.username, role=body.role,
+                                 branch_code=body.branch_code, password=body.password,
+                                 display_name=body.display_name)
+
+
+@router.get("/audit", response_model=list[schemas.AuditEntry])
+def audit_entries(
+    session: DbSession, actor: CurrentStaff,
+    action: str | None = None, actor_id: str | None = None, target_id: str | None = None,
+    since: datetime | None = None, until: datetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50, offset: Annotated[int, Query(ge=0)] = 0,
+) -> Any:
+    identity.require_role(actor, Role.AUDITOR, Role.ADMIN)
+    return audit.search(session, action=action, actor_id=actor_id, target_id=target_id,
+                        since=since, until=until, limit=limit, offset=offset)
+
+
+@router.get("/audit/verify", response_model=schemas.ChainReport)
+def audit_verify(session: DbSession, actor: CurrentStaff) -> Any:
+    identity.require_role(actor, Role.AUDITOR, Role.ADMIN)
+    report = audit.verify_chain(session)
+    return schemas.ChainReport(checked=report.checked, ok=report.ok, broken_at=report.broken_at,
+                               reason=report.reason)
+
+
+@router.get("/messages")
+def messages(session: DbSession, kernel: KernelDep, actor: CurrentStaff,
+             to: str | None = None, limit: Annotated[int, Query(ge=1, le=500)] = 50,
+             ) -> list[dict[str, str]]:
+    """The embedded outbox channel (admins only)."""
+    identity.require_role(actor, Role.ADMIN)
+    mobile = identity.check_mobile(to) if to else None
+    return [
+        {"id": str(m.id), "to": m.to_masked, "kind": m.kind, "body": m.body,
+         "created_at": m.created_at.isoformat()}
+        for m in list_messages(session, kernel.cipher, to_mobile=mobile, limit=limit)
+    ]
+
+

@@ -1,0 +1,101 @@
+"""Identity errors: sign-in, throttling, one-time codes, staff and branch administration."""
+
+from __future__ import annotations
+
+from contactless.platform.errors import (
+    Conflict,
+    ContactlessError,
+    Forbidden,
+    NotFound,
+    RateLimited,
+    Unauthorized,
+    ValidationFailed,
+)
+
+
+class InvalidCredentials(Unauthorized):
+    """Unknown user, wrong password or inactive account: one answer for all, to hide which."""
+
+    code = "invalid_credentials"
+
+
+class AccountLocked(ContactlessError):
+    """Too many failed sign-ins: the account waits until ``locked_until``."""
+
+    status = 423
+    code = "account_locked"
+
+
+class TooManyLoginAttempts(RateLimited):
+    """Too many sign-in attempts from one address."""
+
+    code = "login_rate_limited"
+
+
+class OtpInvalid(ValidationFailed):
+    """The one-time code does not match."""
+
+    code = "otp_invalid"
+
+
+class OtpExpired(ContactlessError):
+    """No live code for this number: expired, used, or never sent."""
+
+    status = 410
+    code = "otp_expired"
+
+
+class OtpAttemptsExceeded(RateLimited):
+    """Five wrong codes: this code is dead, ask for a new one."""
+
+    code = "otp_attempts_exceeded"
+
+
+class OtpResendTooSoon(RateLimited):
+    """A code was sent less than the cooldown ago."""
+
+    code = "otp_resend_cooldown"
+
+
+class InvalidMobile(ValidationFailed):
+    code = "invalid_mobile"
+
+
+class UsernameTaken(Conflict):
+    code = "username_taken"
+
+
+class BranchCodeTaken(Conflict):
+    code = "branch_code_taken"
+
+
+class UnknownBranch(NotFound):
+    code = "unknown_branch"
+
+
+class UnknownStaff(NotFound):
+    code = "unknown_staff"
+
+
+class InvalidRole(ValidationFailed):
+    code = "invalid_role"
+
+
+class InvalidBranchTree(ValidationFailed):
+    """A branch whose kind does not fit under its parent (head office > branch > sub-branch)."""
+
+    code = "invalid_branch_tree"
+
+
+class WeakPassword(ValidationFailed):
+    code = "weak_password"
+
+
+class InvalidUsername(ValidationFailed):
+    code = "invalid_username"
+
+
+class NotAllowed(Forbidden):
+    """The actor's role does not permit this action."""
+
+    code = "role_not_allowed"

@@ -1,0 +1,88 @@
+"""Identity API models."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from contactless.identity.models import BranchKind, Role
+
+
+class Token(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int
+
+
+class Me(BaseModel):
+    id: str
+    kind: str
+    role: str | None
+    display_name: str
+    branch_path: str | None
+
+
+class BranchCreate(BaseModel):
+    code: str = Field(min_length=2, max_length=32)
+    name: str = Field(min_length=1, max_length=128)
+    kind: BranchKind
+    parent_code: str | None = None
+
+
+class Branch(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    code: str
+    name: str
+    kind: str
+    path: str
+
+
+class StaffCreate(BaseModel):
+    username: str
+    display_name: str | None = None
+    role: Role
+    branch_code: str
+    password: str = Field(min_length=1)
+
+
+class Staff(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    username: str
+    display_name: str
+    role: str
+    branch_code: str
+    branch_name: str
+    active: bool
+    locked_until: datetime | None
+    last_login_at: datetime | None
+
+
+class AuditEntry(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    seq: int
+    at: datetime
+    actor_kind: str
+    actor_id: str
+    channel: str
+    action: str
+    target_type: str
+    target_id: str
+    before_digest: str | None
+    after_digest: str | None
+    request_id: str | None
+    prev_hash: str
+    entry_hash: str
+
+
+class ChainReport(BaseModel):
+    checked: int
+    ok: bool
+    broken_at: int | None
+    reason: str | None

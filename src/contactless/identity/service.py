@@ -1,0 +1,367 @@
+"""Identity rules: branches, staff, sign-in with throttling, sessions and tokens, one-time codes.
+
+Roles and what they see (数据范围): an RM sees own customers and those shared with them; every
+other role sees its branch subtree; a role at head office (HQ) sees the whole bank.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from contactless.identity import repository
+from contactless.identity.errors import (
+    AccountLocked,
+    BranchCodeTaken,
+    InvalidBranchTree,
+    InvalidCredentials,
+    InvalidMobile,
+    InvalidRole,
+    InvalidUsername,
+    NotAllowed,
+    OtpAttemptsExceeded,
+    OtpExpired,
+    OtpInvalid,
+    OtpResendTooSoon,
+    TooManyLoginAttempts,
+    UnknownBranch,
+    UnknownStaff,
+    UsernameTaken,
+    WeakPassword,
+)
+from contactless.identity.models import Branch, BranchKind, Role, StaffUser
+from contactless.platform import audit
+from contactless.platform.context import Actor
+from contactless.platform.db import utcnow
+from contactless.platform.kernel import kernel_of
+from contactless.platform.security import hash_code
+
+HEAD_OFFICE_CODE = "HQ"
+ACCESS_PURPOSE = "access-token"
+MOBILE_PATTERN = re.compile(r"^1[3-9]\d{9}$")
+USERNAME_PATTERN = re.compile(r"^[a-z][a-z0-9_.-]{2,63}$")
+_PARENT_KIND = {
+    BranchKind.BRANCH: BranchKind.HEAD_OFFICE,
+    BranchKind.SUB_BRANCH: BranchKind.BRANCH,
+}
+
+
+@dataclass(frozen=True)
+class StaffView:
+    id: uuid.UUID
+    username: str
+    display_name: str
+    role: str
+    branch_code: str
+    branch_name: str
+    active: bool
+    locked_until: datetime | None
+    last_login_at: datetime | None
+
+
+def _view(user: StaffUser, branch: Branch) -> StaffView:
+    return StaffView(user.id, user.username, user.display_name, user.role, branch.code,
+                     branch.name, user.active, user.locked_until, user.last_login_at)
+
+
+def staff_actor(user: StaffUser, branch: Branch, *, channel: str = "console") -> Actor:
+    return Actor(kind="staff", id=str(user.id), role=user.role, branch_path=branch.path,
+                 channel=channel, display=user.display_name)
+
+
+def require_role(actor: Actor, *roles: Role) -> None:
+    """Raise unless the actor is the system or a staff member with one of ``roles``."""
+    if actor.kind == "system":
+        return
+    if actor.kind != "staff" or actor.role not in {role.value for role in roles}:
+        raise NotAllowed("your role does not allow this action")
+
+
+def is_head_office(actor: Actor) -> bool:
+    return actor.kind == "system" or (actor.branch_path or "").count("/") <= 2
+
+
+def scope_path(actor: Actor) -> str | None:
+    """The branch-path prefix the actor may see; None means the whole bank."""
+    if actor.kind == "system" or is_head_office(actor):
+        return None
+    return actor.branch_path
+
+
+# ---- branches ---------------------------------------------------------------------------
+
+
+def create_branch(
+    session: Session, actor: Actor, *, code: str, name: str, kind: BranchKind,
+    parent_code: str | None = None,
+) -> Branch:
+    """Add a branch under its parent; the head office is the single root."""
+    require_role(actor, Role.ADMIN)
+    code = code.strip().upper()
+    if not re.fullmatch(r"[A-Z0-9][A-Z0-9-]{1,31}", code):
+        raise InvalidBranchTree("branch code must be 2-32 letters, digits or '-'")
+    if not name.strip():
+        raise InvalidBranchTree("branch name is required")
+    if repository.branch_by_code(session, code):
+        raise BranchCodeTaken(f"branch code {code} already exists")
+    parent: Branch | None = None
+    if kind == BranchKind.HEAD_OFFICE:
+        if parent_code or repository.branches(session):
+            raise InvalidBranchTree("the head office is the single root of the branch tree")
+    else:
+        parent = repository.branch_by_code(session, (parent_code or "").upper())
+        if parent is None:
+            raise UnknownBranch(f"unknown parent branch {parent_code!r}")
+        if parent.kind != _PARENT_KIND[kind]:
+            raise InvalidBranchTree(f"a {kind.value} must sit under a {_PARENT_KIND[kind].value}")
+    branch = Branch(
+        code=code, name=name.strip(), kind=kind.value, parent_id=parent.id if parent else None,
+        path=f"{parent.path if parent else '/'}{code}/",
+    )
+    session.add(branch)
+    session.flush()
+    audit.record(session, actor, action="branch.created", target_type="branch",
+                 target_id=branch.id, after={"code": code, "name": branch.name, "kind": kind.value},
+                 details={"code": code, "parent": parent.code if parent else None})
+    return branch
+
+
+def list_branches(session: Session, actor: Actor) -> list[Branch]:
+    return repository.branches(session, path_prefix=scope_path(actor))
+
+
+def get_branch(session: Session, *, code: str) -> Branch:
+    branch = repository.branch_by_code(session, code.upper())
+    if branch is None:
+        raise UnknownBranch(f"unknown branch {code!r}")
+    return branch
+
+
+# ---- staff ------------------------------------------------------------------------------
+
+
+def check_password_strength(password: str) -> None:
+    if len(password) < 10 or password.isdigit() or password.isalpha():
+        raise WeakPassword("password needs at least 10 characters, with letters and digits")
+
+
+def create_staff(
+    session: Session, actor: Actor, *, username: str, role: Role | str, branch_code: str,
+    password: str, display_name: str | None = None,
+) -> StaffView:
+    """Create a staff member; only an admin (or the CLI as system) may."""
+    require_role(actor, Role.ADMIN)
+    username = username.strip().lower()
+    if not USERNAME_PATTERN.fullmatch(username):
+        raise InvalidUsername("username: 3-64 lower-case letters, digits, '.', '_' or '-'")
+    try:
+        role = Role(role)
+    except ValueError as exc:
+        raise InvalidRole(f"unknown role {role!r}; one of {', '.join(r.value for r in Role)}",
+                          ) from exc
+    check_password_strength(password)
+    branch = get_branch(session, code=branch_code)
+    if repository.staff_by_username(session, username):
+        raise UsernameTaken(f"username {username} is taken")
+    user = StaffUser(username=username, display_name=(display_name or username).strip(),
+                     role=role.value, branch_id=branch.id, password_hash=kernel_of(session).passwords.hash(password))
+    session.add(user)
+    session.flush()
+    audit.record(session, actor, action="staff.created", target_type="staff_user",
+                 target_id=user.id, after={"username": username, "role": role.value,
+                                           "branch": branch.code},
+                 details={"role": role.value, "branch": branch.code})
+    return _view(user, branch)
+
+
+def list_staff(session: Session, actor: Actor, *, role: str | None = None) -> list[StaffView]:
+    require_role(actor, Role.ADMIN, Role.BRANCH_MANAGER, Role.AUDITOR)
+    return [_view(u, b) for u, b in
+            repository.staff_list(session, path_prefix=scope_path(actor), role=role)]
+
+
+def set_active(session: Session, actor: Actor, *, staff_id: uuid.UUID, active: bool) -> StaffView:
+    """Deactivating ends every session and token of that person at once."""
+    require_role(actor, Role.ADMIN)
+    found = repository.staff_with_branch(session, staff_id)
+    if found is None:
+        raise UnknownStaff("unknown staff member")
+    user, branch = found
+    before = {"active": user.active}
+    user.active = active
+    user.session_version += 1
+    if active:
+        user.failed_logins = 0
+        user.locked_until = None
+    audit.record(session, actor, action="staff.activated" if active else "staff.deactivated",
+                 target_type="staff_user", target_id=user.id, before=before,
+                 after={"active": active})
+    return _view(user, branch)
+
+
+# ---- sign-in ----------------------------------------------------------------------------
+
+
+def authenticate(
+    session: Session, *, username: str, password: str, ip: str, channel: str = "console",
+) -> tuple[Actor, int]:
+    """Check a password. Five failures lock the account for 15 minutes; an address is limited
+    too. Returns the actor and the session version to put in the cookie or token."""
+    kernel = kernel_of(session)
+    settings = kernel.settings
+    if kernel.store.incr(f"login-ip:{ip}", ttl=60) > settings.login_ip_limit_per_minute:
+        raise TooManyLoginAttempts("too many sign-in attempts from this address; wait a minute")
+    user = repository.staff_by_username(session, username.strip().lower(), for_update=True)
+    now = utcnow()
+    if user is None or not user.active:
+        kernel.passwords.burn(password)
+        raise InvalidCredentials("wrong username or password")
+    if user.locked_until and user.locked_until > now:
+        raise AccountLocked("account locked after repeated failures; try again later",
+                            locked_until=user.locked_until.isoformat())
+    system = Actor(kind="staff", id=str(user.id), channel=channel)
+    if not kernel.passwords.verify(user.password_hash, password):
+        user.failed_logins += 1
+        details: dict[str, object] = {"failures": user.failed_logins}
+        if user.failed_logins >= settings.login_max_failures:
+            user.locked_until = now + timedelta(seconds=settings.login_lock_seconds)
+            user.failed_logins = 0
+            details["locked"] = True
+        audit.record(session, system, action="staff.login_failed", target_type="staff_user",
+                     target_id=user.id, details=details)
+        raise InvalidCredentials("wrong username or password")
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    branch = repository.branch_by_id(session, user.branch_id)
+    assert branch is not None  # noqa: S101 - foreign key guarantees it
+    actor = staff_actor(user, branch, channel=channel)
+    audit.record(session, actor, action="staff.signed_in", target_type="staff_user",
+                 target_id=user.id)
+    return actor, user.session_version
+
+
+def actor_for_session(
+    session: Session, *, staff_id: str, version: int, channel: str = "console",
+) -> Actor | None:
+    """The actor behind a cookie or token, if the person is still active at that version."""
+    try:
+        found = repository.staff_with_branch(session, uuid.UUID(staff_id))
+    except ValueError:
+        return None
+    if found is None:
+        return None
+    user, branch = found
+    if not user.active or user.session_version != version:
+        return None
+    return staff_actor(user, branch, channel=channel)
+
+
+def issue_access_token(session: Session, actor: Actor, *, version: int) -> str:
+    kernel = kernel_of(session)
+    return kernel.signer.dumps({"sub": actor.kind, "id": actor.id, "v": version},
+                               purpose=ACCESS_PURPOSE)
+
+
+def read_access_token(session: Session, token: str) -> dict[str, object] | None:
+    kernel = kernel_of(session)
+    data = kernel.signer.loads(token, purpose=ACCESS_PURPOSE,
+                               max_age=kernel.settings.access_token_seconds)
+    return data if isinstance(data, dict) else None
+
+
+# ---- one-time codes (customers) -----------------------------------------------------------
+
+
+def check_mobile(mobile: str) -> str:
+    mobile = mobile.strip().replace(" ", "").removeprefix("+86")
+    if not MOBILE_PATTERN.fullmatch(mobile):
+        raise InvalidMobile("enter an 11-digit mainland mobile number")
+    return mobile
+
+
+def send_one_time_code(session: Session, *, mobile: str, purpose: str = "sign-in") -> int:
+    """Send a 6-digit code through the message channel; store only its hash, for 5 minutes.
+    Returns the seconds before another code may be asked for."""
+    kernel = kernel_of(session)
+    settings = kernel.settings
+    mobile = check_mobile(mobile)
+    ref = kernel.cipher.blind_index(mobile, kind="mobile")
+    cooldown = f"otp-cooldown:{purpose}:{ref}"
+    if kernel.store.get(cooldown):
+        raise OtpResendTooSoon("a code was just sent; wait before asking again",
+                               retry_after=kernel.store.ttl(cooldown))
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    pepper = settings.secret_key.get_secret_value()
+    record = {"hash": hash_code(code, pepper=pepper)}
+    kernel.store.set(f"otp:{purpose}:{ref}", json.dumps(record), ttl=settings.otp_ttl_seconds)
+    kernel.store.delete(f"otp-attempts:{purpose}:{ref}")
+    kernel.store.set(cooldown, "1", ttl=settings.otp_resend_seconds)
+    minutes = settings.otp_ttl_seconds // 60
+    kernel.channel.send(
+        session, to_mobile=mobile, kind=f"otp.{purpose}",
+        body=f"【{settings.bank_name}】验证码 {code}，{minutes}分钟内有效，请勿告诉他人。"
+             f" Your code is {code}, valid for {minutes} minutes.",
+    )
+    return settings.otp_resend_seconds
+
+
+def check_one_time_code(session: Session, *, mobile: str, code: str,
+                        purpose: str = "sign-in") -> None:
+    """Accept the live code once. Five wrong tries kill it."""
+    kernel = kernel_of(session)
+    settings = kernel.settings
+    mobile = check_mobile(mobile)
+    ref = kernel.cipher.blind_index(mobile, kind="mobile")
+    key = f"otp:{purpose}:{ref}"
+    stored = kernel.store.get(key)
+    if stored is None:
+        raise OtpExpired("the code has expired or was not requested; ask for a new one")
+    attempts = kernel.store.incr(f"otp-attempts:{purpose}:{ref}", ttl=settings.otp_ttl_seconds)
+    if attempts > settings.otp_max_attempts:
+        kernel.store.delete(key)
+        raise OtpAttemptsExceeded("too many wrong codes; ask for a new one")
+    expected = json.loads(stored)["hash"]
+    if not secrets.compare_digest(expected, hash_code(code.strip(),
+                                  pepper=settings.secret_key.get_secret_value())):
+        if attempts >= settings.otp_max_attempts:
+            kernel.store.delete(key)
+            raise OtpAttemptsExceeded("too many wrong codes; ask for a new one")
+        raise OtpInvalid("the code is not right", attempts_left=settings.otp_max_attempts - attempts)
+    kernel.store.delete(key)
+    kernel.store.delete(f"otp-attempts:{purpose}:{ref}")
+
+
+@dataclass(frozen=True)
+class StaffRef:
+    id: uuid.UUID
+    role: str
+    branch_id: uuid.UUID
+    display_name: str
+
+
+def actor_for_staff_id(session: Session, staff_id: uuid.UUID) -> StaffRef:
+    """A staff member by id (for linking records), or ``UnknownStaff``."""
+    user = repository.staff_by_id(session, staff_id)
+    if user is None:
+        raise UnknownStaff("unknown staff member")
+    return StaffRef(user.id, user.role, user.branch_id, user.display_name)
+
+
+def staff_by_username(session: Session, *, username: str) -> StaffRef:
+    user = repository.staff_by_username(session, username.strip().lower())
+    if user is None:
+        raise UnknownStaff(f"unknown staff member {username!r}")
+    return StaffRef(user.id, user.role, user.branch_id, user.display_name)
+
+
+def list_rms(session: Session) -> list[StaffRef]:
+    return [StaffRef(u.id, u.role, u.branch_id, u.display_name)
+            for u, _b in repository.staff_list(session, path_prefix=None, role=Role.RM.value,
+                                               limit=10_000)]

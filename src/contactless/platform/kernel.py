@@ -1,0 +1,63 @@
+"""The kernel: every long-lived part, built once by ``create_app`` or the CLI and passed down."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from contactless.platform.channels import MessageChannel, OutboxChannel
+from contactless.platform.db import Database
+from contactless.platform.events import EventBus
+from contactless.platform.security import FieldCipher, Passwords, TokenSigner
+from contactless.platform.store import Store, build_store
+from contactless.settings import Settings
+
+
+@dataclass
+class Kernel:
+    settings: Settings
+    db: Database
+    store: Store
+    cipher: FieldCipher
+    signer: TokenSigner
+    bus: EventBus
+    channel: MessageChannel
+    passwords: Passwords
+
+
+def build_kernel(
+    settings: Settings,
+    *,
+    db: Database | None = None,
+    store: Store | None = None,
+    channel: MessageChannel | None = None,
+) -> Kernel:
+    settings.check_secrets()
+    settings.home.mkdir(parents=True, exist_ok=True)
+    database = db or Database(settings.sqlalchemy_url)
+    cipher = FieldCipher.from_secrets(
+        settings.data_key.get_secret_value(),
+        [key.get_secret_value() for key in settings.extra_key_ids.values()],
+    )
+    kernel = Kernel(
+        settings=settings,
+        db=database,
+        store=store or build_store(settings.redis_url),
+        cipher=cipher,
+        signer=TokenSigner(settings.secret_key.get_secret_value()),
+        bus=EventBus(database),
+        channel=channel or OutboxChannel(cipher),
+        passwords=Passwords(time_cost=settings.argon2_time_cost,
+                            memory_kib=settings.argon2_memory_kib),
+    )
+    database.kernel = kernel
+    return kernel
+
+
+def kernel_of(session: Session) -> Kernel:
+    """The kernel whose database opened this session (set by ``Database.session``)."""
+    kernel = session.info.get("kernel")
+    if kernel is None:
+        raise RuntimeError("session was not opened through Database.session()")
+    return kernel  # type: ignore[no-any-return]

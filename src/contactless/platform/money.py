@@ -1,0 +1,133 @@
+"""Money: a Decimal amount with a currency. Floats and mixed currencies are refused."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from contactless.platform.errors import ValidationFailed
+
+CURRENCY_EXPONENTS: dict[str, int] = {"CNY": 2, "USD": 2, "EUR": 2, "HKD": 2, "JPY": 0}
+DEFAULT_CURRENCY = "CNY"
+
+
+class MoneyError(ValidationFailed):
+    """An amount or currency that cannot be money."""
+
+    code = "invalid_money"
+
+
+class CurrencyMismatch(MoneyError):
+    """Arithmetic or a posting across two currencies."""
+
+    code = "currency_mismatch"
+
+
+class UnknownCurrency(MoneyError):
+    code = "unknown_currency"
+
+
+class TooManyDecimals(MoneyError):
+    code = "too_many_decimals"
+
+
+def to_decimal(value: Any) -> Decimal:
+    """Turn an int, str or Decimal into a Decimal; refuse floats and junk."""
+    if isinstance(value, bool) or isinstance(value, float):
+        raise MoneyError("amounts must be given as strings or Decimal, never float")
+    if isinstance(value, Decimal):
+        result = value
+    elif isinstance(value, int | str):
+        try:
+            result = Decimal(str(value).strip())
+        except InvalidOperation as exc:
+            raise MoneyError(f"not a number: {value!r}") from exc
+    else:
+        raise MoneyError(f"not an amount: {value!r}")
+    if not result.is_finite():
+        raise MoneyError("amount must be finite")
+    return result
+
+
+def check_currency(currency: str) -> str:
+    if currency not in CURRENCY_EXPONENTS:
+        raise UnknownCurrency(f"unknown currency: {currency!r}")
+    return currency
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    amount: Decimal
+    currency: str = DEFAULT_CURRENCY
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "amount", to_decimal(self.amount))
+        check_currency(self.currency)
+
+    @classmethod
+    def of(cls, amount: Any, currency: str = DEFAULT_CURRENCY, *, strict: bool = True) -> Money:
+        """An exact amount: with ``strict`` more decimals than the currency has are refused."""
+        value = to_decimal(amount)
+        exponent = CURRENCY_EXPONENTS[check_currency(currency)]
+        if strict and value != value.quantize(Decimal(1).scaleb(-exponent)):
+            raise TooManyDecimals(
+                f"{currency} amounts have at most {exponent} decimal places: {value}"
+            )
+        return cls(value.quantize(Decimal(1).scaleb(-exponent), rounding=ROUND_HALF_UP), currency)
+
+    @classmethod
+    def zero(cls, currency: str = DEFAULT_CURRENCY) -> Money:
+        return cls.of(0, currency)
+
+    def rounded(self, rounding: str = ROUND_HALF_UP) -> Money:
+        exponent = CURRENCY_EXPONENTS[self.currency]
+        return Money(self.amount.quantize(Decimal(1).scaleb(-exponent), rounding=rounding),
+                     self.currency)
+
+    def _same(self, other: object) -> Money:
+        if not isinstance(other, Money):
+            raise MoneyError(f"cannot combine Money with {type(other).__name__}")
+        if other.currency != self.currency:
+            raise CurrencyMismatch(f"cannot combine {self.currency} with {other.currency}")
+        return other
+
+    def __add__(self, other: object) -> Money:
+        return Money(self.amount + self._same(other).amount, self.currency)
+
+    def __sub__(self, other: object) -> Money:
+        return Money(self.amount - self._same(other).amount, self.currency)
+
+    def __neg__(self) -> Money:
+        return Money(-self.amount, self.currency)
+
+    def __mul__(self, factor: object) -> Money:
+        if isinstance(factor, float | bool) or not isinstance(factor, int | Decimal):
+            raise MoneyError("money can be multiplied by an int or Decimal only")
+        return Money(self.amount * factor, self.currency)
+
+    __rmul__ = __mul__
+
+    def __lt__(self, other: object) -> bool:
+        return self.amount < self._same(other).amount
+
+    def __le__(self, other: object) -> bool:
+        return self.amount <= self._same(other).amount
+
+    def __gt__(self, other: object) -> bool:
+        return self.amount > self._same(other).amount
+
+    def __ge__(self, other: object) -> bool:
+        return self.amount >= self._same(other).amount
+
+    def is_positive(self) -> bool:
+        return self.amount > 0
+
+    def is_zero(self) -> bool:
+        return self.amount == 0
+
+    def __str__(self) -> str:
+        return f"{self.amount:,.{CURRENCY_EXPONENTS[self.currency]}f} {self.currency}"
+
+    def as_json(self) -> dict[str, str]:
+        return {"amount": str(self.amount), "currency": self.currency}

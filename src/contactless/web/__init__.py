@@ -1,0 +1,1 @@
+"""Shared web layer: dependencies, templates, static assets, error pages."""

@@ -1,0 +1,196 @@
+"""Typed dependencies shared by every router: the one place that reads credentials."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from contactless.customers import service as customers
+from contactless.identity import service as identity
+from contactless.platform.context import Actor
+from contactless.platform.errors import ContactlessError, Forbidden, Unauthorized
+from contactless.platform.i18n import from_accept_language, normalise
+from contactless.platform.kernel import Kernel
+
+STAFF_COOKIE = "cl_staff"
+CUSTOMER_COOKIE = "cl_customer"
+LOCALE_COOKIE = "cl_lang"
+STAFF_SESSION = "staff-session"
+CUSTOMER_SESSION = "customer-session"
+
+
+class LoginRequired(Unauthorized):
+    """A page needs a signed-in person: pages redirect to sign-in, the API answers 401."""
+
+    code = "login_required"
+
+    def __init__(self, message: str, *, area: str) -> None:
+        super().__init__(message)
+        self.area = area
+
+
+class CsrfFailed(Forbidden):
+    code = "csrf_failed"
+
+
+def get_kernel(request: Request) -> Kernel:
+    return request.app.state.kernel  # type: ignore[no-any-return]
+
+
+KernelDep = Annotated[Kernel, Depends(get_kernel)]
+
+
+def get_session(kernel: KernelDep) -> Iterator[Session]:
+    """One transaction per request, committed before the response is sent."""
+    with kernel.db.session() as session:
+        yield session
+
+
+DbSession = Annotated[Session, Depends(get_session, scope="function")]
+
+
+def client_ip(request: Request) -> str:
+    host = request.client.host if request.client else "0.0.0.0"  # noqa: S104 - a label only
+    return host
+
+
+def locale_of(request: Request) -> str:
+    kernel = get_kernel(request)
+    chosen = request.query_params.get("lang") or request.cookies.get(LOCALE_COOKIE)
+    if chosen:
+        return normalise(chosen, kernel.settings.default_locale)
+    header = request.headers.get("accept-language")
+    if header and request.url.path.startswith(("/api", "/open")):
+        return from_accept_language(header, kernel.settings.default_locale)
+    return normalise(kernel.settings.default_locale)
+
+
+Locale = Annotated[str, Depends(locale_of)]
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip()
+    return None
+
+
+def staff_session_data(request: Request) -> dict[str, object] | None:
+    kernel = get_kernel(request)
+    token = request.cookies.get(STAFF_COOKIE)
+    if not token:
+        return None
+    data = kernel.signer.loads(token, purpose=STAFF_SESSION,
+                               max_age=kernel.settings.session_max_age_seconds)
+    return data if isinstance(data, dict) else None
+
+
+def optional_staff(request: Request, session: DbSession) -> Actor | None:
+    token = _bearer(request)
+    if token:
+        data = identity.read_access_token(session, token)
+        if data and data.get("sub") == "staff":
+            return identity.actor_for_session(session, staff_id=str(data["id"]),
+                                              version=int(str(data["v"])), channel="api")
+        return None
+    cookie = staff_session_data(request)
+    if cookie:
+        return identity.actor_for_session(session, staff_id=str(cookie["sid"]),
+                                          version=int(str(cookie["v"])))
+    return None
+
+
+def current_staff(request: Request, actor: Annotated[Actor | None, Depends(optional_staff)],
+                  ) -> Actor:
+    if actor is None:
+        raise LoginRequired("sign in first", area="console")
+    request.state.actor = actor
+    return actor
+
+
+def optional_customer(request: Request, session: DbSession) -> Actor | None:
+    kernel = get_kernel(request)
+    token = _bearer(request)
+    if token:
+        data = identity.read_access_token(session, token)
+        if data and data.get("sub") == "customer":
+            return customers.actor_for_customer_session(session, customer_id=str(data["id"]),
+                                                        channel="api")
+        return None
+    cookie = request.cookies.get(CUSTOMER_COOKIE)
+    if cookie:
+        data = kernel.signer.loads(cookie, purpose=CUSTOMER_SESSION, max_age=30 * 60)
+        if isinstance(data, dict):
+            return customers.actor_for_customer_session(session, customer_id=str(data["cid"]))
+    return None
+
+
+def current_customer(request: Request,
+                     actor: Annotated[Actor | None, Depends(optional_customer)]) -> Actor:
+    if actor is None:
+        raise LoginRequired("sign in first", area="m")
+    request.state.actor = actor
+    return actor
+
+
+CurrentStaff = Annotated[Actor, Depends(current_staff)]
+OptionalStaff = Annotated[Actor | None, Depends(optional_staff)]
+CurrentCustomer = Annotated[Actor, Depends(current_customer)]
+OptionalCustomer = Annotated[Actor | None, Depends(optional_customer)]
+
+
+def csrf_token_for(request: Request) -> str:
+    """The CSRF token of the current console or customer session (a fresh one if none)."""
+    staff = staff_session_data(request)
+    if staff and staff.get("csrf"):
+        return str(staff["csrf"])
+    kernel = get_kernel(request)
+    cookie = request.cookies.get(CUSTOMER_COOKIE) or request.cookies.get("cl_pre")
+    if cookie:
+        for purpose in (CUSTOMER_SESSION, "pre-session"):
+            data = kernel.signer.loads(cookie, purpose=purpose, max_age=24 * 3600)
+            if isinstance(data, dict) and data.get("csrf"):
+                return str(data["csrf"])
+    token = getattr(request.state, "new_csrf", None)
+    if token is None:
+        token = secrets.token_urlsafe(24)
+        request.state.new_csrf = token
+    return str(token)
+
+
+async def check_csrf(request: Request) -> None:
+    """Every form post carries the session's CSRF token."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    form = await request.form()
+    sent = str(form.get("csrf_token", ""))
+    expected = csrf_token_for(request)
+    if not sent or not secrets.compare_digest(sent, expected):
+        raise CsrfFailed("the form expired; reload the page and try again")
+
+
+CsrfChecked = Depends(check_csrf)
+
+
+def require_roles(*roles: str) -> object:
+    def _check(actor: CurrentStaff) -> Actor:
+        if actor.role not in roles:
+            raise Forbidden("your role does not allow this page")
+        return actor
+
+    return Depends(_check)
+
+
+def idempotency_key(request: Request) -> str:
+    key = request.headers.get("idempotency-key", "").strip()
+    if not key or len(key) > 128:
+        raise ContactlessError("send an Idempotency-Key header (1-128 characters)",
+                               status=400, code="idempotency_key_required")
+    return key
+
+
+IdempotencyKey = Annotated[str, Depends(idempotency_key)]

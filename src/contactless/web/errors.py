@@ -1,0 +1,85 @@
+"""One handler turns every ContactlessError into problem+json (API) or an error page (HTML)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from contactless.platform.context import current_request_id
+from contactless.platform.errors import ContactlessError
+from contactless.platform.i18n import gettext_for
+from contactless.web.deps import LoginRequired, locale_of
+
+log = structlog.get_logger(__name__)
+PROBLEM = "application/problem+json"
+
+
+def wants_html(request: Request) -> bool:
+    path = request.url.path
+    return path.startswith(("/console", "/m", "/q/")) or path == "/"
+
+
+def problem_response(request: Request, error: ContactlessError) -> Response:
+    """Render an error for the caller: problem+json for machines, a page for people."""
+    locale = locale_of(request)
+    detail = gettext_for(locale)(error.message)
+    if wants_html(request):
+        from contactless.web.templating import render
+
+        area = "m" if request.url.path.startswith(("/m", "/q/")) else "console"
+        return render(request, f"errors/{area}.html", {
+            "status": error.status, "title": gettext_for(locale)(error.code.replace("_", " ")),
+            "detail": detail, "request_id": current_request_id(),
+        }, status=error.status)
+    body = error.problem(instance=request.url.path)
+    body["detail"] = detail
+    body["request_id"] = current_request_id()
+    headers = {}
+    if error.status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
+    return JSONResponse(body, status_code=error.status, media_type=PROBLEM, headers=headers)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(LoginRequired)
+    async def _login(request: Request, error: LoginRequired) -> Response:
+        if wants_html(request) and request.method == "GET":
+            target = "/m/login" if error.area == "m" else "/console/login"
+            return RedirectResponse(f"{target}?next={quote(request.url.path)}", status_code=303)
+        return problem_response(request, error)
+
+    @app.exception_handler(ContactlessError)
+    async def _contactless(request: Request, error: ContactlessError) -> Response:
+        return problem_response(request, error)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, error: RequestValidationError) -> Response:
+        errors: list[dict[str, Any]] = [
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")}
+            for e in error.errors()
+        ]
+        wrapped = ContactlessError("the request is not valid", status=422,
+                                   code="request_invalid", errors=errors)
+        return problem_response(request, wrapped)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, error: StarletteHTTPException) -> Response:
+        codes = {404: "not_found", 405: "method_not_allowed"}
+        messages = {404: "page not found", 405: "method not allowed"}
+        wrapped = ContactlessError(messages.get(error.status_code, str(error.detail)),
+                                   status=error.status_code,
+                                   code=codes.get(error.status_code, "http_error"))
+        return problem_response(request, wrapped)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, error: Exception) -> Response:
+        log.exception("unhandled_error", path=request.url.path)
+        wrapped = ContactlessError("something went wrong on our side; it has been logged",
+                                   status=500, code="internal_error")
+        return problem_response(request, wrapped)

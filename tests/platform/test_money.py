@@ -1,0 +1,47 @@
+from decimal import Decimal
+
+import pytest
+
+from contactless.platform.money import (
+    CurrencyMismatch,
+    Money,
+    MoneyError,
+    TooManyDecimals,
+    UnknownCurrency,
+)
+
+
+def test_money_is_exact_decimal_with_currency() -> None:
+    total = Money.of("0.10") + Money.of("0.20")
+    assert total == Money.of("0.30", "CNY")
+    assert str(Money.of("1234.5")) == "1,234.50 CNY"
+
+
+def test_floats_are_refused() -> None:
+    with pytest.raises(MoneyError):
+        Money.of(0.1)  # type: ignore[arg-type]
+    with pytest.raises(MoneyError):
+        Money.of("1") * 1.5  # type: ignore[operator]
+
+
+def test_mixed_currencies_are_refused() -> None:
+    with pytest.raises(CurrencyMismatch):
+        Money.of("1", "CNY") + Money.of("1", "USD")
+    with pytest.raises(CurrencyMismatch):
+        _ = Money.of("1", "CNY") < Money.of("1", "USD")
+
+
+def test_more_decimals_than_the_currency_has_are_refused() -> None:
+    with pytest.raises(TooManyDecimals):
+        Money.of("1.005")
+    assert Money.of("1.005", strict=False).amount == Decimal("1.01")
+
+
+def test_unknown_currency_is_refused() -> None:
+    with pytest.raises(UnknownCurrency):
+        Money.of("1", "XXX")
+
+
+def test_rounding_is_half_up_to_the_fen() -> None:
+    assert Money(Decimal("2.345")).rounded() == Money.of("2.35")
+    assert Money(Decimal("-2.345")).rounded() == Money.of("-2.35")

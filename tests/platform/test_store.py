@@ -1,0 +1,31 @@
+import time
+import uuid
+
+import pytest
+
+from contactless.platform.store import MemoryStore, RedisStore, Store
+from tests.conftest import REDIS_URL
+
+
+@pytest.fixture(params=["memory", "redis"])
+def store(request: pytest.FixtureRequest) -> Store:
+    if request.param == "memory":
+        return MemoryStore()
+    return RedisStore(REDIS_URL, prefix=f"t{uuid.uuid4().hex[:8]}:")
+
+
+def test_counters_expire_from_their_first_increment(store: Store) -> None:
+    assert store.incr("hits", ttl=1) == 1
+    assert store.incr("hits", ttl=100) == 2
+    assert 0 < store.ttl("hits") <= 1
+    time.sleep(1.2)
+    assert store.get("hits") is None
+    assert store.incr("hits", ttl=1) == 1
+
+
+def test_values_can_be_set_read_and_deleted(store: Store) -> None:
+    store.set("k", "v", ttl=30)
+    assert store.get("k") == "v"
+    store.delete("k")
+    assert store.get("k") is None
+    assert store.ttl("k") == 0
