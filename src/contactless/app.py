@@ -89,7 +89,8 @@ def _install_middleware(app: FastAPI) -> None:
     async def request_context(request: Request,
                               call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         incoming = request.headers.get("x-request-id", "")
-        request_id = incoming if 8 <= len(incoming) <= 64 and incoming.isalnum() else new_request_id()
+        valid = 8 <= len(incoming) <= 64 and incoming.isalnum()
+        request_id = incoming if valid else new_request_id()
         token = request_id_var.set(request_id)
         structlog.contextvars.bind_contextvars(request_id=request_id)
         started = time.perf_counter()

@@ -12,7 +12,6 @@ from contactless.platform.context import SYSTEM
 from contactless.platform.kernel import Kernel
 from tests.factories.identity import make_customer, make_small_bank, valid_id_number
 
-
 GOOD = valid_id_number(1)
 WRONG_CHECK_DIGIT = GOOD[:-1] + ("1" if GOOD[-1] != "1" else "2")
 
@@ -20,15 +19,20 @@ WRONG_CHECK_DIGIT = GOOD[:-1] + ("1" if GOOD[-1] != "1" else "2")
 def test_pii_is_encrypted_at_rest_and_found_by_blind_index(kernel: Kernel) -> None:
     bank = make_small_bank(kernel)
     view = make_customer(kernel, bank.rm_xh, serial=7, mobile="13912345678", name="李四")
-    assert view.mobile == "139****5678" and view.name == "李*"
+    assert view.mobile == "139****5678"
+    assert view.name == "李*"
     with kernel.db.engine.connect() as conn:
         raw = " ".join(str(v) for row in conn.execute(text("SELECT * FROM customer")) for v in row)
-    assert "13912345678" not in raw and "李四" not in raw and valid_id_number(7) not in raw
+    assert "13912345678" not in raw
+    assert "李四" not in raw
+    assert valid_id_number(7) not in raw
     with kernel.db.session() as session:
         found = customers.find_by_mobile(session, mobile="139 1234 5678")
-        assert found is not None and found.id == view.id
+        assert found is not None
+        assert found.id == view.id
         full = customers.get_customer(session, bank.rm_xh, customer_id=view.id, unmasked=True)
-    assert full.mobile == "13912345678" and full.id_number == valid_id_number(7)
+    assert full.mobile == "13912345678"
+    assert full.id_number == valid_id_number(7)
 
 
 @pytest.mark.parametrize(("mobile", "id_number", "error"), [
@@ -95,5 +99,7 @@ def test_creation_is_audited_without_pii(kernel: Kernel) -> None:
     with kernel.db.session() as session:
         [entry] = audit.search(session, action="customer.created", target_id=str(view.id))
         row = session.scalar(select(Customer).where(Customer.id == view.id))
-    assert entry.after_digest and "13712345678" not in entry.details
-    assert row is not None and row.mobile_index != "13712345678"
+    assert entry.after_digest
+    assert "13712345678" not in entry.details
+    assert row is not None
+    assert row.mobile_index != "13712345678"

@@ -38,7 +38,8 @@ def test_five_failures_lock_the_account_for_fifteen_minutes(kernel: Kernel) -> N
         _login(kernel, PASSWORD)
     with kernel.db.session() as session:
         user = repository.staff_by_username(session, "rm.xh")
-        assert user is not None and user.locked_until is not None
+        assert user is not None
+        assert user.locked_until is not None
         assert timedelta(minutes=14) < user.locked_until - utcnow() <= timedelta(minutes=15)
         user.locked_until = utcnow() - timedelta(seconds=1)
     _login(kernel, PASSWORD)

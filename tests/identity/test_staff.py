@@ -47,7 +47,8 @@ def test_only_an_admin_creates_staff_and_it_is_audited(kernel: Kernel) -> None:
                                      branch_code="HZ-XH", password="Good-password-1")
         entries = audit.search(session, action="staff.created", target_id=str(view.id))
     assert view.branch_code == "HZ-XH"
-    assert entries and entries[0].actor_id == bank.admin.id
+    assert entries
+    assert entries[0].actor_id == bank.admin.id
     with pytest.raises(NotAllowed), kernel.db.session() as session:
         identity.create_staff(session, bank.manager_hz, username="x.rm", role=Role.RM,
                               branch_code="HZ-XH", password="Good-password-1")

@@ -23,7 +23,8 @@ def test_entries_are_chained_and_verify(kernel: Kernel) -> None:
     with kernel.db.session() as session:
         report = audit.verify_chain(session)
         entries = audit.search(session, action="thing.")
-    assert report.ok and report.checked == 5
+    assert report.ok
+    assert report.checked == 5
     assert entries[0].prev_hash == entries[1].entry_hash
     assert entries[0].request_id == "req123456"
     assert entries[0].after_digest == audit.digest({"v": 5})

@@ -17,9 +17,13 @@ def test_events_are_delivered_only_after_commit(kernel: Kernel) -> None:
 def test_a_rolled_back_transaction_publishes_nothing(kernel: Kernel) -> None:
     seen: list[DomainEvent] = []
     kernel.bus.subscribe("thing.done", lambda _session, event: seen.append(event))
-    with pytest.raises(RuntimeError), kernel.db.session() as session:
-        publish(session, "thing.done", {"n": 1})
-        raise RuntimeError("boom")
+    def fail_after_publishing() -> None:
+        with kernel.db.session() as session:
+            publish(session, "thing.done", {"n": 1})
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        fail_after_publishing()
     assert seen == []
     with kernel.db.session() as session:
         assert session.scalars(select(OutboxEvent)).all() == []

@@ -59,4 +59,5 @@ def test_migration_files_follow_the_rules() -> None:
         text = path.read_text()
         assert path.stem[:13].replace("_", "").isdigit(), path.name  # YYYYMMDD_HHMM_slug
         assert "def downgrade" in text, path.name
-        assert "import contactless" not in text and "from contactless" not in text, path.name
+        assert "import contactless" not in text, path.name
+        assert "from contactless" not in text, path.name

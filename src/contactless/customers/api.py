@@ -32,7 +32,8 @@ def verify_code(request: Request, body: schemas.OtpVerify, session: DbSession,
     except ContactlessError as error:
         return problem_response(request, error)
     token = identity.issue_access_token(session, actor, version=0)
-    return schemas.CustomerToken(access_token=token, expires_in=kernel.settings.access_token_seconds,
+    return schemas.CustomerToken(access_token=token,
+                                 expires_in=kernel.settings.access_token_seconds,
                                  customer_id=uuid.UUID(actor.id))
 
 

@@ -19,8 +19,8 @@ def by_id_number_index(session: Session, index: str) -> Customer | None:
     return session.scalar(select(Customer).where(Customer.id_number_index == index))
 
 
-def scoped(query: Select[tuple[Customer]], *, rm_id: uuid.UUID | None,
-           path_prefix: str | None) -> Select[tuple[Customer]]:
+def scoped(query: Select[Customer], *, rm_id: uuid.UUID | None,
+           path_prefix: str | None) -> Select[Customer]:
     """Restrict a customer query to what an RM (own and shared) or a branch subtree may see."""
     if rm_id is not None:
         shared = select(CustomerShare.customer_id).where(CustomerShare.staff_id == rm_id)
@@ -49,9 +49,8 @@ def count_customers(session: Session, *, rm_id: uuid.UUID | None, path_prefix: s
 
 def visible(session: Session, customer_id: uuid.UUID, *, rm_id: uuid.UUID | None,
             path_prefix: str | None) -> Customer | None:
-    query = scoped(select(Customer).where(Customer.id == customer_id), rm_id=rm_id,
-                   path_prefix=path_prefix)
-    return session.scalar(query)
+    query = scoped(select(Customer), rm_id=rm_id, path_prefix=path_prefix)
+    return session.scalars(query.where(Customer.id == customer_id)).first()
 
 
 def enterprises(session: Session) -> list[Enterprise]:

@@ -24,7 +24,7 @@ class OtpVerify(BaseModel):
 
 class CustomerToken(BaseModel):
     access_token: str
-    token_type: str = "bearer"
+    token_type: str = "bearer"  # noqa: S105 - the OAuth2 token type, not a secret
     expires_in: int
     customer_id: uuid.UUID
 

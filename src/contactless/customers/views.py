@@ -54,8 +54,9 @@ def send_code(request: Request, session: DbSession, mobile: Annotated[str, Form(
     except ContactlessError as error:
         message = gettext_for(locale_of(request))(error.message)
         if error.code == "otp_resend_cooldown":
-            return render(request, "m/verify.html", {"mobile": mobile, "masked": mask_mobile(mobile),
-                                                     "next": next, "error": message}, status=429)
+            return render(request, "m/verify.html", {
+                "mobile": mobile, "masked": mask_mobile(mobile), "next": next, "error": message,
+            }, status=429)
         return render(request, "m/login.html", {"error": message, "mobile": mobile, "next": next},
                       status=error.status)
     return render(request, "m/verify.html",

@@ -4,6 +4,7 @@ rule, audit entry and posting is the real one. The same seed gives the same bank
 from __future__ import annotations
 
 import random
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -115,9 +116,10 @@ def build_demo_bank(
     customer_ids = []
     for index in range(customer_count):
         name, mobile, id_number = person()
-        view = customers.create_customer(session, DEMO_ACTOR, name=name, mobile=mobile,
-                                         id_number=id_number, primary_rm_id=rng.choice(rm_ids))
-        customer_ids.append(view.id)
+        customer = customers.create_customer(session, DEMO_ACTOR, name=name, mobile=mobile,
+                                             id_number=id_number,
+                                             primary_rm_id=rng.choice(rm_ids))
+        customer_ids.append(customer.id)
         if index == 0:
             report.extras["first_customer_mobile"] = mobile
         if (index + 1) % 100 == 0 or index + 1 == customer_count:
@@ -145,6 +147,6 @@ def build_demo_bank(
     return report
 
 
-Seeder = Callable[[Session, list, random.Random, date, Progress], object]
+Seeder = Callable[[Session, list[uuid.UUID], random.Random, date, Progress], object]
 # later domains (core banking, outreach, ...) append their seeders here in ``demo.seeders``
 SEEDERS: list[tuple[str, Seeder]] = []

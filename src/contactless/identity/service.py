@@ -170,7 +170,8 @@ def create_staff(
     if repository.staff_by_username(session, username):
         raise UsernameTaken(f"username {username} is taken")
     user = StaffUser(username=username, display_name=(display_name or username).strip(),
-                     role=role.value, branch_id=branch.id, password_hash=kernel_of(session).passwords.hash(password))
+                     role=role.value, branch_id=branch.id,
+                     password_hash=kernel_of(session).passwords.hash(password))
     session.add(user)
     session.flush()
     audit.record(session, actor, action="staff.created", target_type="staff_user",
@@ -333,7 +334,8 @@ def check_one_time_code(session: Session, *, mobile: str, code: str,
         if attempts >= settings.otp_max_attempts:
             kernel.store.delete(key)
             raise OtpAttemptsExceeded("too many wrong codes; ask for a new one")
-        raise OtpInvalid("the code is not right", attempts_left=settings.otp_max_attempts - attempts)
+        raise OtpInvalid("the code is not right",
+                         attempts_left=settings.otp_max_attempts - attempts)
     kernel.store.delete(key)
     kernel.store.delete(f"otp-attempts:{purpose}:{ref}")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from alembic import context
 from sqlalchemy import engine_from_config, pool
@@ -11,7 +11,7 @@ config = context.config
 target_metadata: Any = config.attributes.get("target_metadata")
 
 
-def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
+def render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[False]:
     """Render the project's column types as plain SQLAlchemy types, so migrations import
     nothing from the application."""
     if type_ == "type":

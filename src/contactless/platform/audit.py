@@ -119,9 +119,9 @@ def verify_chain(session: Session, *, batch: int = 5000) -> ChainReport:
     checked = 0
     last_seq = 0
     while True:
-        rows = session.scalars(
-            select(AuditEntry).where(AuditEntry.seq > last_seq).order_by(AuditEntry.seq).limit(batch)
-        ).all()
+        query = (select(AuditEntry).where(AuditEntry.seq > last_seq)
+                 .order_by(AuditEntry.seq).limit(batch))
+        rows = session.scalars(query).all()
         if not rows:
             return ChainReport(checked, None, None)
         for entry in rows:

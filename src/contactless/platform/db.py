@@ -115,7 +115,8 @@ AfterCommit = Callable[[], None]
 
 
 class Database:
-    """Owns the engine and hands out sessions; built by ``create_app`` or the CLI, never at import."""
+    """Owns the engine and hands out sessions; built by ``create_app`` or the CLI, never at
+    import time."""
 
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = url

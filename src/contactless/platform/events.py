@@ -64,7 +64,10 @@ class EventBus:
     def _after_commit(self, session: Session) -> AfterCommit | None:
         if not session.info.pop("outbox_dirty", False) or not self.deliver_inline:
             return None
-        return self.deliver_pending
+        return self._deliver_after_commit
+
+    def _deliver_after_commit(self) -> None:
+        self.deliver_pending()
 
     def deliver_pending(self, limit: int = 500) -> int:
         """Deliver what is waiting; a failing handler leaves its event for the next run."""

@@ -21,7 +21,7 @@ def build_huey(settings: Settings, *, immediate: bool = False) -> Any:
 
 
 def register_platform(huey: Any, kernel: Kernel) -> dict[str, Any]:
-    @huey.periodic_task(crontab(minute="*"), name="platform.deliver_events")
+    @huey.periodic_task(crontab(minute="*"), name="platform.deliver_events")  # type: ignore[untyped-decorator]
     def deliver_events() -> int:
         """Retry domain events whose delivery failed after their commit."""
         return kernel.bus.deliver_pending()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
+from collections.abc import MutableMapping
 from typing import Any
 
 import structlog
@@ -21,14 +22,16 @@ def mask_text(text: str) -> str:
     return _MOBILE.sub(r"\1****\2", text)
 
 
-def _mask_pii(_logger: Any, _name: str, event: dict[str, Any]) -> dict[str, Any]:
+def _mask_pii(_logger: Any, _name: str, event: MutableMapping[str, Any],
+              ) -> MutableMapping[str, Any]:
     for key, value in list(event.items()):
         if isinstance(value, str):
             event[key] = mask_text(value)
     return event
 
 
-def _add_request_id(_logger: Any, _name: str, event: dict[str, Any]) -> dict[str, Any]:
+def _add_request_id(_logger: Any, _name: str, event: MutableMapping[str, Any],
+                    ) -> MutableMapping[str, Any]:
     request_id = current_request_id()
     if request_id and "request_id" not in event:
         event["request_id"] = request_id

@@ -39,8 +39,13 @@ def build_environment() -> Environment:
     return env
 
 
-def extra_navigation(env: Environment, items: list[tuple[str, str, frozenset[str]]]) -> None:
-    env.globals.setdefault("extra_nav", []).extend(items)
+NavItem = tuple[str, str, frozenset[str]]
+
+
+def extra_navigation(env: Environment, items: list[NavItem]) -> None:
+    """Let a domain add console menu entries (path, message id, roles)."""
+    current: list[NavItem] = list(env.globals.get("extra_nav", []))  # type: ignore[call-overload]
+    env.globals["extra_nav"] = current + items
 
 
 def local_time(value: datetime | None, zone: str, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -56,8 +61,9 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
     locale = locale_of(request)
     gettext = gettext_for(locale)
     actor: Actor | None = getattr(request.state, "actor", None)
+    items: list[NavItem] = NAVIGATION + list(env.globals.get("extra_nav", []))  # type: ignore[call-overload]
     nav = [
-        (path, gettext(label)) for path, label, roles in NAVIGATION + env.globals.get("extra_nav", [])
+        (path, gettext(label)) for path, label, roles in items
         if actor is not None and actor.kind == "staff" and actor.role in roles
     ]
     zone = kernel.settings.timezone

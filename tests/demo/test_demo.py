@@ -1,0 +1,84 @@
+"""The demo bank: realistic, repeatable, and served from HOME with no further set-up."""
+
+import json
+import os
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+from stdnum.cn import ric
+
+from contactless.customers import service as customers
+from contactless.demo.service import build_demo_bank
+from contactless.identity import service as identity
+from contactless.platform import audit
+from contactless.platform.context import SYSTEM
+from contactless.platform.kernel import Kernel
+
+
+def _bank(kernel: Kernel, seed: int) -> tuple[list[str], list[tuple[str, str, str]]]:
+    with kernel.db.session() as session:
+        build_demo_bank(session, seed=seed, customer_count=40, today=date(2026, 11, 29))
+    with kernel.db.session() as session:
+        rows, total = customers.list_customers(session, SYSTEM, limit=100)
+        unmasked = [customers.get_customer(session, SYSTEM, customer_id=r.id, unmasked=True)
+                    for r in rows]
+        staff = [(s.username, s.role, s.branch_code) for s in identity.list_staff(session, SYSTEM)]
+        assert audit.verify_chain(session).ok
+    assert total == 40
+    for person in unmasked:
+        ric.validate(person.id_number)
+        assert identity.MOBILE_PATTERN.fullmatch(person.mobile)
+    return sorted(p.mobile + p.name for p in unmasked), staff
+
+
+def test_the_demo_bank_is_realistic_and_the_same_seed_gives_the_same_bank(
+    sqlite_kernel: Kernel, pg_kernel: Kernel,
+) -> None:
+    first_people, first_staff = _bank(sqlite_kernel, seed=3)
+    second_people, second_staff = _bank(pg_kernel, seed=3)
+    assert first_people == second_people
+    assert first_staff == second_staff
+    roles = {role for _u, role, _b in first_staff}
+    assert roles == {"admin", "auditor", "marketer", "risk_analyst", "agent", "branch_manager",
+                     "rm"}
+    assert sum(role == "rm" for _u, role, _b in first_staff) >= 20
+    with sqlite_kernel.db.session() as session:
+        branches = identity.list_branches(session, SYSTEM)
+        enterprises = customers.list_enterprises(session)
+        roster = customers.roster(session, enterprise_id=enterprises[0].id)
+    assert sum(b.kind == "branch" for b in branches) == 3
+    assert sum(b.kind == "sub_branch" for b in branches) >= 6
+    assert len(enterprises) == 30
+    assert len(roster) >= 8
+
+
+def test_demo_command_keeps_its_keys_in_home_and_serve_needs_nothing_more(tmp_path: Path) -> None:
+    env = dict(os.environ, CONTACTLESS_HOME=str(tmp_path), COLUMNS="200")
+    env.pop("CONTACTLESS_DATABASE_URL", None)
+    built = subprocess.run([sys.executable, "-m", "contactless", "demo", "--customers", "30"],
+                           env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert built.returncode == 0, built.stderr
+    assert "admin" in built.stdout
+    assert "Demo-2026-bank" in built.stdout
+    keys = json.loads((tmp_path / "keys.json").read_text())
+    assert len(keys["data_key"]) >= 32
+    again = subprocess.run([sys.executable, "-m", "contactless", "demo"], env=env,
+                           capture_output=True, text=True, timeout=120, check=False)
+    assert again.returncode == 0
+    assert "already built" in again.stderr
+
+    from fastapi.testclient import TestClient
+
+    from contactless.app import create_app
+    from contactless.settings import Settings
+
+    app = create_app(Settings(home=tmp_path))  # no keys given: the ones in HOME are used
+    with TestClient(app) as client:
+        token = client.post("/api/v1/auth/token",
+                            data={"username": "admin", "password": "Demo-2026-bank"})
+        assert token.status_code == 200
+        bearer = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        listed = client.get("/api/v1/customers", headers=bearer).json()
+    assert listed["total"] == 30
