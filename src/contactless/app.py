@@ -25,12 +25,13 @@ from contactless.customers import views as customers_views
 from contactless.identity import api as identity_api
 from contactless.identity import views as identity_views
 from contactless.platform.context import new_request_id, request_id_var
+from contactless.platform.errors import ContactlessError
 from contactless.platform.kernel import Kernel, build_kernel
 from contactless.platform.logging import configure_logging
 from contactless.platform.metrics import HttpMetrics
 from contactless.settings import Settings
 from contactless.web import console, mobile
-from contactless.web.errors import install_error_handlers
+from contactless.web.errors import install_error_handlers, problem_response
 from contactless.web.templating import build_environment
 
 STATIC_DIR = Path(__file__).resolve().parent / "web" / "static"
@@ -96,7 +97,14 @@ def _install_middleware(app: FastAPI) -> None:
         started = time.perf_counter()
         status = 500
         try:
-            response = await call_next(request)
+            try:
+                response = await call_next(request)
+            except Exception:
+                # rendered here, inside the request's context, so the page carries its id
+                log.exception("unhandled_error", path=request.url.path)
+                response = problem_response(request, ContactlessError(
+                    "something went wrong on our side; it has been logged", status=500,
+                    code="internal_error"))
             status = response.status_code
         finally:
             elapsed = time.perf_counter() - started

@@ -143,3 +143,23 @@ def test_every_route_but_the_public_list_requires_sign_in(kernel: Kernel) -> Non
             response = client.request(method, url)
             allowed = {401, 403} if not path.startswith(("/console", "/m")) else {303, 401, 403}
             assert response.status_code in allowed, (method, path, response.status_code)
+
+
+def test_an_unexpected_failure_is_a_500_problem_or_page(kernel: Kernel) -> None:
+    app = create_app(kernel=kernel)
+
+    @app.get("/api/v1/boom")
+    def boom() -> None:
+        raise RuntimeError("database on fire")
+
+    @app.get("/console/boom")
+    def console_boom() -> None:
+        raise RuntimeError("template on fire")
+
+    client = TestClient(app, raise_server_exceptions=False)
+    api = client.get("/api/v1/boom")
+    assert api.status_code == 500
+    assert api.json()["code"] == "internal_error" and "fire" not in api.text
+    page = client.get("/console/boom")
+    assert page.status_code == 500 and "text/html" in page.headers["content-type"]
+    assert page.headers["x-request-id"] in page.text
