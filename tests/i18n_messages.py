@@ -56,7 +56,7 @@ def source_messages() -> set[str]:
             if isinstance(node, ast.Call) and node.args:
                 func = node.func
                 name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
-                if name in ("gettext", "_"):
+                if name in ("gettext", "_", "N_"):
                     text = _const(node.args[0])
                     if text:
                         found.add(text)

@@ -47,6 +47,7 @@ class Settings(BaseSettings):
     session_max_age_seconds: int = 8 * 3600
     access_token_seconds: int = 3600
     cookie_secure: bool = False
+    corebank_port: str = "embedded"
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
     extra_key_ids: dict[str, SecretStr] = Field(default_factory=dict)

@@ -25,6 +25,15 @@ def render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[Fal
     return False
 
 
+def include_object(obj: Any, name: str | None, type_: str, reflected: bool,
+                   compare_to: Any) -> bool:
+    """When a revision is generated for one domain, only its tables are compared."""
+    prefix = config.attributes.get("table_prefix")
+    if prefix is None or type_ != "table":
+        return True
+    return bool(name and name.startswith(prefix))
+
+
 def run_migrations_offline() -> None:
     context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=target_metadata,
                       literal_binds=True, render_as_batch=True, render_item=render_item)
@@ -45,7 +54,8 @@ def run_migrations_online() -> None:
 
 def _run(connection: Any) -> None:
     context.configure(connection=connection, target_metadata=target_metadata,
-                      render_as_batch=True, render_item=render_item, compare_type=True)
+                      render_as_batch=True, render_item=render_item, compare_type=True,
+                      include_object=include_object)
     with context.begin_transaction():
         context.run_migrations()
 

@@ -52,6 +52,11 @@ def translations(locale: str) -> gettext.NullTranslations:
     return gettext.GNUTranslations(buffer)
 
 
+def N_(message: str) -> str:  # noqa: N802 - the conventional name of the extraction marker
+    """Mark a message id for the catalog where it is translated later, at render time."""
+    return message
+
+
 def gettext_for(locale: str) -> Callable[[str], str]:
     return translations(normalise(locale)).gettext
 

@@ -30,5 +30,9 @@ def register_platform(huey: Any, kernel: Kernel) -> dict[str, Any]:
 
 
 def register_all(huey: Any, kernel: Kernel) -> dict[str, Any]:
+    """Every domain's jobs (domains are imported here, at worker start, not at import)."""
+    from contactless.corebank import tasks as corebank_tasks
+
     tasks = register_platform(huey, kernel)
+    tasks.update(corebank_tasks.register(huey, kernel))
     return tasks

@@ -9,20 +9,21 @@ from fastapi.responses import Response
 
 from contactless.customers import service as customers
 from contactless.identity import service as identity
-from contactless.platform.i18n import gettext_for
+from contactless.platform.i18n import N_, gettext_for
 from contactless.web.deps import CurrentStaff, DbSession, locale_of
 from contactless.web.templating import render
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
 TASKS: dict[str, list[str]] = {
-    "admin": ["Create branches and staff", "Read the message center", "Check the audit trail"],
-    "branch_manager": ["See your branch's staff and customers"],
-    "rm": ["See and serve your customers"],
-    "marketer": ["Segments and campaigns arrive with the marketing module"],
-    "risk_analyst": ["Rules, cases and models arrive with the risk module"],
-    "agent": ["Conversations handed over by the assistant arrive with the agent desk"],
-    "auditor": ["Browse and verify the audit trail"],
+    "admin": [N_("Create branches and staff"), N_("Read the message center"),
+              N_("Check the audit trail")],
+    "branch_manager": [N_("See your branch's staff and customers")],
+    "rm": [N_("See and serve your customers")],
+    "marketer": [N_("Segments and campaigns arrive with the marketing module")],
+    "risk_analyst": [N_("Rules, cases and models arrive with the risk module")],
+    "agent": [N_("Conversations handed over by the assistant arrive with the agent desk")],
+    "auditor": [N_("Browse and verify the audit trail")],
 }
 
 

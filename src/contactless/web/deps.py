@@ -137,7 +137,19 @@ def current_customer(request: Request,
     return actor
 
 
+def current_actor(request: Request,
+                  staff: Annotated[Actor | None, Depends(optional_staff)],
+                  customer: Annotated[Actor | None, Depends(optional_customer)]) -> Actor:
+    """A signed-in staff member or customer (routes that serve both)."""
+    actor = staff or customer
+    if actor is None:
+        raise LoginRequired("sign in first", area="console")
+    request.state.actor = actor
+    return actor
+
+
 CurrentStaff = Annotated[Actor, Depends(current_staff)]
+CurrentActor = Annotated[Actor, Depends(current_actor)]
 OptionalStaff = Annotated[Actor | None, Depends(optional_staff)]
 CurrentCustomer = Annotated[Actor, Depends(current_customer)]
 OptionalCustomer = Annotated[Actor | None, Depends(optional_customer)]

@@ -1,0 +1,356 @@
+"""Core-banking JSON API (/api/v1/corebank) for staff and for customers' own accounts.
+
+Every money-moving or state-changing call takes an ``Idempotency-Key`` header: a replay returns
+the first result and posts nothing."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from contactless.corebank import schemas
+from contactless.corebank import service as corebank
+from contactless.corebank.constants import (
+    DepositProduct,
+    MaturityInstruction,
+    RateProduct,
+    RepaymentMethod,
+    Term,
+)
+from contactless.customers import service as customers
+from contactless.identity import service as identity
+from contactless.identity.models import Role
+from contactless.platform.clock import bank_today
+from contactless.platform.context import Actor
+from contactless.platform.errors import ValidationFailed
+from contactless.platform.money import Money
+from contactless.web.deps import CurrentActor, CurrentStaff, DbSession, IdempotencyKey, KernelDep
+
+router = APIRouter(prefix="/api/v1/corebank", tags=["corebank"])
+
+
+class Amount(BaseModel):
+    """Money in: the amount as a string (never a float) and its currency."""
+
+    amount: str = Field(examples=["1000.00"], max_length=24)
+    currency: str = Field(default="CNY", min_length=3, max_length=3)
+
+    def money(self) -> Money:
+        return Money.of(self.amount, self.currency)
+
+
+class AccountOpen(BaseModel):
+    customer_id: uuid.UUID
+    account_class: int = 1
+    currency: str = "CNY"
+    bound_account_id: uuid.UUID | None = None
+    bound_external_account: str | None = Field(default=None, max_length=34)
+
+
+class TransferIn(BaseModel):
+    source_account_id: uuid.UUID
+    target_account_id: uuid.UUID
+    amount: Amount
+    memo: str = Field(default="", max_length=140)
+
+
+class OutboundIn(BaseModel):
+    source_account_id: uuid.UUID
+    bank_code: str = Field(min_length=3, max_length=12)
+    external_account: str = Field(min_length=6, max_length=34)
+    amount: Amount
+    memo: str = Field(default="", max_length=140)
+
+
+class DepositIn(BaseModel):
+    source_account_id: uuid.UUID
+    product: DepositProduct
+    term: Term
+    amount: Amount
+    instruction: MaturityInstruction = MaturityInstruction.PAYOUT
+
+
+class InstructionIn(BaseModel):
+    instruction: MaturityInstruction
+
+
+class ReasonIn(BaseModel):
+    reason: str = Field(min_length=2, max_length=200)
+
+
+class WealthBuyIn(BaseModel):
+    source_account_id: uuid.UUID
+    product_id: uuid.UUID
+    amount: Amount
+
+
+class WealthRedeemIn(BaseModel):
+    holding_id: uuid.UUID
+    units: str = Field(max_length=24)
+
+
+class LoanIn(BaseModel):
+    customer_id: uuid.UUID
+    demand_account_id: uuid.UUID
+    principal: Amount
+    annual_rate: str = Field(examples=["0.0435"], max_length=12)
+    term_months: int = Field(ge=1, le=360)
+    method: str = "equal_instalment"
+
+
+class PrepayIn(BaseModel):
+    amount: Amount
+
+
+class DeferIn(BaseModel):
+    months: int = Field(ge=1, le=12)
+
+
+def _decimal(value: str, field: str) -> Decimal:
+    try:
+        result = Decimal(value)
+    except InvalidOperation as exc:
+        raise ValidationFailed(f"{field} must be a decimal number", code="invalid_number") from exc
+    if not result.is_finite():
+        raise ValidationFailed(f"{field} must be a decimal number", code="invalid_number")
+    return result
+
+
+def _scope(session: DbSession, actor: Actor) -> corebank.CustomerScope | None:
+    """Staff see accounts of the customers in their data scope."""
+    if actor.kind != "staff":
+        return None
+    return lambda customer_id: customers.can_see(session, actor, customer_id=customer_id)
+
+
+def _customer_of(actor: Actor, customer_id: uuid.UUID | None) -> uuid.UUID:
+    if customer_id is not None:
+        return customer_id
+    if actor.kind == "customer":
+        return uuid.UUID(actor.id)
+    raise ValidationFailed("give customer_id", code="customer_id_required")
+
+
+# ---- reads ---------------------------------------------------------------------------------
+
+
+@router.get("/accounts", response_model=list[schemas.AccountView])
+def list_accounts(session: DbSession, actor: CurrentActor,
+                  customer_id: uuid.UUID | None = None) -> Any:
+    """A customer's demand accounts (customers: their own; staff: `customer_id` in scope)."""
+    return corebank.accounts_of_customer(session, actor,
+                                         customer_id=_customer_of(actor, customer_id),
+                                         can_see_customer=_scope(session, actor))
+
+
+@router.get("/accounts/{account_id}", response_model=schemas.AccountView)
+def get_account(account_id: uuid.UUID, session: DbSession, actor: CurrentActor) -> Any:
+    return corebank.get_account(session, actor, account_id=account_id,
+                                can_see_customer=_scope(session, actor))
+
+
+@router.get("/accounts/{account_id}/history", response_model=schemas.HistoryPage)
+def account_history(account_id: uuid.UUID, session: DbSession, actor: CurrentActor,
+                    page: Annotated[int, Query(ge=1)] = 1,
+                    page_size: Annotated[int, Query(ge=1, le=200)] = 20) -> Any:
+    """A statement page, newest first, with the running balance after each line."""
+    return corebank.account_history(session, actor, account_id=account_id, page=page,
+                                    page_size=page_size, can_see_customer=_scope(session, actor))
+
+
+@router.get("/deposits", response_model=list[schemas.DepositView])
+def list_deposits(session: DbSession, actor: CurrentActor, customer_id: uuid.UUID | None = None,
+                  active_only: bool = True) -> Any:
+    return corebank.deposits_of_customer(session, actor,
+                                         customer_id=_customer_of(actor, customer_id),
+                                         active_only=active_only,
+                                         can_see_customer=_scope(session, actor))
+
+
+@router.get("/holdings", response_model=list[schemas.HoldingView])
+def list_holdings(session: DbSession, actor: CurrentActor,
+                  customer_id: uuid.UUID | None = None) -> Any:
+    return corebank.holdings_of_customer(session, actor,
+                                         customer_id=_customer_of(actor, customer_id),
+                                         can_see_customer=_scope(session, actor))
+
+
+@router.get("/loans", response_model=list[schemas.LoanView])
+def list_loans(session: DbSession, actor: CurrentActor,
+               customer_id: uuid.UUID | None = None) -> Any:
+    return corebank.loans_of_customer(session, actor, customer_id=_customer_of(actor, customer_id),
+                                      can_see_customer=_scope(session, actor))
+
+
+@router.get("/wealth-products", response_model=list[schemas.WealthProductView])
+def wealth_products(session: DbSession, actor: CurrentActor) -> Any:
+    del actor
+    return corebank.list_wealth_products(session)
+
+
+@router.get("/rates/{product}/{term}")
+def deposit_rate(product: RateProduct, term: str, session: DbSession, kernel: KernelDep,
+                 actor: CurrentActor) -> dict[str, str]:
+    """The annual rate effective today (a fraction: 0.0135 is 1.35%)."""
+    del actor
+    rate = corebank.current_rate(session, product=product, term=term,
+                                 on=bank_today(kernel.settings))
+    return {"product": product.value, "term": term, "annual_rate": str(rate)}
+
+
+@router.get("/trial-balance", response_model=schemas.TrialBalance)
+def trial_balance(session: DbSession, actor: CurrentStaff) -> Any:
+    identity.require_role(actor, Role.ADMIN, Role.AUDITOR)
+    return corebank.trial_balance(session)
+
+
+# ---- writes -------------------------------------------------------------------------------------
+
+
+@router.post("/accounts", response_model=schemas.AccountView, status_code=201)
+def open_account(body: AccountOpen, session: DbSession, actor: CurrentActor,
+                 key: IdempotencyKey) -> Any:
+    return corebank.open_account(session, actor, idempotency_key=key,
+                                 customer_id=body.customer_id, account_class=body.account_class,
+                                 currency=body.currency, bound_account_id=body.bound_account_id,
+                                 bound_external_account=body.bound_external_account)
+
+
+@router.post("/accounts/{account_id}/freeze", response_model=schemas.AccountView)
+def freeze(account_id: uuid.UUID, body: ReasonIn, session: DbSession, actor: CurrentStaff,
+           key: IdempotencyKey) -> Any:
+    identity.require_role(actor, Role.ADMIN, Role.RISK_ANALYST, Role.BRANCH_MANAGER)
+    return corebank.freeze_account(session, actor, idempotency_key=key, account_id=account_id,
+                                   reason=body.reason)
+
+
+@router.post("/accounts/{account_id}/unfreeze", response_model=schemas.AccountView)
+def unfreeze(account_id: uuid.UUID, session: DbSession, actor: CurrentStaff,
+             key: IdempotencyKey) -> Any:
+    identity.require_role(actor, Role.ADMIN, Role.RISK_ANALYST, Role.BRANCH_MANAGER)
+    return corebank.unfreeze_account(session, actor, idempotency_key=key, account_id=account_id)
+
+
+@router.post("/transfers", response_model=schemas.TransferResult, status_code=201)
+def transfer(body: TransferIn, session: DbSession, actor: CurrentActor,
+             key: IdempotencyKey) -> Any:
+    """Between two accounts of this bank."""
+    return corebank.transfer(session, actor, idempotency_key=key,
+                             source_account_id=body.source_account_id,
+                             target_account_id=body.target_account_id,
+                             amount=body.amount.money(), memo=body.memo)
+
+
+@router.post("/outbound-transfers", response_model=schemas.OutboundTransferView, status_code=201)
+def outbound(body: OutboundIn, session: DbSession, actor: CurrentActor,
+             key: IdempotencyKey) -> Any:
+    """To another bank through the clearing account; pending until settled or returned."""
+    return corebank.send_outbound_transfer(session, actor, idempotency_key=key,
+                                           source_account_id=body.source_account_id,
+                                           bank_code=body.bank_code,
+                                           external_account=body.external_account,
+                                           amount=body.amount.money(), memo=body.memo)
+
+
+@router.post("/outbound-transfers/{transfer_id}/settle",
+             response_model=schemas.OutboundTransferView)
+def settle(transfer_id: uuid.UUID, session: DbSession, actor: CurrentStaff,
+           key: IdempotencyKey) -> Any:
+    return corebank.settle_outbound_transfer(session, actor, idempotency_key=key,
+                                             transfer_id=transfer_id)
+
+
+@router.post("/outbound-transfers/{transfer_id}/return",
+             response_model=schemas.OutboundTransferView)
+def return_transfer(transfer_id: uuid.UUID, body: ReasonIn, session: DbSession,
+                    actor: CurrentStaff, key: IdempotencyKey) -> Any:
+    """The other bank sent the money back: the customer is credited again."""
+    return corebank.return_outbound_transfer(session, actor, idempotency_key=key,
+                                             transfer_id=transfer_id, reason=body.reason)
+
+
+@router.post("/deposits", response_model=schemas.DepositView, status_code=201)
+def place_deposit(body: DepositIn, session: DbSession, actor: CurrentActor,
+                  key: IdempotencyKey) -> Any:
+    return corebank.place_deposit(session, actor, idempotency_key=key,
+                                  source_account_id=body.source_account_id, product=body.product,
+                                  term=body.term, amount=body.amount.money(),
+                                  instruction=body.instruction)
+
+
+@router.put("/deposits/{deposit_id}/instruction", response_model=schemas.DepositView)
+def change_instruction(deposit_id: uuid.UUID, body: InstructionIn, session: DbSession,
+                       actor: CurrentActor, key: IdempotencyKey) -> Any:
+    return corebank.change_maturity_instruction(session, actor, idempotency_key=key,
+                                                deposit_id=deposit_id,
+                                                instruction=body.instruction)
+
+
+@router.post("/deposits/{deposit_id}/early-withdrawal", response_model=schemas.DepositSettlement)
+def withdraw_early(deposit_id: uuid.UUID, session: DbSession, actor: CurrentActor,
+                   key: IdempotencyKey) -> Any:
+    return corebank.withdraw_deposit_early(session, actor, idempotency_key=key,
+                                           deposit_id=deposit_id)
+
+
+@router.post("/wealth-orders", response_model=schemas.WealthOrderView, status_code=201)
+def buy_wealth(body: WealthBuyIn, session: DbSession, actor: CurrentActor,
+               key: IdempotencyKey) -> Any:
+    return corebank.buy_wealth(session, actor, idempotency_key=key,
+                               source_account_id=body.source_account_id,
+                               product_id=body.product_id, amount=body.amount.money())
+
+
+@router.post("/wealth-redemptions", response_model=schemas.WealthOrderView, status_code=201)
+def redeem_wealth(body: WealthRedeemIn, session: DbSession, actor: CurrentActor,
+                  key: IdempotencyKey) -> Any:
+    return corebank.redeem_wealth(session, actor, idempotency_key=key, holding_id=body.holding_id,
+                                  units=_decimal(body.units, "units"))
+
+
+@router.post("/loans", response_model=schemas.LoanView, status_code=201)
+def book_loan(body: LoanIn, session: DbSession, actor: CurrentStaff,
+              key: IdempotencyKey) -> Any:
+    try:
+        method = RepaymentMethod(body.method)
+    except ValueError as exc:
+        raise ValidationFailed("unknown repayment method", code="invalid_method") from exc
+    return corebank.book_loan(session, actor, idempotency_key=key, customer_id=body.customer_id,
+                              demand_account_id=body.demand_account_id,
+                              principal=body.principal.money(),
+                              annual_rate=_decimal(body.annual_rate, "annual_rate"),
+                              term_months=body.term_months, method=method)
+
+
+@router.post("/loans/{loan_id}/disbursement", response_model=schemas.LoanView)
+def disburse(loan_id: uuid.UUID, session: DbSession, actor: CurrentStaff,
+             key: IdempotencyKey) -> Any:
+    return corebank.disburse_loan(session, actor, idempotency_key=key, loan_id=loan_id)
+
+
+@router.post("/loans/{loan_id}/repayments", response_model=schemas.LoanRepayment)
+def repay(loan_id: uuid.UUID, session: DbSession, actor: CurrentActor,
+          key: IdempotencyKey) -> Any:
+    """Pay the next instalment due from the linked demand account."""
+    return corebank.repay_instalment(session, actor, idempotency_key=key, loan_id=loan_id)
+
+
+@router.post("/loans/{loan_id}/prepayments", response_model=schemas.LoanRepayment)
+def prepay(loan_id: uuid.UUID, body: PrepayIn, session: DbSession, actor: CurrentActor,
+           key: IdempotencyKey) -> Any:
+    return corebank.prepay_loan(session, actor, idempotency_key=key, loan_id=loan_id,
+                                amount=body.amount.money())
+
+
+@router.post("/loans/{loan_id}/deferrals", response_model=schemas.LoanView)
+def defer(loan_id: uuid.UUID, body: DeferIn, session: DbSession, actor: CurrentStaff,
+          key: IdempotencyKey) -> Any:
+    """延期还款: shift the remaining schedule by N months."""
+    return corebank.defer_loan(session, actor, idempotency_key=key, loan_id=loan_id,
+                               months=body.months)
+
+

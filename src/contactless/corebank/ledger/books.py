@@ -1,0 +1,380 @@
+"""The heart of the embedded ledger: locking, checks, and posting balanced journal entries."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from contactless.corebank.constants import (
+    CLASS2_DAILY_INFLOW_LIMIT,
+    CLASS2_DAILY_OUTFLOW_LIMIT,
+    CLASS2_YEARLY_INFLOW_LIMIT,
+    CLASS2_YEARLY_OUTFLOW_LIMIT,
+    CREDIT_NORMAL_KINDS,
+    INTERNAL_NUMBER_PREFIX,
+    AccountKind,
+    AccountStatus,
+    LimitDirection,
+)
+from contactless.corebank.errors import (
+    AccountClosed,
+    AccountFrozen,
+    AccountNotFound,
+    Class2LimitExceeded,
+    CurrencyMismatch,
+    InsufficientFunds,
+    InvalidAccountKind,
+    InvalidAmount,
+    TooManyDecimals,
+    UnbalancedEntry,
+)
+from contactless.corebank.models import JournalEntry, LedgerAccount, Posting
+from contactless.platform.context import Actor
+from contactless.platform.db import Base
+from contactless.platform.errors import NotFound
+from contactless.platform.money import CURRENCY_EXPONENTS, Money, check_currency
+
+RUNNER_SCOPE = "runner"
+INTERNAL_CACHE = "corebank_internal_accounts"
+RATE_CACHE = "corebank_rate_cache"
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+ModelT = TypeVar("ModelT", bound=Base)
+
+
+def business_date(session: Session) -> date:
+    """Today in the bank's time zone (settings.timezone), the default value date."""
+    kernel = session.info.get("kernel")
+    zone = getattr(getattr(kernel, "settings", None), "timezone", DEFAULT_TIMEZONE)
+    return datetime.now(ZoneInfo(zone)).date()
+
+
+def natural_sign(kind: str) -> int:
+    """+1 where a debit grows the account (assets, expenses), −1 where a credit does."""
+    return -1 if kind in CREDIT_NORMAL_KINDS else 1
+
+
+def natural_balance(account: LedgerAccount) -> Decimal:
+    """The balance as its owner reads it: a deposit of 100 is 100, a loan of 100 is 100."""
+    return account.balance * natural_sign(account.kind)
+
+
+def actor_scope(actor: Actor) -> str:
+    return f"{actor.kind}:{actor.id}"
+
+
+def check_amount(amount: Money, currency: str | None = None) -> Decimal:
+    """A positive amount with at most the currency's decimals, in the account's currency."""
+    check_currency(amount.currency)
+    exponent = CURRENCY_EXPONENTS[amount.currency]
+    value = amount.amount
+    if value != value.quantize(Decimal(1).scaleb(-exponent)):
+        raise TooManyDecimals(
+            f"{amount.currency} amounts have at most {exponent} decimal places: {value}"
+        )
+    if value <= 0:
+        raise InvalidAmount("the amount must be greater than zero")
+    if currency is not None and amount.currency != currency:
+        raise CurrencyMismatch(f"the account is in {currency}, the amount in {amount.currency}")
+    return value.quantize(Decimal("0.01"))
+
+
+@dataclass(frozen=True)
+class Line:
+    """One intended posting: a signed amount (debit positive) on a locked account."""
+
+    account: LedgerAccount
+    amount: Decimal
+    limit_direction: LimitDirection | None = None
+
+
+def debit(account: LedgerAccount, amount: Decimal,
+          limit: LimitDirection | None = None) -> Line:
+    return Line(account, amount, limit)
+
+
+def credit(account: LedgerAccount, amount: Decimal,
+           limit: LimitDirection | None = None) -> Line:
+    return Line(account, -amount, limit)
+
+
+class LedgerBase:
+    """What every part of the embedded ledger shares: the session and the posting rules."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.is_postgres = session.get_bind().dialect.name == "postgresql"
+        # the session's identity map holds clean rows only weakly; keeping the accounts this
+        # ledger touched lets a long batch (demo data, the runner) find them without a query
+        self._pinned: dict[uuid.UUID, LedgerAccount] = {}
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """Run one operation so that a failure leaves nothing behind in the caller's
+        transaction (the caller may go on using its session)."""
+        try:
+            with self.session.begin_nested():
+                yield
+        except BaseException:
+            # ids and rates cached during the failed operation may have been rolled back
+            self.session.info.pop(INTERNAL_CACHE, None)
+            self.session.info.pop(RATE_CACHE, None)
+            raise
+
+    # -- dates ---------------------------------------------------------------------------
+
+    def value_date(self, on: date | None) -> date:
+        return on if on is not None else business_date(self.session)
+
+    # -- locking -------------------------------------------------------------------------
+
+    def lock_accounts(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, LedgerAccount]:
+        """Load and lock accounts in ascending id order, so two writers never deadlock.
+
+        PostgreSQL: ``SELECT ... ORDER BY id FOR UPDATE`` (rows are locked in sort order).
+        SQLite serializes writers with BEGIN IMMEDIATE, so the rows are simply loaded.
+        """
+        wanted = sorted(set(ids))
+        if self.is_postgres:
+            rows = self.session.scalars(
+                select(LedgerAccount)
+                .where(LedgerAccount.id.in_(wanted))
+                .order_by(LedgerAccount.id)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            ).all()
+            found = {row.id: row for row in rows}
+        else:
+            found = {}
+            for account_id in wanted:
+                row = self._pinned.get(account_id) or self.session.get(LedgerAccount, account_id)
+                if row is not None:
+                    found[account_id] = row
+        missing = [str(account_id) for account_id in wanted if account_id not in found]
+        if missing:
+            raise AccountNotFound(f"no account {', '.join(missing)}")
+        self._pinned.update(found)
+        return found
+
+    def account(self, account_id: uuid.UUID) -> LedgerAccount | None:
+        """An account without locking it (reads, and checks before a batch operation)."""
+        return self._pinned.get(account_id) or self.session.get(LedgerAccount, account_id)
+
+    def pin(self, account: LedgerAccount) -> LedgerAccount:
+        self._pinned[account.id] = account
+        return account
+
+    def lock_row(self, model: type[ModelT], row_id: uuid.UUID,
+                 not_found: type[NotFound]) -> ModelT:
+        """Load and lock one product row (deposit, loan, order...); lock it before accounts."""
+        if self.is_postgres:
+            row = self.session.get(model, row_id, with_for_update=True, populate_existing=True)
+        else:
+            row = self.session.get(model, row_id)
+        if row is None:
+            raise not_found(f"no {model.__tablename__.removeprefix('corebank_')} {row_id}")
+        return row
+
+    def get_row(self, model: type[ModelT], row_id: uuid.UUID,
+                not_found: type[NotFound]) -> ModelT:
+        row = self.session.get(model, row_id)
+        if row is None:
+            raise not_found(f"no {model.__tablename__.removeprefix('corebank_')} {row_id}")
+        return row
+
+    # -- internal accounts -----------------------------------------------------------------
+
+    def internal_account_id(self, kind: AccountKind, currency: str) -> uuid.UUID:
+        """The bank's internal account of a kind in a currency, created on first use."""
+        cache: dict[tuple[str, str], uuid.UUID] = self.session.info.setdefault(
+            INTERNAL_CACHE, {}
+        )
+        cached = cache.get((kind, currency))
+        if cached is not None:
+            return cached
+        number = f"{INTERNAL_NUMBER_PREFIX[kind]}-{currency}"
+        found = self.session.scalar(
+            select(LedgerAccount.id).where(LedgerAccount.number == number)
+        )
+        if found is None:
+            found = self._create_internal(kind, currency, number)
+        cache[(kind, currency)] = found
+        return found
+
+    def _create_internal(self, kind: AccountKind, currency: str, number: str) -> uuid.UUID:
+        account = LedgerAccount(
+            id=uuid.uuid4(), number=number, kind=kind.value, currency=currency,
+            status=AccountStatus.ACTIVE.value, opened_on=business_date(self.session),
+        )
+        try:
+            with self.session.begin_nested():
+                self.session.add(self.pin(account))
+        except IntegrityError:
+            # another transaction created it first: use theirs
+            existing = self.session.scalar(
+                select(LedgerAccount.id).where(LedgerAccount.number == number)
+            )
+            if existing is None:
+                raise
+            return existing
+        return account.id
+
+    # -- checks ----------------------------------------------------------------------------
+
+    @staticmethod
+    def require_kind(account: LedgerAccount, *kinds: AccountKind) -> None:
+        if account.kind not in kinds:
+            raise InvalidAccountKind(
+                f"account {account.number} is a {account.kind} account; "
+                f"this needs {' or '.join(k.value for k in kinds)}"
+            )
+
+    @staticmethod
+    def require_open(account: LedgerAccount) -> None:
+        if account.status == AccountStatus.CLOSED:
+            raise AccountClosed(f"account {account.number} is closed")
+
+    def check_debit(self, account: LedgerAccount, amount: Decimal) -> None:
+        """A customer's money leaves ``account``: open, not frozen, enough balance."""
+        self.require_open(account)
+        if account.status == AccountStatus.FROZEN:
+            raise AccountFrozen(f"account {account.number} is frozen")
+        if natural_balance(account) < amount:
+            raise InsufficientFunds(f"account {account.number} has not enough funds")
+
+    def check_class2(self, account: LedgerAccount, direction: LimitDirection,
+                     amount: Decimal, on: date) -> LimitDirection | None:
+        """Enforce the Class II caps; returns the direction to tag the posting with."""
+        if account.account_class != 2:
+            return None
+        if direction is LimitDirection.IN:
+            daily, yearly = CLASS2_DAILY_INFLOW_LIMIT, CLASS2_YEARLY_INFLOW_LIMIT
+        else:
+            daily, yearly = CLASS2_DAILY_OUTFLOW_LIMIT, CLASS2_YEARLY_OUTFLOW_LIMIT
+        used_today = self._limit_usage(account.id, direction, on, on)
+        if used_today + amount > daily:
+            raise Class2LimitExceeded(
+                f"Class II daily {direction.value}flow cap of {daily} CNY: "
+                f"{used_today} used today",
+                limit="daily", direction=direction.value, remaining=str(daily - used_today),
+            )
+        used_year = self._limit_usage(account.id, direction, date(on.year, 1, 1),
+                                      date(on.year, 12, 31))
+        if used_year + amount > yearly:
+            raise Class2LimitExceeded(
+                f"Class II yearly {direction.value}flow cap of {yearly} CNY: "
+                f"{used_year} used this year",
+                limit="yearly", direction=direction.value, remaining=str(yearly - used_year),
+            )
+        return direction
+
+    def _limit_usage(self, account_id: uuid.UUID, direction: LimitDirection, start: date,
+                     end: date) -> Decimal:
+        total = self.session.scalar(
+            select(func.sum(Posting.amount)).where(
+                Posting.account_id == account_id,
+                Posting.limit_direction == direction.value,
+                Posting.value_date >= start,
+                Posting.value_date <= end,
+            )
+        )
+        return abs(total) if total is not None else Decimal("0.00")
+
+    # -- posting ---------------------------------------------------------------------------
+
+    def post(
+        self,
+        actor: Actor,
+        *,
+        kind: str,
+        lines: Sequence[Line],
+        value_date: date,
+        memo: str = "",
+        idempotency_key: str | None = None,
+        scope: str | None = None,
+        reference: tuple[str, uuid.UUID] | None = None,
+    ) -> JournalEntry:
+        """Write one balanced entry and move each account's running balance with it.
+
+        Zero lines are dropped; the rest must sum to zero per currency, else nothing is
+        written and :class:`UnbalancedEntry` is raised. Accounts must already be locked.
+        """
+        effective = [line for line in lines if line.amount != 0]
+        totals: dict[str, Decimal] = defaultdict(Decimal)
+        for line in effective:
+            if line.amount != line.amount.quantize(Decimal("0.01")):
+                raise UnbalancedEntry(f"posting {line.amount} has more than two decimals")
+            totals[line.account.currency] += line.amount
+        unbalanced = {currency: total for currency, total in totals.items() if total != 0}
+        if unbalanced or not effective:
+            raise UnbalancedEntry(f"entry {kind} does not balance: {unbalanced or 'empty'}")
+        entry = JournalEntry(
+            id=uuid.uuid4(),
+            kind=kind,
+            value_date=value_date,
+            memo=memo[:200],
+            actor_kind=actor.kind,
+            actor_id=str(actor.id),
+            channel=actor.channel,
+            idempotency_scope=(scope or actor_scope(actor)) if idempotency_key else None,
+            idempotency_key=idempotency_key,
+            reference_type=reference[0] if reference else None,
+            reference_id=reference[1] if reference else None,
+        )
+        self.session.add(entry)
+        postings: list[Posting] = []
+        for line in effective:
+            account = line.account
+            account.balance = account.balance + line.amount
+            account.posting_count = account.posting_count + 1
+            postings.append(
+                Posting(
+                    entry_id=entry.id,
+                    account_id=account.id,
+                    seq=account.posting_count,
+                    amount=line.amount,
+                    currency=account.currency,
+                    balance_after=account.balance,
+                    value_date=value_date,
+                    limit_direction=line.limit_direction.value if line.limit_direction else None,
+                )
+            )
+        self.session.add_all(postings)
+        return entry
+
+    def money(self, value: Decimal, currency: str) -> Money:
+        return Money(value.quantize(Decimal("0.01")), currency)
+
+
+def account_number(kind: AccountKind, account_id: uuid.UUID) -> str:
+    """A 19-digit number whose prefix tells the kind; the rest comes from the id."""
+    prefix = {
+        AccountKind.DEMAND: "6230",
+        AccountKind.TIME_DEPOSIT: "6231",
+        AccountKind.CERTIFICATE_OF_DEPOSIT: "6232",
+        AccountKind.LOAN: "6239",
+    }[kind]
+    return f"{prefix}{account_id.int % 10**15:015d}"
+
+
+def jsonable(value: Any) -> Any:
+    """Decimal, UUID and dates as strings, for event payloads and audit details."""
+    if isinstance(value, dict):
+        return {key: jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(item) for item in value]
+    if isinstance(value, Money):
+        return value.as_json()
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    return str(value)

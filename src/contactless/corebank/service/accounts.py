@@ -1,0 +1,273 @@
+"""Demand accounts and payments: the service functions the platform calls."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from contactless.corebank.schemas import (
+    AccountView,
+    OutboundTransferView,
+    Posted,
+    TransferResult,
+)
+from contactless.corebank.service.core import (
+    check_customer_access,
+    get_port,
+    idempotent,
+    money_details,
+    require_staff,
+)
+from contactless.platform.context import Actor
+from contactless.platform.money import Money
+
+
+def open_account(
+    session: Session,
+    actor: Actor,
+    *,
+    idempotency_key: str,
+    customer_id: uuid.UUID,
+    account_class: int = 1,
+    currency: str = "CNY",
+    bound_account_id: uuid.UUID | None = None,
+    bound_external_account: str | None = None,
+    on: date | None = None,
+) -> AccountView:
+    """Open a demand account (活期) of Class I or II for a customer.
+
+    A Class II account (二类户) must be bound to the customer's Class I account here
+    (``bound_account_id``) or at another bank (``bound_external_account``); flows with the bound
+    account are free, others are capped (see ``constants.CLASS2_*``). Customers may open
+    Class II accounts for themselves on their phone; Class I needs staff (face-to-face).
+    """
+    if actor.is_customer and account_class != 2:
+        require_staff(actor)
+    check_customer_access(session, actor, customer_id)
+    return idempotent(
+        session, actor, operation="open_account", idempotency_key=idempotency_key,
+        request={"customer_id": customer_id, "account_class": account_class,
+                 "currency": currency, "bound_account_id": bound_account_id,
+                 "bound_external_account": bound_external_account, "on": on},
+        result_type=AccountView,
+        perform=lambda port: port.open_account(
+            actor, idempotency_key=idempotency_key, customer_id=customer_id,
+            account_class=account_class, currency=currency, bound_account_id=bound_account_id,
+            bound_external_account=bound_external_account, on=on,
+        ),
+        audit_target=lambda result: ("corebank_account", result.id),
+        details=lambda result: {"customer_id": customer_id, "account_class": account_class,
+                                "currency": currency},
+        topic="corebank.account_opened",
+    )
+
+
+def freeze_account(session: Session, actor: Actor, *, idempotency_key: str,
+                   account_id: uuid.UUID, reason: str) -> AccountView:
+    """Freeze a demand account: money may still come in, none may leave (staff only)."""
+    require_staff(actor)
+    return idempotent(
+        session, actor, operation="freeze_account", idempotency_key=idempotency_key,
+        request={"account_id": account_id, "reason": reason}, result_type=AccountView,
+        perform=lambda port: port.freeze_account(
+            actor, idempotency_key=idempotency_key, account_id=account_id, reason=reason),
+        audit_target=lambda result: ("corebank_account", result.id),
+        details=lambda result: {"status": result.status},
+    )
+
+
+def unfreeze_account(session: Session, actor: Actor, *, idempotency_key: str,
+                     account_id: uuid.UUID) -> AccountView:
+    """Lift a freeze (staff only)."""
+    require_staff(actor)
+    return idempotent(
+        session, actor, operation="unfreeze_account", idempotency_key=idempotency_key,
+        request={"account_id": account_id}, result_type=AccountView,
+        perform=lambda port: port.unfreeze_account(
+            actor, idempotency_key=idempotency_key, account_id=account_id),
+        audit_target=lambda result: ("corebank_account", result.id),
+        details=lambda result: {"status": result.status},
+    )
+
+
+def deposit_cash(session: Session, actor: Actor, *, idempotency_key: str,
+                 account_id: uuid.UUID, amount: Money, memo: str = "",
+                 on: date | None = None) -> Posted:
+    """Cash paid in at the counter: cash account → demand account (staff only)."""
+    require_staff(actor)
+    return idempotent(
+        session, actor, operation="deposit_cash", idempotency_key=idempotency_key,
+        request={"account_id": account_id, "amount": amount, "memo": memo, "on": on},
+        result_type=Posted,
+        perform=lambda port: port.deposit_cash(
+            actor, idempotency_key=idempotency_key, account_id=account_id, amount=amount,
+            memo=memo, on=on),
+        audit_target=lambda result: ("corebank_account", account_id),
+        details=lambda result: {"entry_id": result.entry_id, **money_details(amount)},
+        topic="corebank.cash_deposited",
+    )
+
+
+def withdraw_cash(session: Session, actor: Actor, *, idempotency_key: str,
+                  account_id: uuid.UUID, amount: Money, memo: str = "",
+                  on: date | None = None) -> Posted:
+    """Cash paid out at the counter: demand account → cash account (staff only)."""
+    require_staff(actor)
+    return idempotent(
+        session, actor, operation="withdraw_cash", idempotency_key=idempotency_key,
+        request={"account_id": account_id, "amount": amount, "memo": memo, "on": on},
+        result_type=Posted,
+        perform=lambda port: port.withdraw_cash(
+            actor, idempotency_key=idempotency_key, account_id=account_id, amount=amount,
+            memo=memo, on=on),
+        audit_target=lambda result: ("corebank_account", account_id),
+        details=lambda result: {"entry_id": result.entry_id, **money_details(amount)},
+        topic="corebank.cash_withdrawn",
+    )
+
+
+def card_payment(session: Session, actor: Actor, *, idempotency_key: str,
+                 account_id: uuid.UUID, amount: Money, merchant: str,
+                 on: date | None = None) -> Posted:
+    """A debit-card purchase fed by the card system: demand account → clearing."""
+    require_staff(actor)
+    return idempotent(
+        session, actor, operation="card_payment", idempotency_key=idempotency_key,
+        request={"account_id": account_id, "amount": amount, "merchant": merchant, "on": on},
+        result_type=Posted,
+        perform=lambda port: port.card_payment(
+            actor, idempotency_key=idempotency_key, account_id=account_id, amount=amount,
+            merchant=merchant, on=on),
+        audit_target=lambda result: ("corebank_account", account_id),
+        details=lambda result: {"entry_id": result.entry_id, **money_details(amount)},
+        topic="corebank.card_payment",
+    )
+
+
+def receive_inbound_transfer(
+    session: Session, actor: Actor, *, idempotency_key: str, target_account_id: uuid.UUID,
+    amount: Money, bank_code: str, external_account: str, memo: str = "",
+    on: date | None = None,
+) -> Posted:
+    """Money from another bank (salary, transfers), fed by the clearing system:
+    clearing → demand account. Counts toward Class II inflow caps unless it comes from the
+    bound external account."""
+    require_staff(actor)
+    return idempotent(
+        session, actor, operation="receive_inbound_transfer", idempotency_key=idempotency_key,
+        request={"target_account_id": target_account_id, "amount": amount,
+                 "bank_code": bank_code, "external_account": external_account, "memo": memo,
+                 "on": on},
+        result_type=Posted,
+        perform=lambda port: port.receive_inbound_transfer(
+            actor, idempotency_key=idempotency_key, target_account_id=target_account_id,
+            amount=amount, bank_code=bank_code, external_account=external_account,
+            memo=memo, on=on),
+        audit_target=lambda result: ("corebank_account", target_account_id),
+        details=lambda result: {"entry_id": result.entry_id, "bank_code": bank_code,
+                                **money_details(amount)},
+        topic="corebank.inbound_transfer",
+    )
+
+
+def transfer(
+    session: Session,
+    actor: Actor,
+    *,
+    idempotency_key: str,
+    source_account_id: uuid.UUID,
+    target_account_id: uuid.UUID,
+    amount: Money,
+    memo: str = "",
+    on: date | None = None,
+) -> TransferResult:
+    """Move money between two demand accounts of this bank, posted once per key.
+
+    Refuses (and posts nothing): a non-positive amount (``invalid_amount``), more than two
+    decimals (``too_many_decimals``), another currency (``currency_mismatch``), the same
+    account twice (``same_account``), an unknown account (``account_not_found``), a customer
+    paying from someone else's account (``not_your_account``), a frozen source
+    (``account_frozen``), too little money (``insufficient_funds``), and Class II caps
+    (``class2_limit_exceeded``).
+    """
+    source = get_port(session).get_account(source_account_id)
+    check_customer_access(session, actor, source.customer_id)
+    return idempotent(
+        session, actor, operation="transfer", idempotency_key=idempotency_key,
+        request={"source_account_id": source_account_id,
+                 "target_account_id": target_account_id, "amount": amount, "memo": memo,
+                 "on": on},
+        result_type=TransferResult,
+        perform=lambda port: port.transfer(
+            actor, idempotency_key=idempotency_key, source_account_id=source_account_id,
+            target_account_id=target_account_id, amount=amount, memo=memo, on=on),
+        audit_target=lambda result: ("corebank_account", source_account_id),
+        details=lambda result: {"entry_id": result.entry_id,
+                                "target_account_id": target_account_id,
+                                "customer_id": source.customer_id, **money_details(amount)},
+        topic="corebank.transfer_completed",
+    )
+
+
+def send_outbound_transfer(
+    session: Session, actor: Actor, *, idempotency_key: str, source_account_id: uuid.UUID,
+    bank_code: str, external_account: str, amount: Money, memo: str = "",
+    on: date | None = None,
+) -> OutboundTransferView:
+    """Send money to another bank: demand account → clearing, status ``pending`` until the
+    clearing system settles or returns it."""
+    source = get_port(session).get_account(source_account_id)
+    check_customer_access(session, actor, source.customer_id)
+    return idempotent(
+        session, actor, operation="send_outbound_transfer", idempotency_key=idempotency_key,
+        request={"source_account_id": source_account_id, "bank_code": bank_code,
+                 "external_account": external_account, "amount": amount, "memo": memo,
+                 "on": on},
+        result_type=OutboundTransferView,
+        perform=lambda port: port.send_outbound_transfer(
+            actor, idempotency_key=idempotency_key, source_account_id=source_account_id,
+            bank_code=bank_code, external_account=external_account, amount=amount, memo=memo,
+            on=on),
+        audit_target=lambda result: ("corebank_outbound", result.id),
+        details=lambda result: {"entry_id": result.entry_id, "bank_code": bank_code,
+                                "customer_id": source.customer_id, **money_details(amount)},
+        topic="corebank.outbound_sent",
+    )
+
+
+def settle_outbound_transfer(session: Session, actor: Actor, *, idempotency_key: str,
+                             transfer_id: uuid.UUID,
+                             on: date | None = None) -> OutboundTransferView:
+    """The other bank accepted a pending transfer: ``pending`` → ``settled``."""
+    require_staff(actor)
+    return idempotent(
+        session, actor, operation="settle_outbound_transfer", idempotency_key=idempotency_key,
+        request={"transfer_id": transfer_id, "on": on}, result_type=OutboundTransferView,
+        perform=lambda port: port.settle_outbound_transfer(
+            actor, idempotency_key=idempotency_key, transfer_id=transfer_id, on=on),
+        audit_target=lambda result: ("corebank_outbound", result.id),
+        details=lambda result: {"status": result.status},
+        topic="corebank.outbound_settled",
+    )
+
+
+def return_outbound_transfer(session: Session, actor: Actor, *, idempotency_key: str,
+                             transfer_id: uuid.UUID, reason: str,
+                             on: date | None = None) -> OutboundTransferView:
+    """The other bank sent a pending transfer back: clearing → the customer's account,
+    ``pending`` → ``returned``."""
+    require_staff(actor)
+    return idempotent(
+        session, actor, operation="return_outbound_transfer", idempotency_key=idempotency_key,
+        request={"transfer_id": transfer_id, "reason": reason, "on": on},
+        result_type=OutboundTransferView,
+        perform=lambda port: port.return_outbound_transfer(
+            actor, idempotency_key=idempotency_key, transfer_id=transfer_id, reason=reason,
+            on=on),
+        audit_target=lambda result: ("corebank_outbound", result.id),
+        details=lambda result: {"status": result.status,
+                                "return_entry_id": result.return_entry_id},
+        topic="corebank.outbound_returned",
+    )

@@ -1,0 +1,253 @@
+"""What every core-banking service call shares: the port, who may act, idempotency, audit."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import uuid
+from collections.abc import Callable
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from functools import lru_cache
+from importlib.metadata import entry_points
+from typing import Any, TypeVar, cast
+
+from pydantic import BaseModel
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from contactless.corebank.errors import (
+    InvalidIdempotencyKey,
+    NotYourAccount,
+    PortNotConfigured,
+    StaffOnly,
+)
+from contactless.corebank.ledger import EmbeddedLedger
+from contactless.corebank.ledger.books import INTERNAL_CACHE, RATE_CACHE, actor_scope
+from contactless.corebank.models import IdempotentRequest
+from contactless.corebank.port import CoreBankPort
+from contactless.customers import service as customers
+from contactless.platform import audit
+from contactless.platform.audit import canonical
+from contactless.platform.context import Actor
+from contactless.platform.db import utcnow
+from contactless.platform.errors import Conflict, IdempotencyKeyReused
+from contactless.platform.events import publish
+from contactless.platform.money import Money
+
+EMBEDDED = "embedded"
+PORT_SETTING = "corebank_port"
+PORT_ENTRY_POINTS = "contactless.corebank_ports"
+MAX_KEY_LENGTH = 128
+
+PortFactory = Callable[[Session], CoreBankPort]
+CustomerScope = Callable[[uuid.UUID], bool]
+ResultT = TypeVar("ResultT", bound=BaseModel)
+
+
+# -- the port ------------------------------------------------------------------------------------
+
+
+def configured_port_name(session: Session) -> str:
+    """``settings.corebank_port``: "embedded" (the default), an entry-point name in the
+    ``contactless.corebank_ports`` group, or "package.module:factory"."""
+    settings = getattr(session.info.get("kernel"), "settings", None)
+    return str(getattr(settings, PORT_SETTING, None) or EMBEDDED)
+
+
+@lru_cache(maxsize=8)
+def load_port_factory(name: str) -> PortFactory:
+    """Resolve a configured port name to its factory (cached: an import, not a connection)."""
+    try:
+        if ":" in name:
+            module_name, _, attribute = name.partition(":")
+            return cast(PortFactory, getattr(importlib.import_module(module_name), attribute))
+        for point in entry_points(group=PORT_ENTRY_POINTS):
+            if point.name == name:
+                return cast(PortFactory, point.load())
+    except (ImportError, AttributeError) as exc:
+        raise PortNotConfigured(f"cannot load the core-banking port {name!r}: {exc}") from exc
+    raise PortNotConfigured(f"no core-banking port named {name!r}")
+
+
+def get_port(session: Session) -> CoreBankPort:
+    """The core banking system for this session: the embedded ledger unless the bank
+    configured its own (``CONTACTLESS_COREBANK_PORT``)."""
+    name = configured_port_name(session)
+    if name == EMBEDDED:
+        return EmbeddedLedger(session)
+    return load_port_factory(name)(session)
+
+
+def embedded_ledger(session: Session) -> EmbeddedLedger:
+    """The embedded ledger itself, for what only it has (books check, demo data, rate rows)."""
+    return EmbeddedLedger(session)
+
+
+# -- who may act ---------------------------------------------------------------------------------
+
+
+def require_staff(actor: Actor) -> None:
+    """Counter and back-office work: staff or the system, never a customer or partner."""
+    if actor.kind not in ("staff", "system"):
+        raise StaffOnly("this operation is done by bank staff")
+
+
+def check_customer_access(session: Session, actor: Actor, customer_id: uuid.UUID | None, *,
+                          can_see_customer: CustomerScope | None = None) -> None:
+    """A customer actor may touch only their own things (``actor.id`` is their customer id).
+
+    Staff act on the customers of their data scope (an RM: own and shared customers; other
+    roles: their branch subtree; head office: all), checked here through the customers
+    service unless the caller passes its own ``can_see_customer``; internal accounts (no
+    customer) are for staff. The system may act on anything. Partners act for a consenting
+    customer through that customer's actor (channel "partner"), so a bare partner actor owns
+    nothing.
+    """
+    if actor.kind == "system":
+        return
+    if actor.kind == "staff":
+        if customer_id is None:
+            return
+        visible = (can_see_customer(customer_id) if can_see_customer is not None
+                   else customers.can_see(session, actor, customer_id=customer_id))
+        if not visible:
+            raise NotYourAccount("this customer is outside your data scope")
+        return
+    if actor.kind == "customer" and customer_id is not None and str(customer_id) == actor.id:
+        return
+    raise NotYourAccount("this is not your account")
+
+
+# -- idempotency ---------------------------------------------------------------------------------
+
+
+def _normalised(value: Any) -> Any:
+    if isinstance(value, Money):
+        return {"amount": _normalised(value.amount), "currency": value.currency}
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f") if value.is_finite() else str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(key): _normalised(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_normalised(item) for item in value]
+    return value
+
+
+def fingerprint(operation: str, request: dict[str, Any]) -> str:
+    """sha256 of the canonical JSON of the operation and its arguments (1.50 ≡ 1.5)."""
+    body = canonical({"operation": operation, "request": _normalised(request)})
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def _check_key(key: str) -> str:
+    if not isinstance(key, str) or not key.strip() or len(key) > MAX_KEY_LENGTH:
+        raise InvalidIdempotencyKey(
+            f"an idempotency key is 1 to {MAX_KEY_LENGTH} characters"
+        )
+    return key
+
+
+def _replay(existing: IdempotentRequest, digest: str, result_type: type[ResultT]) -> ResultT:
+    if existing.fingerprint != digest:
+        raise IdempotencyKeyReused(
+            "this idempotency key was used for a different request",
+            operation=existing.operation,
+        )
+    if existing.result is None:
+        raise Conflict("the first request with this key has not finished",
+                       code="idempotency_in_flight")
+    return result_type.model_validate_json(existing.result)
+
+
+def _find(session: Session, scope: str, key: str) -> IdempotentRequest | None:
+    return session.scalar(
+        select(IdempotentRequest).where(IdempotentRequest.scope == scope,
+                                        IdempotentRequest.key == key)
+    )
+
+
+def _claim(session: Session, record_id: uuid.UUID, *, scope: str, key: str, operation: str,
+           digest: str) -> bool:
+    """Insert the request's row unless its key is taken; False when it is.
+
+    ``ON CONFLICT DO NOTHING``: on PostgreSQL a concurrent first request with the same key
+    makes this statement wait until that one commits (then False) or rolls back (then True).
+    """
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(IdempotentRequest).values(
+        id=record_id, scope=scope, key=key, operation=operation, fingerprint=digest,
+        created_at=utcnow(),
+    ).on_conflict_do_nothing(index_elements=["scope", "key"]).returning(IdempotentRequest.id)
+    return session.execute(statement).first() is not None
+
+
+def idempotent(
+    session: Session,
+    actor: Actor,
+    *,
+    operation: str,
+    idempotency_key: str,
+    request: dict[str, Any],
+    result_type: type[ResultT],
+    perform: Callable[[CoreBankPort], ResultT],
+    audit_target: Callable[[ResultT], tuple[str, object]],
+    details: Callable[[ResultT], dict[str, Any]] | None = None,
+    topic: str | None = None,
+) -> ResultT:
+    """Run ``perform`` once per (actor, key): a replay of the same request returns the
+    stored result and writes nothing; another request under the same key is refused.
+
+    The request record, the operation, its audit entry and its event share one savepoint, so
+    a failure leaves nothing behind (not even the key) and the caller's session stays usable.
+    On PostgreSQL a concurrent first request with the same key makes this one wait on the
+    unique index, then replay its result.
+    """
+    key = _check_key(idempotency_key)
+    scope = actor_scope(actor)
+    digest = fingerprint(operation, request)
+    existing = _find(session, scope, key)
+    if existing is not None:
+        return _replay(existing, digest, result_type)
+    try:
+        with session.begin_nested():
+            record_id = uuid.uuid4()
+            if not _claim(session, record_id, scope=scope, key=key, operation=operation,
+                          digest=digest):
+                existing = _find(session, scope, key)
+                if existing is None:  # the other request rolled back between two statements
+                    raise Conflict("the first request with this key did not finish; retry",
+                                   code="idempotency_in_flight")
+                return _replay(existing, digest, result_type)
+            result = perform(get_port(session))
+            session.execute(update(IdempotentRequest)
+                            .where(IdempotentRequest.id == record_id)
+                            .values(result=result.model_dump_json()))
+            target_type, target_id = audit_target(result)
+            summary = {"operation": operation, "idempotency_key": key,
+                       **(details(result) if details else {})}
+            audit.record(session, actor, action=f"corebank.{operation}",
+                         target_type=target_type, target_id=target_id,
+                         after=result.model_dump(mode="json"), details=_normalised(summary))
+            if topic is not None:
+                publish(session, topic, {**_normalised(summary), "channel": actor.channel,
+                                         "actor_kind": actor.kind})
+            return result
+    except BaseException:
+        session.info.pop(INTERNAL_CACHE, None)
+        session.info.pop(RATE_CACHE, None)
+        raise
+
+
+def money_details(amount: Money) -> dict[str, str]:
+    return {"amount": str(amount.amount), "currency": amount.currency}

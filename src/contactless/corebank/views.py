@@ -1,0 +1,149 @@
+"""Pages of the books: a customer's accounts and statements in the console (staff in scope),
+and "my products" (我的产品) on the customer's phone."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from contactless.corebank import service as corebank
+from contactless.corebank.schemas import DepositView, HoldingView, LoanView
+from contactless.customers import service as customers
+from contactless.platform.context import Actor
+from contactless.platform.i18n import N_, gettext_for
+from contactless.web.deps import CurrentCustomer, CurrentStaff, DbSession, locale_of
+from contactless.web.templating import render
+
+console_router = APIRouter(prefix="/console", include_in_schema=False)
+mobile_router = APIRouter(prefix="/m", include_in_schema=False)
+
+INSTRUCTIONS = {
+    "renew_all": N_("Renew principal and interest"),
+    "renew_principal": N_("Renew principal, pay out interest"),
+    "payout": N_("Pay out to the demand account"),
+}
+# codes of the books shown to people, with the English message id of each
+LABELS = {
+    "card_payment": N_("Card payment"), "cash_deposit": N_("Cash deposit"),
+    "cash_withdrawal": N_("Cash withdrawal"), "deposit_matured": N_("Deposit matured"),
+    "deposit_withdrawn_early": N_("Deposit withdrawn early"),
+    "deposit_placed": N_("Deposit placed"), "inbound_transfer": N_("Transfer in"),
+    "loan_disbursed": N_("Loan disbursed"), "loan_instalment": N_("Loan instalment"),
+    "loan_prepayment": N_("Early repayment"), "outbound_return": N_("Transfer returned"),
+    "outbound_transfer": N_("Transfer to another bank"), "transfer": N_("Transfer"),
+    "wealth_maturity": N_("Wealth product matured"),
+    "wealth_redemption": N_("Wealth redemption"),
+    "wealth_subscription": N_("Wealth subscription"),
+    "active": N_("active"), "frozen": N_("frozen"), "closed": N_("closed"),
+    "booked": N_("booked"), "paid_off": N_("paid off"), "due": N_("due"), "paid": N_("paid"),
+    "cancelled": N_("cancelled"), "equal_instalment": N_("equal instalments"),
+    "equal_principal": N_("equal principal"),
+}
+
+
+def _scope(session: DbSession, actor: Actor) -> corebank.CustomerScope:
+    return lambda customer_id: customers.can_see(session, actor, customer_id=customer_id)
+
+
+def _books(session: DbSession, actor: Actor, customer_id: uuid.UUID) -> dict[str, Any]:
+    scope = _scope(session, actor) if actor.kind == "staff" else None
+    return {
+        "accounts": corebank.accounts_of_customer(session, actor, customer_id=customer_id,
+                                                  can_see_customer=scope),
+        "deposits": corebank.deposits_of_customer(session, actor, customer_id=customer_id,
+                                                  can_see_customer=scope),
+        "holdings": corebank.holdings_of_customer(session, actor, customer_id=customer_id,
+                                                  can_see_customer=scope),
+        "loans": corebank.loans_of_customer(session, actor, customer_id=customer_id,
+                                            can_see_customer=scope),
+        "instructions": INSTRUCTIONS,
+        "labels": LABELS,
+    }
+
+
+@console_router.get("/customers/{customer_id}")
+def customer_page(request: Request, session: DbSession, actor: CurrentStaff,
+                  customer_id: uuid.UUID) -> Response:
+    """The customer's profile (masked) and books, for staff whose scope includes them."""
+    customer = customers.get_customer(session, actor, customer_id=customer_id)
+    return render(request, "corebank/customer.html",
+                  {"customer": customer, **_books(session, actor, customer_id)})
+
+
+@console_router.get("/accounts/{account_id}")
+def account_page(request: Request, session: DbSession, actor: CurrentStaff,
+                 account_id: uuid.UUID, page: Annotated[int, Query(ge=1)] = 1) -> Response:
+    """One account's statement with running balances, paged."""
+    scope = _scope(session, actor)
+    account = corebank.get_account(session, actor, account_id=account_id, can_see_customer=scope)
+    history = corebank.account_history(session, actor, account_id=account_id, page=page,
+                                       page_size=25, can_see_customer=scope)
+    return render(request, "corebank/account.html",
+                  {"account": account, "history": history, "labels": LABELS})
+
+
+def _deposit_item(gettext: Any, deposit: DepositView) -> dict[str, Any]:
+    return {
+        "title": gettext("Large CD") if deposit.product == "cd" else gettext("Time deposit"),
+        "amount": str(deposit.principal),
+        "lines": [
+            gettext("Term {term}, rate {rate}%").format(
+                term=deposit.term, rate=f"{deposit.annual_rate * 100:.2f}"),
+            gettext("Matures on {day}").format(day=deposit.maturity_date.isoformat()),
+            gettext("At maturity: {instruction}").format(
+                instruction=gettext(INSTRUCTIONS.get(deposit.instruction, deposit.instruction))),
+            gettext("Interest at maturity: {interest}").format(
+                interest=str(deposit.interest_at_maturity)),
+        ],
+        "testid": "deposit",
+    }
+
+
+def _holding_item(gettext: Any, holding: HoldingView) -> dict[str, Any]:
+    lines = [gettext("{units} units, risk {risk}").format(units=holding.units,
+                                                          risk=holding.risk_level)]
+    if holding.maturity_date:
+        lines.append(gettext("Matures on {day}").format(day=holding.maturity_date.isoformat()))
+    if holding.pending_orders:
+        lines.append(gettext("{n} orders being confirmed").format(n=len(holding.pending_orders)))
+    value = holding.market_value or holding.cost
+    return {"title": holding.product_name, "amount": str(value), "lines": lines,
+            "testid": "holding"}
+
+
+def _loan_item(gettext: Any, loan: LoanView) -> dict[str, Any]:
+    upcoming = next((i for i in loan.schedule if i.status not in ("paid",)), None)
+    lines = [gettext("Outstanding {amount}").format(amount=str(loan.outstanding))]
+    if upcoming:
+        lines.append(gettext("Next instalment {amount} on {day}").format(
+            amount=str(upcoming.total), day=upcoming.due_date.isoformat()))
+    return {"title": gettext("Loan"), "amount": str(loan.principal), "lines": lines,
+            "testid": "loan"}
+
+
+@mobile_router.get("/products")
+def my_products(request: Request, session: DbSession, actor: CurrentCustomer) -> Response:
+    gettext = gettext_for(locale_of(request))
+    customer_id = uuid.UUID(actor.id)
+    customer = customers.get_customer(session, actor, customer_id=customer_id)
+    books = _books(session, actor, customer_id)
+    sections = []
+    if books["accounts"]:
+        sections.append({"title": gettext("Accounts"), "items": [
+            {"title": gettext("Class {n} account {number}").format(
+                n="I" if a.account_class == 1 else "II", number=a.number[-4:]),
+             "amount": str(a.balance), "lines": [], "testid": "account"}
+            for a in books["accounts"]]})
+    if books["deposits"]:
+        sections.append({"title": gettext("Deposits"),
+                         "items": [_deposit_item(gettext, d) for d in books["deposits"]]})
+    if books["holdings"]:
+        sections.append({"title": gettext("Wealth products"),
+                         "items": [_holding_item(gettext, h) for h in books["holdings"]]})
+    if books["loans"]:
+        sections.append({"title": gettext("Loans"),
+                         "items": [_loan_item(gettext, loan) for loan in books["loans"]]})
+    return render(request, "m/products.html", {"customer": customer, "sections": sections})
