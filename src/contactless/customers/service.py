@@ -142,11 +142,13 @@ def get_customer(session: Session, actor: Actor, *, customer_id: uuid.UUID,
 
 
 def can_see(session: Session, actor: Actor, *, customer_id: uuid.UUID) -> bool:
-    try:
-        get_customer(session, actor, customer_id=customer_id)
-    except CustomerNotFound:
+    """Whether the customer is in the actor's scope (a customer: only themself)."""
+    if actor.kind == "customer":
+        return actor.id == str(customer_id)
+    if actor.kind not in ("staff", "system"):
         return False
-    return True
+    rm_id, prefix = _scope(actor)
+    return repository.visible(session, customer_id, rm_id=rm_id, path_prefix=prefix) is not None
 
 
 def share_customer(session: Session, actor: Actor, *, customer_id: uuid.UUID,
@@ -165,6 +167,36 @@ def find_by_mobile(session: Session, *, mobile: str) -> Customer | None:
     return repository.by_mobile_index(
         session, cipher.blind_index(identity.check_mobile(mobile), kind="mobile")
     )
+
+
+def find_by_id_number(session: Session, *, id_number: str) -> Customer | None:
+    """The customer with this resident ID number, if the bank has one (prospect journeys ask
+    before they open anything)."""
+    cipher = kernel_of(session).cipher
+    return repository.by_id_number_index(
+        session, cipher.blind_index(check_id_number(id_number), kind="id_number")
+    )
+
+
+def change_mobile(session: Session, actor: Actor, *, customer_id: uuid.UUID,
+                  mobile: str) -> CustomerView:
+    """Replace a customer's registered mobile (the change-mobile journey calls this once
+    identity and both numbers are verified); the new number must be new to the bank."""
+    cipher = kernel_of(session).cipher
+    mobile = identity.check_mobile(mobile)
+    customer = session.get(Customer, customer_id)
+    if customer is None:
+        raise CustomerNotFound("customer not found")
+    index = cipher.blind_index(mobile, kind="mobile")
+    if repository.by_mobile_index(session, index) is not None:
+        raise CustomerExists("a customer with this mobile or ID number already exists")
+    before = cipher.decrypt(customer.mobile_encrypted, context="customer.mobile")
+    customer.mobile_encrypted = cipher.encrypt(mobile, context="customer.mobile")
+    customer.mobile_index = index
+    session.flush()
+    audit.record(session, actor, action="customer.mobile_changed", target_type="customer",
+                 target_id=customer.id, before={"mobile": before}, after={"mobile": mobile})
+    return _decrypt(session, customer, unmasked=False)
 
 
 # ---- sign-in by one-time code --------------------------------------------------------------
