@@ -1,0 +1,1 @@
+"""Journeys: business done online from start to finish (the journey engine and built-ins)."""

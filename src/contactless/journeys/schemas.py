@@ -1,0 +1,211 @@
+"""What the journeys API and pages show: an instance with its current step, in the caller's
+language. The same models are the stored answer of an idempotent step submission."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ChoiceView(BaseModel):
+    value: str
+    label: str
+    detail: str | None = None
+
+
+class FieldView(BaseModel):
+    """One input of a step, ready for a page: ``widget`` is text, tel, number, amount, radio,
+    select, checkbox, date, textarea, code or file."""
+
+    name: str
+    label: str
+    widget: str
+    required: bool
+    choices: list[ChoiceView] = Field(default_factory=list)
+    value: str | None = None
+    help: str | None = None
+    max_length: int | None = None
+    accept: str | None = None
+
+
+class LineView(BaseModel):
+    label: str
+    value: str
+    emphasis: bool = False
+
+
+class ConsentView(BaseModel):
+    """The exact text to agree to: submit its ``key`` → ``text_sha256`` back with agreement."""
+
+    key: str
+    version: str
+    title: str
+    text: str
+    text_sha256: str
+
+
+class StepView(BaseModel):
+    key: str
+    title: str
+    kind: str
+    intro: str | None = None
+    position: int
+    count: int
+    lines: list[LineView] = Field(default_factory=list)
+    fields: list[FieldView] = Field(default_factory=list)
+    consents: list[ConsentView] = Field(default_factory=list)
+    json_schema: dict[str, Any] = Field(default_factory=dict)
+    code_sent_to: str | None = None
+
+
+class StepSummary(BaseModel):
+    key: str
+    title: str
+    status: str  # done, current, todo, skipped
+
+
+class ConsentReceipt(BaseModel):
+    id: uuid.UUID
+    title: str
+    version: str
+    text_sha256: str
+    agreed_at: datetime
+
+
+class JourneyView(BaseModel):
+    """A journey instance as its owner sees it."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    journey: str
+    version: int
+    title: str
+    status: str
+    current_step: StepView | None
+    steps: list[StepSummary]
+    channel: str
+    qr_code_id: uuid.UUID | None
+    campaign_id: str | None
+    customer_id: uuid.UUID | None
+    started_at: datetime
+    updated_at: datetime
+    expires_at: datetime
+    execute_after: datetime | None = None
+    completed_at: datetime | None = None
+    outcome: list[LineView] = Field(default_factory=list)
+    reasons: list[str] = Field(default_factory=list)
+    message: str | None = None
+    consents: list[ConsentReceipt] = Field(default_factory=list)
+    replayed: bool = False
+
+
+class CatalogEntry(BaseModel):
+    key: str
+    version: int
+    title: str
+    summary: str
+    steps: list[str]
+    prospects: bool
+    start_url: str
+
+
+class JourneyStart(BaseModel):
+    """``POST /api/v1/journeys``: the journey key and its start parameters."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    journey: str = Field(max_length=64)
+    params: dict[str, str] = Field(default_factory=dict)
+    qr_code_id: uuid.UUID | None = None
+    campaign_id: str | None = Field(default=None, max_length=64)
+
+
+class StepSubmit(BaseModel):
+    """A step's answers. Files are given as ``{"filename", "content_type", "content_base64"}``
+    objects (or a bare base64 string) under their field name."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class ProspectCode(BaseModel):
+    mobile: str = Field(max_length=20)
+
+
+class ProspectVerify(BaseModel):
+    mobile: str = Field(max_length=20)
+    code: str = Field(max_length=8)
+
+
+class ProspectToken(BaseModel):
+    access_token: str
+    token_type: str = "bearer"  # noqa: S105 - the OAuth2 token type, not a secret
+    expires_in: int
+
+
+class StepFunnel(BaseModel):
+    key: str
+    title: str
+    entered: int
+    completed: int
+    dropped: int
+    median_seconds: float | None
+
+
+class SplitRow(BaseModel):
+    label: str
+    started: int
+    completed: int
+    conversion: float
+
+
+class JourneyAnalytics(BaseModel):
+    """Customer experience of one journey over a period: how many steps, how long, where
+    people leave, and by channel and QR code."""
+
+    journey: str
+    title: str
+    since: datetime
+    until: datetime
+    steps_declared: int
+    steps_median: float | None
+    started: int
+    completed: int
+    rejected: int
+    abandoned: int
+    open: int
+    conversion: float
+    median_seconds: float | None
+    p90_seconds: float | None
+    funnel: list[StepFunnel]
+    by_channel: list[SplitRow]
+    by_qr_code: list[SplitRow]
+
+
+class ReviewView(BaseModel):
+    id: uuid.UUID
+    instance_id: uuid.UUID
+    journey: str
+    title: str
+    status: str
+    reasons: list[str]
+    customer_id: uuid.UUID | None
+    customer_name: str | None
+    product: str | None
+    amount: str | None
+    currency: str | None
+    created_at: datetime
+    decided_at: datetime | None
+    note: str | None
+    summary: list[LineView] = Field(default_factory=list)
+
+
+class ReviewDecision(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    note: str = Field(default="", max_length=500)

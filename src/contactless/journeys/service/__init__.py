@@ -1,0 +1,83 @@
+"""The journey engine's public functions (customers, prospects, staff, jobs).
+
+Customers and prospects: :func:`journey_catalog`, :func:`start_journey`,
+:func:`get_journey`, :func:`my_journeys`, :func:`submit_step`, :func:`cancel_journey`,
+:func:`resend_code`, :func:`consent_receipt`; prospects prove their mobile with
+:func:`request_prospect_code` / :func:`verify_prospect`. Staff: :func:`list_reviews`,
+:func:`approve_review`, :func:`reject_review`, :func:`journey_analytics`. Jobs:
+:func:`sweep`. :func:`subscribe` wires the reactions to other domains' events.
+"""
+
+from __future__ import annotations
+
+import uuid
+import weakref
+
+from sqlalchemy.orm import Session
+
+from contactless.journeys.service.analytics import journey_analytics, overview
+from contactless.journeys.service.consents import Receipt, consent_receipt
+from contactless.journeys.service.instances import (
+    cancel_journey,
+    decode_api_files,
+    get_journey,
+    journey_catalog,
+    my_journeys,
+    resend_code,
+    start_journey,
+    submit_step,
+)
+from contactless.journeys.service.prospects import (
+    customer_of_prospect,
+    issue_prospect_token,
+    prospect_for_session,
+    read_prospect_token,
+    request_prospect_code,
+    verify_prospect,
+)
+from contactless.journeys.service.reviews import (
+    approve_review,
+    get_review,
+    list_reviews,
+    pending_count,
+    reject_review,
+)
+from contactless.journeys.service.sweep import (
+    SweepReport,
+    expire_journeys,
+    run_cooling_off,
+    run_renewal_orders,
+    sweep,
+)
+from contactless.platform.events import DomainEvent
+from contactless.platform.kernel import Kernel
+
+
+def _deposit_matured(session: Session, event: DomainEvent) -> None:
+    deposit_id = event.payload.get("deposit_id")
+    if deposit_id:
+        run_renewal_orders(session, deposit_id=uuid.UUID(str(deposit_id)))
+
+
+_SUBSCRIBED: weakref.WeakSet[object] = weakref.WeakSet()
+
+
+def subscribe(kernel: Kernel) -> None:
+    """React to other domains' events (once per bus, however often it is called): a deposit
+    paid out at maturity places the renewal a customer ordered into another term (the sweep
+    does the same for any missed event)."""
+    if kernel.bus in _SUBSCRIBED:
+        return
+    kernel.bus.subscribe("corebank.deposit_matured", _deposit_matured)
+    _SUBSCRIBED.add(kernel.bus)
+
+
+__all__ = [
+    "Receipt", "SweepReport", "approve_review", "cancel_journey", "consent_receipt",
+    "customer_of_prospect", "decode_api_files", "expire_journeys", "get_journey",
+    "get_review", "issue_prospect_token", "journey_analytics", "journey_catalog",
+    "list_reviews", "my_journeys", "overview", "pending_count", "prospect_for_session",
+    "read_prospect_token", "reject_review", "request_prospect_code", "resend_code",
+    "run_cooling_off", "run_renewal_orders", "start_journey", "submit_step", "subscribe",
+    "sweep", "verify_prospect",
+]

@@ -1,0 +1,377 @@
+"""Journey pages: phone-first /m pages for customers and prospects (the same services as the
+API), and console pages for staff (analytics per journey, review of parked operations)."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.datastructures import UploadFile
+
+from contactless.journeys import service as journeys
+from contactless.journeys.schemas import JourneyView
+from contactless.journeys.uploads import UploadedFile
+from contactless.journeys.web import (
+    PROSPECT_COOKIE,
+    PROSPECT_MAX_AGE,
+    PROSPECT_SESSION,
+    JourneyActor,
+    OptionalJourneyActor,
+)
+from contactless.platform.context import Actor
+from contactless.platform.db import utcnow
+from contactless.platform.errors import ContactlessError
+from contactless.platform.i18n import gettext_for
+from contactless.platform.security import mask_mobile
+from contactless.web.deps import (
+    CUSTOMER_COOKIE,
+    CUSTOMER_SESSION,
+    CsrfChecked,
+    CurrentStaff,
+    DbSession,
+    KernelDep,
+    client_ip,
+    locale_of,
+)
+from contactless.web.templating import NavItem, render
+
+mobile_router = APIRouter(prefix="/m/journeys", include_in_schema=False)
+console_router = APIRouter(prefix="/console/journeys", include_in_schema=False)
+
+PUBLIC = frozenset({"/m/journeys/{journey_key}/prospect",
+                    "/m/journeys/{journey_key}/prospect/verify"})
+NAVIGATION: list[NavItem] = [
+    ("/console/journeys", "Journeys", frozenset({"admin", "branch_manager", "marketer",
+                                                 "risk_analyst", "auditor"})),
+]
+MAX_UPLOAD = 5 * 1024 * 1024 + 1
+RESERVED = frozenset({"csrf_token", "idempotency_key"})
+
+
+def _safe_next(value: str | None, default: str) -> str:
+    if value and value.startswith("/m") and "//" not in value and "\\" not in value:
+        return value
+    return default
+
+
+def _here(request: Request) -> str:
+    query = request.url.query
+    return request.url.path + (f"?{query}" if query else "")
+
+
+def _customer_cookie(response: Response, kernel: Any, actor: Actor) -> None:
+    token = kernel.signer.dumps({"cid": actor.id, "csrf": secrets.token_urlsafe(24)},
+                                purpose=CUSTOMER_SESSION)
+    response.set_cookie(CUSTOMER_COOKIE, token, max_age=30 * 60, httponly=True, samesite="lax",
+                        secure=kernel.settings.cookie_secure)
+    response.delete_cookie(PROSPECT_COOKIE)
+    response.delete_cookie("cl_pre")
+
+
+def _error_page(request: Request, error: ContactlessError) -> Response:
+    gettext = gettext_for(locale_of(request))
+    return render(request, "errors/m.html", {
+        "status": error.status, "title": gettext(error.code.replace("_", " ")),
+        "detail": gettext(error.message), "request_id": None}, status=error.status)
+
+
+# -- customer and prospect pages ------------------------------------------------------------------
+
+
+@mobile_router.get("")
+def hub(request: Request, session: DbSession, actor: OptionalJourneyActor) -> Response:
+    """My journeys (to resume on any device) and the journeys to start."""
+    if actor is None:
+        return RedirectResponse(f"/m/login?next={quote('/m/journeys')}", status_code=303)
+    locale = locale_of(request)
+    mine = journeys.my_journeys(session, actor, locale=locale)
+    return render(request, "journeys/m/hub.html", {
+        "open": [view for view in mine if view.status in ("active", "step_up", "in_review",
+                                                           "cooling_off")],
+        "finished": [view for view in mine if view.status not in ("active", "step_up",
+                                                                   "in_review", "cooling_off")],
+        "catalog": journeys.journey_catalog(session, locale=locale),
+        "is_prospect": actor.kind == "prospect",
+    })
+
+
+@mobile_router.get("/{journey_key}/start")
+def start(request: Request, session: DbSession, actor: OptionalJourneyActor,
+          journey_key: str) -> Response:
+    """Where a QR scan lands (``?qr={code id}&{preset params}``) and where /m links start a
+    journey: sign-in (or proving a mobile, for account opening) first, then the instance."""
+    entry = next((item for item in journeys.journey_catalog(session, locale="en")
+                  if item.key == journey_key), None)
+    here = quote(_here(request), safe="/")
+    prospects = entry is not None and entry.prospects
+    if actor is None and prospects:
+        return RedirectResponse(f"/m/journeys/{journey_key}/prospect?next={here}",
+                                status_code=303)
+    if actor is None or (actor.kind == "prospect" and not prospects):
+        return RedirectResponse(f"/m/login?next={here}", status_code=303)
+    query = request.query_params
+    params = {key: value for key, value in query.items() if key not in ("qr", "lang")}
+    try:
+        qr = uuid.UUID(query["qr"]) if query.get("qr") else None
+    except ValueError:  # a mangled link still opens the journey, without a source
+        qr = None
+    try:
+        view = journeys.start_journey(session, actor, journey_key=journey_key, params=params,
+                                      qr_code_id=qr, campaign_id=params.get("campaign"),
+                                      locale=locale_of(request))
+    except ContactlessError as error:
+        return _error_page(request, error)
+    return RedirectResponse(f"/m/journeys/{view.id}", status_code=303)
+
+
+@mobile_router.get("/{journey_key}/prospect")
+def prospect_page(request: Request, session: DbSession, journey_key: str,
+                  next: str | None = None) -> Response:
+    """Not a customer yet: prove your mobile to open an account (customers sign in)."""
+    target = _safe_next(next, f"/m/journeys/{journey_key}/start")
+    return render(request, "journeys/m/prospect.html", {
+        "journey": _title(session, request, journey_key), "journey_key": journey_key,
+        "next": target, "login_url": f"/m/login?next={quote(target, safe='/')}"})
+
+
+@mobile_router.post("/{journey_key}/prospect", dependencies=[CsrfChecked])
+def prospect_send(request: Request, session: DbSession, journey_key: str,
+                  mobile: Annotated[str, Form(max_length=20)],
+                  next: Annotated[str, Form(max_length=500)] = "") -> Response:
+    context = {"journey": _title(session, request, journey_key), "journey_key": journey_key,
+               "next": _safe_next(next, f"/m/journeys/{journey_key}/start"), "mobile": mobile,
+               "masked": mask_mobile(mobile)}
+    try:
+        journeys.request_prospect_code(session, mobile=mobile)
+    except ContactlessError as error:
+        message = gettext_for(locale_of(request))(error.message)
+        template = ("journeys/m/prospect_verify.html" if error.code == "otp_resend_cooldown"
+                    else "journeys/m/prospect.html")
+        return render(request, template, {**context, "error": message}, status=error.status)
+    return render(request, "journeys/m/prospect_verify.html", context)
+
+
+@mobile_router.post("/{journey_key}/prospect/verify", dependencies=[CsrfChecked])
+def prospect_verify(request: Request, session: DbSession, kernel: KernelDep, journey_key: str,
+                    mobile: Annotated[str, Form(max_length=20)],
+                    code: Annotated[str, Form(max_length=8)],
+                    next: Annotated[str, Form(max_length=500)] = "") -> Response:
+    target = _safe_next(next, f"/m/journeys/{journey_key}/start")
+    try:
+        actor = journeys.verify_prospect(session, mobile=mobile, code=code)
+    except ContactlessError as error:
+        message = gettext_for(locale_of(request))(error.message)
+        template = ("journeys/m/prospect.html" if error.code in ("otp_expired",
+                                                                  "otp_attempts_exceeded")
+                    else "journeys/m/prospect_verify.html")
+        return render(request, template, {
+            "journey": _title(session, request, journey_key), "journey_key": journey_key,
+            "next": target, "mobile": mobile, "masked": mask_mobile(mobile), "error": message,
+        }, status=error.status)
+    response = RedirectResponse(target, status_code=303)
+    if actor.kind == "customer":
+        _customer_cookie(response, kernel, actor)
+    else:
+        token = kernel.signer.dumps({"pid": actor.id}, purpose=PROSPECT_SESSION)
+        response.set_cookie(PROSPECT_COOKIE, token, max_age=PROSPECT_MAX_AGE, httponly=True,
+                            samesite="lax", secure=kernel.settings.cookie_secure)
+    return response
+
+
+def _title(session: DbSession, request: Request, journey_key: str) -> str:
+    entry = next((item for item in journeys.journey_catalog(session, locale=locale_of(request))
+                  if item.key == journey_key), None)
+    return entry.title if entry else journey_key
+
+
+@dataclass
+class StepPayload:
+    data: dict[str, Any] = field(default_factory=dict)
+    files: dict[str, UploadedFile] = field(default_factory=dict)
+    idempotency_key: str = ""
+
+
+async def step_payload(request: Request) -> StepPayload:
+    """A step form as posted: fields, consent fingerprints (``consent:{key}``) and files."""
+    payload = StepPayload()
+    form = await request.form()
+    for name, value in form.multi_items():
+        if isinstance(value, UploadFile):
+            if value.filename:
+                content = await value.read(MAX_UPLOAD)
+                payload.files[name] = UploadedFile(value.filename, value.content_type or "",
+                                                   content)
+            await value.close()
+        elif name == "idempotency_key":
+            payload.idempotency_key = str(value)
+        elif name.startswith("consent:"):
+            payload.data.setdefault("consents", {})[name.removeprefix("consent:")] = value
+        elif name not in RESERVED:
+            payload.data[name] = value
+    return payload
+
+
+def _page(request: Request, view: JourneyView, *, error: str | None = None,
+          field_errors: dict[str, str] | None = None, values: dict[str, Any] | None = None,
+          flash: str | None = None, status: int = 200) -> Response:
+    return render(request, "journeys/m/journey.html", {
+        "view": view, "step": view.current_step, "error": error, "flash": flash,
+        "field_errors": field_errors or {}, "values": values or {},
+        "idempotency_key": secrets.token_urlsafe(18),
+    }, status=status)
+
+
+@mobile_router.get("/{journey_id}")
+def instance_page(request: Request, session: DbSession, kernel: KernelDep,
+                  actor: OptionalJourneyActor, journey_id: uuid.UUID) -> Response:
+    """The current step of the journey, or its outcome."""
+    if actor is None:
+        return RedirectResponse(f"/m/login?next={quote(request.url.path)}", status_code=303)
+    try:
+        view = journeys.get_journey(session, actor, journey_id=journey_id,
+                                    locale=locale_of(request))
+    except ContactlessError as error:
+        return _error_page(request, error)
+    response = _page(request, view)
+    customer_id = journeys.customer_of_prospect(session, actor)
+    if customer_id is not None and view.status == "completed":
+        # the prospect became a customer: from now on they are signed in as one
+        _customer_cookie(response, kernel, Actor(kind="customer", id=str(customer_id)))
+    return response
+
+
+@mobile_router.get("/{journey_id}/steps/{step}")
+def step_page(journey_id: uuid.UUID, step: str) -> Response:
+    """A step's address leads to the journey's current step: no step can be skipped to."""
+    return RedirectResponse(f"/m/journeys/{journey_id}", status_code=303)
+
+
+@mobile_router.post("/{journey_id}/steps/{step}", dependencies=[CsrfChecked])
+def submit(request: Request, session: DbSession, actor: JourneyActor, journey_id: uuid.UUID,
+           step: str, payload: Annotated[StepPayload, Depends(step_payload)]) -> Response:
+    locale = locale_of(request)
+    try:
+        journeys.submit_step(
+            session, actor, journey_id=journey_id, step=step[:64], data=payload.data,
+            files=payload.files, idempotency_key=payload.idempotency_key or secrets.token_hex(8),
+            locale=locale, ip=client_ip(request), user_agent=request.headers.get("user-agent"))
+    except ContactlessError as error:
+        try:
+            view = journeys.get_journey(session, actor, journey_id=journey_id, locale=locale)
+        except ContactlessError as missing:
+            return _error_page(request, missing)
+        errors = error.extra.get("errors") or []
+        return _page(request, view, error=error.message, status=error.status,
+                     field_errors={str(item.get("field")): str(item.get("message"))
+                                   for item in errors if isinstance(item, dict)},
+                     values={k: v for k, v in payload.data.items() if isinstance(v, str)})
+    return RedirectResponse(f"/m/journeys/{journey_id}", status_code=303)
+
+
+@mobile_router.post("/{journey_id}/cancel", dependencies=[CsrfChecked])
+def cancel(request: Request, session: DbSession, actor: JourneyActor,
+           journey_id: uuid.UUID) -> Response:
+    try:
+        journeys.cancel_journey(session, actor, journey_id=journey_id, locale=locale_of(request))
+    except ContactlessError as error:
+        return _error_page(request, error)
+    return RedirectResponse(f"/m/journeys/{journey_id}", status_code=303)
+
+
+@mobile_router.post("/{journey_id}/resend", dependencies=[CsrfChecked])
+def resend(request: Request, session: DbSession, actor: JourneyActor,
+           journey_id: uuid.UUID) -> Response:
+    locale = locale_of(request)
+    gettext = gettext_for(locale)
+    error: str | None = None
+    flash: str | None = None
+    try:
+        journeys.resend_code(session, actor, journey_id=journey_id, locale=locale)
+        flash = gettext("We sent a new code.")
+    except ContactlessError as failed:
+        error = failed.message
+    view = journeys.get_journey(session, actor, journey_id=journey_id, locale=locale)
+    return _page(request, view, error=error, flash=flash, status=200 if flash else 429)
+
+
+@mobile_router.get("/{journey_id}/consents/{consent_id}.pdf")
+def receipt(request: Request, session: DbSession, actor: JourneyActor, journey_id: uuid.UUID,
+            consent_id: uuid.UUID) -> Response:
+    try:
+        found = journeys.consent_receipt(session, actor, consent_id=consent_id,
+                                         journey_id=journey_id, locale=locale_of(request))
+    except ContactlessError as error:
+        return _error_page(request, error)
+    return Response(found.content, media_type="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{found.filename}"'})
+
+
+# -- console -----------------------------------------------------------------------------------
+
+
+@console_router.get("")
+def overview(request: Request, session: DbSession, actor: CurrentStaff,
+             days: Annotated[int, Query(ge=1, le=366)] = 30) -> Response:
+    """Every journey: started, completed, conversion, time to complete, steps."""
+    since = utcnow() - timedelta(days=days)
+    rows = journeys.overview(session, actor, locale=locale_of(request), since=since)
+    return render(request, "journeys/console/overview.html", {
+        "rows": rows, "days": days, "pending": journeys.pending_count(session, actor)})
+
+
+@console_router.get("/reviews")
+def reviews(request: Request, session: DbSession, actor: CurrentStaff,
+            status: Annotated[str, Query(max_length=16)] = "pending") -> Response:
+    items = journeys.list_reviews(session, actor, status=status or None,
+                                  locale=locale_of(request))
+    return render(request, "journeys/console/reviews.html", {"items": items, "status": status})
+
+
+@console_router.get("/reviews/{review_id}")
+def review(request: Request, session: DbSession, actor: CurrentStaff,
+           review_id: uuid.UUID) -> Response:
+    item = journeys.get_review(session, actor, review_id=review_id, locale=locale_of(request))
+    return render(request, "journeys/console/review.html", {"item": item})
+
+
+@console_router.post("/reviews/{review_id}/approve", dependencies=[CsrfChecked])
+def approve(request: Request, session: DbSession, actor: CurrentStaff, review_id: uuid.UUID,
+            note: Annotated[str, Form(max_length=500)] = "") -> Response:
+    journeys.approve_review(session, actor, review_id=review_id, note=note,
+                            locale=locale_of(request))
+    return RedirectResponse(f"/console/journeys/reviews/{review_id}", status_code=303)
+
+
+@console_router.post("/reviews/{review_id}/reject", dependencies=[CsrfChecked])
+def reject(request: Request, session: DbSession, actor: CurrentStaff, review_id: uuid.UUID,
+           note: Annotated[str, Form(max_length=500)] = "") -> Response:
+    journeys.reject_review(session, actor, review_id=review_id, note=note,
+                           locale=locale_of(request))
+    return RedirectResponse(f"/console/journeys/reviews/{review_id}", status_code=303)
+
+
+@console_router.get("/{journey_key}")
+def journey_analytics(request: Request, session: DbSession, actor: CurrentStaff,
+                      journey_key: str,
+                      days: Annotated[int, Query(ge=1, le=366)] = 30) -> Response:
+    """One journey's funnel by step, time to complete, drop-off, channels and QR codes."""
+    since = utcnow() - timedelta(days=days)
+    figures = journeys.journey_analytics(session, actor, journey_key=journey_key,
+                                         locale=locale_of(request), since=since)
+    return render(request, "journeys/console/journey.html", {
+        "figures": figures, "days": days, "chart": figures.model_dump(mode="json")})
+
+
+def install(app: Any) -> None:
+    """Wire the journeys into the app: reactions to other domains' events and the console
+    menu entry."""
+    from contactless.web.templating import extra_navigation
+
+    journeys.subscribe(app.state.kernel)
+    extra_navigation(app.state.templates, NAVIGATION)
