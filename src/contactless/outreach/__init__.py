@@ -1,0 +1,1 @@
+"""Outreach (营销协同): RM QR codes, group codes, scans and attribution."""

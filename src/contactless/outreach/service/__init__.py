@@ -1,0 +1,96 @@
+"""The outreach service (营销协同): QR codes, scans, collaboration, attribution, reports.
+
+Every function takes ``(session, ...)`` and works in the caller's transaction; those that act
+for a person take the ``actor`` next, check who may act and write the audit trail. Split by
+use case: ``codes``, ``scanning``, ``collaboration``, ``rosters``, ``attribution``,
+``reports``, ``tokens`` (signed links and key rotation).
+"""
+
+from contactless.outreach.service.attribution import (
+    DEFAULT_WINDOW_DAYS,
+    JOURNEY_COMPLETED,
+    JOURNEY_STARTED,
+    Policy,
+    credit_conversion,
+    get_policy,
+    record_journey_started,
+    set_policy,
+    split_amount,
+    subscribe,
+)
+from contactless.outreach.service.codes import (
+    CHANNELS,
+    INFO,
+    code_png,
+    code_poster,
+    code_svg,
+    create_code,
+    extend_code,
+    get_code,
+    list_codes,
+    pause_code,
+    resume_code,
+    revoke_code,
+)
+from contactless.outreach.service.collaboration import (
+    Invitation,
+    Progress,
+    ProgressMember,
+    invite_owner,
+    my_invitations,
+    progress_by_token,
+    progress_token,
+    respond_to_invitation,
+    set_shares,
+)
+from contactless.outreach.service.common import CodeView, OwnerView
+from contactless.outreach.service.reports import (
+    ChannelRank,
+    Credit,
+    Funnel,
+    FunnelStep,
+    MyConversions,
+    RmRank,
+    ScanRow,
+    channel_leaderboard,
+    funnel,
+    my_conversions,
+    recent_scans,
+    rm_leaderboard,
+)
+from contactless.outreach.service.rosters import (
+    PersonalCode,
+    RosterReport,
+    RowError,
+    import_enterprise_roster,
+    personal_codes,
+    roster_members,
+    roster_zip,
+    upload_roster,
+)
+from contactless.outreach.service.scanning import (
+    SCANNED,
+    InfoPage,
+    ScanOutcome,
+    info_page,
+    link_sign_in,
+    new_device_id,
+    resolve_scan,
+    truncate_ip,
+)
+from contactless.outreach.service.tokens import list_keys, retire_key, rotate_key
+
+__all__ = [
+    "CHANNELS", "DEFAULT_WINDOW_DAYS", "INFO", "JOURNEY_COMPLETED", "JOURNEY_STARTED",
+    "SCANNED", "ChannelRank", "CodeView", "Credit", "Funnel", "FunnelStep", "InfoPage",
+    "Invitation", "MyConversions", "OwnerView", "PersonalCode", "Policy", "Progress",
+    "ProgressMember", "RmRank", "RosterReport", "RowError", "ScanOutcome", "ScanRow",
+    "channel_leaderboard", "code_png", "code_poster", "code_svg", "create_code",
+    "credit_conversion", "extend_code", "funnel", "get_code", "get_policy",
+    "import_enterprise_roster", "info_page", "invite_owner", "link_sign_in", "list_codes",
+    "list_keys", "my_conversions", "my_invitations", "new_device_id", "pause_code",
+    "personal_codes", "progress_by_token", "progress_token", "record_journey_started",
+    "recent_scans", "resolve_scan", "respond_to_invitation", "resume_code", "retire_key",
+    "revoke_code", "rm_leaderboard", "roster_members", "roster_zip", "rotate_key",
+    "set_policy", "set_shares", "split_amount", "subscribe", "truncate_ip", "upload_roster",
+]

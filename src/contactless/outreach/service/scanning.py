@@ -1,0 +1,251 @@
+"""Scanning ``/q/{token}``: verify, record, and say where the customer goes next.
+
+A rejected scan is not an exception to the caller: it is recorded (with its reason) and
+committed like any other, and the outcome carries the error for the page to show.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import urlencode
+
+from sqlalchemy.orm import Session
+
+from contactless.customers import service as customers
+from contactless.outreach import repository
+from contactless.outreach.errors import (
+    QrCodeExpired,
+    QrCodeForwarded,
+    QrCodeNotFound,
+    QrCodeNotYetValid,
+    QrCodePaused,
+    QrCodeRevoked,
+    QrCodeUsedUp,
+    QrCustomerLimitReached,
+    QrNotOnRoster,
+    ScanRejected,
+)
+from contactless.outreach.models import CodeStatus, QrCode, QrScan, ScanResult
+from contactless.outreach.service import tokens
+from contactless.outreach.service.attribution import window_days
+from contactless.outreach.service.common import staff_name
+from contactless.platform import events
+from contactless.platform.context import SYSTEM
+from contactless.platform.db import utcnow
+from contactless.platform.kernel import kernel_of
+
+SCANNED = "qr.scanned"
+SIGN_IN_REQUIRED = "sign_in_required"
+# a scan waiting for sign-in is completed by the same device within this time
+PENDING_SECONDS = 3600
+
+
+@dataclass(frozen=True)
+class ScanOutcome:
+    """What happened: ``landing`` is where to send the customer (the purpose's page, or the
+    sign-in step for a pending scan); ``error`` is set when the scan was rejected."""
+
+    scan_id: uuid.UUID
+    result: str
+    code_id: uuid.UUID | None
+    landing: str | None
+    error: ScanRejected | None
+
+
+def new_device_id() -> str:
+    """An anonymous device id for the cookie: random, tied to nobody until a sign-in."""
+    return secrets.token_urlsafe(16)
+
+
+def truncate_ip(address: str) -> str:
+    """IPv4 cut to /24 and IPv6 to /48: enough for fraud patterns, not a person's address."""
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return ""
+    prefix = 24 if ip.version == 4 else 48
+    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
+
+
+def needs_identity(code: QrCode) -> bool:
+    """Rules that can only be checked once the customer is known."""
+    return bool(code.roster_restricted or code.bind_on_first_scan or code.per_customer_limit
+                or code.parent_id)
+
+
+def check_open(code: QrCode, now: datetime) -> None:
+    """Status and validity window (the checks that need nobody's identity)."""
+    if code.status == CodeStatus.REVOKED:
+        raise QrCodeRevoked("this QR code has been withdrawn by the bank")
+    if code.status == CodeStatus.PAUSED:
+        raise QrCodePaused("this QR code is paused for now; please try again later")
+    if now < code.not_before:
+        raise QrCodeNotYetValid("this QR code is not valid yet")
+    if now >= code.expires_at:
+        raise QrCodeExpired("this QR code has expired")
+    if code.max_scans is not None and code.limited_scan_count >= code.max_scans:
+        raise QrCodeUsedUp("this QR code has been used as many times as allowed")
+
+
+def landing_for(session: Session, code: QrCode, token: str) -> str:
+    """The purpose's landing page in /m: a journey's start step, or the information page."""
+    if code.purpose == "info":
+        return f"/m/outreach/info/{token}"
+    query = urlencode({"qr": str(code.id), **{k: str(v) for k, v in (code.params or {}).items()}})
+    return f"/m/journeys/{code.purpose}/start?{query}"
+
+
+def _check_roster(session: Session, code: QrCode, customer_id: uuid.UUID) -> None:
+    if not (code.roster_restricted or code.parent_id):
+        return
+    person = customers.get_customer(session, SYSTEM, customer_id=customer_id, unmasked=True)
+    cipher = kernel_of(session).cipher
+    mobile_index = cipher.blind_index(person.mobile, kind="mobile")
+    id_index = cipher.blind_index(person.id_number, kind="id_number")
+    if code.parent_id is not None:
+        member = repository.member_of_personal_code(session, code.id)
+        if member is None or (member.mobile_index != mobile_index
+                              and member.id_number_index != id_index):
+            raise QrNotOnRoster("this QR code was made for another employee")
+    else:
+        member = repository.roster_match(session, code.id, mobile_index=mobile_index,
+                                         id_number_index=id_index)
+        if member is None:
+            raise QrNotOnRoster("you are not on the list of employees this QR code is for")
+    if member.customer_id is None:
+        member.customer_id = customer_id
+
+
+def _forwarded() -> QrCodeForwarded:
+    return QrCodeForwarded("this QR code belongs to someone else and cannot be forwarded")
+
+
+def _check_binding(code: QrCode, customer_id: uuid.UUID) -> None:
+    if code.bind_on_first_scan and code.bound_customer_id not in (None, customer_id):
+        raise _forwarded()
+
+
+def _bind(session: Session, code: QrCode, customer_id: uuid.UUID) -> None:
+    """Bind to the first customer atomically; a concurrent first scan by someone else wins."""
+    if not code.bind_on_first_scan or code.bound_customer_id is not None:
+        return
+    if repository.bind_customer(session, code.id, customer_id):
+        return
+    if repository.bound_customer(session, code.id) != customer_id:
+        if code.max_scans is not None:
+            repository.release_scan_slot(session, code.id)
+        raise _forwarded()
+
+
+def _check_customer_limit(session: Session, code: QrCode, customer_id: uuid.UUID) -> None:
+    limit = code.per_customer_limit
+    if limit is not None and repository.accepted_scans_by(session, code.id, customer_id) >= limit:
+        raise QrCustomerLimitReached("you have already used this QR code as often as allowed")
+
+
+def _record(session: Session, scan: QrScan | None, *, code: QrCode | None, token: str,
+            device_id: str, user_agent: str, ip: str, customer_id: uuid.UUID | None,
+            at: datetime, result: str, reason: str | None) -> QrScan:
+    if scan is None:
+        scan = QrScan(id=uuid.uuid4(), code_id=code.id if code else None,
+                      token=None if code else token[:80], scanned_at=at,
+                      device_id=device_id[:48], user_agent=user_agent[:256],
+                      ip_prefix=truncate_ip(ip))
+        session.add(scan)
+    if customer_id is not None and scan.customer_id is None:
+        scan.customer_id = customer_id
+        scan.identified_at = at
+    scan.result = result
+    scan.reason = reason
+    events.publish(session, SCANNED, {
+        "scan_id": str(scan.id), "code_id": str(code.id) if code else None,
+        "channel": code.channel if code else None, "result": result, "reason": reason,
+        "customer_id": str(customer_id) if customer_id else None, "device_id": scan.device_id,
+        "scanned_at": scan.scanned_at.isoformat(),
+    })
+    return scan
+
+
+def resolve_scan(
+    session: Session, *, token: str, device_id: str, user_agent: str = "", ip: str = "",
+    customer_id: uuid.UUID | None = None, at: datetime | None = None,
+) -> ScanOutcome:
+    """Check a scanned link (signature, status, window, limits, roster, binding) and record
+    the scan with its result. A code that must know the customer waits for sign-in: the scan
+    is recorded as pending and completed when the same device comes back signed in."""
+    now = at or utcnow()
+    code: QrCode | None = None
+    pending: QrScan | None = None
+    try:
+        try:
+            code = tokens.verify_and_load(session, token)
+        except ScanRejected:
+            # keep the code with the record when the link names one, so its RM sees abuse
+            code_part = token.rpartition(".")[0]
+            code = repository.code_by_short(session, code_part) if code_part else None
+            raise
+        if code is None:
+            raise QrCodeNotFound("this QR code is not on record")
+        check_open(code, now)
+        if needs_identity(code):
+            if customer_id is None:
+                scan = _record(session, None, code=code, token=token, device_id=device_id,
+                               user_agent=user_agent, ip=ip, customer_id=None, at=now,
+                               result=ScanResult.PENDING, reason=SIGN_IN_REQUIRED)
+                return ScanOutcome(scan.id, ScanResult.PENDING, code.id, f"/m/q/{token}", None)
+            pending = repository.pending_scan(session, code.id, device_id,
+                                              now - timedelta(seconds=PENDING_SECONDS))
+            _check_roster(session, code, customer_id)
+            _check_customer_limit(session, code, customer_id)
+            _check_binding(code, customer_id)
+        if code.max_scans is not None and not repository.take_scan_slot(session, code.id):
+            raise QrCodeUsedUp("this QR code has been used as many times as allowed")
+        if customer_id is not None:
+            _bind(session, code, customer_id)
+    except ScanRejected as error:
+        scan = _record(session, pending, code=code, token=token, device_id=device_id,
+                       user_agent=user_agent, ip=ip, customer_id=customer_id, at=now,
+                       result=ScanResult.REJECTED, reason=error.code)
+        return ScanOutcome(scan.id, ScanResult.REJECTED, code.id if code else None, None, error)
+    scan = _record(session, pending, code=code, token=token, device_id=device_id,
+                   user_agent=user_agent, ip=ip, customer_id=customer_id, at=now,
+                   result=ScanResult.ACCEPTED, reason=None)
+    return ScanOutcome(scan.id, ScanResult.ACCEPTED, code.id, landing_for(session, code, token),
+                       None)
+
+
+def link_sign_in(session: Session, *, device_id: str, customer_id: uuid.UUID,
+                 at: datetime | None = None) -> int:
+    """A customer signed in on a device that scanned codes: their accepted scans inside the
+    attribution window become theirs (the funnel's sign-in step). Returns how many."""
+    now = at or utcnow()
+    since = now - timedelta(days=window_days(session))
+    return repository.identify_device_scans(session, device_id=device_id,
+                                            customer_id=customer_id, since=since, at=now)
+
+
+@dataclass(frozen=True)
+class InfoPage:
+    """The information page a code of purpose ``info`` opens."""
+
+    title: str
+    message: str
+    owners: list[str]
+    enterprise_id: uuid.UUID | None
+
+
+def info_page(session: Session, *, token: str) -> InfoPage:
+    """The page behind an accepted ``info`` scan; the code must still be open."""
+    code = repository.code_by_short(session, tokens.verify_token(session, token))
+    if code is None or code.purpose != "info":
+        raise QrCodeNotFound("this QR code is not on record")
+    check_open(code, utcnow())
+    owners = [staff_name(session, row.staff_id)
+              for row in repository.owners(session, [code.parent_id or code.id])
+              if row.status == "accepted"]
+    return InfoPage(code.title, str((code.params or {}).get("message", "")), owners,
+                    code.enterprise_id)

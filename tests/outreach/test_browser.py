@@ -1,0 +1,100 @@
+"""In Chromium: a customer scans, lands, signs in; the RM sees it in the code's funnel."""
+
+import re
+import uuid
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from contactless.outreach import service as outreach
+from contactless.platform.channels import list_messages
+from contactless.platform.kernel import Kernel
+from tests.factories.identity import make_customer, make_small_bank
+from tests.factories.outreach import make_code
+from tests.web.test_console_browser import sign_in
+
+pytestmark = pytest.mark.browser
+MOBILE = "13512345678"
+
+
+def last_code(kernel: Kernel) -> str:
+    with kernel.db.session() as session:
+        body = list_messages(session, kernel.cipher, to_mobile=MOBILE)[0].body
+    match = re.search(r"\d{6}", body)
+    assert match
+    return match.group(0)
+
+
+def test_scan_landing_sign_in_and_the_rms_funnel_shows_it(
+    sqlite_kernel: Kernel, live_server: str, phone: Page, page: Page,
+) -> None:
+    bank = make_small_bank(sqlite_kernel)
+    make_customer(sqlite_kernel, bank.rm_xh, mobile=MOBILE, name="陈小梅")
+    code = make_code(sqlite_kernel, bank.rm_xh, title="专属客户经理名片",
+                     params={"message": "有任何需要请随时联系我"})
+
+    phone.goto(live_server + code.path)
+    expect(phone).to_have_url(re.compile(r"/m/outreach/info/"))
+    expect(phone.locator("[data-testid=info-page] h1")).to_have_text("专属客户经理名片")
+    expect(phone.locator("[data-testid=info-message]")).to_have_text("有任何需要请随时联系我")
+    expect(phone.locator("[data-testid=info-page]")).to_contain_text("RM.XH")
+    phone.click("[data-testid=sign-in]")
+    phone.fill("input[name=mobile]", MOBILE)
+    phone.click("button.primary")
+    phone.fill("input[name=code]", last_code(sqlite_kernel))
+    phone.click("button.primary")
+    expect(phone).to_have_url(f"{live_server}/m/products")
+    expect(phone.locator("main")).to_contain_text("陈小梅")
+
+    sign_in(page, live_server, "rm.xh")
+    page.goto(f"{live_server}/console/outreach")
+    page.click(f"a[href='/console/outreach/codes/{code.id}']")
+    funnel = page.locator("[data-testid=funnel]")
+    expect(funnel.locator("tr[data-step=scans] td.num").first).to_have_text("1")
+    expect(funnel.locator("tr[data-step=sign_ins] td.num").first).to_have_text("1")
+    expect(funnel.locator("tr[data-step=started] td.num").first).to_have_text("0")
+    expect(page.locator("[data-testid=scans]")).to_contain_text("陈**")
+    # the chart is drawn by ECharts served from the package
+    expect(page.locator("#funnel-chart canvas")).to_have_count(1)
+    assert page.evaluate("() => document.querySelector('[data-testid=qr-image]').naturalWidth") \
+        > 200
+
+
+def test_an_rm_creates_a_code_copies_it_and_a_paused_code_tells_the_customer_why(
+    sqlite_kernel: Kernel, live_server: str, page: Page, browser: Browser,
+) -> None:
+    make_small_bank(sqlite_kernel)
+    sign_in(page, live_server, "rm.xh")
+    page.goto(f"{live_server}/console/outreach")
+    form = page.locator("[data-testid=create-code]")
+    form.locator("input[name=title]").fill("存款到期提醒")
+    form.locator("input[name=purpose]").fill("deposit_renewal")
+    form.locator("input[name=product]").fill("CD-1Y")
+    form.locator("select[name=channel]").select_option("sms")
+    form.locator("button[type=submit]").click()
+    expect(page.locator("h1")).to_contain_text("存款到期提醒")
+    link = page.locator("[data-testid=qr-link]").input_value()
+    assert re.fullmatch(rf"{live_server}/q/[A-Za-z0-9_-]{{12}}\.[a-z0-9]{{2}}[A-Za-z0-9_-]{{11}}",
+                        link)
+    page.click("#copy-link")
+    expect(page.locator("#copy-link")).to_have_text("已复制")
+    page.click("[data-testid=pause]")
+    expect(page.locator("[data-testid=state]")).to_have_text("已暂停")
+    expect(page.locator(".flash")).to_have_text("二维码已暂停。")
+    expect(page).to_have_url(re.compile(r"/console/outreach/codes/[0-9a-f-]{36}\?done=paused$"))
+
+    customer = browser.new_context(locale="en-US", viewport={"width": 390, "height": 844})
+    phone = customer.new_page()
+    phone.goto(link)
+    expect(phone.locator("[data-testid=scan-rejected]")).to_have_attribute(
+        "data-reason", "qr_code_paused")
+    expect(phone.locator("[data-testid=scan-reason]")).to_have_text(
+        "this QR code is paused for now; please try again later")
+    customer.close()
+    with sqlite_kernel.db.session() as session:
+        from tests.factories.identity import actor_of
+
+        rm = actor_of(session, "rm.xh")
+        code_id = uuid.UUID(page.url.split("/codes/")[1].split("?")[0])
+        reasons = [s.reason for s in outreach.recent_scans(session, rm, code_id=code_id)]
+    assert reasons == ["qr_code_paused"]

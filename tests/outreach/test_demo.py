@@ -1,0 +1,62 @@
+"""The demo bank has QR codes with 30 days of scans and conversions, the same for a seed."""
+
+import random
+from datetime import date
+from pathlib import Path
+
+from contactless.demo.service import build_demo_bank
+from contactless.outreach import service as outreach
+from contactless.outreach.demo import seed_outreach
+from contactless.platform.context import SYSTEM
+from contactless.platform.db import Base
+from contactless.platform.kernel import Kernel, build_kernel
+from contactless.platform.store import MemoryStore
+from tests.conftest import make_settings
+from tests.factories.identity import actor_of, make_customer, make_small_bank
+from tests.factories.outreach import make_enterprise
+
+TODAY = date(2026, 11, 29)
+
+
+def _funnels(kernel: Kernel) -> list[tuple[str, str, list[int]]]:
+    with kernel.db.session() as session:
+        return sorted((code.title, code.channel,
+                       [s.count for s in outreach.funnel(session, SYSTEM, code_id=code.id).steps])
+                      for code in outreach.list_codes(session, SYSTEM))
+
+
+def test_the_demo_bank_has_busy_funnels_and_credited_rms(sqlite_kernel: Kernel) -> None:
+    with sqlite_kernel.db.session() as session:
+        report = build_demo_bank(session, seed=5, customer_count=40, today=TODAY)
+    extras = report.extras["outreach"]
+    assert isinstance(extras, dict)
+    assert extras["codes"] >= 40
+    assert extras["scans"] > 1000
+    assert extras["conversions"] > 50
+    funnels = _funnels(sqlite_kernel)
+    assert any(title.endswith("代发工资卡") for title, _c, _f in funnels)
+    assert sum(f[3] for _t, _c, f in funnels) == extras["conversions"]
+    with sqlite_kernel.db.session() as session:
+        board = outreach.rm_leaderboard(session, actor_of(session, "bm.hz"))
+    assert board[0].conversions > 0
+
+
+def _seeded(kernel: Kernel) -> tuple[object, list[tuple[str, str, list[int]]]]:
+    bank = make_small_bank(kernel)
+    people = [make_customer(kernel, bank.rm_xh, serial=n, mobile=f"1380000{n:04d}").id
+              for n in range(1, 9)]
+    make_enterprise(kernel, bank.rm_bj, employees=4)
+    with kernel.db.session() as session:
+        counts = seed_outreach(session, people, random.Random(11), TODAY,
+                               lambda _label, _done, _total: None)
+    return counts, _funnels(kernel)
+
+
+def test_the_same_seed_gives_the_same_codes_and_counts(sqlite_kernel: Kernel,
+                                                       tmp_path: Path) -> None:
+    other = build_kernel(make_settings(tmp_path / "again"), store=MemoryStore())
+    Base.metadata.create_all(other.db.engine)
+    first = _seeded(sqlite_kernel)
+    second = _seeded(other)
+    other.db.dispose()
+    assert first == second
