@@ -37,9 +37,12 @@ $(VENDOR)/htmx.min.js $(VENDOR)/echarts.min.js: package.json package-lock.json
 	mkdir -p $(VENDOR)
 	cp node_modules/htmx.org/dist/htmx.min.js node_modules/echarts/dist/echarts.min.js $(VENDOR)/
 
-# pages are tested in Debian's Chromium driven by Playwright (Playwright's own download is not used)
+# pages are tested in Debian's Chromium driven by Playwright (Playwright's own download is not
+# used); QR labels need a CJK font, SVG decoding tests need cairo
 browser:
-	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium)
+	@test -x /usr/bin/chromium && test -d /usr/share/fonts/opentype/noto && \
+	  ldconfig -p | grep -q libcairo.so.2 || \
+	  (apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk libcairo2)
 
 # the tests talk to the real PostgreSQL and Redis on 127.0.0.1; start whichever is down
 services:

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import socket
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
+import uvicorn
+from fastapi.testclient import TestClient
+from playwright.sync_api import Browser, Page, sync_playwright
 from sqlalchemy import text
 
+from contactless.app import create_app
 from contactless.platform.db import Base, Database
 from contactless.platform.kernel import Kernel, build_kernel
 from contactless.platform.store import MemoryStore, RedisStore
@@ -88,3 +97,90 @@ def kernel(request: pytest.FixtureRequest) -> Kernel:
     """The same test on both columns of the design: embedded and at scale."""
     name = "sqlite_kernel" if request.param == "sqlite" else "pg_kernel"
     return request.getfixturevalue(name)  # type: ignore[no-any-return]
+
+
+# ---- web: a test client, a live server and Chromium (one per test process) ----------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture
+def client(kernel: Kernel) -> Iterator[TestClient]:
+    with TestClient(create_app(kernel=kernel), base_url="http://testserver",
+                    follow_redirects=False) as test_client:
+        yield test_client
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def live_server(sqlite_kernel: Kernel) -> Iterator[str]:
+    """The real app served by uvicorn on a free loopback port."""
+    port = _free_port()
+    config = uvicorn.Config(create_app(kernel=sqlite_kernel), host="127.0.0.1", port=port,
+                            log_level="warning", lifespan="off")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the server did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+_shared: dict[str, Any] = {}
+
+
+def _close_shared() -> None:
+    if "browser" in _shared:
+        _shared.pop("browser").close()
+        _shared.pop("playwright").stop()
+
+
+def shared_browser() -> Browser:
+    """One Chromium per test process: Playwright's sync API allows one instance per thread."""
+    if "browser" not in _shared:
+        if not Path(CHROMIUM).exists():
+            pytest.fail(f"{CHROMIUM} is missing: `make browser` installs Debian's chromium")
+        playwright = sync_playwright().start()
+        _shared["playwright"] = playwright
+        _shared["browser"] = playwright.chromium.launch(executable_path=CHROMIUM,
+                                                        args=CHROMIUM_ARGS)
+        atexit.register(_close_shared)
+    browser: Browser = _shared["browser"]
+    return browser
+
+
+@pytest.fixture(scope="session")
+def browser() -> Browser:
+    return shared_browser()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def phone(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844},
+                                  is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()

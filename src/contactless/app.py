@@ -14,23 +14,32 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
 # every domain's tables, so metadata and migrations see them all
+import contactless.corebank.models
 import contactless.customers.models
 import contactless.identity.models
+import contactless.journeys.models
+import contactless.outreach.models
 import contactless.platform.audit
 import contactless.platform.channels
 import contactless.platform.events  # noqa: F401
 from contactless import __version__
+from contactless.corebank import api as corebank_api
+from contactless.corebank import views as corebank_views
 from contactless.customers import api as customers_api
 from contactless.customers import views as customers_views
 from contactless.identity import api as identity_api
 from contactless.identity import views as identity_views
+from contactless.journeys import api as journeys_api
+from contactless.journeys import views as journeys_views
+from contactless.outreach import api as outreach_api
+from contactless.outreach import views as outreach_views
 from contactless.platform.context import new_request_id, request_id_var
 from contactless.platform.errors import ContactlessError
 from contactless.platform.kernel import Kernel, build_kernel
 from contactless.platform.logging import configure_logging
 from contactless.platform.metrics import HttpMetrics
 from contactless.settings import Settings
-from contactless.web import console, mobile
+from contactless.web import console
 from contactless.web.errors import install_error_handlers, problem_response
 from contactless.web.templating import build_environment
 
@@ -42,6 +51,10 @@ PUBLIC_ROUTES: frozenset[str] = frozenset({
     "/healthz", "/metrics", "/", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc",
     "/static", "/api/v1/auth/token", "/api/v1/customer-auth/otp", "/api/v1/customer-auth/verify",
     "/console/login", "/console/logout", "/m", "/m/login", "/m/verify", "/m/logout",
+    # a scanned QR code, its information page, an enterprise contact's signed progress link
+    "/q/{token}", "/m/outreach/info/{token}", "/q/progress/{token}",
+    # the journey catalog; proving a mobile before opening an account (prospects)
+    *journeys_api.PUBLIC, *journeys_views.PUBLIC,
 })
 
 
@@ -58,8 +71,14 @@ def create_app(settings: Settings | None = None, *, kernel: Kernel | None = None
 
     for router in (identity_api.router, customers_api.router, identity_views.router,
                    customers_views.console_router, customers_views.mobile_router,
-                   console.router, mobile.router):
+                   console.router, corebank_api.router, corebank_views.console_router,
+                   corebank_views.mobile_router, outreach_api.router,
+                   outreach_views.scan_router, outreach_views.mobile_router,
+                   outreach_views.console_router, journeys_api.router,
+                   journeys_views.mobile_router, journeys_views.console_router):
         app.include_router(router)
+    outreach_views.install(app)
+    journeys_views.install(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/", include_in_schema=False)

@@ -10,9 +10,12 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from contactless.corebank.cli import corebank_app
 from contactless.customers import cli as customers_cli
 from contactless.demo import cli as demo_cli
 from contactless.identity import cli as identity_cli
+from contactless.journeys.cli import journeys_app
+from contactless.outreach import cli as outreach_cli
 from contactless.platform import cli as platform_cli
 
 app = typer.Typer(help="Contactless: serve a bank's customers without meeting them.",
@@ -25,6 +28,9 @@ app.add_typer(platform_cli.messages_app, name="messages")
 app.add_typer(identity_cli.staff_app, name="staff")
 app.add_typer(identity_cli.branch_app, name="branch")
 app.add_typer(customers_cli.customers_app, name="customers")
+app.add_typer(journeys_app, name="journeys")
+app.add_typer(corebank_app, name="corebank")
+app.add_typer(outreach_cli.outreach_app, name="outreach")
 app.command("serve")(platform_cli.serve)
 app.command("worker")(platform_cli.worker)
 app.command("demo")(demo_cli.demo)

@@ -44,3 +44,31 @@ def test_a_failing_subscriber_leaves_the_event_for_a_retry(kernel: Kernel) -> No
     assert kernel.bus.deliver_pending() == 1
     assert kernel.bus.deliver_pending() == 0
     assert len(calls) == 2
+
+
+def test_events_nobody_listens_to_are_kept_as_delivered_records(kernel: Kernel) -> None:
+    with kernel.db.session() as session:
+        publish(session, "nobody.listens", {"n": 1})
+    with kernel.db.session() as session:
+        [row] = session.scalars(select(OutboxEvent)).all()
+    assert row.delivered_at is not None
+    assert kernel.bus.deliver_pending() == 0
+
+
+def test_a_handlers_effects_and_the_delivery_mark_commit_together(kernel: Kernel) -> None:
+    from contactless.platform import audit
+    from contactless.platform.context import SYSTEM
+
+    def write_then_fail(session: object, event: DomainEvent) -> None:
+        audit.record(session, SYSTEM, action="handler.wrote", target_type="event",  # type: ignore[arg-type]
+                     target_id=event.id)
+        raise ValueError("after writing")
+
+    kernel.bus.subscribe("thing.done", write_then_fail)
+    with kernel.db.session() as session:
+        publish(session, "thing.done", {"n": 1})
+    with kernel.db.session() as session:
+        assert audit.search(session, action="handler.wrote") == []
+        [row] = session.scalars(select(OutboxEvent)).all()
+    assert row.delivered_at is None
+    assert row.attempts == 1

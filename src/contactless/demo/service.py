@@ -148,5 +148,20 @@ def build_demo_bank(
 
 
 Seeder = Callable[[Session, list[uuid.UUID], random.Random, date, Progress], object]
-# later domains (core banking, outreach, ...) append their seeders here in ``demo.seeders``
-SEEDERS: list[tuple[str, Seeder]] = []
+def _seed_books(session: Session, customer_ids: list[uuid.UUID], rng: random.Random,
+                today: date, progress: Progress) -> object:
+    """Accounts, 6 months of history, deposits maturing over the next 90 days, wealth
+    holdings and loans, all posted through the ledger so the books balance."""
+    from contactless.corebank import service as corebank
+
+    progress("books", 0, 1)
+    books = corebank.seed_demo_books(session, customers=customer_ids, rng=rng, today=today)
+    progress("books", 1, 1)
+    return books.model_dump(mode="json")
+
+
+# seeders run in this order; later domains append theirs (see the imports below)
+SEEDERS: list[tuple[str, Seeder]] = [("books", _seed_books)]
+
+# each domain's demo module appends its seeder to SEEDERS when imported
+import contactless.outreach.demo  # noqa: E402,F401,I001

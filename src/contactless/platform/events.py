@@ -42,15 +42,28 @@ Handler = Callable[[Session, DomainEvent], None]
 
 
 def publish(session: Session, topic: str, payload: dict[str, Any]) -> OutboxEvent:
-    """Queue an event in the caller's transaction; it is delivered only if that commits."""
-    event = OutboxEvent(topic=topic, payload=payload)
+    """Queue an event in the caller's transaction; it is delivered only if that commits.
+
+    An event nobody subscribes to is stored as already delivered (a record, no work)."""
+    event = OutboxEvent(id=uuid.uuid4(), topic=topic, payload=payload)
+    kernel = session.info.get("kernel")
+    bus: EventBus | None = getattr(kernel, "bus", None)
+    if bus is not None and not bus.has_subscribers(topic):
+        event.delivered_at = utcnow()
+    else:
+        session.info.setdefault("outbox_ids", []).append(event.id)
     session.add(event)
-    session.info["outbox_dirty"] = True
     return event
 
 
 class EventBus:
-    """Delivers committed outbox events to subscribers, each handler in its own transaction."""
+    """Delivers committed outbox events to subscribers.
+
+    After a commit, the request that wrote events delivers those events (and only those);
+    the periodic job picks up whatever a crash or a failing subscriber left. An event's
+    handlers run in one transaction with the mark that it was delivered, so their effects and
+    the mark commit together; on PostgreSQL a row lock (SKIP LOCKED) keeps two processes from
+    delivering the same event."""
 
     def __init__(self, db: Database, *, deliver_inline: bool = True) -> None:
         self.db = db
@@ -59,47 +72,62 @@ class EventBus:
         db.on_commit(self._after_commit)
 
     def subscribe(self, topic: str, handler: Handler) -> None:
-        self._handlers[topic].append(handler)
+        if handler not in self._handlers[topic]:
+            self._handlers[topic].append(handler)
+
+    def has_subscribers(self, topic: str) -> bool:
+        return bool(self._handlers.get(topic))
 
     def _after_commit(self, session: Session) -> AfterCommit | None:
-        if not session.info.pop("outbox_dirty", False) or not self.deliver_inline:
+        ids: list[uuid.UUID] = session.info.pop("outbox_ids", [])
+        if not ids or not self.deliver_inline:
             return None
-        return self._deliver_after_commit
 
-    def _deliver_after_commit(self) -> None:
-        self.deliver_pending()
+        def deliver_own() -> None:
+            self.deliver(ids)
+
+        return deliver_own
 
     def deliver_pending(self, limit: int = 500) -> int:
-        """Deliver what is waiting; a failing handler leaves its event for the next run."""
+        """Deliver what is waiting, oldest first; returns how many were delivered."""
         with self.db.session() as session:
-            pending = list(
-                session.scalars(
-                    select(OutboxEvent)
-                    .where(OutboxEvent.delivered_at.is_(None))
-                    .order_by(OutboxEvent.created_at)
-                    .limit(limit)
-                )
-            )
-            snapshot = [
-                DomainEvent(e.id, e.topic, dict(e.payload), e.created_at) for e in pending
-            ]
+            query = (select(OutboxEvent.id).where(OutboxEvent.delivered_at.is_(None))
+                     .order_by(OutboxEvent.created_at).limit(limit))
+            if not self.db.is_sqlite:
+                query = query.with_for_update(skip_locked=True)
+            ids = list(session.scalars(query))
+        return self.deliver(ids)
+
+    def deliver(self, ids: list[uuid.UUID]) -> int:
         delivered = 0
-        for event in snapshot:
-            error: str | None = None
+        for event_id in ids:
             try:
-                with self.db.session() as session:
-                    for handler in self._handlers.get(event.topic, []):
-                        handler(session, event)
+                if self._deliver_one(event_id):
+                    delivered += 1
             except Exception as exc:  # a broken subscriber must not lose the event
-                error = repr(exc)
-                log.exception("event_handler_failed", topic=event.topic, event_id=str(event.id))
-            with self.db.session() as session:
-                row = session.get(OutboxEvent, event.id)
-                if row is not None:
-                    row.attempts += 1
-                    if error is None:
-                        row.delivered_at = utcnow()
-                        delivered += 1
-                    else:
-                        row.last_error = error[:2000]
+                log.exception("event_handler_failed", event_id=str(event_id))
+                self._record_failure(event_id, repr(exc))
         return delivered
+
+    def _deliver_one(self, event_id: uuid.UUID) -> bool:
+        with self.db.session() as session:
+            query = select(OutboxEvent).where(OutboxEvent.id == event_id,
+                                              OutboxEvent.delivered_at.is_(None))
+            if not self.db.is_sqlite:
+                query = query.with_for_update(skip_locked=True)
+            row = session.scalar(query)
+            if row is None:  # delivered meanwhile, or another process holds it
+                return False
+            event = DomainEvent(row.id, row.topic, dict(row.payload), row.created_at)
+            for handler in self._handlers.get(event.topic, []):
+                handler(session, event)
+            row.attempts += 1
+            row.delivered_at = utcnow()
+        return True
+
+    def _record_failure(self, event_id: uuid.UUID, error: str) -> None:
+        with self.db.session() as session:
+            row = session.get(OutboxEvent, event_id)
+            if row is not None:
+                row.attempts += 1
+                row.last_error = error[:2000]

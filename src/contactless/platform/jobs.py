@@ -32,7 +32,11 @@ def register_platform(huey: Any, kernel: Kernel) -> dict[str, Any]:
 def register_all(huey: Any, kernel: Kernel) -> dict[str, Any]:
     """Every domain's jobs (domains are imported here, at worker start, not at import)."""
     from contactless.corebank import tasks as corebank_tasks
+    from contactless.journeys import tasks as journeys_tasks
+    from contactless.outreach import tasks as outreach_tasks
 
     tasks = register_platform(huey, kernel)
     tasks.update(corebank_tasks.register(huey, kernel))
+    tasks.update(journeys_tasks.register(huey, kernel))
+    tasks.update(outreach_tasks.register(huey, kernel))
     return tasks
