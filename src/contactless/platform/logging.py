@@ -12,7 +12,7 @@ import structlog
 
 from contactless.platform.context import current_request_id
 
-_MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
+_MOBILE = re.compile(r"(?<![\dA-Za-z])(1[3-9]\d)\d{4}(\d{4})(?![\dA-Za-z])")
 _ID_NUMBER = re.compile(r"(?<![\dA-Za-z])(\d{3})\d{11}(\d{3}[\dXx])(?![\dA-Za-z])")
 
 
@@ -25,7 +25,7 @@ def mask_text(text: str) -> str:
 def _mask_pii(_logger: Any, _name: str, event: MutableMapping[str, Any],
               ) -> MutableMapping[str, Any]:
     for key, value in list(event.items()):
-        if isinstance(value, str):
+        if isinstance(value, str) and key != "request_id":
             event[key] = mask_text(value)
     return event
 

@@ -37,16 +37,21 @@ class CsrfFailed(Forbidden):
     code = "csrf_failed"
 
 
+async def kernel_dependency(request: Request) -> Kernel:
+    # async: no I/O, so FastAPI runs it on the event loop instead of a worker thread
+    return get_kernel(request)
+
+
 def get_kernel(request: Request) -> Kernel:
     return request.app.state.kernel  # type: ignore[no-any-return]
 
 
-KernelDep = Annotated[Kernel, Depends(get_kernel)]
+KernelDep = Annotated[Kernel, Depends(kernel_dependency)]
 
 
-def get_session(kernel: KernelDep) -> Iterator[Session]:
+def get_session(request: Request) -> Iterator[Session]:
     """One transaction per request, committed before the response is sent."""
-    with kernel.db.session() as session:
+    with get_kernel(request).db.session() as session:
         yield session
 
 
