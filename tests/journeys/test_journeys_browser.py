@@ -3,6 +3,7 @@ home) to its outcome in the ledger, and then the console's funnel for it."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -14,7 +15,7 @@ from contactless.customers import service as customers
 from contactless.journeys.models import PayrollEnrollment
 from contactless.platform.context import SYSTEM
 from contactless.platform.kernel import Kernel
-from tests.factories.identity import make_small_bank, valid_id_number
+from tests.factories.identity import PASSWORD, make_small_bank, valid_id_number
 from tests.factories.journeys import (
     TELLER,
     cny,
@@ -134,6 +135,7 @@ def test_b_a_customer_renews_a_matured_deposit_from_a_qr_code_and_it_is_posted(
     assert history.items[0].balance_after.amount == Decimal("5000.00")
     console_shows_funnel(page, live_server, "deposit_renewal",
                          steps=["deposit", "plan", "confirm"])
+    rm_funnel_shows_the_completion(page, live_server, path)
 
 
 def test_c_a_customer_is_refused_an_unsuitable_product_then_buys_a_suitable_one(
@@ -328,3 +330,17 @@ def test_f_a_customer_changes_the_registered_mobile_with_codes_to_both_numbers(
     assert "变更" in messages_to(kernel, banked.mobile)[0]
     console_shows_funnel(page, live_server, "change_mobile",
                          steps=["identity", "selfie", "old_code", "new_code", "confirm"])
+
+
+def rm_funnel_shows_the_completion(page: Page, base: str, path: str) -> None:
+    """The RM who made the code sees scan → sign-in → started → completed on its funnel."""
+    page.click("text=退出登录")
+    page.goto(f"{base}/console/login?next=/console/outreach")
+    page.fill("input[name=username]", "rm.xh")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.locator("a[href^='/console/outreach/codes/']").first.click()
+    expect(page.locator("[data-testid=qr-link]")).to_have_value(re.compile(re.escape(path)))
+    for step in ("scans", "sign_ins", "started", "completed"):
+        row = page.locator(f"[data-testid=funnel] tr[data-step={step}]")
+        expect(row.locator("td").nth(1)).to_have_text("1")
