@@ -7,6 +7,7 @@ import uuid
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+import contactless.identity.models  # noqa: F401  (branch and staff_user, referenced below)
 from contactless.platform.db import Base, CreatedMixin, IdMixin
 
 
