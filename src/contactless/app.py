@@ -68,7 +68,6 @@ def create_app(settings: Settings | None = None, *, kernel: Kernel | None = None
     app.state.templates = build_environment()
     app.state.metrics = HttpMetrics()
     install_error_handlers(app)
-    app.add_middleware(RequestContext)
 
     # the QR scan is the hottest public route: matched first
     for router in (outreach_views.scan_router, identity_api.router, customers_api.router,
@@ -81,6 +80,9 @@ def create_app(settings: Settings | None = None, *, kernel: Kernel | None = None
         app.include_router(router)
     outreach_views.install(app)
     journeys_views.install(app)
+    # added last, so outermost: every middleware above (the lean scan path too) runs inside
+    # the request's id, metrics and logs
+    app.add_middleware(RequestContext)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/", include_in_schema=False)

@@ -5,6 +5,7 @@ leaderboards). ``install`` wires the event subscriptions, the sign-in link and t
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime, time, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -18,9 +19,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from contactless.customers import service as customers
 from contactless.identity import service as identity
 from contactless.journeys.plugins import use_sources
+from contactless.outreach import fastscan
 from contactless.outreach import service as outreach
 from contactless.outreach.api import RULE
 from contactless.outreach.errors import InvalidCode
+from contactless.outreach.fastscan import DEVICE_COOKIE, DEVICE_MAX_AGE
 from contactless.outreach.service.attribution import subscribe
 from contactless.outreach.sources import OutreachQrSources
 from contactless.platform.errors import ContactlessError
@@ -43,8 +46,6 @@ from contactless.web.templating import extra_navigation, render
 
 log = structlog.get_logger(__name__)
 
-DEVICE_COOKIE = "cl_dev"
-DEVICE_MAX_AGE = 400 * 86400
 STAFF_ROLES = frozenset({"rm", "branch_manager", "admin", "auditor"})
 NAVIGATION = [
     ("/console/outreach", "QR codes", STAFF_ROLES),
@@ -59,11 +60,13 @@ console_router = APIRouter(prefix="/console/outreach", include_in_schema=False)
 
 def install(app: FastAPI) -> None:
     """Subscribe attribution to the journeys' events, tie sign-ins to earlier scans on the same
-    device, and add the console menu entries."""
+    device, answer simple scans on the lean path, and add the console menu entries."""
     kernel: Kernel = app.state.kernel
     subscribe(kernel.bus)
     use_sources(kernel, OutreachQrSources())
-    app.add_middleware(SignInAfterScan, kernel=kernel)
+    buffer = fastscan.install(app, kernel)
+    # scans on the lean path are written a moment later: write them before linking a sign-in
+    app.add_middleware(SignInAfterScan, kernel=kernel, before_link=buffer.flush)
     extra_navigation(app.state.templates, NAVIGATION)
 
 
@@ -173,9 +176,11 @@ class SignInAfterScan:
     funnel's sign-in step). Watches only /m responses that start a customer session from a
     request carrying the anonymous device cookie; a failure here never fails the sign-in."""
 
-    def __init__(self, app: ASGIApp, kernel: Kernel) -> None:
+    def __init__(self, app: ASGIApp, kernel: Kernel,
+                 before_link: Callable[[], object] | None = None) -> None:
         self.app = app
         self.kernel = kernel
+        self.before_link = before_link
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not scope["path"].startswith("/m/"):
@@ -210,6 +215,8 @@ class SignInAfterScan:
 
     def _link(self, device: str, customer_id: uuid.UUID) -> None:
         try:
+            if self.before_link is not None:
+                self.before_link()
             with self.kernel.db.session() as session:
                 outreach.link_sign_in(session, device_id=device, customer_id=customer_id)
         except Exception:  # the sign-in itself has succeeded; only the funnel misses a step

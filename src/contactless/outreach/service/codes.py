@@ -24,6 +24,7 @@ from contactless.outreach.service.common import (
     code_view,
     code_views,
     enterprise_name,
+    mark_changed,
     staff_id_of,
 )
 from contactless.platform import audit
@@ -162,6 +163,8 @@ def get_code(session: Session, actor: Actor, *, code_id: uuid.UUID) -> CodeView:
 
 def _change(session: Session, actor: Actor, code: QrCode, action: str,
             before: dict[str, Any]) -> CodeView:
+    # the lean scan path's per-process cache forgets the code (others within its 2 s TTL)
+    mark_changed(session, code.short_code)
     session.flush()
     audit.record(session, actor, action=f"outreach.code_{action}", target_type="qr_code",
                  target_id=code.id, before=before, after=_state(code))
@@ -196,6 +199,7 @@ def revoke_code(session: Session, actor: Actor, *, code_id: uuid.UUID) -> CodeVi
     code.status = CodeStatus.REVOKED
     for child in repository.codes_by_ids(session, repository.child_code_ids(session, code.id)):
         child.status = CodeStatus.REVOKED
+        mark_changed(session, child.short_code)
     return _change(session, actor, code, "revoked", before)
 
 
@@ -212,6 +216,7 @@ def extend_code(session: Session, actor: Actor, *, code_id: uuid.UUID,
     code.expires_at = expires_at
     for child in repository.codes_by_ids(session, repository.child_code_ids(session, code.id)):
         child.expires_at = expires_at
+        mark_changed(session, child.short_code)
     return _change(session, actor, code, "extended", before)
 
 

@@ -166,3 +166,14 @@ def code_for_change(session: Session, actor: Actor, code_id: uuid.UUID, *,
     if code.created_by != staff_id_of(actor):
         raise NotCodeOwner("only the RM who created this QR code can change it")
     return code
+
+
+# codes changed in a transaction: the lean scan path's per-process cache drops them at commit
+CHANGED_CODES = "outreach_changed_codes"
+ALL_CODES = "*"
+
+
+def mark_changed(session: Session, short_code: str) -> None:
+    """Tell this process's scan cache that a code changes in this transaction (other
+    processes see the change within the cache's 2-second lifetime)."""
+    session.info.setdefault(CHANGED_CODES, set()).add(short_code)

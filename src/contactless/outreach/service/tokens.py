@@ -22,10 +22,12 @@ from contactless.identity.models import Role
 from contactless.outreach import repository
 from contactless.outreach.errors import QrKeyUnknown, QrSignatureInvalid, SigningKeyNotFound
 from contactless.outreach.models import QrCode, QrSigningKey
+from contactless.outreach.service.common import ALL_CODES, mark_changed
 from contactless.platform import audit
 from contactless.platform.context import Actor
 from contactless.platform.db import utcnow
 from contactless.platform.kernel import kernel_of
+from contactless.platform.security import TokenSigner
 
 CODE_BYTES = 9  # 72 bits
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{12,24}$")
@@ -40,7 +42,12 @@ def new_short_code() -> str:
 
 
 def _signature(session: Session, short_code: str, kid: str) -> str:
-    digest = kernel_of(session).signer.hmac(f"qr:{short_code}", purpose=f"outreach-qr:{kid}")
+    return signature_with(kernel_of(session).signer, short_code, kid)
+
+
+def signature_with(signer: TokenSigner, short_code: str, kid: str) -> str:
+    """A link's signature under ``kid``, computed without the database."""
+    digest = signer.hmac(f"qr:{short_code}", purpose=f"outreach-qr:{kid}")
     return base64.urlsafe_b64encode(bytes.fromhex(digest)[:8]).decode().rstrip("=")
 
 
@@ -144,6 +151,7 @@ def retire_key(session: Session, actor: Actor, *, kid: str) -> QrSigningKey:
         session.flush()
         if was_current:
             _new_key(session)
+        mark_changed(session, ALL_CODES)
         audit.record(session, actor, action="outreach.key_retired", target_type="qr_signing_key",
                      target_id=kid, before={"retired": False}, after={"retired": True})
     return key

@@ -1,0 +1,221 @@
+"""The lean scan path's rules (no HTTP here): which codes may skip ``resolve_scan``, the
+code state a process keeps for at most ``STATE_TTL`` seconds, and the rows of a fast scan.
+
+A *simple* code is one whose scan depends on nothing but its signature, status and validity
+window: no ``max_scans``, no per-customer limit, no binding, no roster, no enterprise, no
+parent. Everything else goes through ``resolve_scan``.
+"""
+
+from __future__ import annotations
+
+import hmac
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import structlog
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
+
+from contactless.outreach import repository
+from contactless.outreach.models import CodeStatus, QrCode, QrScan, ScanResult
+from contactless.outreach.service import tokens
+from contactless.outreach.service.common import ALL_CODES, CHANGED_CODES
+from contactless.outreach.service.scanning import SCANNED, landing_of, truncate_ip
+from contactless.platform.events import EventBus, OutboxEvent
+from contactless.platform.security import TokenSigner
+
+log = structlog.get_logger(__name__)
+
+STATE_TTL = 2.0
+
+
+@dataclass(frozen=True)
+class CodeState:
+    """What the lean path needs to know about a code and the key id a link names."""
+
+    code_id: uuid.UUID
+    short_code: str
+    kid: str
+    key_accepted: bool
+    status: str
+    not_before: datetime
+    expires_at: datetime
+    purpose: str
+    params: dict[str, Any]
+    channel: str
+    simple: bool
+    loaded_at: float
+
+    def open_at(self, now: datetime) -> bool:
+        return (self.key_accepted and self.status == CodeStatus.ACTIVE
+                and self.not_before <= now < self.expires_at)
+
+
+def is_simple(code: QrCode) -> bool:
+    """Nothing beyond signature, status and window decides this code's scans."""
+    return not (code.max_scans is not None or code.per_customer_limit is not None
+                or code.bind_on_first_scan or code.roster_restricted
+                or code.enterprise_id is not None or code.parent_id is not None)
+
+
+def load_state(session: Session, short_code: str, kid: str) -> CodeState | None:
+    """The state of the code a link names (one query), or None when it is not on record."""
+    found = repository.code_and_key(session, short_code, kid)
+    if found is None:
+        return None
+    code, key = found
+    return CodeState(
+        code_id=code.id, short_code=code.short_code, kid=kid,
+        key_accepted=key is not None and key.retired_at is None, status=code.status,
+        not_before=code.not_before, expires_at=code.expires_at, purpose=code.purpose,
+        params=dict(code.params or {}), channel=code.channel, simple=is_simple(code),
+        loaded_at=time.monotonic())
+
+
+def genuine(signer: TokenSigner, short_code: str, kid: str, signature: str) -> bool:
+    """The link's signature is right (the key id's status is the cached state's business)."""
+    return hmac.compare_digest(signature, tokens.signature_with(signer, short_code, kid))
+
+
+class CodeStateCache:
+    """Per-process code state, each entry kept at most ``ttl`` seconds."""
+
+    def __init__(self, ttl: float = STATE_TTL) -> None:
+        self.ttl = ttl
+        self._entries: dict[str, CodeState] = {}
+
+    def get(self, short_code: str, kid: str) -> CodeState | None:
+        state = self._entries.get(short_code)
+        if state is None or state.kid != kid or time.monotonic() - state.loaded_at > self.ttl:
+            return None
+        return state
+
+    def put(self, state: CodeState) -> None:
+        self._entries[state.short_code] = state
+
+    def invalidate(self, short_codes: set[str]) -> None:
+        if ALL_CODES in short_codes:
+            self._entries.clear()
+            return
+        for short_code in short_codes:
+            self._entries.pop(short_code, None)
+
+    def on_commit(self, session: Session) -> Any:
+        """A ``Database.on_commit`` hook: drop changed codes now and again after the commit
+        (a scan that reloaded the old state in between must not keep it)."""
+        changed: set[str] = session.info.pop(CHANGED_CODES, set())
+        if not changed:
+            return None
+        self.invalidate(changed)
+
+        def again() -> None:
+            self.invalidate(changed)
+
+        return again
+
+
+def scan_rows(state: CodeState, *, device_id: str, user_agent: str, ip: str, at: datetime,
+              bus: EventBus) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The accepted scan and its ``qr.scanned`` event, as ``resolve_scan`` and ``publish``
+    would write them (an event nobody listens to is stored as delivered)."""
+    scan_id = uuid.uuid4()
+    scan = {"id": scan_id, "code_id": state.code_id, "token": None, "scanned_at": at,
+            "device_id": device_id[:48], "user_agent": user_agent[:256],
+            "ip_prefix": truncate_ip(ip), "customer_id": None, "identified_at": None,
+            "result": ScanResult.ACCEPTED.value, "reason": None}
+    event = {"id": uuid.uuid4(), "topic": SCANNED, "created_at": at, "attempts": 0,
+             "last_error": None,
+             "delivered_at": None if bus.has_subscribers(SCANNED) else at,
+             "payload": {"scan_id": str(scan_id), "code_id": str(state.code_id),
+                         "channel": state.channel, "result": ScanResult.ACCEPTED.value,
+                         "reason": None, "customer_id": None, "device_id": device_id[:48],
+                         "scanned_at": at.isoformat()}}
+    return scan, event
+
+
+def landing(state: CodeState, token: str) -> str:
+    return landing_of(state.purpose, state.params, state.code_id, token)
+
+
+def insert_scans(session: Session, scans: list[dict[str, Any]],
+                 events: list[dict[str, Any]]) -> list[uuid.UUID]:
+    """Write buffered scans and events (one multi-row INSERT each); returns the ids of events
+    still to deliver."""
+    if scans:
+        session.execute(insert(QrScan), scans)
+    if events:
+        session.execute(insert(OutboxEvent), events)
+    return [e["id"] for e in events if e["delivered_at"] is None]
+
+
+class ScanBuffer:
+    """Accepted fast scans waiting to be written; a daemon thread flushes every ``interval``
+    seconds or at ``batch`` rows. A scan accepted within the interval before the process dies
+    is lost (documented in docs/outreach.md)."""
+
+    def __init__(self, write: Any, *, interval: float = 0.05, batch: int = 500) -> None:
+        self._write = write
+        self.interval = interval
+        self.batch = batch
+        self._lock = threading.Lock()
+        self._flush_lock = threading.Lock()
+        self._scans: list[dict[str, Any]] = []
+        self._events: list[dict[str, Any]] = []
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._stopped = False
+
+    def add(self, scan: dict[str, Any], event: dict[str, Any]) -> None:
+        with self._lock:
+            self._scans.append(scan)
+            self._events.append(event)
+            full = len(self._scans) >= self.batch
+            if self._thread is None and not self._stopped:
+                self._thread = threading.Thread(target=self._run, name="scan-buffer",
+                                                daemon=True)
+                self._thread.start()
+        if full:
+            self._wake.set()
+
+    def pending(self) -> int:
+        with self._lock:
+            return len(self._scans)
+
+    def flush(self) -> int:
+        """Write everything buffered now; returns how many scans were written."""
+        with self._flush_lock:
+            with self._lock:
+                scans, self._scans = self._scans, []
+                events, self._events = self._events, []
+            if scans:
+                try:
+                    self._write(scans, events)
+                except Exception:
+                    with self._lock:  # keep them for the next attempt
+                        self._scans[:0] = scans
+                        self._events[:0] = events
+                    raise
+            return len(scans)
+
+    def stop(self) -> None:
+        """Flush and stop the thread (the app's shutdown)."""
+        self._stopped = True
+        self._wake.set()
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout=5)
+        self.flush()
+
+    def _run(self) -> None:
+        while not self._stopped:
+            self._wake.wait(self.interval)
+            self._wake.clear()
+            try:
+                self.flush()
+            except Exception:  # the rows stay buffered and are retried next round
+                log.exception("scan_buffer_flush_failed")
+                time.sleep(self.interval)
