@@ -21,7 +21,6 @@ from contactless.corebank.constants import (
     RepaymentMethod,
     Term,
 )
-from contactless.customers import service as customers
 from contactless.identity import service as identity
 from contactless.identity.models import Role
 from contactless.platform.clock import bank_today
@@ -120,13 +119,6 @@ def _decimal(value: str, field: str) -> Decimal:
     return result
 
 
-def _scope(session: DbSession, actor: Actor) -> corebank.CustomerScope | None:
-    """Staff see accounts of the customers in their data scope."""
-    if actor.kind != "staff":
-        return None
-    return lambda customer_id: customers.can_see(session, actor, customer_id=customer_id)
-
-
 def _customer_of(actor: Actor, customer_id: uuid.UUID | None) -> uuid.UUID:
     if customer_id is not None:
         return customer_id
@@ -143,14 +135,12 @@ def list_accounts(session: DbSession, actor: CurrentActor,
                   customer_id: uuid.UUID | None = None) -> Any:
     """A customer's demand accounts (customers: their own; staff: `customer_id` in scope)."""
     return corebank.accounts_of_customer(session, actor,
-                                         customer_id=_customer_of(actor, customer_id),
-                                         can_see_customer=_scope(session, actor))
+                                         customer_id=_customer_of(actor, customer_id))
 
 
 @router.get("/accounts/{account_id}", response_model=schemas.AccountView)
 def get_account(account_id: uuid.UUID, session: DbSession, actor: CurrentActor) -> Any:
-    return corebank.get_account(session, actor, account_id=account_id,
-                                can_see_customer=_scope(session, actor))
+    return corebank.get_account(session, actor, account_id=account_id)
 
 
 @router.get("/accounts/{account_id}/history", response_model=schemas.HistoryPage)
@@ -159,7 +149,7 @@ def account_history(account_id: uuid.UUID, session: DbSession, actor: CurrentAct
                     page_size: Annotated[int, Query(ge=1, le=200)] = 20) -> Any:
     """A statement page, newest first, with the running balance after each line."""
     return corebank.account_history(session, actor, account_id=account_id, page=page,
-                                    page_size=page_size, can_see_customer=_scope(session, actor))
+                                    page_size=page_size)
 
 
 @router.get("/deposits", response_model=list[schemas.DepositView])
@@ -167,23 +157,20 @@ def list_deposits(session: DbSession, actor: CurrentActor, customer_id: uuid.UUI
                   active_only: bool = True) -> Any:
     return corebank.deposits_of_customer(session, actor,
                                          customer_id=_customer_of(actor, customer_id),
-                                         active_only=active_only,
-                                         can_see_customer=_scope(session, actor))
+                                         active_only=active_only)
 
 
 @router.get("/holdings", response_model=list[schemas.HoldingView])
 def list_holdings(session: DbSession, actor: CurrentActor,
                   customer_id: uuid.UUID | None = None) -> Any:
     return corebank.holdings_of_customer(session, actor,
-                                         customer_id=_customer_of(actor, customer_id),
-                                         can_see_customer=_scope(session, actor))
+                                         customer_id=_customer_of(actor, customer_id))
 
 
 @router.get("/loans", response_model=list[schemas.LoanView])
 def list_loans(session: DbSession, actor: CurrentActor,
                customer_id: uuid.UUID | None = None) -> Any:
-    return corebank.loans_of_customer(session, actor, customer_id=_customer_of(actor, customer_id),
-                                      can_see_customer=_scope(session, actor))
+    return corebank.loans_of_customer(session, actor, customer_id=_customer_of(actor, customer_id))
 
 
 @router.get("/wealth-products", response_model=list[schemas.WealthProductView])

@@ -44,21 +44,12 @@ LABELS = {
 }
 
 
-def _scope(session: DbSession, actor: Actor) -> corebank.CustomerScope:
-    return lambda customer_id: customers.can_see(session, actor, customer_id=customer_id)
-
-
 def _books(session: DbSession, actor: Actor, customer_id: uuid.UUID) -> dict[str, Any]:
-    scope = _scope(session, actor) if actor.kind == "staff" else None
     return {
-        "accounts": corebank.accounts_of_customer(session, actor, customer_id=customer_id,
-                                                  can_see_customer=scope),
-        "deposits": corebank.deposits_of_customer(session, actor, customer_id=customer_id,
-                                                  can_see_customer=scope),
-        "holdings": corebank.holdings_of_customer(session, actor, customer_id=customer_id,
-                                                  can_see_customer=scope),
-        "loans": corebank.loans_of_customer(session, actor, customer_id=customer_id,
-                                            can_see_customer=scope),
+        "accounts": corebank.accounts_of_customer(session, actor, customer_id=customer_id),
+        "deposits": corebank.deposits_of_customer(session, actor, customer_id=customer_id),
+        "holdings": corebank.holdings_of_customer(session, actor, customer_id=customer_id),
+        "loans": corebank.loans_of_customer(session, actor, customer_id=customer_id),
         "instructions": INSTRUCTIONS,
         "labels": LABELS,
     }
@@ -77,10 +68,9 @@ def customer_page(request: Request, session: DbSession, actor: CurrentStaff,
 def account_page(request: Request, session: DbSession, actor: CurrentStaff,
                  account_id: uuid.UUID, page: Annotated[int, Query(ge=1)] = 1) -> Response:
     """One account's statement with running balances, paged."""
-    scope = _scope(session, actor)
-    account = corebank.get_account(session, actor, account_id=account_id, can_see_customer=scope)
+    account = corebank.get_account(session, actor, account_id=account_id)
     history = corebank.account_history(session, actor, account_id=account_id, page=page,
-                                       page_size=25, can_see_customer=scope)
+                                       page_size=25)
     return render(request, "corebank/account.html",
                   {"account": account, "history": history, "labels": LABELS})
 

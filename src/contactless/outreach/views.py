@@ -27,12 +27,11 @@ from contactless.outreach.fastscan import DEVICE_COOKIE, DEVICE_MAX_AGE
 from contactless.outreach.service.attribution import subscribe
 from contactless.outreach.sources import OutreachQrSources
 from contactless.platform.errors import ContactlessError
-from contactless.platform.i18n import from_accept_language, gettext_for, normalise
+from contactless.platform.i18n import gettext_for
 from contactless.platform.kernel import Kernel
 from contactless.web.deps import (
     CUSTOMER_COOKIE,
     CUSTOMER_SESSION,
-    LOCALE_COOKIE,
     CsrfChecked,
     CurrentCustomer,
     CurrentStaff,
@@ -77,17 +76,8 @@ def _base_url(request: Request) -> str:
 # ---- customers: scanning and landing pages ---------------------------------------------------
 
 
-def customer_locale(request: Request) -> str:
-    """The customer's language: chosen (?lang=, cookie), else the phone's, else the bank's."""
-    default = request.app.state.kernel.settings.default_locale
-    chosen = request.query_params.get("lang") or request.cookies.get(LOCALE_COOKIE)
-    if chosen:
-        return normalise(chosen, default)
-    return from_accept_language(request.headers.get("accept-language"), default)
-
-
 def _in_language(request: Request) -> dict[str, Any]:
-    locale = customer_locale(request)
+    locale = locale_of(request)
     gettext = gettext_for(locale)
 
     def _(message: str, **params: Any) -> str:

@@ -8,5 +8,9 @@ from zoneinfo import ZoneInfo
 from contactless.settings import Settings
 
 
+def today_in(zone: str) -> date:
+    return datetime.now(ZoneInfo(zone)).date()
+
+
 def bank_today(settings: Settings) -> date:
-    return datetime.now(ZoneInfo(settings.timezone)).date()
+    return today_in(settings.timezone)

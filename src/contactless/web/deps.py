@@ -69,7 +69,9 @@ def locale_of(request: Request) -> str:
     if chosen:
         return normalise(chosen, kernel.settings.default_locale)
     header = request.headers.get("accept-language")
-    if header and request.url.path.startswith(("/api", "/open")):
+    if header and not request.url.path.startswith("/console"):
+        # customers' phones and API clients say which language they read; staff pages keep
+        # the bank's until someone switches
         return from_accept_language(header, kernel.settings.default_locale)
     return normalise(kernel.settings.default_locale)
 

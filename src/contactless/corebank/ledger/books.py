@@ -7,10 +7,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -40,6 +39,7 @@ from contactless.corebank.errors import (
     UnbalancedEntry,
 )
 from contactless.corebank.models import JournalEntry, LedgerAccount, Posting
+from contactless.platform.clock import today_in
 from contactless.platform.context import Actor
 from contactless.platform.db import Base
 from contactless.platform.errors import NotFound
@@ -56,7 +56,7 @@ def business_date(session: Session) -> date:
     """Today in the bank's time zone (settings.timezone), the default value date."""
     kernel = session.info.get("kernel")
     zone = getattr(getattr(kernel, "settings", None), "timezone", DEFAULT_TIMEZONE)
-    return datetime.now(ZoneInfo(zone)).date()
+    return today_in(zone)
 
 
 def natural_sign(kind: str) -> int:
