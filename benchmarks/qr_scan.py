@@ -5,7 +5,13 @@
 - ``http_scans_per_s`` / ``http_p99_ms`` / ``http_errors``: 32 concurrent clients for 20 s
   against ``contactless serve --workers 2`` on PostgreSQL, over loopback;
 - ``roster_zip_1000_seconds``: making the personal codes of a 1,000-person roster and their
-  ZIP of PNGs.
+  ZIP of PNGs;
+- ``http_limited_scans_per_s`` / ``http_limited_p99_ms`` / ``http_limited_errors``: the same
+  load on codes with a ``max_scans`` limit, which the lean scan path leaves to the full route
+  (each scan takes a slot on the code's row in its own transaction).
+
+The benchmark's main codes are what ``POST /api/v1/outreach/codes`` makes by default (no
+limits), which ``contactless serve`` answers on its lean scan path (docs/outreach.md).
 
 Everything runs in a fresh PostgreSQL database that is dropped at the end. Set
 ``CONTACTLESS_BENCH_PG`` to the server's admin URL (default: local ``postgres``).
@@ -73,8 +79,9 @@ def settings_for(url: str, home: Path) -> Settings:
                     argon2_time_cost=1, argon2_memory_kib=1024, log_json=True)
 
 
-def make_bank(kernel: Kernel) -> tuple[Actor, list[str]]:
-    """A head office, a sub-branch, an RM and 50 active codes; returns the RM and the tokens."""
+def make_bank(kernel: Kernel) -> tuple[Actor, list[str], list[str]]:
+    """A head office, a sub-branch, an RM, 50 default codes and 50 with a scan limit; returns
+    the RM and the two lists of tokens."""
     import contactless.app  # noqa: F401  (every domain's tables)
 
     Base.metadata.create_all(kernel.db.engine)
@@ -94,7 +101,11 @@ def make_bank(kernel: Kernel) -> tuple[Actor, list[str]]:
                    display="王经理")
         codes = [outreach.create_code(session, rm, purpose="deposit_renewal", channel="chat",
                                       params={"product": "CD-1Y"}) for _ in range(50)]
-    return rm, [c.path.removeprefix("/q/") for c in codes]
+        limited = [outreach.create_code(session, rm, purpose="deposit_renewal", channel="poster",
+                                        params={"product": "CD-1Y"}, max_scans=10_000_000)
+                   for _ in range(50)]
+    return (rm, [c.path.removeprefix("/q/") for c in codes],
+            [c.path.removeprefix("/q/") for c in limited])
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -220,15 +231,18 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as home_dir, fresh_database() as url:
         home = Path(home_dir)
         kernel = build_kernel(settings_for(url, home), store=MemoryStore())
-        rm, tokens = make_bank(kernel)
+        rm, tokens, limited = make_bank(kernel)
         p50, p99 = in_process(kernel, tokens)
         log(f"in-process: {IN_PROCESS_SCANS} scans, p50 {p50:.2f} ms, p99 {p99:.2f} ms")
         zip_seconds = roster_zip(kernel, rm)
         kernel.db.dispose()
         with server(url, home) as base:
             requests, latencies, errors, seconds = asyncio.run(load(base, tokens))
-        log(f"http: {requests} requests in {seconds:.1f} s, {errors} errors, "
-            f"p50 {statistics.median(latencies):.1f} ms")
+            log(f"http: {requests} requests in {seconds:.1f} s, {errors} errors, "
+                f"p50 {statistics.median(latencies):.1f} ms")
+            limited_run = asyncio.run(load(base, limited))
+            log(f"http, limited codes: {limited_run[0]} requests in {limited_run[3]:.1f} s, "
+                f"{limited_run[2]} errors, p50 {statistics.median(limited_run[1]):.1f} ms")
     print(json.dumps({
         "scan_p50_ms": round(p50, 3),
         "scan_p99_ms": round(p99, 3),
@@ -236,6 +250,9 @@ def main() -> None:
         "http_p99_ms": round(percentile(latencies, 0.99), 2),
         "http_errors": errors,
         "roster_zip_1000_seconds": round(zip_seconds, 2),
+        "http_limited_scans_per_s": round(limited_run[0] / limited_run[3], 1),
+        "http_limited_p99_ms": round(percentile(limited_run[1], 0.99), 2),
+        "http_limited_errors": limited_run[2],
     }))
 
 

@@ -62,6 +62,8 @@ def test_short_codes_are_random_and_unique(sqlite_kernel: Kernel) -> None:
     ({"expires_at": utcnow() + timedelta(days=800)}, "at most two years"),
     ({"max_scans": 0}, "max scans"),
     ({"per_customer_limit": 0}, "per-customer limit"),
+    ({"max_scans": 10_000_001}, "between 1 and 10,000,000"),
+    ({"per_customer_limit": 10_001}, "between 1 and 10,000"),
     ({"roster_restricted": True}, "belongs to an enterprise"),
 ])
 def test_codes_that_cannot_work_are_refused(sqlite_kernel: Kernel, settings: dict[str, object],

@@ -56,6 +56,34 @@ def test_an_accepted_scan_is_recorded_published_and_opens_the_landing_page(
     assert event["result"] == "accepted"
 
 
+def test_a_scan_subscriber_hears_of_it_after_the_commit_and_not_after_a_rollback(
+    kernel: Kernel,
+) -> None:
+    bank = make_small_bank(kernel)
+    code = make_code(kernel, bank.rm_xh)
+    heard: list[object] = []
+    kernel.bus.subscribe("qr.scanned", lambda _session, event: heard.append(event.payload))
+    lost: list[uuid.UUID] = []
+
+    def scan_then_fail() -> None:
+        with kernel.db.session() as session:
+            lost.append(outreach.resolve_scan(session, token=token_of(code),
+                                              device_id="device-lost").scan_id)
+            raise RuntimeError("the request failed after the scan")
+
+    with pytest.raises(RuntimeError):
+        scan_then_fail()
+    assert heard == []
+    with kernel.db.session() as session:
+        assert session.get(QrScan, lost[0]) is None
+    kept = scan(kernel, code)
+    assert [e["scan_id"] for e in heard] == [str(kept.scan_id)]  # type: ignore[index]
+    with kernel.db.session() as session:
+        event = session.scalars(select(OutboxEvent).where(
+            OutboxEvent.topic == "qr.scanned")).one()
+        assert event.delivered_at is not None
+
+
 def test_a_journey_code_lands_on_the_journeys_start_step_with_its_presets(
     sqlite_kernel: Kernel,
 ) -> None:

@@ -45,15 +45,28 @@ def publish(session: Session, topic: str, payload: dict[str, Any]) -> OutboxEven
     """Queue an event in the caller's transaction; it is delivered only if that commits.
 
     An event nobody subscribes to is stored as already delivered (a record, no work)."""
-    event = OutboxEvent(id=uuid.uuid4(), topic=topic, payload=payload)
-    kernel = session.info.get("kernel")
-    bus: EventBus | None = getattr(kernel, "bus", None)
-    if bus is not None and not bus.has_subscribers(topic):
-        event.delivered_at = utcnow()
-    else:
-        session.info.setdefault("outbox_ids", []).append(event.id)
+    event = OutboxEvent(**publish_row(session, topic, payload))
     session.add(event)
     return event
+
+
+def publish_row(session: Session, topic: str, payload: dict[str, Any], *,
+                at: datetime | None = None) -> dict[str, Any]:
+    """``publish`` for a caller that inserts the outbox row itself (e.g. in one statement with
+    its own row): the row to insert, already queued for delivery after the commit."""
+    kernel = session.info.get("kernel")
+    row = event_row(getattr(kernel, "bus", None), topic, payload, at=at or utcnow())
+    if row["delivered_at"] is None:
+        session.info.setdefault("outbox_ids", []).append(row["id"])
+    return row
+
+
+def event_row(bus: EventBus | None, topic: str, payload: dict[str, Any], *,
+              at: datetime) -> dict[str, Any]:
+    """An outbox row; delivered at once when ``bus`` knows nobody subscribes to ``topic``."""
+    done = bus is not None and not bus.has_subscribers(topic)
+    return {"id": uuid.uuid4(), "topic": topic, "payload": payload, "created_at": at,
+            "delivered_at": at if done else None, "attempts": 0, "last_error": None}
 
 
 class EventBus:

@@ -79,9 +79,9 @@ def check_window(not_before: datetime, expires_at: datetime, now: datetime) -> N
 
 def check_limits(max_scans: int | None, per_customer_limit: int | None) -> None:
     if max_scans is not None and not 1 <= max_scans <= 10_000_000:
-        raise InvalidCode("max scans must be at least 1")
+        raise InvalidCode("max scans must be between 1 and 10,000,000")
     if per_customer_limit is not None and not 1 <= per_customer_limit <= 10_000:
-        raise InvalidCode("the per-customer limit must be at least 1")
+        raise InvalidCode("the per-customer limit must be between 1 and 10,000")
 
 
 def _default_title(purpose: str, channel: str) -> str:

@@ -17,15 +17,19 @@ from datetime import datetime
 from typing import Any
 
 import structlog
-from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from contactless.outreach import repository
-from contactless.outreach.models import CodeStatus, QrCode, QrScan, ScanResult
+from contactless.outreach.models import CodeStatus, QrCode, ScanResult
 from contactless.outreach.service import tokens
 from contactless.outreach.service.common import ALL_CODES, CHANGED_CODES
-from contactless.outreach.service.scanning import SCANNED, landing_of, truncate_ip
-from contactless.platform.events import EventBus, OutboxEvent
+from contactless.outreach.service.scanning import (
+    SCANNED,
+    landing_of,
+    new_scan_row,
+    scanned_payload,
+)
+from contactless.platform.events import EventBus, event_row
 from contactless.platform.security import TokenSigner
 
 log = structlog.get_logger(__name__)
@@ -120,20 +124,14 @@ class CodeStateCache:
 
 def scan_rows(state: CodeState, *, device_id: str, user_agent: str, ip: str, at: datetime,
               bus: EventBus) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The accepted scan and its ``qr.scanned`` event, as ``resolve_scan`` and ``publish``
-    would write them (an event nobody listens to is stored as delivered)."""
-    scan_id = uuid.uuid4()
-    scan = {"id": scan_id, "code_id": state.code_id, "token": None, "scanned_at": at,
-            "device_id": device_id[:48], "user_agent": user_agent[:256],
-            "ip_prefix": truncate_ip(ip), "customer_id": None, "identified_at": None,
-            "result": ScanResult.ACCEPTED.value, "reason": None}
-    event = {"id": uuid.uuid4(), "topic": SCANNED, "created_at": at, "attempts": 0,
-             "last_error": None,
-             "delivered_at": None if bus.has_subscribers(SCANNED) else at,
-             "payload": {"scan_id": str(scan_id), "code_id": str(state.code_id),
-                         "channel": state.channel, "result": ScanResult.ACCEPTED.value,
-                         "reason": None, "customer_id": None, "device_id": device_id[:48],
-                         "scanned_at": at.isoformat()}}
+    """The accepted scan and its ``qr.scanned`` event, as ``resolve_scan`` writes them."""
+    scan = new_scan_row(code_id=state.code_id, token="", device_id=device_id,
+                        user_agent=user_agent, ip=ip, customer_id=None, at=at,
+                        result=ScanResult.ACCEPTED, reason=None)
+    event = event_row(bus, SCANNED, scanned_payload(
+        scan_id=scan["id"], code_id=state.code_id, channel=state.channel,
+        result=ScanResult.ACCEPTED, reason=None, customer_id=None,
+        device_id=scan["device_id"], scanned_at=at), at=at)
     return scan, event
 
 
@@ -143,12 +141,8 @@ def landing(state: CodeState, token: str) -> str:
 
 def insert_scans(session: Session, scans: list[dict[str, Any]],
                  events: list[dict[str, Any]]) -> list[uuid.UUID]:
-    """Write buffered scans and events (one multi-row INSERT each); returns the ids of events
-    still to deliver."""
-    if scans:
-        session.execute(insert(QrScan), scans)
-    if events:
-        session.execute(insert(OutboxEvent), events)
+    """Write buffered scans and events; returns the ids of events still to deliver."""
+    repository.insert_scans(session, scans, events)
     return [e["id"] for e in events if e["delivered_at"] is None]
 
 

@@ -154,27 +154,52 @@ def _check_customer_limit(session: Session, code: QrCode, customer_id: uuid.UUID
         raise QrCustomerLimitReached("you have already used this QR code as often as allowed")
 
 
+def new_scan_row(*, code_id: uuid.UUID | None, token: str, device_id: str, user_agent: str,
+                 ip: str, customer_id: uuid.UUID | None, at: datetime, result: str,
+                 reason: str | None) -> dict[str, Any]:
+    """A ``qr_scan`` row (the lean scan path writes the same rows in batches)."""
+    return {"id": uuid.uuid4(), "code_id": code_id, "token": None if code_id else token[:80],
+            "scanned_at": at, "device_id": device_id[:48], "user_agent": user_agent[:256],
+            "ip_prefix": truncate_ip(ip), "customer_id": customer_id,
+            "identified_at": at if customer_id is not None else None, "result": str(result),
+            "reason": reason}
+
+
+def scanned_payload(*, scan_id: uuid.UUID, code_id: uuid.UUID | None, channel: str | None,
+                    result: str, reason: str | None, customer_id: uuid.UUID | None,
+                    device_id: str, scanned_at: datetime) -> dict[str, Any]:
+    """The payload of ``qr.scanned``."""
+    return {"scan_id": str(scan_id), "code_id": str(code_id) if code_id else None,
+            "channel": channel, "result": str(result), "reason": reason,
+            "customer_id": str(customer_id) if customer_id else None, "device_id": device_id,
+            "scanned_at": scanned_at.isoformat()}
+
+
 def _record(session: Session, scan: QrScan | None, *, code: QrCode | None, token: str,
             device_id: str, user_agent: str, ip: str, customer_id: uuid.UUID | None,
-            at: datetime, result: str, reason: str | None) -> QrScan:
+            at: datetime, result: str, reason: str | None) -> uuid.UUID:
+    """Record the scan (a new row, or the pending scan it completes) and publish
+    ``qr.scanned``; returns the scan's id."""
+    channel = code.channel if code else None
     if scan is None:
-        scan = QrScan(id=uuid.uuid4(), code_id=code.id if code else None,
-                      token=None if code else token[:80], scanned_at=at,
-                      device_id=device_id[:48], user_agent=user_agent[:256],
-                      ip_prefix=truncate_ip(ip))
-        session.add(scan)
+        row = new_scan_row(code_id=code.id if code else None, token=token, device_id=device_id,
+                           user_agent=user_agent, ip=ip, customer_id=customer_id, at=at,
+                           result=result, reason=reason)
+        event = events.publish_row(session, SCANNED, scanned_payload(
+            scan_id=row["id"], code_id=row["code_id"], channel=channel, result=result,
+            reason=reason, customer_id=customer_id, device_id=row["device_id"],
+            scanned_at=at))
+        repository.insert_scans(session, [row], [event])
+        return uuid.UUID(str(row["id"]))
     if customer_id is not None and scan.customer_id is None:
         scan.customer_id = customer_id
         scan.identified_at = at
     scan.result = result
     scan.reason = reason
-    events.publish(session, SCANNED, {
-        "scan_id": str(scan.id), "code_id": str(code.id) if code else None,
-        "channel": code.channel if code else None, "result": result, "reason": reason,
-        "customer_id": str(customer_id) if customer_id else None, "device_id": scan.device_id,
-        "scanned_at": scan.scanned_at.isoformat(),
-    })
-    return scan
+    events.publish(session, SCANNED, scanned_payload(
+        scan_id=scan.id, code_id=scan.code_id, channel=channel, result=result, reason=reason,
+        customer_id=customer_id, device_id=scan.device_id, scanned_at=scan.scanned_at))
+    return scan.id
 
 
 def resolve_scan(
@@ -204,10 +229,11 @@ def resolve_scan(
         check_open(code, now)
         if needs_identity(code):
             if customer_id is None:
-                scan = _record(session, None, code=code, token=token, device_id=device_id,
-                               user_agent=user_agent, ip=ip, customer_id=None, at=now,
-                               result=ScanResult.PENDING, reason=SIGN_IN_REQUIRED)
-                return ScanOutcome(scan.id, ScanResult.PENDING, code.id, f"/m/q/{token}", None)
+                scan_id = _record(session, None, code=code, token=token,
+                                  device_id=device_id, user_agent=user_agent, ip=ip,
+                                  customer_id=None, at=now, result=ScanResult.PENDING,
+                                  reason=SIGN_IN_REQUIRED)
+                return ScanOutcome(scan_id, ScanResult.PENDING, code.id, f"/m/q/{token}", None)
             pending = repository.pending_scan(session, code.id, device_id,
                                               now - timedelta(seconds=PENDING_SECONDS))
             _check_roster(session, code, customer_id)
@@ -218,14 +244,14 @@ def resolve_scan(
         if customer_id is not None:
             _bind(session, code, customer_id)
     except ScanRejected as error:
-        scan = _record(session, pending, code=code, token=token, device_id=device_id,
-                       user_agent=user_agent, ip=ip, customer_id=customer_id, at=now,
-                       result=ScanResult.REJECTED, reason=error.code)
-        return ScanOutcome(scan.id, ScanResult.REJECTED, code.id if code else None, None, error)
-    scan = _record(session, pending, code=code, token=token, device_id=device_id,
-                   user_agent=user_agent, ip=ip, customer_id=customer_id, at=now,
-                   result=ScanResult.ACCEPTED, reason=None)
-    return ScanOutcome(scan.id, ScanResult.ACCEPTED, code.id, landing_for(session, code, token),
+        scan_id = _record(session, pending, code=code, token=token, device_id=device_id,
+                          user_agent=user_agent, ip=ip, customer_id=customer_id, at=now,
+                          result=ScanResult.REJECTED, reason=error.code)
+        return ScanOutcome(scan_id, ScanResult.REJECTED, code.id if code else None, None, error)
+    scan_id = _record(session, pending, code=code, token=token, device_id=device_id,
+                      user_agent=user_agent, ip=ip, customer_id=customer_id, at=now,
+                      result=ScanResult.ACCEPTED, reason=None)
+    return ScanOutcome(scan_id, ScanResult.ACCEPTED, code.id, landing_for(session, code, token),
                        None)
 
 
