@@ -1,6 +1,7 @@
-"""Collect every user-facing message id: `_()` in templates, gettext()/_() calls and the
-literal messages of raised errors in the source. Used by the catalog test and to update it:
-`python -m tests.i18n_messages` prints the ids missing from the zh-CN catalog."""
+"""Collect every user-facing message id: `_()` in templates, gettext()/_() calls, the
+literal messages of raised (or built) errors in the source and the titles of the scan page.
+Used by the catalog test and to update it: `python -m tests.i18n_messages` prints the ids
+missing from the zh-CN catalog."""
 
 from __future__ import annotations
 
@@ -41,8 +42,37 @@ def _const(node: ast.AST) -> str | None:
     return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
 
 
+def error_names() -> set[str]:
+    """Names of every error class a user may see (subclasses of ContactlessError)."""
+    import contactless.app  # noqa: F401  (every domain's errors)
+    from contactless.platform.errors import ContactlessError
+
+    names: set[str] = set()
+    todo: list[type] = [ContactlessError]
+    while todo:
+        cls = todo.pop()
+        names.add(cls.__name__)
+        todo.extend(cls.__subclasses__())
+    return names
+
+
+def scan_titles() -> set[str]:
+    """The rejected-scan page's title is its reason with spaces (outreach/views.py)."""
+    import contactless.app  # noqa: F401
+    from contactless.outreach.errors import ScanRejected
+
+    found: set[str] = set()
+    todo: list[type[ScanRejected]] = [ScanRejected]
+    while todo:
+        cls = todo.pop()
+        found.add(cls.code.replace("_", " "))
+        todo.extend(cls.__subclasses__())
+    return found
+
+
 def source_messages() -> set[str]:
     found: set[str] = set()
+    errors = error_names()
     for path in SRC.rglob("*.py"):
         if "migrations" in path.parts:
             continue
@@ -56,7 +86,7 @@ def source_messages() -> set[str]:
             if isinstance(node, ast.Call) and node.args:
                 func = node.func
                 name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
-                if name in ("gettext", "_", "N_"):
+                if name in ("gettext", "_", "N_") or name in errors:
                     text = _const(node.args[0])
                     if text:
                         found.add(text)
@@ -73,7 +103,7 @@ def catalog_ids(locale: str = "zh_CN") -> dict[str, str]:
 
 def missing(locale: str = "zh_CN") -> list[str]:
     known = catalog_ids(locale)
-    return sorted(m for m in template_messages() | source_messages() | DYNAMIC
+    return sorted(m for m in template_messages() | source_messages() | scan_titles() | DYNAMIC
                   if not known.get(m))
 
 

@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     login_max_failures: int = 5
     login_lock_seconds: int = 900
     login_ip_limit_per_minute: int = 30
+    # forged, damaged or unknown QR links one network may send per minute before they are
+    # refused without a scan record
+    qr_bad_links_per_minute: int = 30
     session_max_age_seconds: int = 8 * 3600
     access_token_seconds: int = 3600
     cookie_secure: bool = False

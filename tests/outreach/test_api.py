@@ -179,6 +179,30 @@ def test_a_rejected_scan_shows_why_in_the_customers_language_and_is_recorded(
                                             "qr_code_revoked"]
 
 
+@SQLITE_ONLY
+def test_a_flood_of_forged_links_gets_a_429_page_saying_to_wait(
+    kernel: Kernel, client: TestClient,
+) -> None:
+    kernel.settings.qr_bad_links_per_minute = 2
+    make_small_bank(kernel)
+    code = create(client)
+    path = str(code["url"]).removeprefix("http://testserver")
+    forged = path[:-2] + "zz"
+    assert [client.get(forged).status_code for _ in range(2)] == [400, 400]
+    flood = client.get(forged)
+    assert flood.status_code == 429
+    assert flood.headers["Retry-After"] == "60"
+    assert "请一分钟后再扫码" in flood.text
+    english = client.get(forged, headers={"Accept-Language": "en"})
+    assert "please wait a minute and scan again" in english.text
+    assert client.get(path).status_code == 303
+    client.app.state.scan_buffer.flush()  # type: ignore[attr-defined]  # the lean path's batch
+    scans = client.get(f"/api/v1/outreach/codes/{code['id']}/scans",
+                       headers=auth(client, "rm.xh")).json()
+    assert [s["reason"] for s in scans] == [None, "qr_signature_invalid",
+                                            "qr_signature_invalid"]
+
+
 def _sign_in(kernel: Kernel, client: TestClient, next_path: str) -> None:
     page = client.get(f"/m/login?next={next_path}")
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)

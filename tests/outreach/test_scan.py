@@ -133,6 +133,30 @@ def test_forged_truncated_or_unknown_key_links_are_rejected_and_recorded(
     assert (row.code_id == code.id) or row.token == bad[:80]
 
 
+def test_a_network_flooding_bad_links_is_refused_unrecorded_while_genuine_links_open(
+    kernel: Kernel,
+) -> None:
+    kernel.settings.qr_bad_links_per_minute = 3
+    bank = make_small_bank(kernel)
+    code = make_code(kernel, bank.rm_xh)
+    forged = _tamper(token_of(code))
+    first = [scan(kernel, forged, ip="198.51.100.7") for _ in range(3)]
+    assert [o.error.code for o in first if o.error] == ["qr_signature_invalid"] * 3
+    refused = scan(kernel, forged, ip="198.51.100.99")  # the same /24
+    assert refused.error is not None
+    assert refused.error.code == "qr_links_rate_limited"
+    assert refused.error.status == 429
+    assert refused.scan_id is None
+    with kernel.db.session() as session:
+        rows = session.scalars(select(QrScan).where(QrScan.reason.is_not(None))).all()
+        assert len(rows) == 3
+    assert scan(kernel, code, ip="198.51.100.7").result == "accepted"
+    elsewhere = scan(kernel, forged, ip="192.0.2.1")
+    assert elsewhere.error is not None
+    assert elsewhere.error.code == "qr_signature_invalid"
+    assert elsewhere.scan_id is not None
+
+
 def test_a_well_signed_link_to_an_unknown_code_is_rejected(sqlite_kernel: Kernel) -> None:
     bank = make_small_bank(sqlite_kernel)
     code = make_code(sqlite_kernel, bank.rm_xh)

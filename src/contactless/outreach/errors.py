@@ -105,6 +105,14 @@ class QrNotOnRoster(ScanRejected):
     code = "qr_not_on_roster"
 
 
+class QrLinksRateLimited(ScanRejected):
+    """Too many forged, damaged or unknown links from one network within a minute: further
+    ones are refused without a record until the minute is over (genuine links still open)."""
+
+    status = 429
+    code = "qr_links_rate_limited"
+
+
 # ---- managing codes --------------------------------------------------------------------------
 
 

@@ -22,7 +22,7 @@ from contactless.journeys.plugins import use_sources
 from contactless.outreach import fastscan
 from contactless.outreach import service as outreach
 from contactless.outreach.api import RULE
-from contactless.outreach.errors import InvalidCode
+from contactless.outreach.errors import InvalidCode, QrLinksRateLimited
 from contactless.outreach.fastscan import DEVICE_COOKIE, DEVICE_MAX_AGE
 from contactless.outreach.service.attribution import subscribe
 from contactless.outreach.sources import OutreachQrSources
@@ -103,6 +103,8 @@ def _scan(request: Request, session: DbSession, kernel: Kernel, token: str,
             **context, "title": context["_"](outcome.error.code.replace("_", " ")),
             "detail": context["_"](outcome.error.message), "reason": outcome.error.code,
         }, status=outcome.error.status)
+        if isinstance(outcome.error, QrLinksRateLimited):
+            response.headers["Retry-After"] = str(outreach.BAD_LINK_WINDOW)
     else:
         response = RedirectResponse(outcome.landing or "/m", status_code=303)
     response.headers["Cache-Control"] = "no-store"

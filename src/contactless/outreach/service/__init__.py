@@ -69,6 +69,7 @@ from contactless.outreach.service.rosters import (
     upload_roster,
 )
 from contactless.outreach.service.scanning import (
+    BAD_LINK_WINDOW,
     SCANNED,
     InfoPage,
     ScanOutcome,
@@ -81,7 +82,8 @@ from contactless.outreach.service.scanning import (
 from contactless.outreach.service.tokens import list_keys, retire_key, rotate_key
 
 __all__ = [
-    "CHANNELS", "DEFAULT_WINDOW_DAYS", "INFO", "JOURNEY_COMPLETED", "JOURNEY_STARTED",
+    "BAD_LINK_WINDOW", "CHANNELS", "DEFAULT_WINDOW_DAYS", "INFO", "JOURNEY_COMPLETED",
+    "JOURNEY_STARTED",
     "SCANNED", "ChannelRank", "CodeView", "Credit", "Funnel", "FunnelStep", "InfoPage",
     "Invitation", "MyConversions", "OwnerView", "PersonalCode", "Policy", "Progress",
     "ProgressMember", "RmRank", "RosterReport", "RowError", "ScanOutcome", "ScanRow",

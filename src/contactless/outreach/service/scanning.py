@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+import structlog
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -28,7 +29,10 @@ from contactless.outreach.errors import (
     QrCodeRevoked,
     QrCodeUsedUp,
     QrCustomerLimitReached,
+    QrKeyUnknown,
+    QrLinksRateLimited,
     QrNotOnRoster,
+    QrSignatureInvalid,
     ScanRejected,
 )
 from contactless.outreach.models import CodeStatus, QrCode, QrScan, ScanResult
@@ -40,18 +44,26 @@ from contactless.platform.context import SYSTEM
 from contactless.platform.db import utcnow
 from contactless.platform.kernel import kernel_of
 
+log = structlog.get_logger(__name__)
+
 SCANNED = "qr.scanned"
 SIGN_IN_REQUIRED = "sign_in_required"
 # a scan waiting for sign-in is completed by the same device within this time
 PENDING_SECONDS = 3600
 
 
+# reasons of a link that names no genuine code: a network sending many is refused for a minute
+BAD_LINK_REASONS = frozenset({QrSignatureInvalid.code, QrKeyUnknown.code, QrCodeNotFound.code})
+BAD_LINK_WINDOW = 60
+
+
 @dataclass(frozen=True)
 class ScanOutcome:
     """What happened: ``landing`` is where to send the customer (the purpose's page, or the
-    sign-in step for a pending scan); ``error`` is set when the scan was rejected."""
+    sign-in step for a pending scan); ``error`` is set when the scan was rejected. A bad link
+    refused for flooding is not recorded: its ``scan_id`` is None."""
 
-    scan_id: uuid.UUID
+    scan_id: uuid.UUID | None
     result: str
     code_id: uuid.UUID | None
     landing: str | None
@@ -125,6 +137,18 @@ def _check_roster(session: Session, code: QrCode, customer_id: uuid.UUID) -> Non
             raise QrNotOnRoster("you are not on the list of employees this QR code is for")
     if member.customer_id is None:
         member.customer_id = customer_id
+
+
+def _bad_links_flood(session: Session, ip: str) -> bool:
+    """Count a bad link against the sender's network; True once it sent more than the bank
+    allows in a minute (logged once per minute, with the network only)."""
+    kernel = kernel_of(session)
+    network = truncate_ip(ip) or "unknown"
+    limit = kernel.settings.qr_bad_links_per_minute
+    count = kernel.store.incr(f"qr-bad-links:{network}", ttl=BAD_LINK_WINDOW)
+    if count == limit + 1:
+        log.warning("qr_bad_links_flood", network=network, limit=limit)
+    return count > limit
 
 
 def _forwarded() -> QrCodeForwarded:
@@ -244,6 +268,10 @@ def resolve_scan(
         if customer_id is not None:
             _bind(session, code, customer_id)
     except ScanRejected as error:
+        if error.code in BAD_LINK_REASONS and _bad_links_flood(session, ip):
+            flood = QrLinksRateLimited("too many damaged or unknown QR code links came from your "
+                                       "network; please wait a minute and scan again")
+            return ScanOutcome(None, ScanResult.REJECTED, None, None, flood)
         scan_id = _record(session, pending, code=code, token=token, device_id=device_id,
                           user_agent=user_agent, ip=ip, customer_id=customer_id, at=now,
                           result=ScanResult.REJECTED, reason=error.code)
