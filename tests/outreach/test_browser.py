@@ -68,11 +68,12 @@ def test_an_rm_creates_a_code_copies_it_and_a_paused_code_tells_the_customer_why
     page.goto(f"{live_server}/console/outreach")
     form = page.locator("[data-testid=create-code]")
     form.locator("input[name=title]").fill("存款到期提醒")
-    form.locator("input[name=purpose]").fill("deposit_renewal")
+    form.locator("select[name=purpose]").select_option("deposit_renewal")
     form.locator("input[name=product]").fill("CD-1Y")
     form.locator("select[name=channel]").select_option("sms")
     form.locator("button[type=submit]").click()
     expect(page.locator("h1")).to_contain_text("存款到期提醒")
+    expect(page.locator("main")).to_contain_text("用途: 定期存款到期转存")  # the journey's name
     link = page.locator("[data-testid=qr-link]").input_value()
     assert re.fullmatch(rf"{live_server}/q/[A-Za-z0-9_-]{{12}}\.[a-z0-9]{{2}}[A-Za-z0-9_-]{{11}}",
                         link)

@@ -8,6 +8,7 @@ from contactless.platform.money import (
     MoneyError,
     TooManyDecimals,
     UnknownCurrency,
+    plain,
 )
 
 
@@ -45,3 +46,10 @@ def test_unknown_currency_is_refused() -> None:
 def test_rounding_is_half_up_to_the_fen() -> None:
     assert Money(Decimal("2.345")).rounded() == Money.of("2.35")
     assert Money(Decimal("-2.345")).rounded() == Money.of("-2.35")
+
+
+def test_plain_numbers_never_show_an_exponent() -> None:
+    assert plain(Decimal("10.00")) == "10"
+    assert plain(Decimal("0.50")) == "0.5"
+    assert plain(Decimal("1E+3")) == "1000"
+    assert plain(Decimal("0")) == "0"

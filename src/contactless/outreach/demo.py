@@ -43,7 +43,10 @@ def _rm_actors(session: Session) -> list[Actor]:
 
 
 def _moment(rng: random.Random, day: date) -> datetime:
-    return datetime.combine(day, time(1, 0), UTC) + timedelta(seconds=rng.randint(0, 13 * 3600))
+    """A time in the bank's business hours of ``day``, never later than an hour ago (so what
+    follows a scan, up to 40 minutes later, is in the past too)."""
+    at = datetime.combine(day, time(1, 0), UTC) + timedelta(seconds=rng.randint(0, 13 * 3600))
+    return min(at, utcnow() - timedelta(hours=1))
 
 
 def seed_outreach(session: Session, customer_ids: list[uuid.UUID], rng: random.Random,

@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from contactless.customers import service as customers
 from contactless.identity import service as identity
+from contactless.journeys import service as journeys
 from contactless.journeys.plugins import use_sources
 from contactless.outreach import fastscan
 from contactless.outreach import service as outreach
@@ -29,6 +30,7 @@ from contactless.outreach.sources import OutreachQrSources
 from contactless.platform.errors import ContactlessError
 from contactless.platform.i18n import gettext_for
 from contactless.platform.kernel import Kernel
+from contactless.platform.money import plain
 from contactless.web.deps import (
     CUSTOMER_COOKIE,
     CUSTOMER_SESSION,
@@ -233,6 +235,16 @@ def _message(request: Request, error: ContactlessError) -> str:
     return gettext_for(locale_of(request))(error.message)
 
 
+def _purposes(request: Request, session: DbSession) -> dict[str, str]:
+    """What a code can open, by key: the information page and every journey in the catalog
+    (built-in or from a plugin), named in the staff member's language."""
+    locale = locale_of(request)
+    named = {"info": gettext_for(locale)("Information page")}
+    named.update({entry.key: entry.title
+                  for entry in journeys.journey_catalog(session, locale=locale)})
+    return named
+
+
 def _codes_page(request: Request, session: DbSession, actor: CurrentStaff, *,
                 error: str | None = None, status: int = 200, form: dict[str, Any] | None = None,
                 ) -> Response:
@@ -244,6 +256,7 @@ def _codes_page(request: Request, session: DbSession, actor: CurrentStaff, *,
         "enterprises": enterprises, "channels": outreach.CHANNELS, "error": error,
         "form": form or {}, "base_url": _base_url(request),
         "can_create": actor.role in ("rm", "branch_manager"),
+        "purposes": _purposes(request, session),
     }, status=status)
 
 
@@ -320,6 +333,7 @@ def _detail(request: Request, session: DbSession, actor: CurrentStaff, code_id: 
         "roster": roster, "roster_done": sum(m.completed for m in roster),
         "rms": [r for r in identity.list_rms(session) if str(r.id) != actor.id]
         if is_creator else [],
+        "purposes": _purposes(request, session),
         "error": error, "flash": flash, **(extra or {}),
     }, status=status)
 
@@ -469,11 +483,12 @@ def leaderboard(request: Request, session: DbSession, actor: CurrentStaff,
     days = min(max(days, 1), 365)
     rms = outreach.rm_leaderboard(session, actor, days=days)
     channels = outreach.channel_leaderboard(session, actor, days=days)
+    gettext = gettext_for(locale_of(request))
     chart = {
         "rms": [r.name for r in rms[:15]],
-        "rm_conversions": [str(r.conversions) for r in rms[:15]],
+        "rm_conversions": [plain(r.conversions) for r in rms[:15]],
         "rm_scans": [r.scans for r in rms[:15]],
-        "channels": [c.channel for c in channels],
+        "channels": [gettext(c.channel) for c in channels],
         "channel_scans": [c.scans for c in channels],
         "channel_conversions": [c.conversions for c in channels],
     }

@@ -50,6 +50,12 @@ def to_decimal(value: Any) -> Decimal:
     return result
 
 
+def plain(value: Decimal) -> str:
+    """A Decimal in plain digits without trailing zeros (10.00 -> "10", 0.50 -> "0.5"), never
+    in exponent form."""
+    return format(value.normalize(), "f") if value.is_finite() else str(value)
+
+
 def check_currency(currency: str) -> str:
     if currency not in CURRENCY_EXPONENTS:
         raise UnknownCurrency(f"unknown currency: {currency!r}")

@@ -13,6 +13,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from contactless.platform.context import Actor
 from contactless.platform.i18n import gettext_for
+from contactless.platform.money import plain
 from contactless.web.deps import csrf_token_for, get_kernel, locale_of
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
@@ -36,6 +37,7 @@ def build_environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["plain"] = plain
     return env
 
 

@@ -36,7 +36,7 @@ from contactless.platform.context import Actor
 from contactless.platform.db import utcnow
 from contactless.platform.errors import Conflict, IdempotencyKeyReused
 from contactless.platform.events import publish
-from contactless.platform.money import Money
+from contactless.platform.money import Money, plain
 
 EMBEDDED = "embedded"
 PORT_SETTING = "corebank_port"
@@ -131,7 +131,7 @@ def _normalised(value: Any) -> Any:
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, Decimal):
-        return format(value.normalize(), "f") if value.is_finite() else str(value)
+        return plain(value)
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, uuid.UUID):
