@@ -57,11 +57,13 @@ def error_names() -> set[str]:
 
 
 def scan_titles() -> set[str]:
-    """The rejected-scan page's title is its reason with spaces (outreach/views.py)."""
+    """The rejected-scan page's title, and a scan's reason in the console, is the reason with
+    spaces (outreach/views.py, outreach/code.html)."""
     import contactless.app  # noqa: F401
     from contactless.outreach.errors import ScanRejected
+    from contactless.outreach.service.scanning import SIGN_IN_REQUIRED
 
-    found: set[str] = set()
+    found: set[str] = {SIGN_IN_REQUIRED.replace("_", " ")}
     todo: list[type[ScanRejected]] = [ScanRejected]
     while todo:
         cls = todo.pop()

@@ -34,11 +34,18 @@ def test_the_demo_bank_has_busy_funnels_and_credited_rms(sqlite_kernel: Kernel) 
     assert extras["scans"] > 1000
     assert extras["conversions"] > 50
     funnels = _funnels(sqlite_kernel)
-    assert any(title.endswith("代发工资卡") for title, _c, _f in funnels)
+    group = [f for title, _c, f in funnels if title.endswith("代发工资卡")]
+    assert group
+    assert sum(f[3] for f in group) > 0  # employees who bank with us opened payroll cards
     assert sum(f[3] for _t, _c, f in funnels) == extras["conversions"]
     with sqlite_kernel.db.session() as session:
         board = outreach.rm_leaderboard(session, actor_of(session, "bm.hz"))
     assert board[0].conversions > 0
+    with sqlite_kernel.db.session() as session:
+        codes = [c for c in outreach.list_codes(session, SYSTEM) if c.roster_restricted]
+        done = [m for c in codes for m in outreach.roster_members(session, SYSTEM, code_id=c.id)
+                if m.completed]
+    assert done  # the enterprise contact's progress page has names ticked off
 
 
 def _seeded(kernel: Kernel) -> tuple[object, list[tuple[str, str, list[int]]]]:

@@ -114,8 +114,10 @@ def build_demo_bank(
                 return fake.name(), mobile, id_number
 
     customer_ids = []
+    people: list[tuple[str, str, str]] = []  # customers who may also work for an enterprise
     for index in range(customer_count):
         name, mobile, id_number = person()
+        people.append((name, mobile, id_number))
         customer = customers.create_customer(session, DEMO_ACTOR, name=name, mobile=mobile,
                                              id_number=id_number,
                                              primary_rm_id=rng.choice(rm_ids))
@@ -135,7 +137,11 @@ def build_demo_bank(
             rm_id=rng.choice(rm_ids), contact_name=contact_name, contact_mobile=contact_mobile,
         )
         for _ in range(rng.randint(8, 40)):
-            name, mobile, id_number = person()
+            # about a third of the staff bank with us already (payroll group codes need them)
+            if people and rng.random() < 0.35:
+                name, mobile, id_number = people.pop(rng.randrange(len(people)))
+            else:
+                name, mobile, id_number = person()
             customers.add_employee(session, DEMO_ACTOR, enterprise_id=enterprise.id, name=name,
                                    mobile=mobile, id_number=id_number)
             report.employees += 1

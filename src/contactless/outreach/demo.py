@@ -98,10 +98,55 @@ def seed_outreach(session: Session, customer_ids: list[uuid.UUID], rng: random.R
                         completed_at=at + timedelta(minutes=rng.randint(5, 40)),
                         journey_key=code.purpose)
                     conversions += done is not None
+        if code.roster_restricted:
+            signed_up = _employees_sign_up(session, rng, code, today)
+            scans += signed_up[0]
+            journey += signed_up[1]
+            conversions += signed_up[2]
         _forged(session, rng, token, today)
         progress("outreach scans", index + 1, len(codes))
     return {"codes": len(codes), "scans": scans, "journeys": journey,
             "conversions": conversions}
+
+
+def _employees_sign_up(session: Session, rng: random.Random, code: outreach.CodeView,
+                       today: date) -> tuple[int, int, int]:
+    """Employees on a group code's roster who bank with us scan it, sign in on the same phone
+    (which completes the pending scan) and most open their payroll card: (scans, journeys,
+    conversions)."""
+    assert code.enterprise_id is not None  # noqa: S101 - roster codes belong to an enterprise
+    token = code.path.removeprefix("/q/")
+    scans = journeys = conversions = 0
+    for employee in customers.roster(session, enterprise_id=code.enterprise_id):
+        if employee.customer_id is None or rng.random() > 0.75:
+            continue
+        at = _moment(rng, today - timedelta(days=rng.randint(0, DAYS - 1)))
+        device = f"demo-{rng.getrandbits(64):016x}"
+        agent = rng.choice(AGENTS)
+        ip = f"10.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}"
+        outreach.resolve_scan(session, token=token, device_id=device, user_agent=agent, ip=ip,
+                              at=at)
+        outcome = outreach.resolve_scan(session, token=token, device_id=device,
+                                        user_agent=agent, ip=ip,
+                                        customer_id=employee.customer_id,
+                                        at=at + timedelta(minutes=1))
+        scans += 1
+        if outcome.result != "accepted" or rng.random() > 0.8:
+            continue
+        journey_id = str(uuid.UUID(int=rng.getrandbits(128)))
+        journeys += 1
+        outreach.record_journey_started(session, journey_id=journey_id,
+                                        customer_id=employee.customer_id,
+                                        journey_key=code.purpose,
+                                        started_at=at + timedelta(minutes=2))
+        if rng.random() < 0.85:
+            done = outreach.credit_conversion(
+                session, journey_id=journey_id, customer_id=employee.customer_id,
+                amount=Decimal("0.00"), product="PAYROLL",
+                completed_at=at + timedelta(minutes=rng.randint(5, 40)),
+                journey_key=code.purpose)
+            conversions += done is not None
+    return scans, journeys, conversions
 
 
 def _forged(session: Session, rng: random.Random, token: str, today: date) -> None:
@@ -116,7 +161,13 @@ def _group_codes(session: Session, rms: list[Actor], rng: random.Random, start: 
     """Payroll-card group codes (团办二维码) for three enterprises, owned by two RMs 60/40."""
     made: list[outreach.CodeView] = []
     by_id = {rm.id: rm for rm in rms}
-    for enterprise in customers.list_enterprises(session)[:3]:
+    def banked_staff(enterprise_id: uuid.UUID) -> int:
+        return sum(e.customer_id is not None
+                   for e in customers.roster(session, enterprise_id=enterprise_id))
+
+    # the three whose staff bank with us most (stable, so a seed gives the same choice)
+    chosen = sorted(customers.list_enterprises(session), key=lambda e: -banked_staff(e.id))[:3]
+    for enterprise in chosen:
         owner = by_id.get(str(enterprise.rm_id)) or rms[0]
         partner = rng.choice([rm for rm in rms if rm.id != owner.id] or rms)
         code = outreach.create_code(
