@@ -158,6 +158,21 @@ def test_a_scan_sets_an_anonymous_device_cookie_and_redirects_to_the_landing_pag
 
 
 @SQLITE_ONLY
+def test_a_code_made_without_a_title_shows_customers_a_heading_not_its_label(
+    kernel: Kernel, client: TestClient,
+) -> None:
+    make_small_bank(kernel)
+    plain_code = create(client)
+    landing = client.get(str(plain_code["url"]).removeprefix("http://testserver"))
+    page = client.get(landing.headers["location"])
+    assert "<h1>您的专属客户经理</h1>" in page.text
+    assert "info · chat" not in page.text
+    named = create(client, title="春节问候")
+    landing = client.get(str(named["url"]).removeprefix("http://testserver"))
+    assert "<h1>春节问候</h1>" in client.get(landing.headers["location"]).text
+
+
+@SQLITE_ONLY
 def test_a_rejected_scan_shows_why_in_the_customers_language_and_is_recorded(
     kernel: Kernel, client: TestClient,
 ) -> None:

@@ -23,6 +23,7 @@ from contactless.outreach.service.common import (
     code_for_view,
     code_view,
     code_views,
+    default_title,
     enterprise_name,
     mark_changed,
     staff_id_of,
@@ -84,10 +85,6 @@ def check_limits(max_scans: int | None, per_customer_limit: int | None) -> None:
         raise InvalidCode("the per-customer limit must be between 1 and 10,000")
 
 
-def _default_title(purpose: str, channel: str) -> str:
-    return f"{purpose} · {channel}"
-
-
 def create_code(
     session: Session, actor: Actor, *, purpose: str, channel: str, title: str | None = None,
     params: dict[str, Any] | None = None, enterprise_id: uuid.UUID | None = None,
@@ -111,7 +108,7 @@ def create_code(
         raise InvalidCode("unknown enterprise")
     if roster_restricted and enterprise_id is None:
         raise InvalidCode("a roster-restricted code belongs to an enterprise")
-    title = (title or "").strip() or _default_title(purpose, channel)
+    title = (title or "").strip() or default_title(purpose, channel)
     if len(title) > 128:
         raise InvalidCode("the title is at most 128 characters")
     creator = staff_id_of(actor)

@@ -69,6 +69,11 @@ class CodeView:
         return "、".join(o.name for o in self.owners if o.status == OwnerStatus.ACCEPTED)
 
 
+def default_title(purpose: str, channel: str) -> str:
+    """The title of a code made without one: a label for its owners, not for customers."""
+    return f"{purpose} · {channel}"
+
+
 def state_of(code: QrCode, now: datetime | None = None) -> str:
     """The status a person needs: active, paused, revoked, or expired / scheduled by the clock."""
     now = now or utcnow()

@@ -38,7 +38,7 @@ from contactless.outreach.errors import (
 from contactless.outreach.models import CodeStatus, QrCode, QrScan, ScanResult
 from contactless.outreach.service import tokens
 from contactless.outreach.service.attribution import window_days
-from contactless.outreach.service.common import staff_name
+from contactless.outreach.service.common import default_title, staff_name
 from contactless.platform import events
 from contactless.platform.context import SYSTEM
 from contactless.platform.db import utcnow
@@ -312,5 +312,7 @@ def info_page(session: Session, *, token: str) -> InfoPage:
     owners = [staff_name(session, row.staff_id)
               for row in repository.owners(session, [code.parent_id or code.id])
               if row.status == "accepted"]
-    return InfoPage(code.title, str((code.params or {}).get("message", "")), owners,
+    # an automatic title is the owners' label ("info · chat"): customers get the page's own
+    title = "" if code.title == default_title(code.purpose, code.channel) else code.title
+    return InfoPage(title, str((code.params or {}).get("message", "")), owners,
                     code.enterprise_id)
