@@ -27,12 +27,13 @@ def token_of(code: outreach.CodeView) -> str:
 
 def scan(kernel: Kernel, code_or_token: outreach.CodeView | str, *, device: str = DEVICE,
          customer_id: uuid.UUID | None = None, at: datetime | None = None,
-         ip: str = "203.0.113.77", user_agent: str = "pytest-phone") -> outreach.ScanOutcome:
+         ip: str = "203.0.113.77", user_agent: str = "pytest-phone",
+         prospect_mobile: str | None = None) -> outreach.ScanOutcome:
     token = code_or_token if isinstance(code_or_token, str) else token_of(code_or_token)
     with kernel.db.session() as session:
         return outreach.resolve_scan(session, token=token, device_id=device,
                                      user_agent=user_agent, ip=ip, customer_id=customer_id,
-                                     at=at)
+                                     prospect_mobile=prospect_mobile, at=at)
 
 
 def _json(value: Any) -> Any:

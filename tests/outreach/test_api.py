@@ -13,6 +13,7 @@ from PIL import Image
 from contactless.platform.channels import list_messages
 from contactless.platform.kernel import Kernel
 from tests.factories.identity import make_customer, make_small_bank
+from tests.factories.journeys import last_code
 from tests.factories.outreach import make_enterprise
 from tests.web.test_api import PROBLEM, auth
 
@@ -266,13 +267,53 @@ def test_a_roster_code_asks_for_sign_in_and_then_finishes_the_scan(
     first = client.get(f"/q/{token}")
     assert first.headers["location"] == f"/m/q/{token}"
     ask = client.get(first.headers["location"])
-    assert ask.headers["location"] == f"/m/login?next=/m/q/{token}"
+    assert ask.status_code == 200
+    assert 'data-testid="identify-sign-in"' in ask.text
+    assert f'value="/m/q/{token}"' in ask.text
+    assert 'data-testid="identify-prove"' not in ask.text  # an info page opens no account
     _sign_in(kernel, client, f"/m/q/{token}")
     finish = client.get(f"/m/q/{token}")
     assert finish.headers["location"] == f"/m/outreach/info/{token}"
     scans = client.get(f"/api/v1/outreach/codes/{code['id']}/scans",
                        headers=auth(client, "rm.xh")).json()
     assert [(s["result"], s["customer"]) for s in scans] == [("accepted", "张* 136****5678")]
+
+
+def _csrf(text: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', text)
+    assert found
+    return found.group(1)
+
+
+def test_an_employee_new_to_the_bank_proves_their_mobile_and_the_group_code_opens(
+    kernel: Kernel, client: TestClient,
+) -> None:
+    bank = make_small_bank(kernel)
+    enterprise = make_enterprise(kernel, bank.rm_xh, employees=2)
+    code = create(client, purpose="payroll_card_group", channel="poster",
+                  enterprise_id=str(enterprise), roster_restricted=True)
+    client.post(f"/api/v1/outreach/codes/{code['id']}/roster/import-enterprise",
+                headers=auth(client, "rm.xh"))
+    token = str(code["url"]).rsplit("/", 1)[1]
+    here = f"/m/q/{token}"
+    ask = client.get(client.get(f"/q/{token}").headers["location"])
+    assert 'data-testid="identify-prove"' in ask.text
+    assert 'action="/m/journeys/payroll_card_group/prospect"' in ask.text
+    form = client.get("/m/journeys/payroll_card_group/prospect", params={"next": here})
+    employee = "13700000002"  # on the roster, not a customer
+    client.post("/m/journeys/payroll_card_group/prospect",
+                data={"csrf_token": _csrf(form.text), "mobile": employee, "next": here})
+    proved = client.post("/m/journeys/payroll_card_group/prospect/verify", data={
+        "csrf_token": _csrf(form.text), "mobile": employee, "next": here,
+        "code": last_code(kernel, employee)})
+    assert proved.headers["location"] == here
+    landing = client.get(here)
+    assert landing.status_code == 303
+    assert landing.headers["location"].startswith(
+        f"/m/journeys/payroll_card_group/start?qr={code['id']}")
+    scans = client.get(f"/api/v1/outreach/codes/{code['id']}/scans",
+                       headers=auth(client, "rm.xh")).json()
+    assert [s["result"] for s in scans] == ["accepted"]  # the pending scan, completed
 
 
 @SQLITE_ONLY

@@ -2,6 +2,7 @@
 
 import io
 import zipfile
+from decimal import Decimal
 
 import pytest
 import zxingcpp
@@ -88,6 +89,41 @@ def test_only_people_on_the_roster_get_through_by_mobile_or_id_number(kernel: Ke
     refused = scan(kernel, code, customer_id=outsider.id)
     assert refused.error is not None
     assert refused.error.code == "qr_not_on_roster"
+
+
+def test_someone_new_to_the_bank_gets_through_a_roster_by_the_mobile_they_proved(
+    kernel: Kernel,
+) -> None:
+    bank = make_small_bank(kernel)
+    enterprise = make_enterprise(kernel, bank.rm_xh)
+    code = make_group_code(kernel, bank.rm_xh, enterprise)
+    bound = make_group_code(kernel, bank.rm_xh, enterprise, bind_on_first_scan=True)
+    roster = "张伟,13900000001,\n".encode()
+    with kernel.db.session() as session:
+        for each in (code, bound):
+            outreach.upload_roster(session, bank.rm_xh, code_id=each.id, content=roster)
+    assert scan(kernel, code).result == "pending"
+    done = scan(kernel, code, prospect_mobile="13900000001")
+    assert done.result == "accepted"
+    stranger = scan(kernel, code, prospect_mobile="13900000009", device="device-stranger")
+    assert stranger.error is not None
+    assert stranger.error.code == "qr_not_on_roster"
+    customers_only = scan(kernel, bound, prospect_mobile="13900000001")
+    assert customers_only.error is not None
+    assert customers_only.error.code == "qr_customers_only"
+    # they open their account: the customer they became is ticked off on the roster
+    became = make_customer(kernel, bank.rm_xh, serial=1, mobile="13900000001")
+    with kernel.db.session() as session:
+        assert not any(m.completed for m in outreach.roster_members(session, bank.rm_xh,
+                                                                     code_id=code.id))
+        credited = outreach.credit_conversion(session, journey_id="j-payroll-1",
+                                              customer_id=became.id, amount=Decimal("0"),
+                                              qr_code_id=code.id,
+                                              journey_key="payroll_card_group")
+        assert credited is not None
+    with kernel.db.session() as session:
+        members = outreach.roster_members(session, bank.rm_xh, code_id=code.id)
+    assert [m.completed for m in members] == [True]
 
 
 @SQLITE_ONLY

@@ -98,6 +98,14 @@ class QrCodeForwarded(ScanRejected):
     code = "qr_code_forwarded"
 
 
+class QrCustomersOnly(ScanRejected):
+    """Someone new to the bank scanned a code that counts or binds per customer: they must
+    sign in as a customer."""
+
+    status = 403
+    code = "qr_customers_only"
+
+
 class QrNotOnRoster(ScanRejected):
     """The code is for the employees on a roster, and this customer is not on it."""
 

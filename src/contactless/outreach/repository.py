@@ -215,14 +215,27 @@ def roster_indexes(session: Session, code_id: uuid.UUID) -> tuple[set[str], set[
 
 
 def roster_match(session: Session, code_id: uuid.UUID, *, mobile_index: str,
-                 id_number_index: str) -> QrRosterMember | None:
+                 id_number_index: str | None) -> QrRosterMember | None:
+    """The member with this mobile, or this ID number when one is given."""
+    same = QrRosterMember.mobile_index == mobile_index
+    if id_number_index is not None:
+        same = or_(same, QrRosterMember.id_number_index == id_number_index)
     return session.scalar(
-        select(QrRosterMember).where(
-            QrRosterMember.code_id == code_id,
-            or_(QrRosterMember.mobile_index == mobile_index,
-                QrRosterMember.id_number_index == id_number_index),
-        ).limit(1)
-    )
+        select(QrRosterMember).where(QrRosterMember.code_id == code_id, same).limit(1))
+
+
+def roster_member_of(session: Session, code: QrCode, *, mobile_index: str,
+                     id_number_index: str | None) -> QrRosterMember | None:
+    """Who a person is on a roster code: the member of a personal code if it is them, or the
+    group code's member with their mobile or ID number."""
+    if code.parent_id is not None:
+        member = member_of_personal_code(session, code.id)
+        if member is not None and (member.mobile_index == mobile_index or (
+                id_number_index is not None and member.id_number_index == id_number_index)):
+            return member
+        return None
+    return roster_match(session, code.id, mobile_index=mobile_index,
+                        id_number_index=id_number_index)
 
 
 def member_of_personal_code(session: Session, code_id: uuid.UUID) -> QrRosterMember | None:

@@ -20,6 +20,7 @@ from contactless.customers import service as customers
 from contactless.identity import service as identity
 from contactless.journeys import service as journeys
 from contactless.journeys.plugins import use_sources
+from contactless.journeys.web import OptionalJourneyActor
 from contactless.outreach import fastscan
 from contactless.outreach import service as outreach
 from contactless.outreach.api import RULE
@@ -35,7 +36,6 @@ from contactless.web.deps import (
     CUSTOMER_COOKIE,
     CUSTOMER_SESSION,
     CsrfChecked,
-    CurrentCustomer,
     CurrentStaff,
     DbSession,
     KernelDep,
@@ -90,7 +90,7 @@ def _in_language(request: Request) -> dict[str, Any]:
 
 
 def _scan(request: Request, session: DbSession, kernel: Kernel, token: str,
-          customer_id: uuid.UUID | None) -> Response:
+          customer_id: uuid.UUID | None, prospect_mobile: str | None = None) -> Response:
     device = request.cookies.get(DEVICE_COOKIE) or ""
     fresh = not (8 <= len(device) <= 48)
     if fresh:
@@ -98,7 +98,7 @@ def _scan(request: Request, session: DbSession, kernel: Kernel, token: str,
     outcome = outreach.resolve_scan(
         session, token=token, device_id=device,
         user_agent=request.headers.get("user-agent", ""), ip=client_ip(request),
-        customer_id=customer_id)
+        customer_id=customer_id, prospect_mobile=prospect_mobile)
     if outcome.error is not None:
         context = _in_language(request)
         response: Response = render(request, "outreach/scan_rejected.html", {
@@ -127,9 +127,25 @@ def scan(request: Request, token: str, session: DbSession, kernel: KernelDep,
 
 @mobile_router.get("/q/{token}")
 def scan_after_sign_in(request: Request, token: str, session: DbSession, kernel: KernelDep,
-                       customer: CurrentCustomer) -> Response:
-    """Where a code that must know the customer continues once they have signed in."""
-    return _scan(request, session, kernel, token, uuid.UUID(customer.id))
+                       person: OptionalJourneyActor) -> Response:
+    """Where a code that must know who scans continues: a signed-in customer, or someone new
+    to the bank who proved their mobile (enough for a roster). Anyone else chooses between
+    signing in and proving their mobile."""
+    if person is not None and person.kind == "customer":
+        return _scan(request, session, kernel, token, uuid.UUID(person.id))
+    mobile = journeys.proven_mobile(session, person) if person is not None else None
+    if mobile is not None:
+        return _scan(request, session, kernel, token, None, prospect_mobile=mobile)
+    here = f"/m/q/{token}"
+    purpose = outreach.purpose_of(session, token=token)
+    entry = next((e for e in journeys.journey_catalog(session, locale=locale_of(request))
+                  if e.key == purpose), None)
+    return render(request, "outreach/identify.html", {
+        **_in_language(request), "here": here,
+        "prove": (f"/m/journeys/{purpose}/prospect"
+                  if entry is not None and entry.prospects else None),
+        "journey": entry.title if entry is not None else None,
+    })
 
 
 @mobile_router.get("/outreach/info/{token}")

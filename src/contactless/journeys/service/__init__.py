@@ -31,6 +31,7 @@ from contactless.journeys.service.prospects import (
     customer_of_prospect,
     issue_prospect_token,
     prospect_for_session,
+    proven_mobile,
     read_prospect_token,
     request_prospect_code,
     verify_prospect,
@@ -77,7 +78,7 @@ __all__ = [
     "customer_of_prospect", "decode_api_files", "expire_journeys", "get_journey",
     "get_review", "issue_prospect_token", "journey_analytics", "journey_catalog",
     "list_reviews", "my_journeys", "overview", "pending_count", "prospect_for_session",
-    "read_prospect_token", "reject_review", "request_prospect_code", "resend_code",
+    "proven_mobile", "read_prospect_token", "reject_review", "request_prospect_code", "resend_code",
     "run_cooling_off", "run_renewal_orders", "start_journey", "submit_step", "subscribe",
     "sweep", "verify_prospect",
 ]

@@ -11,7 +11,7 @@ from contactless.customers import service as customers
 from contactless.identity import service as identity
 from contactless.journeys import repository
 from contactless.journeys.models import Prospect
-from contactless.journeys.service.engine import now, prospect_actor
+from contactless.journeys.service.engine import now, prospect_actor, prospect_mobile
 from contactless.platform import audit
 from contactless.platform.context import Actor
 from contactless.platform.kernel import kernel_of
@@ -63,6 +63,13 @@ def prospect_for_session(session: Session, *, prospect_id: str,
     if prospect is None:
         return None
     return prospect_actor(prospect.id, channel=channel)
+
+
+def proven_mobile(session: Session, actor: Actor) -> str | None:
+    """The mobile a prospect proved (for another domain's check; never shown back)."""
+    if actor.kind != "prospect":
+        return None
+    return prospect_mobile(session, uuid.UUID(actor.id))
 
 
 def customer_of_prospect(session: Session, actor: Actor) -> uuid.UUID | None:

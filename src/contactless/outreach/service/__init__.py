@@ -76,6 +76,7 @@ from contactless.outreach.service.scanning import (
     info_page,
     link_sign_in,
     new_device_id,
+    purpose_of,
     resolve_scan,
     truncate_ip,
 )
@@ -91,7 +92,8 @@ __all__ = [
     "credit_conversion", "extend_code", "funnel", "get_code", "get_policy",
     "import_enterprise_roster", "info_page", "invite_owner", "link_sign_in", "list_codes",
     "list_keys", "my_conversions", "my_invitations", "new_device_id", "pause_code",
-    "personal_codes", "progress_by_token", "progress_token", "record_journey_started",
+    "personal_codes", "progress_by_token", "progress_token", "purpose_of",
+    "record_journey_started",
     "recent_scans", "resolve_scan", "respond_to_invitation", "resume_code", "retire_key",
     "revoke_code", "rm_leaderboard", "roster_members", "roster_zip", "rotate_key",
     "set_policy", "set_shares", "split_amount", "subscribe", "truncate_ip", "upload_roster",

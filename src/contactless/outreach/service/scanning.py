@@ -29,13 +29,14 @@ from contactless.outreach.errors import (
     QrCodeRevoked,
     QrCodeUsedUp,
     QrCustomerLimitReached,
+    QrCustomersOnly,
     QrKeyUnknown,
     QrLinksRateLimited,
     QrNotOnRoster,
     QrSignatureInvalid,
     ScanRejected,
 )
-from contactless.outreach.models import CodeStatus, QrCode, QrScan, ScanResult
+from contactless.outreach.models import CodeStatus, QrCode, QrRosterMember, QrScan, ScanResult
 from contactless.outreach.service import tokens
 from contactless.outreach.service.attribution import window_days
 from contactless.outreach.service.common import default_title, staff_name
@@ -123,20 +124,34 @@ def _check_roster(session: Session, code: QrCode, customer_id: uuid.UUID) -> Non
         return
     person = customers.get_customer(session, SYSTEM, customer_id=customer_id, unmasked=True)
     cipher = kernel_of(session).cipher
-    mobile_index = cipher.blind_index(person.mobile, kind="mobile")
-    id_index = cipher.blind_index(person.id_number, kind="id_number")
-    if code.parent_id is not None:
-        member = repository.member_of_personal_code(session, code.id)
-        if member is None or (member.mobile_index != mobile_index
-                              and member.id_number_index != id_index):
-            raise QrNotOnRoster("this QR code was made for another employee")
-    else:
-        member = repository.roster_match(session, code.id, mobile_index=mobile_index,
-                                         id_number_index=id_index)
-        if member is None:
-            raise QrNotOnRoster("you are not on the list of employees this QR code is for")
+    member = _roster_member(session, code,
+                            mobile_index=cipher.blind_index(person.mobile, kind="mobile"),
+                            id_index=cipher.blind_index(person.id_number, kind="id_number"))
     if member.customer_id is None:
         member.customer_id = customer_id
+
+
+def _roster_member(session: Session, code: QrCode, *, mobile_index: str,
+                   id_index: str | None) -> QrRosterMember:
+    """The roster member a person is (by blind indexes), or ``QrNotOnRoster``."""
+    member = repository.roster_member_of(session, code, mobile_index=mobile_index,
+                                         id_number_index=id_index)
+    if member is not None:
+        return member
+    if code.parent_id is not None:
+        raise QrNotOnRoster("this QR code was made for another employee")
+    raise QrNotOnRoster("you are not on the list of employees this QR code is for")
+
+
+def _check_prospect(session: Session, code: QrCode, mobile: str) -> None:
+    """Someone new to the bank who proved their mobile: enough for a roster (by the mobile's
+    blind index); a code that counts or binds per customer needs a customer."""
+    if code.per_customer_limit is not None or code.bind_on_first_scan:
+        raise QrCustomersOnly("this QR code is for the bank's customers: please sign in with "
+                              "the mobile number you gave the bank")
+    if code.roster_restricted or code.parent_id:
+        _roster_member(session, code, id_index=None,
+                       mobile_index=kernel_of(session).cipher.blind_index(mobile, kind="mobile"))
 
 
 def _bad_links_flood(session: Session, ip: str) -> bool:
@@ -228,11 +243,14 @@ def _record(session: Session, scan: QrScan | None, *, code: QrCode | None, token
 
 def resolve_scan(
     session: Session, *, token: str, device_id: str, user_agent: str = "", ip: str = "",
-    customer_id: uuid.UUID | None = None, at: datetime | None = None,
+    customer_id: uuid.UUID | None = None, prospect_mobile: str | None = None,
+    at: datetime | None = None,
 ) -> ScanOutcome:
     """Check a scanned link (signature, status, window, limits, roster, binding) and record
     the scan with its result. A code that must know the customer waits for sign-in: the scan
-    is recorded as pending and completed when the same device comes back signed in."""
+    is recorded as pending and completed when the same device comes back signed in, or, for
+    someone new to the bank, with the mobile they proved (``prospect_mobile``, used for the
+    roster check and never stored)."""
     now = at or utcnow()
     if session.get_bind().dialect.name == "postgresql":
         # a scan is a record of interest, not money: its commit need not wait for the WAL
@@ -252,7 +270,7 @@ def resolve_scan(
             raise QrCodeNotFound("this QR code is not on record")
         check_open(code, now)
         if needs_identity(code):
-            if customer_id is None:
+            if customer_id is None and prospect_mobile is None:
                 scan_id = _record(session, None, code=code, token=token,
                                   device_id=device_id, user_agent=user_agent, ip=ip,
                                   customer_id=None, at=now, result=ScanResult.PENDING,
@@ -260,9 +278,12 @@ def resolve_scan(
                 return ScanOutcome(scan_id, ScanResult.PENDING, code.id, f"/m/q/{token}", None)
             pending = repository.pending_scan(session, code.id, device_id,
                                               now - timedelta(seconds=PENDING_SECONDS))
-            _check_roster(session, code, customer_id)
-            _check_customer_limit(session, code, customer_id)
-            _check_binding(code, customer_id)
+            if customer_id is not None:
+                _check_roster(session, code, customer_id)
+                _check_customer_limit(session, code, customer_id)
+                _check_binding(code, customer_id)
+            elif prospect_mobile is not None:
+                _check_prospect(session, code, prospect_mobile)
         if code.max_scans is not None and not repository.take_scan_slot(session, code.id):
             raise QrCodeUsedUp("this QR code has been used as many times as allowed")
         if customer_id is not None:
@@ -281,6 +302,15 @@ def resolve_scan(
                       result=ScanResult.ACCEPTED, reason=None)
     return ScanOutcome(scan_id, ScanResult.ACCEPTED, code.id, landing_for(session, code, token),
                        None)
+
+
+def purpose_of(session: Session, *, token: str) -> str | None:
+    """The purpose of the genuine code a link names; None for a bad link."""
+    try:
+        code = tokens.verify_and_load(session, token)
+    except ScanRejected:
+        return None
+    return code.purpose if code is not None else None
 
 
 def link_sign_in(session: Session, *, device_id: str, customer_id: uuid.UUID,
