@@ -10,7 +10,17 @@ from contactless.outreach import service as outreach
 from contactless.platform.channels import list_messages
 from contactless.platform.kernel import Kernel
 from tests.factories.identity import make_customer, make_small_bank
-from tests.factories.outreach import make_code
+from tests.factories.journeys import make_employer, selfie
+from tests.factories.outreach import make_code, make_group_code
+from tests.journeys.steps import (
+    agree,
+    completed,
+    next_step,
+    on_step,
+    prospect_proves_mobile,
+    upload,
+    use_outreach_codes,
+)
 from tests.web.test_console_browser import sign_in
 
 pytestmark = pytest.mark.browser
@@ -99,3 +109,41 @@ def test_an_rm_creates_a_code_copies_it_and_a_paused_code_tells_the_customer_why
         code_id = uuid.UUID(page.url.split("/codes/")[1].split("?")[0])
         reasons = [s.reason for s in outreach.recent_scans(session, rm, code_id=code_id)]
     assert reasons == ["qr_code_paused"]
+
+
+def test_an_employee_new_to_the_bank_scans_the_roster_code_opens_a_payroll_card_and_is_ticked(
+    sqlite_kernel: Kernel, live_server: str, phone: Page, page: Page,
+) -> None:
+    kernel = sqlite_kernel
+    bank = make_small_bank(kernel)
+    employer = make_employer(kernel, bank)
+    use_outreach_codes(kernel)
+    code = make_group_code(kernel, bank.rm_bj, employer.enterprise_id, title="示范科技代发工资卡")
+    with kernel.db.session() as session:
+        outreach.import_enterprise_roster(session, bank.rm_bj, code_id=code.id)
+
+    phone.goto(live_server + code.path)
+    expect(phone.locator("[data-testid=identify]")).to_contain_text("请确认您的身份")
+    phone.click("[data-testid=identify-prove]")
+    prospect_proves_mobile(phone, kernel, employer.employee_mobile)
+    on_step(phone, "identity")
+    phone.fill("input[name=name]", employer.employee_name)
+    phone.fill("input[name=id_number]", employer.employee_id_number)
+    next_step(phone)
+    on_step(phone, "selfie")
+    upload(phone, "selfie", selfie(fmt="PNG"), filename="me.png", mime="image/png")
+    next_step(phone)
+    on_step(phone, "consent")
+    agree(phone)
+    on_step(phone, "confirm")
+    next_step(phone)
+    completed(phone)
+
+    sign_in(page, live_server, "rm.bj")
+    page.goto(f"{live_server}/console/outreach/codes/{code.id}")
+    funnel = page.locator("[data-testid=funnel]")
+    expect(funnel.locator("tr[data-step=scans] td.num").first).to_have_text("1")
+    expect(funnel.locator("tr[data-step=completed] td.num").first).to_have_text("1")
+    roster = page.locator("[data-testid=roster-section]")
+    expect(roster).to_contain_text("名单 2 人中已办理 1 人")
+    expect(page.locator("[data-testid=roster] tr", has_text="周*")).to_contain_text("是")
