@@ -52,8 +52,9 @@ PUBLIC_ROUTES: frozenset[str] = frozenset({
     "/healthz", "/metrics", "/", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc",
     "/static", "/api/v1/auth/token", "/api/v1/customer-auth/otp", "/api/v1/customer-auth/verify",
     "/console/login", "/console/logout", "/m", "/m/login", "/m/verify", "/m/logout",
-    # a scanned QR code, its information page, an enterprise contact's signed progress link
-    "/q/{token}", "/m/outreach/info/{token}", "/q/progress/{token}",
+    # a scanned QR code, its information page, an enterprise contact's signed progress link,
+    # and the step where a code that must know who scans asks them to sign in or prove a mobile
+    "/q/{token}", "/m/outreach/info/{token}", "/q/progress/{token}", "/m/q/{token}",
     # the journey catalog; proving a mobile before opening an account (prospects)
     *journeys_api.PUBLIC, *journeys_views.PUBLIC,
 })

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 import typer
@@ -20,6 +19,7 @@ from rich.table import Table
 from contactless.demo.service import build_demo_bank
 from contactless.identity import service as identity
 from contactless.platform import migrations
+from contactless.platform.clock import bank_today
 from contactless.platform.context import SYSTEM
 from contactless.platform.kernel import build_kernel
 from contactless.settings import Mode, Settings, generate_home_keys
@@ -60,7 +60,8 @@ def demo(
 
             with kernel.db.session() as session:
                 report = build_demo_bank(session, seed=seed, customer_count=customers,
-                                         today=date.today(), progress=progress)
+                                         today=bank_today(kernel.settings),
+                                         progress=progress)
         table = Table("username", "password", "role", "branch", title="Staff sign-ins")
         for row in report.sign_ins:
             table.add_row(*row)

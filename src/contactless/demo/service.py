@@ -171,3 +171,4 @@ SEEDERS: list[tuple[str, Seeder]] = [("books", _seed_books)]
 
 # each domain's demo module appends its seeder to SEEDERS when imported
 import contactless.outreach.demo  # noqa: E402,F401,I001
+import contactless.journeys.demo  # noqa: E402,F401,I001  (after outreach: credited scans)

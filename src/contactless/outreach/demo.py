@@ -16,9 +16,13 @@ from contactless.customers import service as customers
 from contactless.demo.service import SEEDERS, Progress
 from contactless.identity import service as identity
 from contactless.identity.models import Role
+from contactless.journeys.plugins import use_sources
 from contactless.outreach import service as outreach
+from contactless.outreach.service.attribution import subscribe
+from contactless.outreach.sources import OutreachQrSources
 from contactless.platform.context import SYSTEM, Actor
 from contactless.platform.db import utcnow
+from contactless.platform.kernel import kernel_of
 
 DAYS = 30
 PURPOSES: list[tuple[str, str, dict[str, str], str]] = [
@@ -52,6 +56,10 @@ def _moment(rng: random.Random, day: date) -> datetime:
 def seed_outreach(session: Session, customer_ids: list[uuid.UUID], rng: random.Random,
                   today: date, progress: Progress) -> dict[str, int]:
     """Codes for every RM, group codes with rosters, and 30 days of activity."""
+    # listen to the journeys' events as the app does: journeys run later in the build are
+    # credited by last touch like any other
+    subscribe(kernel_of(session).bus)
+    use_sources(kernel_of(session), OutreachQrSources())
     rms = _rm_actors(session)
     if not rms or not customer_ids:
         return {"codes": 0, "scans": 0, "conversions": 0}

@@ -28,6 +28,7 @@ from contactless.outreach.errors import InvalidCode, QrLinksRateLimited
 from contactless.outreach.fastscan import DEVICE_COOKIE, DEVICE_MAX_AGE
 from contactless.outreach.service.attribution import subscribe
 from contactless.outreach.sources import OutreachQrSources
+from contactless.platform.db import utcnow
 from contactless.platform.errors import ContactlessError
 from contactless.platform.i18n import gettext_for
 from contactless.platform.kernel import Kernel
@@ -313,7 +314,7 @@ def create_code(
         view = outreach.create_code(
             session, actor, purpose=purpose, title=title or None, params=params,
             channel=f"campaign:{campaign.strip()}" if channel == "campaign" else channel,
-            expires_at=datetime.now(ZoneInfo("UTC")) + timedelta(days=valid_days),
+            expires_at=utcnow() + timedelta(days=valid_days),
             max_scans=_optional_int(max_scans),
             per_customer_limit=_optional_int(per_customer_limit),
             bind_on_first_scan=bool(bind_on_first_scan),

@@ -1,0 +1,142 @@
+"""The demo bank's journeys: real instances run through the engine as of moments in the last 30
+days (``platform.clock.travel_to``), so the journeys console, the ledger and the RMs' credit
+agree. Customers renew maturing deposits (some stop half-way), and some buy wealth products
+today. Each step is answered from what the step itself offers (its choices, its consent
+texts), as a customer on the phone would; a step the demo cannot answer, or an answer the
+journey refuses, leaves the instance where it is, like a customer who gave up."""
+
+from __future__ import annotations
+
+import random
+import re
+import uuid
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from contactless.corebank import service as corebank
+from contactless.customers import service as customers
+from contactless.demo.service import SEEDERS, Progress
+from contactless.journeys import service as journeys
+from contactless.journeys.models import JourneyStatus
+from contactless.journeys.schemas import JourneyView, StepView
+from contactless.platform import clock
+from contactless.platform.channels import list_messages
+from contactless.platform.context import SYSTEM, Actor
+from contactless.platform.db import utcnow
+from contactless.platform.errors import ContactlessError
+from contactless.platform.kernel import kernel_of
+
+DAYS = 30
+LOCALE = "zh-CN"
+AMOUNTS = ("10000", "20000", "50000", "100000")
+OPEN = (JourneyStatus.ACTIVE, JourneyStatus.STEP_UP)
+
+
+def _answers(session: Session, step: StepView, rng: random.Random,
+             actor: Actor) -> dict[str, Any] | None:
+    """What a customer enters on this step; None when the demo cannot answer it."""
+    if step.kind == "confirm":
+        return {}
+    if step.kind == "consent":
+        return {"agree": True, "consents": {c.key: c.text_sha256 for c in step.consents}}
+    if step.kind == "code":
+        code = _last_code(session, actor)
+        return {"code": code} if code else None
+    data: dict[str, Any] = {}
+    for field in step.fields:
+        if field.value:
+            data[field.name] = field.value
+        elif field.choices:
+            data[field.name] = rng.choice(field.choices).value
+        elif field.widget == "amount":
+            data[field.name] = rng.choice(AMOUNTS)
+        elif field.required:
+            return None
+    return data
+
+
+def _last_code(session: Session, actor: Actor) -> str | None:
+    person = customers.get_customer(session, SYSTEM, customer_id=uuid.UUID(actor.id),
+                                    unmasked=True)
+    sent = list_messages(session, kernel_of(session).cipher, to_mobile=person.mobile, limit=1)
+    found = re.search(r"\d{6}", sent[0].body) if sent else None
+    return found.group(0) if found else None
+
+
+def _run(session: Session, rng: random.Random, actor: Actor, journey_key: str,
+         started: datetime, *, give_up_after: int | None) -> JourneyView | None:
+    """Start a journey as of ``started`` and answer its steps a few minutes apart; stops after
+    ``give_up_after`` steps, at a step it cannot answer, or at a refused answer."""
+    moment = started
+    try:
+        with clock.travel_to(moment):
+            view = journeys.start_journey(session, actor, journey_key=journey_key, params={},
+                                          locale=LOCALE)
+    except ContactlessError:
+        return None
+    answered = 0
+    while view.status in OPEN and view.current_step is not None:
+        if give_up_after is not None and answered >= give_up_after:
+            break
+        data = _answers(session, view.current_step, rng, actor)
+        if data is None:
+            break
+        moment += timedelta(seconds=rng.randint(20, 240))
+        try:
+            with clock.travel_to(moment):
+                view = journeys.submit_step(
+                    session, actor, journey_id=view.id, step=view.current_step.key, data=data,
+                    idempotency_key=f"demo-{uuid.UUID(int=rng.getrandbits(128))}",
+                    locale=LOCALE, ip="10.0.0.1", user_agent="demo phone")
+        except ContactlessError:
+            break
+        answered += 1
+    return view
+
+
+def _moment(rng: random.Random, day: date) -> datetime:
+    """A time in the bank's daytime of ``day``, at least two hours ago."""
+    at = datetime.combine(day, time(1, 0), UTC) + timedelta(seconds=rng.randint(0, 12 * 3600))
+    return min(at, utcnow() - timedelta(hours=2))
+
+
+def seed_journeys(session: Session, customer_ids: list[uuid.UUID], rng: random.Random,
+                  today: date, progress: Progress) -> dict[str, int]:
+    """Deposit renewals over the last 30 days and today's wealth purchases, through the engine
+    (outreach's seeder, which runs first, listens to their events as the app does)."""
+    counts = {"started": 0, "completed": 0}
+    renewals = rng.sample(customer_ids, min(len(customer_ids), 120))
+    for number, customer_id in enumerate(renewals, start=1):
+        deposits = corebank.deposits_of_customer(session, SYSTEM, customer_id=customer_id)
+        upcoming = sorted(d.maturity_date for d in deposits if d.maturity_date >= today)
+        if upcoming:
+            # customers come when the bank's reminder reaches them, 3–25 days before maturity
+            lead = timedelta(days=rng.randint(3, 25))
+            day = max(today - timedelta(days=DAYS - 1), min(today, upcoming[0] - lead))
+            view = _run(session, rng, customers.customer_actor(customer_id), "deposit_renewal",
+                        _moment(rng, day), give_up_after=rng.choice((None, None, None, 1, 2)))
+            _count(counts, view)
+        progress("journeys: deposit renewals", number, len(renewals))
+    buyers = rng.sample(customer_ids, min(len(customer_ids), 40))
+    for number, customer_id in enumerate(buyers, start=1):
+        # purchases move money, so they happen today, after the books' history
+        view = _run(session, rng, customers.customer_actor(customer_id), "wealth_purchase",
+                    _moment(rng, today), give_up_after=rng.choice((None, None, 1, 2)))
+        _count(counts, view)
+        progress("journeys: wealth purchases", number, len(buyers))
+    # what the worker would have done meanwhile: left journeys expire, cooling-off ends
+    report = journeys.sweep(session)
+    counts["expired"] = report.expired
+    return counts
+
+
+def _count(counts: dict[str, int], view: JourneyView | None) -> None:
+    if view is None:
+        return
+    counts["started"] += 1
+    counts["completed"] += view.status == JourneyStatus.COMPLETED
+
+
+SEEDERS.append(("journeys", seed_journeys))
