@@ -101,6 +101,9 @@ def test_addresses_are_cut_to_a_network() -> None:
     assert outreach.truncate_ip("198.51.100.200") == "198.51.100.0/24"
     assert outreach.truncate_ip("2001:db8:1234:5678::1") == "2001:db8:1234::/48"
     assert outreach.truncate_ip("not-an-ip") == ""
+    # what ipaddress refuses is refused on the fast path too
+    for odd in ("010.1.2.3", "1.2.3.256", "1.2.3", "١.2.3.4", "1.2.3.4.5"):
+        assert outreach.truncate_ip(odd) == "", odd
 
 
 def _tamper(token: str) -> str:

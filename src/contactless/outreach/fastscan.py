@@ -91,7 +91,8 @@ class FastScan:
             ip=client[0] if client else "0.0.0.0",  # noqa: S104 - a label only, as the route
             at=now, bus=self.kernel.bus)
         self.buffer.add(scan, event)
-        response = RedirectResponse(fastscan.landing(state, token), status_code=303)
+        # the link was checked above, so it is the state's own link and its landing page
+        response = RedirectResponse(state.landing, status_code=303)
         response.headers["Cache-Control"] = "no-store"
         response.headers["X-Robots-Tag"] = "noindex"
         if fresh:

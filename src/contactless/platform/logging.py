@@ -14,10 +14,14 @@ from contactless.platform.context import current_request_id
 
 _MOBILE = re.compile(r"(?<![\dA-Za-z])(1[3-9]\d)\d{4}(\d{4})(?![\dA-Za-z])")
 _ID_NUMBER = re.compile(r"(?<![\dA-Za-z])(\d{3})\d{11}(\d{3}[\dXx])(?![\dA-Za-z])")
+# both carry at least 11 digits in a row: text without them is left alone at once
+_LONG_DIGITS = re.compile(r"\d{11}")
 
 
 def mask_text(text: str) -> str:
     """Mask mainland mobile numbers and resident ID numbers wherever they appear."""
+    if _LONG_DIGITS.search(text) is None:
+        return text
     text = _ID_NUMBER.sub(r"\1***********\2", text)
     return _MOBILE.sub(r"\1****\2", text)
 

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -51,8 +52,10 @@ def verify_password(password_hash: str, password: str) -> bool:
     return _default.verify(password_hash, password)
 
 
+@lru_cache(maxsize=1024)
 def derive_key(master: str, purpose: str, length: int = 32) -> bytes:
-    """A sub-key for one purpose, so one secret never serves two uses."""
+    """A sub-key for one purpose, so one secret never serves two uses (derived once per
+    process: the signatures of every request need them)."""
     return HKDF(
         algorithm=hashes.SHA256(), length=length, salt=None, info=purpose.encode()
     ).derive(master.encode())

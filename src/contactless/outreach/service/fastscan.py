@@ -30,6 +30,7 @@ from contactless.outreach.service.scanning import (
     scanned_payload,
 )
 from contactless.platform.events import EventBus, event_row
+from contactless.platform.kernel import kernel_of
 from contactless.platform.security import TokenSigner
 
 log = structlog.get_logger(__name__)
@@ -53,6 +54,7 @@ class CodeState:
     channel: str
     simple: bool
     loaded_at: float
+    landing: str  # where an accepted scan of a link with this kid goes
 
     def open_at(self, now: datetime) -> bool:
         return (self.key_accepted and self.status == CodeStatus.ACTIVE
@@ -68,6 +70,7 @@ def is_simple(code: QrCode) -> bool:
 
 def load_state(session: Session, short_code: str, kid: str) -> CodeState | None:
     """The state of the code a link names (one query), or None when it is not on record."""
+    signer = kernel_of(session).signer
     found = repository.code_and_key(session, short_code, kid)
     if found is None:
         return None
@@ -77,7 +80,9 @@ def load_state(session: Session, short_code: str, kid: str) -> CodeState | None:
         key_accepted=key is not None and key.retired_at is None, status=code.status,
         not_before=code.not_before, expires_at=code.expires_at, purpose=code.purpose,
         params=dict(code.params or {}), channel=code.channel, simple=is_simple(code),
-        loaded_at=time.monotonic())
+        loaded_at=time.monotonic(), landing=landing_of(
+            code.purpose, dict(code.params or {}), code.id,
+            f"{code.short_code}.{kid}{tokens.signature_with(signer, code.short_code, kid)}"))
 
 
 def genuine(signer: TokenSigner, short_code: str, kid: str, signature: str) -> bool:
@@ -133,10 +138,6 @@ def scan_rows(state: CodeState, *, device_id: str, user_agent: str, ip: str, at:
         result=ScanResult.ACCEPTED, reason=None, customer_id=None,
         device_id=scan["device_id"], scanned_at=at), at=at)
     return scan, event
-
-
-def landing(state: CodeState, token: str) -> str:
-    return landing_of(state.purpose, state.params, state.code_id, token)
 
 
 def insert_scans(session: Session, scans: list[dict[str, Any]],

@@ -76,8 +76,17 @@ def new_device_id() -> str:
     return secrets.token_urlsafe(16)
 
 
+def _octet(part: str) -> bool:
+    """A plain decimal 0-255 without leading zeros, as ``ipaddress`` accepts."""
+    return (part.isascii() and part.isdigit() and len(part) <= 3
+            and (part == "0" or part[0] != "0") and int(part) <= 255)
+
+
 def truncate_ip(address: str) -> str:
     """IPv4 cut to /24 and IPv6 to /48: enough for fraud patterns, not a person's address."""
+    parts = address.split(".")
+    if len(parts) == 4 and all(_octet(p) for p in parts):  # the common case, without ipaddress
+        return f"{parts[0]}.{parts[1]}.{parts[2]}.0/24"
     try:
         ip = ipaddress.ip_address(address.strip())
     except ValueError:
