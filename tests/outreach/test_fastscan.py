@@ -1,6 +1,7 @@
 """The lean scan path: simple codes answered without the router, their scans written in
 batches; every other code, and every rejection, still goes through ``resolve_scan``."""
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -166,3 +167,22 @@ def test_the_funnel_counts_fast_scans_once_they_are_written(
     with kernel.db.session() as session:
         funnel = outreach.funnel(session, bank.rm_xh, code_id=code.id)
     assert funnel.steps[0].count == 3
+
+
+@pytest.mark.parametrize("kernel", ["sqlite"], indirect=True)
+def test_when_the_buffer_is_full_scans_take_the_full_route_and_are_still_recorded(
+    kernel: Kernel, client: TestClient,
+) -> None:
+    bank = make_small_bank(kernel)
+    code = make_code(kernel, bank.rm_xh)
+    buffer = client.app.state.scan_buffer  # type: ignore[attr-defined]
+    buffer.limit = 1
+    buffer.interval = 3600  # no background flush during the test: the writes are "failing"
+    assert client.get(code.path).status_code == 303
+    assert buffer.pending() == 1  # the lean path took the first one
+    second = client.get(code.path)
+    assert second.status_code == 303
+    assert buffer.pending() == 1  # the second went the full route, written at once
+    assert len(scans_of(kernel, code.id)) == 1
+    flush(client)
+    assert len(scans_of(kernel, code.id)) == 2

@@ -90,7 +90,8 @@ class FastScan:
             state, device_id=device, user_agent=headers.get("user-agent", ""),
             ip=client[0] if client else "0.0.0.0",  # noqa: S104 - a label only, as the route
             at=now, bus=self.kernel.bus)
-        self.buffer.add(scan, event)
+        if not self.buffer.add(scan, event):
+            return False  # the writes are failing: the route answers (and records) instead
         # the link was checked above, so it is the state's own link and its landing page
         response = RedirectResponse(state.landing, status_code=303)
         response.headers["Cache-Control"] = "no-store"

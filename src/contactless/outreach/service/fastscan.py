@@ -150,12 +150,15 @@ def insert_scans(session: Session, scans: list[dict[str, Any]],
 class ScanBuffer:
     """Accepted fast scans waiting to be written; a daemon thread flushes every ``interval``
     seconds or at ``batch`` rows. A scan accepted within the interval before the process dies
-    is lost (documented in docs/outreach.md)."""
+    is lost (documented in docs/outreach.md). At most ``limit`` scans wait: past that (the
+    database has been failing) scans go the full route instead of filling the memory."""
 
-    def __init__(self, write: Any, *, interval: float = 0.05, batch: int = 500) -> None:
+    def __init__(self, write: Any, *, interval: float = 0.05, batch: int = 500,
+                 limit: int = 50_000) -> None:
         self._write = write
         self.interval = interval
         self.batch = batch
+        self.limit = limit
         self._lock = threading.Lock()
         self._flush_lock = threading.Lock()
         self._scans: list[dict[str, Any]] = []
@@ -164,8 +167,12 @@ class ScanBuffer:
         self._thread: threading.Thread | None = None
         self._stopped = False
 
-    def add(self, scan: dict[str, Any], event: dict[str, Any]) -> None:
+    def add(self, scan: dict[str, Any], event: dict[str, Any]) -> bool:
+        """Queue a scan; False (nothing queued) when ``limit`` scans already wait, e.g. while
+        the database is down: the caller then takes the full route, which says so."""
         with self._lock:
+            if len(self._scans) >= self.limit:
+                return False
             self._scans.append(scan)
             self._events.append(event)
             full = len(self._scans) >= self.batch
@@ -175,6 +182,7 @@ class ScanBuffer:
                 self._thread.start()
         if full:
             self._wake.set()
+        return True
 
     def pending(self) -> int:
         with self._lock:
