@@ -123,8 +123,6 @@ def test_an_employee_new_to_the_bank_scans_the_roster_code_opens_a_payroll_card_
         outreach.import_enterprise_roster(session, bank.rm_bj, code_id=code.id)
 
     phone.goto(live_server + code.path)
-    expect(phone.locator("[data-testid=identify]")).to_contain_text("请确认您的身份")
-    phone.click("[data-testid=identify-prove]")
     prospect_proves_mobile(phone, kernel, employer.employee_mobile)
     on_step(phone, "identity")
     phone.fill("input[name=name]", employer.employee_name)

@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime, time, timedelta
 from typing import Annotated, Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import anyio
@@ -130,23 +131,21 @@ def scan(request: Request, token: str, session: DbSession, kernel: KernelDep,
 def scan_after_sign_in(request: Request, token: str, session: DbSession, kernel: KernelDep,
                        person: OptionalJourneyActor) -> Response:
     """Where a code that must know who scans continues: a signed-in customer, or someone new
-    to the bank who proved their mobile (enough for a roster). Anyone else chooses between
-    signing in and proving their mobile."""
+    to the bank who proved their mobile (enough for a roster). Anyone else is sent to prove
+    their mobile when the code's journey takes newcomers (that page also offers sign-in), or
+    to sign in."""
     if person is not None and person.kind == "customer":
         return _scan(request, session, kernel, token, uuid.UUID(person.id))
     mobile = journeys.proven_mobile(session, person) if person is not None else None
     if mobile is not None:
         return _scan(request, session, kernel, token, None, prospect_mobile=mobile)
-    here = f"/m/q/{token}"
+    here = quote(f"/m/q/{token}", safe="/")
     purpose = outreach.purpose_of(session, token=token)
-    entry = next((e for e in journeys.journey_catalog(session, locale=locale_of(request))
-                  if e.key == purpose), None)
-    return render(request, "outreach/identify.html", {
-        **_in_language(request), "here": here,
-        "prove": (f"/m/journeys/{purpose}/prospect"
-                  if entry is not None and entry.prospects else None),
-        "journey": entry.title if entry is not None else None,
-    })
+    takes_newcomers = any(e.key == purpose and e.prospects
+                          for e in journeys.journey_catalog(session, locale=locale_of(request)))
+    target = (f"/m/journeys/{purpose}/prospect?next={here}" if takes_newcomers
+              else f"/m/login?next={here}")
+    return RedirectResponse(target, status_code=303)
 
 
 @mobile_router.get("/outreach/info/{token}")
