@@ -19,7 +19,6 @@ from typing import Any
 import structlog
 from sqlalchemy.orm import Session
 
-from contactless.customers import service as customers
 from contactless.identity import service as identity
 from contactless.identity.models import Role
 from contactless.outreach import repository
@@ -35,11 +34,11 @@ from contactless.outreach.models import (
     QrJourney,
     QrScan,
 )
+from contactless.outreach.service.common import roster_entry_of
 from contactless.platform import audit
-from contactless.platform.context import SYSTEM, Actor
+from contactless.platform.context import Actor
 from contactless.platform.db import utcnow
 from contactless.platform.events import DomainEvent, EventBus
-from contactless.platform.kernel import kernel_of
 from contactless.platform.money import CURRENCY_EXPONENTS, DEFAULT_CURRENCY
 
 log = structlog.get_logger(__name__)
@@ -238,15 +237,11 @@ def credit_conversion(
 
 def _tick_roster(session: Session, code: QrCode, customer_id: uuid.UUID) -> None:
     """Someone who scanned a roster code before they were a customer (they proved their
-    mobile) completed: the roster member who has no customer yet becomes this customer, so
+    mobile) completed: the roster entry that has no customer yet becomes this customer, so
     the progress page ticks them off."""
     if not (code.roster_restricted or code.parent_id):
         return
-    person = customers.get_customer(session, SYSTEM, customer_id=customer_id, unmasked=True)
-    cipher = kernel_of(session).cipher
-    member = repository.roster_member_of(
-        session, code, mobile_index=cipher.blind_index(person.mobile, kind="mobile"),
-        id_number_index=cipher.blind_index(person.id_number, kind="id_number"))
+    member = roster_entry_of(session, code, customer_id)
     if member is not None and member.customer_id is None:
         member.customer_id = customer_id
 

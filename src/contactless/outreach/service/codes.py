@@ -15,6 +15,7 @@ from contactless.outreach import images, repository
 from contactless.outreach.errors import CodeStateConflict, InvalidCode
 from contactless.outreach.models import CodeStatus, OwnerStatus, QrCode, QrCodeOwner
 from contactless.outreach.service import tokens
+from contactless.outreach.service.changes import mark_changed
 from contactless.outreach.service.common import (
     HUNDRED,
     OWNER_ROLES,
@@ -25,7 +26,6 @@ from contactless.outreach.service.common import (
     code_views,
     default_title,
     enterprise_name,
-    mark_changed,
     staff_id_of,
 )
 from contactless.platform import audit

@@ -17,10 +17,17 @@ from contactless.identity.errors import UnknownStaff
 from contactless.identity.models import Role
 from contactless.outreach import repository
 from contactless.outreach.errors import CodeNotFound, NotCodeOwner
-from contactless.outreach.models import CodeStatus, OwnerStatus, QrCode, QrCodeOwner
+from contactless.outreach.models import (
+    CodeStatus,
+    OwnerStatus,
+    QrCode,
+    QrCodeOwner,
+    QrRosterMember,
+)
 from contactless.outreach.service import tokens
-from contactless.platform.context import Actor
+from contactless.platform.context import SYSTEM, Actor
 from contactless.platform.db import utcnow
+from contactless.platform.kernel import kernel_of
 
 HUNDRED = Decimal("100.00")
 NO_SHARE = Decimal("0.00")
@@ -67,6 +74,17 @@ class CodeView:
     @property
     def owner_names(self) -> str:
         return "、".join(o.name for o in self.owners if o.status == OwnerStatus.ACCEPTED)
+
+
+def roster_entry_of(session: Session, code: QrCode,
+                    customer_id: uuid.UUID) -> QrRosterMember | None:
+    """The entry a customer is on a roster code (by their mobile or ID number's blind index),
+    or None."""
+    person = customers.get_customer(session, SYSTEM, customer_id=customer_id, unmasked=True)
+    cipher = kernel_of(session).cipher
+    return repository.roster_member_of(
+        session, code, mobile_index=cipher.blind_index(person.mobile, kind="mobile"),
+        id_number_index=cipher.blind_index(person.id_number, kind="id_number"))
 
 
 def default_title(purpose: str, channel: str) -> str:
@@ -174,11 +192,3 @@ def code_for_change(session: Session, actor: Actor, code_id: uuid.UUID, *,
 
 
 # codes changed in a transaction: the lean scan path's per-process cache drops them at commit
-CHANGED_CODES = "outreach_changed_codes"
-ALL_CODES = "*"
-
-
-def mark_changed(session: Session, short_code: str) -> None:
-    """Tell this process's scan cache that a code changes in this transaction (other
-    processes see the change within the cache's 2-second lifetime)."""
-    session.info.setdefault(CHANGED_CODES, set()).add(short_code)

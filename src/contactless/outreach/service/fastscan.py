@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from contactless.outreach import repository
 from contactless.outreach.models import CodeStatus, QrCode, ScanResult
 from contactless.outreach.service import tokens
-from contactless.outreach.service.common import ALL_CODES, CHANGED_CODES
+from contactless.outreach.service.changes import ALL_CODES, CHANGED_CODES
 from contactless.outreach.service.scanning import (
     SCANNED,
     landing_of,

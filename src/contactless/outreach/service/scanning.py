@@ -18,7 +18,6 @@ import structlog
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from contactless.customers import service as customers
 from contactless.outreach import repository
 from contactless.outreach.errors import (
     QrCodeExpired,
@@ -36,12 +35,11 @@ from contactless.outreach.errors import (
     QrSignatureInvalid,
     ScanRejected,
 )
-from contactless.outreach.models import CodeStatus, QrCode, QrRosterMember, QrScan, ScanResult
+from contactless.outreach.models import CodeStatus, QrCode, QrScan, ScanResult
 from contactless.outreach.service import tokens
 from contactless.outreach.service.attribution import window_days
-from contactless.outreach.service.common import default_title, staff_name
+from contactless.outreach.service.common import default_title, roster_entry_of, staff_name
 from contactless.platform import events
-from contactless.platform.context import SYSTEM
 from contactless.platform.db import utcnow
 from contactless.platform.kernel import kernel_of
 
@@ -131,25 +129,17 @@ def landing_of(purpose: str, params: dict[str, Any], code_id: uuid.UUID, token: 
 def _check_roster(session: Session, code: QrCode, customer_id: uuid.UUID) -> None:
     if not (code.roster_restricted or code.parent_id):
         return
-    person = customers.get_customer(session, SYSTEM, customer_id=customer_id, unmasked=True)
-    cipher = kernel_of(session).cipher
-    member = _roster_member(session, code,
-                            mobile_index=cipher.blind_index(person.mobile, kind="mobile"),
-                            id_index=cipher.blind_index(person.id_number, kind="id_number"))
+    member = roster_entry_of(session, code, customer_id)
+    if member is None:
+        raise _not_on_roster(code)
     if member.customer_id is None:
         member.customer_id = customer_id
 
 
-def _roster_member(session: Session, code: QrCode, *, mobile_index: str,
-                   id_index: str | None) -> QrRosterMember:
-    """The roster member a person is (by blind indexes), or ``QrNotOnRoster``."""
-    member = repository.roster_member_of(session, code, mobile_index=mobile_index,
-                                         id_number_index=id_index)
-    if member is not None:
-        return member
+def _not_on_roster(code: QrCode) -> QrNotOnRoster:
     if code.parent_id is not None:
-        raise QrNotOnRoster("this QR code was made for another employee")
-    raise QrNotOnRoster("you are not on the list of employees this QR code is for")
+        return QrNotOnRoster("this QR code was made for another employee")
+    return QrNotOnRoster("you are not on the list of employees this QR code is for")
 
 
 def _check_prospect(session: Session, code: QrCode, mobile: str) -> None:
@@ -159,8 +149,10 @@ def _check_prospect(session: Session, code: QrCode, mobile: str) -> None:
         raise QrCustomersOnly("this QR code is for the bank's customers: please sign in with "
                               "the mobile number you gave the bank")
     if code.roster_restricted or code.parent_id:
-        _roster_member(session, code, id_index=None,
-                       mobile_index=kernel_of(session).cipher.blind_index(mobile, kind="mobile"))
+        index = kernel_of(session).cipher.blind_index(mobile, kind="mobile")
+        if repository.roster_member_of(session, code, mobile_index=index,
+                                       id_number_index=None) is None:
+            raise _not_on_roster(code)
 
 
 def _bad_links_flood(session: Session, ip: str) -> bool:

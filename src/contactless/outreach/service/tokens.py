@@ -22,7 +22,7 @@ from contactless.identity.models import Role
 from contactless.outreach import repository
 from contactless.outreach.errors import QrKeyUnknown, QrSignatureInvalid, SigningKeyNotFound
 from contactless.outreach.models import QrCode, QrSigningKey
-from contactless.outreach.service.common import ALL_CODES, mark_changed
+from contactless.outreach.service.changes import ALL_CODES, mark_changed
 from contactless.platform import audit
 from contactless.platform.context import Actor
 from contactless.platform.db import utcnow
