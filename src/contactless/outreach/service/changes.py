@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+# codes changed in a transaction: the lean scan path's per-process cache drops them at commit
 CHANGED_CODES = "outreach_changed_codes"
 ALL_CODES = "*"
 

@@ -189,6 +189,3 @@ def code_for_change(session: Session, actor: Actor, code_id: uuid.UUID, *,
     if code.created_by != staff_id_of(actor):
         raise NotCodeOwner("only the RM who created this QR code can change it")
     return code
-
-
-# codes changed in a transaction: the lean scan path's per-process cache drops them at commit
