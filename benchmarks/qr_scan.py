@@ -7,8 +7,8 @@
 - ``roster_zip_1000_seconds``: making the personal codes of a 1,000-person roster and their
   ZIP of PNGs;
 - ``http_limited_scans_per_s`` / ``http_limited_p99_ms`` / ``http_limited_errors``: the same
-  load on codes with a ``max_scans`` limit, which the lean scan path leaves to the full route
-  (each scan takes a slot on the code's row in its own transaction).
+  load on codes with a ``max_scans`` limit: each scan first takes a slot on the code's row in a
+  transaction of its own, then goes the lean path.
 
 The benchmark's main codes are what ``POST /api/v1/outreach/codes`` makes by default (no
 limits), which ``contactless serve`` answers on its lean scan path (docs/outreach.md).

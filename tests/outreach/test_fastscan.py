@@ -6,7 +6,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from contactless.outreach import service as outreach
-from contactless.outreach.models import QrScan
+from contactless.outreach.models import QrCode, QrScan
 from contactless.platform.events import OutboxEvent
 from contactless.platform.kernel import Kernel
 from tests.factories.identity import make_small_bank
@@ -87,18 +87,25 @@ def test_a_fast_scan_carries_a_request_id_and_is_counted_in_the_metrics(
     assert len(scans_of(sqlite_kernel, code.id)) == 1
 
 
-def test_a_code_with_max_scans_takes_the_full_path_and_is_used_up(
+def test_a_code_with_max_scans_takes_a_slot_on_the_lean_path_and_is_used_up(
     kernel: Kernel, client: TestClient,
 ) -> None:
     bank = make_small_bank(kernel)
-    code = make_code(kernel, bank.rm_xh, max_scans=1)
-    assert client.get(code.path).status_code == 303
-    assert client.app.state.scan_buffer.pending() == 0  # type: ignore[attr-defined]
-    second = client.get(code.path)
-    assert second.status_code == 410
-    assert "used_up" in second.text
+    code = make_code(kernel, bank.rm_xh, max_scans=2)
+    buffer = client.app.state.scan_buffer  # type: ignore[attr-defined]
+    buffer.interval = 3600  # the test flushes
+    assert [client.get(code.path).status_code for _ in range(2)] == [303, 303]
+    assert buffer.pending() == 2  # both on the lean path, each with its slot
+    third = client.get(code.path)
+    assert third.status_code == 410
+    assert "used_up" in third.text
+    flush(client)
     assert [(r.result, r.reason) for r in scans_of(kernel, code.id)] == [
-        ("accepted", None), ("rejected", "qr_code_used_up")]
+        ("accepted", None), ("accepted", None), ("rejected", "qr_code_used_up")]
+    with kernel.db.session() as session:
+        stored = session.get(QrCode, code.id)
+        assert stored is not None
+        assert stored.limited_scan_count == 2
 
 
 def test_a_one_to_one_code_waits_for_sign_in_on_the_full_path(
@@ -186,3 +193,18 @@ def test_when_the_buffer_is_full_scans_take_the_full_route_and_are_still_recorde
     assert len(scans_of(kernel, code.id)) == 1
     flush(client)
     assert len(scans_of(kernel, code.id)) == 2
+
+
+@pytest.mark.parametrize("kernel", ["sqlite"], indirect=True)
+def test_a_slot_taken_for_a_scan_the_buffer_cannot_hold_is_given_back(
+    kernel: Kernel, client: TestClient,
+) -> None:
+    bank = make_small_bank(kernel)
+    code = make_code(kernel, bank.rm_xh, max_scans=1)
+    client.app.state.scan_buffer.limit = 0  # type: ignore[attr-defined]
+    assert client.get(code.path).status_code == 303  # answered by the full route
+    assert [r.result for r in scans_of(kernel, code.id)] == ["accepted"]
+    with kernel.db.session() as session:
+        stored = session.get(QrCode, code.id)
+        assert stored is not None
+        assert stored.limited_scan_count == 1  # one scan, one slot

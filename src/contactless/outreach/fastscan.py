@@ -3,14 +3,16 @@
 A pure ASGI middleware inside ``RequestContext`` (request id, metrics and logs still apply).
 It verifies the link's signature (no database), reads the code's state from a per-process
 cache (at most 2 s old; filled by one query in a worker thread on a miss), and answers the
-same 303 and device cookie as the ``scan`` route; the accepted scan and its ``qr.scanned``
+same 303 and device cookie as the ``scan`` route; a code with ``max_scans`` first takes a
+slot (one committed UPDATE in a worker thread); the accepted scan and its ``qr.scanned``
 event go to a buffer that a background thread writes in batches. Anything else (a code with
-limits, binding or a roster, a signed-in customer, a rejection, any doubt) falls through to
-the route, which keeps its pages and recorded reasons. See docs/outreach.md.
+a per-customer limit, binding or a roster, a signed-in customer, a rejection, any doubt)
+falls through to the route, which keeps its pages and recorded reasons. See docs/outreach.md.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -80,6 +82,8 @@ class FastScan:
         now = utcnow()
         if not state.simple or not state.open_at(now):
             return False
+        if state.limited and not await anyio.to_thread.run_sync(self._slot, state.code_id):
+            return False  # used up: the route says so and records why
         device = cookies.get(DEVICE_COOKIE) or ""
         fresh = not (8 <= len(device) <= 48)
         if fresh:
@@ -91,7 +95,10 @@ class FastScan:
             ip=client[0] if client else "0.0.0.0",  # noqa: S104 - a label only, as the route
             at=now, bus=self.kernel.bus)
         if not self.buffer.add(scan, event):
-            return False  # the writes are failing: the route answers (and records) instead
+            # the writes are failing: the route answers (and records) instead
+            if state.limited:
+                await anyio.to_thread.run_sync(self._slot, state.code_id, False)
+            return False
         # the link was checked above, so it is the state's own link and its landing page
         response = RedirectResponse(state.landing, status_code=303)
         response.headers["Cache-Control"] = "no-store"
@@ -102,6 +109,14 @@ class FastScan:
         scope["route"] = SCAN_ROUTE
         await response(scope, receive, send)
         return True
+
+    def _slot(self, code_id: uuid.UUID, take: bool = True) -> bool:
+        """Take (or give back) a scan slot of a limited code, committed at once."""
+        with self.kernel.db.session() as session:
+            if take:
+                return fastscan.take_slot(session, code_id)
+            fastscan.release_slot(session, code_id)
+            return True
 
     def _load(self, short_code: str, kid: str) -> CodeState | None:
         with self.kernel.db.session() as session:

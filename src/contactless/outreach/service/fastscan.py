@@ -1,9 +1,10 @@
 """The lean scan path's rules (no HTTP here): which codes may skip ``resolve_scan``, the
 code state a process keeps for at most ``STATE_TTL`` seconds, and the rows of a fast scan.
 
-A *simple* code is one whose scan depends on nothing but its signature, status and validity
-window: no ``max_scans``, no per-customer limit, no binding, no roster, no enterprise, no
-parent. Everything else goes through ``resolve_scan``.
+A *simple* code is one whose scan depends on nothing but its signature, status, validity
+window and, if it has one, its ``max_scans`` (a slot taken by one committed UPDATE): no
+per-customer limit, no binding, no roster, no enterprise, no parent. Everything else goes
+through ``resolve_scan``.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ class CodeState:
     params: dict[str, Any]
     channel: str
     simple: bool
+    limited: bool  # has max_scans: each scan takes a slot first
     loaded_at: float
     landing: str  # where an accepted scan of a link with this kid goes
 
@@ -62,10 +64,21 @@ class CodeState:
 
 
 def is_simple(code: QrCode) -> bool:
-    """Nothing beyond signature, status and window decides this code's scans."""
-    return not (code.max_scans is not None or code.per_customer_limit is not None
-                or code.bind_on_first_scan or code.roster_restricted
-                or code.enterprise_id is not None or code.parent_id is not None)
+    """Nothing beyond signature, status, window and max_scans decides this code's scans."""
+    return not (code.per_customer_limit is not None or code.bind_on_first_scan
+                or code.roster_restricted or code.enterprise_id is not None
+                or code.parent_id is not None)
+
+
+def take_slot(session: Session, code_id: uuid.UUID) -> bool:
+    """Count one scan against a limited code (the caller commits at once); False when it is
+    used up."""
+    return repository.take_scan_slot(session, code_id)
+
+
+def release_slot(session: Session, code_id: uuid.UUID) -> None:
+    """Give back a slot whose scan was not taken after all."""
+    repository.release_scan_slot(session, code_id)
 
 
 def load_state(session: Session, short_code: str, kid: str) -> CodeState | None:
@@ -80,7 +93,7 @@ def load_state(session: Session, short_code: str, kid: str) -> CodeState | None:
         key_accepted=key is not None and key.retired_at is None, status=code.status,
         not_before=code.not_before, expires_at=code.expires_at, purpose=code.purpose,
         params=dict(code.params or {}), channel=code.channel, simple=is_simple(code),
-        loaded_at=time.monotonic(), landing=landing_of(
+        limited=code.max_scans is not None, loaded_at=time.monotonic(), landing=landing_of(
             code.purpose, dict(code.params or {}), code.id,
             f"{code.short_code}.{kid}{tokens.signature_with(signer, code.short_code, kid)}"))
 
