@@ -66,6 +66,10 @@ def test_the_demo_bank_runs_real_journeys_and_the_books_still_balance(
     renewals = figures["deposit_renewal"]
     assert renewals.completed > 0
     assert renewals.steps_median is not None
+    # some started from an RM's code: the journeys console names the code and links to it
+    assert renewals.by_qr_code
+    assert all(row.name and row.link == f"/console/outreach/codes/{row.label}"
+               for row in renewals.by_qr_code)
 
 
 def _seeded(kernel: Kernel) -> tuple[object, list[tuple[str, str, list[int]]]]:

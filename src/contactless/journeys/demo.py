@@ -65,14 +65,18 @@ def _last_code(session: Session, actor: Actor) -> str | None:
     return found.group(0) if found else None
 
 
-def _run(session: Session, rng: random.Random, actor: Actor, journey_key: str,
-         started: datetime, *, give_up_after: int | None) -> JourneyView | None:
-    """Start a journey as of ``started`` and answer its steps a few minutes apart; stops after
-    ``give_up_after`` steps, at a step it cannot answer, or at a refused answer."""
+def run_journey(session: Session, rng: random.Random, actor: Actor, journey_key: str,
+                started: datetime, *, give_up_after: int | None,
+                params: dict[str, str] | None = None,
+                qr_code_id: uuid.UUID | None = None) -> JourneyView | None:
+    """Start a journey as of ``started`` (from a QR code's landing page when ``qr_code_id`` is
+    given) and answer its steps a few minutes apart; stops after ``give_up_after`` steps, at a
+    step it cannot answer, or at a refused answer. None when the journey would not start."""
     moment = started
     try:
         with clock.travel_to(moment):
-            view = journeys.start_journey(session, actor, journey_key=journey_key, params={},
+            view = journeys.start_journey(session, actor, journey_key=journey_key,
+                                          params=params or {}, qr_code_id=qr_code_id,
                                           locale=LOCALE)
     except ContactlessError:
         return None
@@ -115,15 +119,17 @@ def seed_journeys(session: Session, customer_ids: list[uuid.UUID], rng: random.R
             # customers come when the bank's reminder reaches them, 3–25 days before maturity
             lead = timedelta(days=rng.randint(3, 25))
             day = max(today - timedelta(days=DAYS - 1), min(today, upcoming[0] - lead))
-            view = _run(session, rng, customers.customer_actor(customer_id), "deposit_renewal",
-                        _moment(rng, day), give_up_after=rng.choice((None, None, None, 1, 2)))
+            view = run_journey(session, rng, customers.customer_actor(customer_id),
+                               "deposit_renewal", _moment(rng, day),
+                               give_up_after=rng.choice((None, None, None, 1, 2)))
             _count(counts, view)
         progress("journeys: deposit renewals", number, len(renewals))
     buyers = rng.sample(customer_ids, min(len(customer_ids), 40))
     for number, customer_id in enumerate(buyers, start=1):
         # purchases move money, so they happen today, after the books' history
-        view = _run(session, rng, customers.customer_actor(customer_id), "wealth_purchase",
-                    _moment(rng, today), give_up_after=rng.choice((None, None, 1, 2)))
+        view = run_journey(session, rng, customers.customer_actor(customer_id),
+                           "wealth_purchase", _moment(rng, today),
+                           give_up_after=rng.choice((None, None, 1, 2)))
         _count(counts, view)
         progress("journeys: wealth purchases", number, len(buyers))
     # what the worker would have done meanwhile: left journeys expire, cooling-off ends

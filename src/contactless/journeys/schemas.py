@@ -158,10 +158,12 @@ class StepFunnel(BaseModel):
 
 
 class SplitRow(BaseModel):
-    label: str
+    label: str  # the channel, or the QR code's id
     started: int
     completed: int
     conversion: float
+    name: str | None = None  # a QR code's title, when the QR-code port knows it
+    link: str | None = None  # and its page in the console
 
 
 class JourneyAnalytics(BaseModel):

@@ -24,6 +24,8 @@ class QrSource:
     campaign_id: str | None = None
     enterprise_id: uuid.UUID | None = None
     channel_code: str | None = None
+    title: str | None = None  # what staff call the code
+    link: str | None = None  # the code's page in the console
 
 
 class QrSources(Protocol):

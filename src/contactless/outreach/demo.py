@@ -16,6 +16,7 @@ from contactless.customers import service as customers
 from contactless.demo.service import SEEDERS, Progress
 from contactless.identity import service as identity
 from contactless.identity.models import Role
+from contactless.journeys.demo import run_journey
 from contactless.journeys.plugins import use_sources
 from contactless.outreach import service as outreach
 from contactless.outreach.service.attribution import subscribe
@@ -32,6 +33,10 @@ PURPOSES: list[tuple[str, str, dict[str, str], str]] = [
     ("wealth_purchase", "稳健理财新品认购", {"product": "WM-90D"}, "poster"),
     ("open_account_class2", "春季线上开户活动", {"product": "CLASS2"}, "campaign:spring2026"),
 ]
+# purposes whose journeys the demo runs for real (the others are recorded as started and
+# completed: opening accounts needs documents the demo does not have, purchases move money
+# that the books' history must not see in the past)
+REAL_JOURNEYS = frozenset({"deposit_renewal"})
 AMOUNTS = (Decimal("10000.00"), Decimal("50000.00"), Decimal("100000.00"), Decimal("200000.00"))
 AGENTS = ("Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) MicroMessenger/8.0.50",
           "Mozilla/5.0 (Linux; Android 15; HarmonyOS) AlipayClient/10.6",
@@ -93,6 +98,14 @@ def seed_outreach(session: Session, customer_ids: list[uuid.UUID], rng: random.R
                 scans += 1
                 if (person is None or outcome.result != "accepted" or code.purpose == "info"
                         or rng.random() > 0.45):
+                    continue
+                if code.purpose in REAL_JOURNEYS:
+                    # the real journey from the code's landing page; its events credit the code
+                    view = run_journey(session, rng, customers.customer_actor(person),
+                                       code.purpose, at + timedelta(minutes=2),
+                                       params=code.params, qr_code_id=code.id,
+                                       give_up_after=rng.choice((None, None, 1)))
+                    journey += view is not None
                     continue
                 journey += 1
                 journey_id = str(uuid.UUID(int=rng.getrandbits(128)))

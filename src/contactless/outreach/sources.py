@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from contactless.journeys.sources import QrSource
 from contactless.outreach import repository
 from contactless.outreach.models import OwnerStatus
+from contactless.outreach.service.common import staff_name
 
 
 class OutreachQrSources:
@@ -27,4 +28,6 @@ class OutreachQrSources:
             "campaign:") else None
         return QrSource(qr_code_id=code.id, owner_ids=tuple(o.staff_id for o in owners),
                         campaign_id=campaign, enterprise_id=code.enterprise_id,
-                        channel_code=code.channel)
+                        channel_code=code.channel,
+                        title=f"{code.title} · {staff_name(session, code.created_by)}",
+                        link=f"/console/outreach/codes/{code.id}")

@@ -111,9 +111,20 @@ def _figures(session: Session, key: str, title: str, steps: list[tuple[str, obje
         median_seconds=statistics.median(durations) if durations else None,
         p90_seconds=percentile(durations, 0.9), funnel=funnel,
         by_channel=_split(instances, lambda i: i.channel),
-        by_qr_code=_split([i for i in instances if i.source_qr_code_id],
-                          lambda i: str(i.source_qr_code_id))[:20],
+        by_qr_code=_named_codes(session, _split([i for i in instances if i.source_qr_code_id],
+                                                lambda i: str(i.source_qr_code_id))[:20]),
     )
+
+
+def _named_codes(session: Session, rows: list[SplitRow]) -> list[SplitRow]:
+    """The QR codes' titles and pages, from the QR-code port (outreach, when installed)."""
+    sources = plugins_of(session).sources
+    named = []
+    for row in rows:
+        source = sources.describe(session, qr_code_id=uuid.UUID(row.label))
+        named.append(row.model_copy(update={"name": source.title, "link": source.link})
+                     if source is not None else row)
+    return named
 
 
 def _split(instances: list[JourneyInstance],
