@@ -4,7 +4,6 @@ install their own. The risk policy is the risk domain's (``risk.service.install_
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass, field, replace
 
 from sqlalchemy.orm import Session
@@ -25,24 +24,23 @@ class JourneyPlugins:
     default_rm_username: str | None = None
 
 
-_INSTALLED: weakref.WeakKeyDictionary[object, JourneyPlugins] = weakref.WeakKeyDictionary()
+_KEY = "journeys.plugins"  # in Kernel.extensions
 
 
 def install(kernel: Kernel, plugins: JourneyPlugins) -> None:
     """Use ``plugins`` for every journey run through this kernel."""
-    _INSTALLED[kernel.db] = plugins
+    kernel.extensions[_KEY] = plugins
 
 
 def use_sources(kernel: Kernel, sources: QrSources) -> None:
     """Keep the other plugins, take QR codes from ``sources`` (outreach installs itself)."""
-    current = _INSTALLED.get(kernel.db) or JourneyPlugins()
-    _INSTALLED[kernel.db] = replace(current, sources=sources)
+    current = kernel.extensions.get(_KEY) or JourneyPlugins()
+    kernel.extensions[_KEY] = replace(current, sources=sources)
 
 
 def plugins_of(session: Session) -> JourneyPlugins:
-    db = kernel_of(session).db
-    plugins = _INSTALLED.get(db)
+    extensions = kernel_of(session).extensions
+    plugins: JourneyPlugins | None = extensions.get(_KEY)
     if plugins is None:
-        plugins = JourneyPlugins()
-        _INSTALLED[db] = plugins
+        plugins = extensions[_KEY] = JourneyPlugins()
     return plugins

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -16,6 +17,9 @@ from contactless.settings import Settings
 
 @dataclass
 class Kernel:
+    """``extensions`` is what a domain keeps per kernel (its plugins, its policy), each under
+    a key of its own; tests build kernels side by side, so nothing of the kind is global."""
+
     settings: Settings
     db: Database
     store: Store
@@ -24,6 +28,7 @@ class Kernel:
     bus: EventBus
     channel: MessageChannel
     passwords: Passwords
+    extensions: dict[str, Any] = field(default_factory=dict)
 
 
 def build_kernel(

@@ -1,12 +1,10 @@
 """Risk service: decide on an operation with the policy installed for this kernel.
 
 The policy is chosen when the application is built (``install_policy``); tests install their
-own. Nothing is created at import time: the registry holds one entry per database object.
+own. The policy is kept on the kernel (``Kernel.extensions``).
 """
 
 from __future__ import annotations
-
-import weakref
 
 import structlog
 from sqlalchemy.orm import Session
@@ -17,16 +15,17 @@ from contactless.risk.port import ApproveAll, Decision, Operation, Outcome, Risk
 log = structlog.get_logger(__name__)
 
 _DEFAULT = ApproveAll()
-_POLICIES: weakref.WeakKeyDictionary[object, RiskPolicy] = weakref.WeakKeyDictionary()
+_KEY = "risk.policy"
 
 
 def install_policy(kernel: Kernel, policy: RiskPolicy) -> None:
     """Use ``policy`` for every decision made through this kernel."""
-    _POLICIES[kernel.db] = policy
+    kernel.extensions[_KEY] = policy
 
 
 def policy_of(session: Session) -> RiskPolicy:
-    return _POLICIES.get(kernel_of(session).db, _DEFAULT)
+    policy: RiskPolicy = kernel_of(session).extensions.get(_KEY, _DEFAULT)
+    return policy
 
 
 def decide(session: Session, *, operation: Operation) -> Decision:

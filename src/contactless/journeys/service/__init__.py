@@ -11,7 +11,6 @@ Customers and prospects: :func:`journey_catalog`, :func:`start_journey`,
 from __future__ import annotations
 
 import uuid
-import weakref
 
 from sqlalchemy.orm import Session
 
@@ -60,17 +59,11 @@ def _deposit_matured(session: Session, event: DomainEvent) -> None:
         run_renewal_orders(session, deposit_id=uuid.UUID(str(deposit_id)))
 
 
-_SUBSCRIBED: weakref.WeakSet[object] = weakref.WeakSet()
-
-
 def subscribe(kernel: Kernel) -> None:
     """React to other domains' events (once per bus, however often it is called): a deposit
     paid out at maturity places the renewal a customer ordered into another term (the sweep
     does the same for any missed event)."""
-    if kernel.bus in _SUBSCRIBED:
-        return
-    kernel.bus.subscribe("corebank.deposit_matured", _deposit_matured)
-    _SUBSCRIBED.add(kernel.bus)
+    kernel.bus.subscribe("corebank.deposit_matured", _deposit_matured)  # once per handler
 
 
 __all__ = [

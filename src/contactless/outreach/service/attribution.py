@@ -278,9 +278,7 @@ def on_journey_completed(session: Session, event: DomainEvent) -> None:
 
 
 def subscribe(bus: EventBus) -> None:
-    """Listen to the journeys' events on this bus (once, however often it is called)."""
-    if getattr(bus, "_outreach_subscribed", False):
-        return
+    """Listen to the journeys' events on this bus (once, however often it is called: the bus
+    keeps a handler once per topic)."""
     bus.subscribe(JOURNEY_STARTED, on_journey_started)
     bus.subscribe(JOURNEY_COMPLETED, on_journey_completed)
-    bus._outreach_subscribed = True  # type: ignore[attr-defined]
