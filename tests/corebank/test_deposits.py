@@ -220,6 +220,39 @@ def test_maturity_follows_the_instruction(kernel: Kernel, instruction: MaturityI
         assert corebank.trial_balance(session).balanced
 
 
+def test_a_renewal_into_another_term_happens_in_the_maturity_entry(kernel: Kernel) -> None:
+    pair = make_pair(kernel, alice_funds="100000.00")
+    deposit = place(kernel, pair)  # 1 year from 2025-01-15
+    alice = customer_actor(pair.alice)
+    with kernel.db.session() as session:
+        same = corebank.change_maturity_instruction(
+            session, alice, idempotency_key=key(), deposit_id=deposit,
+            instruction=MaturityInstruction.RENEW_ALL, renewal_term=Term.Y1, on=date(2025, 6, 1))
+        assert same.renewal_term is None  # its own term needs no note
+        paid = corebank.change_maturity_instruction(
+            session, alice, idempotency_key=key(), deposit_id=deposit,
+            instruction=MaturityInstruction.PAYOUT, renewal_term=Term.Y3, on=date(2025, 6, 1))
+        assert paid.renewal_term is None  # nothing is renewed
+        longer = corebank.change_maturity_instruction(
+            session, alice, idempotency_key=key(), deposit_id=deposit,
+            instruction=MaturityInstruction.RENEW_PRINCIPAL, renewal_term=Term.Y3,
+            on=date(2025, 6, 1))
+        assert (longer.instruction, longer.renewal_term) == ("renew_principal", "3y")
+        entries = session.scalar(select(func.count()).select_from(JournalEntry))
+    with kernel.db.session() as session:
+        report = corebank.run_maturities(session, JOB, on=date(2026, 1, 15))
+        assert session.scalar(select(func.count()).select_from(JournalEntry)) == entries + 1
+        (fresh,) = corebank.deposits_of_customer(session, TELLER, customer_id=pair.alice)
+        three_years = corebank.current_rate(session, product=RateProduct.TIME, term="3y",
+                                            on=date(2026, 1, 15))
+        assert corebank.verify_books(session).ok
+    assert report.deposits[0].renewed_deposit_id == fresh.id
+    assert (fresh.term, fresh.principal, fresh.renewal_term) == ("3y", cny("100000.00"), None)
+    assert fresh.annual_rate == three_years
+    assert fresh.maturity_date == date(2029, 1, 15)
+    assert balance(kernel, pair.alice_account) == Decimal("1350.00")  # the interest
+
+
 def test_running_maturities_twice_changes_nothing(kernel: Kernel) -> None:
     pair = make_pair(kernel, alice_funds="30000.00")
     place(kernel, pair, amount="10000.00", term=Term.M3)

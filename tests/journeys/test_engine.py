@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from contactless.corebank import service as corebank
 from contactless.corebank.constants import Term
 from contactless.corebank.models import JournalEntry
-from contactless.journeys import plugins
+from contactless.journeys import plugins, repository
 from contactless.journeys import service as journeys
 from contactless.journeys.catalog import Catalog, builtin_journeys
 from contactless.journeys.models import ConsentRecord, JourneyInstance
@@ -248,7 +248,7 @@ def test_consent_records_keep_the_exact_text_version_and_hash_with_a_pdf_receipt
                    headers=stranger.headers).status_code == 404
 
 
-def test_a_renewal_into_another_term_is_placed_when_the_deposit_is_paid_out(
+def test_a_renewal_into_another_term_is_made_in_the_maturity_entry(
     kernel: Kernel, client: TestClient,
 ) -> None:
     banked = make_banked_customer(kernel)
@@ -261,16 +261,16 @@ def test_a_renewal_into_another_term_is_placed_when_the_deposit_is_paid_out(
     assert lines["Annual rate"] == "1.35%"
     assert app.step(journey["id"], "confirm")["status"] == "completed"
     with kernel.db.session() as session:
-        assert corebank.get_deposit(session, SYSTEM, deposit_id=deposit.id).instruction == \
-            "payout"
-        corebank.run_maturities(session, SYSTEM, on=deposit.maturity_date)
-    with kernel.db.session() as session:
-        journeys.sweep(session)  # in case the event was delivered before (it was)
+        set_up = corebank.get_deposit(session, SYSTEM, deposit_id=deposit.id)
+        assert (set_up.instruction, set_up.renewal_term) == ("renew_all", "1y")
+        assert repository.renewal_order(session, deposit.id) is None  # nothing left to do later
+        report = corebank.run_maturities(session, SYSTEM, on=deposit.maturity_date)
         placed = [d for d in corebank.deposits_of_customer(
             session, SYSTEM, customer_id=banked.customer.id) if d.term == "1y"]
     amount = deposit.principal.amount + deposit.interest_at_maturity.amount
-    assert [(d.principal.amount, d.start_date) for d in placed] == [
-        (amount, deposit.maturity_date)]
+    assert [(d.principal.amount, d.start_date, d.renewed_from_id) for d in placed] == [
+        (amount, deposit.maturity_date, deposit.id)]
+    assert report.deposits[0].renewed_deposit_id == placed[0].id
 
 
 def test_an_epidemic_deferral_within_policy_is_granted_at_once(sqlite_kernel: Kernel,

@@ -75,6 +75,8 @@ class DepositIn(BaseModel):
 
 class InstructionIn(BaseModel):
     instruction: MaturityInstruction
+    # renew into another term than the deposit's own (ignored for a payout)
+    renewal_term: Term | None = None
 
 
 class ReasonIn(BaseModel):
@@ -274,7 +276,8 @@ def change_instruction(deposit_id: uuid.UUID, body: InstructionIn, session: DbSe
                        actor: CurrentActor, key: IdempotencyKey) -> Any:
     return corebank.change_maturity_instruction(session, actor, idempotency_key=key,
                                                 deposit_id=deposit_id,
-                                                instruction=body.instruction)
+                                                instruction=body.instruction,
+                                                renewal_term=body.renewal_term)
 
 
 @router.post("/deposits/{deposit_id}/early-withdrawal", response_model=schemas.DepositSettlement)

@@ -173,6 +173,8 @@ class TimeDeposit(IdMixin, CreatedMixin, Base):
     start_date: Mapped[date] = mapped_column(Date, nullable=False)
     maturity_date: Mapped[date] = mapped_column(Date, nullable=False, index=True)
     instruction: Mapped[str] = mapped_column(String(16), nullable=False)
+    # a renewal at maturity goes into this term (None: the deposit's own term)
+    renewal_term: Mapped[str | None] = mapped_column(String(8))
     status: Mapped[str] = mapped_column(String(16), nullable=False, default="active", index=True)
     renewed_from_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("corebank_deposit.id"))
     closed_on: Mapped[date | None] = mapped_column(Date)

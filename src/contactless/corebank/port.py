@@ -116,7 +116,8 @@ class CoreBankPort(Protocol):
 
     def change_maturity_instruction(
         self, actor: Actor, *, idempotency_key: str, deposit_id: uuid.UUID,
-        instruction: MaturityInstruction, on: date | None = None,
+        instruction: MaturityInstruction, renewal_term: Term | None = None,
+        on: date | None = None,
     ) -> DepositView: ...
 
     def withdraw_deposit_early(self, actor: Actor, *, idempotency_key: str,

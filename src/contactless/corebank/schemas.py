@@ -82,6 +82,7 @@ class DepositView(Result):
     start_date: date
     maturity_date: date
     instruction: str
+    renewal_term: str | None = None  # a renewal's term when not the deposit's own
     interest_at_maturity: Money
     status: str
     renewed_from_id: uuid.UUID | None

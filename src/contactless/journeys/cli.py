@@ -32,14 +32,13 @@ def catalog(locale: Annotated[str, typer.Option(help="zh-CN or en")] = "zh-CN") 
 
 @journeys_app.command("sweep")
 def sweep() -> None:
-    """Expire journeys left too long, run actions whose cooling-off has passed, place renewal
-    orders whose deposit was paid out (the worker runs this every 5 minutes)."""
+    """Expire journeys left too long and run actions whose cooling-off has passed (the worker
+    runs this every 5 minutes)."""
     kernel = cli_kernel()
     with kernel.db.session() as session:
         report = journeys.sweep(session)
     typer.echo(json.dumps({"expired": report.expired, "executed": report.executed,
-                           "rejected": report.rejected,
-                           "renewals_placed": report.renewals_placed}))
+                           "rejected": report.rejected}))
 
 
 @journeys_app.command("funnel")

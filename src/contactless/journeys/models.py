@@ -194,8 +194,9 @@ class PayrollEnrollment(IdMixin, CreatedMixin, Base):
 
 
 class RenewalOrder(IdMixin, CreatedMixin, Base):
-    """A renewal into another term, executed once the deposit has been paid out at maturity
-    (the core's maturity instructions renew for the same term only)."""
+    """The renewal of a deposit already paid out at maturity, placed at once from the demand
+    account by the journey (so that deposit is not offered for renewal again). Renewals
+    before maturity are the core's maturity instruction instead."""
 
     __tablename__ = "journey_renewal_order"
 

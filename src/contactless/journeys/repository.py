@@ -144,11 +144,6 @@ def renewal_order(session: Session, deposit_id: uuid.UUID) -> RenewalOrder | Non
     return session.scalar(select(RenewalOrder).where(RenewalOrder.deposit_id == deposit_id))
 
 
-def scheduled_renewals(session: Session, *, limit: int) -> list[RenewalOrder]:
-    return list(session.scalars(select(RenewalOrder).where(RenewalOrder.status == "scheduled")
-                                .order_by(RenewalOrder.created_at).limit(limit)))
-
-
 def instances_between(session: Session, *, journey_key: str | None, since: datetime,
                       until: datetime) -> Sequence[JourneyInstance]:
     query = select(JourneyInstance).where(JourneyInstance.started_at >= since,

@@ -1,5 +1,5 @@
 """Journey jobs: the sweep every five minutes (expiry → ``journey.abandoned``, cooling-off
-actions, renewal orders)."""
+actions)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ def register(huey: Any, kernel: Kernel) -> dict[str, Any]:
         with kernel.db.session() as session:
             report = journeys.sweep(session)
         return {"expired": report.expired, "executed": report.executed,
-                "rejected": report.rejected, "renewals_placed": report.renewals_placed}
+                "rejected": report.rejected}
 
-    journeys.subscribe(kernel)
     return {"journeys_sweep": sweep}

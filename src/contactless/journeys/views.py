@@ -369,9 +369,7 @@ def journey_analytics(request: Request, session: DbSession, actor: CurrentStaff,
 
 
 def install(app: Any) -> None:
-    """Wire the journeys into the app: reactions to other domains' events and the console
-    menu entry."""
+    """Wire the journeys into the app: the console menu entry."""
     from contactless.web.templating import extra_navigation
 
-    journeys.subscribe(app.state.kernel)
     extra_navigation(app.state.templates, NAVIGATION)

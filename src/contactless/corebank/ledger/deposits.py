@@ -208,15 +208,25 @@ class DepositOps(LedgerBase):
 
     def change_maturity_instruction(
         self, actor: Actor, *, idempotency_key: str, deposit_id: uuid.UUID,
-        instruction: MaturityInstruction, on: date | None = None,
+        instruction: MaturityInstruction, renewal_term: Term | None = None,
+        on: date | None = None,
     ) -> DepositView:
         instruction = MaturityInstruction(instruction)
         deposit = self._active_deposit(deposit_id)
-        if self.value_date(on) >= deposit.maturity_date:
+        day = self.value_date(on)
+        if day >= deposit.maturity_date:
             raise InstructionLocked(
                 f"the instruction could change until {deposit.maturity_date} minus one day"
             )
+        term = None
+        if renewal_term is not None and instruction is not MaturityInstruction.PAYOUT:
+            term = Term(renewal_term)
+            # the bank must offer the term: its rate is looked up now, and again at maturity
+            self.current_rate(product=RateProduct(deposit.product), term=term.value,
+                              currency=deposit.currency, on=day)
         deposit.instruction = instruction.value
+        deposit.renewal_term = term.value if term is not None and term.value != deposit.term \
+            else None
         return deposit_view(deposit)
 
     def withdraw_deposit_early(self, actor: Actor, *, idempotency_key: str,
@@ -282,8 +292,9 @@ class DepositOps(LedgerBase):
             )
             to_demand = deposit.principal + interest - renew_amount
             renewed, new_account = self._new_deposit(
-                product=DepositProduct(deposit.product), term=Term(deposit.term),
-                principal=renew_amount, currency=deposit.currency,
+                product=DepositProduct(deposit.product),
+                term=Term(deposit.renewal_term or deposit.term), principal=renew_amount,
+                currency=deposit.currency,
                 customer_id=deposit.customer_id, demand_account_id=deposit.demand_account_id,
                 instruction=instruction, start=day, renewed_from_id=deposit.id,
             )

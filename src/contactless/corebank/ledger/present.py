@@ -80,6 +80,7 @@ def deposit_view(deposit: TimeDeposit) -> DepositView:
         start_date=deposit.start_date,
         maturity_date=deposit.maturity_date,
         instruction=deposit.instruction,
+        renewal_term=deposit.renewal_term,
         interest_at_maturity=money(interest, deposit.currency),
         status=deposit.status,
         renewed_from_id=deposit.renewed_from_id,

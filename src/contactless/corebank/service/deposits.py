@@ -101,24 +101,30 @@ def place_deposit(
 
 def change_maturity_instruction(
     session: Session, actor: Actor, *, idempotency_key: str, deposit_id: uuid.UUID,
-    instruction: MaturityInstruction, on: date | None = None,
+    instruction: MaturityInstruction, renewal_term: Term | None = None,
+    on: date | None = None,
 ) -> DepositView:
     """Choose what happens at maturity: renew principal and interest (本息转存), renew the
-    principal and pay the interest out (本金转存), or pay everything out (到期支取). Allowed
-    until the day before maturity (``instruction_locked`` from the maturity date on)."""
+    principal and pay the interest out (本金转存), or pay everything out (到期支取); a renewal
+    goes into ``renewal_term`` when given (at that term's rate on the maturity date), in the
+    same entry as the maturity. Allowed until the day before maturity
+    (``instruction_locked`` from the maturity date on)."""
     deposit = get_port(session).get_deposit(deposit_id)
     check_customer_access(session, actor, deposit.customer_id)
     return idempotent(
         session, actor, operation="change_maturity_instruction",
         idempotency_key=idempotency_key,
-        request={"deposit_id": deposit_id, "instruction": instruction, "on": on},
+        request={"deposit_id": deposit_id, "instruction": instruction,
+                 "renewal_term": renewal_term, "on": on},
         result_type=DepositView,
         perform=lambda port: port.change_maturity_instruction(
             actor, idempotency_key=idempotency_key, deposit_id=deposit_id,
-            instruction=instruction, on=on),
+            instruction=instruction, renewal_term=renewal_term, on=on),
         audit_target=lambda result: ("corebank_deposit", result.id),
         details=lambda result: {"instruction": result.instruction,
-                                "before": deposit.instruction},
+                                "renewal_term": result.renewal_term,
+                                "before": deposit.instruction,
+                                "renewal_term_before": deposit.renewal_term},
         topic="corebank.deposit_instruction_changed",
     )
 

@@ -2,9 +2,9 @@
 
 The customer sees the maturity amount, chooses what to renew and the term, sees the rate and
 the interest of the new term, and confirms. Before maturity this sets the deposit's maturity
-instruction (the core renews it on the maturity date); a renewal into another term than the
-deposit's own is kept as a renewal order and placed as soon as the deposit is paid out. A
-deposit already paid out in the last 30 days is renewed at once from the demand account.
+instruction, with the new term when it is not the deposit's own: the core renews it on the
+maturity date, in the maturity's own ledger entry. A deposit already paid out in the last 30
+days is renewed at once from the demand account (recorded as a renewal order, done).
 """
 
 from __future__ import annotations
@@ -126,6 +126,7 @@ def _take_deposit(ctx: StepContext, form: DepositForm) -> None:
         "principal": str(deposit.principal.amount), "currency": deposit.principal.currency,
         "interest": str(interest.amount), "rate": str(deposit.annual_rate),
         "maturity_date": deposit.maturity_date.isoformat(), "instruction": deposit.instruction,
+        "renewal_term": deposit.renewal_term,
         "demand_account_id": str(deposit.demand_account_id),
         "matured": deposit.status == DepositStatus.MATURED,
     }
@@ -239,23 +240,22 @@ def _action(ctx: ActionContext) -> Done:
             source_account_id=uuid.UUID(deposit["demand_account_id"]),
             product=DepositProduct(deposit["product"]), term=Term(quote["term"]),
             amount=amount)
-        _order(ctx, deposit_id, quote, status="done", new_deposit_id=placed.id)
+        _order(ctx, deposit_id, quote, new_deposit_id=placed.id)
         ctx.facts["result"] = {"mode": "renewed", "deposit_id": str(placed.id),
                                "maturity_date": placed.maturity_date.isoformat()}
         return Done(product=f"{deposit['product']}:{quote['term']}", amount=amount,
                     references={"deposit_id": str(placed.id)})
     option = quote["option"]
-    same_term = option == "payout" or quote["term"] == deposit["term"]
-    instruction = MaturityInstruction(option) if same_term else MaturityInstruction.PAYOUT
-    if instruction.value != deposit["instruction"]:
+    # the core renews into the chosen term in the maturity entry itself
+    instruction = MaturityInstruction(option)
+    renewal_term = (Term(quote["term"]) if option != "payout" and quote["term"] != deposit["term"]
+                    else None)
+    if (instruction.value != deposit["instruction"]
+            or (renewal_term.value if renewal_term else None) != deposit.get("renewal_term")):
         corebank.change_maturity_instruction(ctx.session, actor,
                                              idempotency_key=ctx.key("instruction"),
-                                             deposit_id=deposit_id, instruction=instruction)
-    existing = repository.renewal_order(ctx.session, deposit_id)
-    if existing is not None and existing.status == "scheduled":
-        existing.status = "superseded"
-    if not same_term:
-        _order(ctx, deposit_id, quote, status="scheduled")
+                                             deposit_id=deposit_id, instruction=instruction,
+                                             renewal_term=renewal_term)
     ctx.facts["result"] = {"mode": "instruction", "instruction": option}
     if option == "payout":
         return Done(product=f"{deposit['product']}:payout",
@@ -264,8 +264,9 @@ def _action(ctx: ActionContext) -> Done:
                 amount=_money(ctx, quote["amount"]), references={"deposit_id": deposit["id"]})
 
 
-def _order(ctx: ActionContext, deposit_id: uuid.UUID, quote: dict[str, str], *, status: str,
-           new_deposit_id: uuid.UUID | None = None) -> None:
+def _order(ctx: ActionContext, deposit_id: uuid.UUID, quote: dict[str, str], *,
+           new_deposit_id: uuid.UUID) -> None:
+    """Record the renewal of a deposit already paid out (done at once)."""
     existing = repository.renewal_order(ctx.session, deposit_id)
     order = existing or RenewalOrder(deposit_id=deposit_id, instance_id=ctx.instance_id,
                                      customer_id=ctx.customer_id, channel=ctx.channel,
@@ -274,9 +275,9 @@ def _order(ctx: ActionContext, deposit_id: uuid.UUID, quote: dict[str, str], *, 
     order.instance_id = ctx.instance_id
     order.term = quote["term"]
     order.renew_interest = quote["option"] == "renew_all"
-    order.status = status
+    order.status = "done"
     order.new_deposit_id = new_deposit_id
-    order.executed_at = ctx.now if status == "done" else None
+    order.executed_at = ctx.now
     ctx.session.add(order)
 
 

@@ -5,14 +5,10 @@ Customers and prospects: :func:`journey_catalog`, :func:`start_journey`,
 :func:`resend_code`, :func:`consent_receipt`; prospects prove their mobile with
 :func:`request_prospect_code` / :func:`verify_prospect`. Staff: :func:`list_reviews`,
 :func:`approve_review`, :func:`reject_review`, :func:`journey_analytics`. Jobs:
-:func:`sweep`. :func:`subscribe` wires the reactions to other domains' events.
+:func:`sweep`.
 """
 
 from __future__ import annotations
-
-import uuid
-
-from sqlalchemy.orm import Session
 
 from contactless.journeys.service.analytics import journey_analytics, overview
 from contactless.journeys.service.consents import Receipt, consent_receipt
@@ -46,25 +42,8 @@ from contactless.journeys.service.sweep import (
     SweepReport,
     expire_journeys,
     run_cooling_off,
-    run_renewal_orders,
     sweep,
 )
-from contactless.platform.events import DomainEvent
-from contactless.platform.kernel import Kernel
-
-
-def _deposit_matured(session: Session, event: DomainEvent) -> None:
-    deposit_id = event.payload.get("deposit_id")
-    if deposit_id:
-        run_renewal_orders(session, deposit_id=uuid.UUID(str(deposit_id)))
-
-
-def subscribe(kernel: Kernel) -> None:
-    """React to other domains' events (once per bus, however often it is called): a deposit
-    paid out at maturity places the renewal a customer ordered into another term (the sweep
-    does the same for any missed event)."""
-    kernel.bus.subscribe("corebank.deposit_matured", _deposit_matured)  # once per handler
-
 
 __all__ = [
     "Receipt", "SweepReport", "approve_review", "cancel_journey", "consent_receipt",
@@ -72,6 +51,6 @@ __all__ = [
     "get_review", "issue_prospect_token", "journey_analytics", "journey_catalog",
     "list_reviews", "my_journeys", "overview", "pending_count", "prospect_for_session",
     "proven_mobile", "read_prospect_token", "reject_review", "request_prospect_code", "resend_code",
-    "run_cooling_off", "run_renewal_orders", "start_journey", "submit_step", "subscribe",
+    "run_cooling_off", "start_journey", "submit_step",
     "sweep", "verify_prospect",
 ]
