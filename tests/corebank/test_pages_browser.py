@@ -23,10 +23,14 @@ def _customer_with_books(kernel: Kernel) -> str:
     customer = make_customer(kernel, bank.rm_xh, mobile=MOBILE, name="陈小梅")
     with kernel.db.session() as session:
         account = open_account(session, customer.id, funds="300000.00")
-        corebank.place_deposit(session, TELLER, idempotency_key=key("dep"),
-                               source_account_id=account.id, product=DepositProduct.CD,
-                               term=Term.Y1, amount=cny("200000.00"),
-                               instruction=MaturityInstruction.RENEW_ALL)
+        cd = corebank.place_deposit(session, TELLER, idempotency_key=key("dep"),
+                                    source_account_id=account.id, product=DepositProduct.CD,
+                                    term=Term.Y1, amount=cny("200000.00"),
+                                    instruction=MaturityInstruction.RENEW_ALL)
+        corebank.change_maturity_instruction(session, TELLER, idempotency_key=key("ins"),
+                                             deposit_id=cd.id,
+                                             instruction=MaturityInstruction.RENEW_ALL,
+                                             renewal_term=Term.Y3)
         corebank.transfer(session, TELLER, idempotency_key=key("t"),
                           source_account_id=account.id,
                           target_account_id=open_account(session, customer.id).id,
@@ -46,6 +50,7 @@ def test_an_rm_reads_a_customers_books_and_statement(sqlite_kernel: Kernel, live
     deposits = page.locator("[data-testid=deposits]")
     expect(deposits).to_contain_text("200,000.00 CNY")
     expect(deposits).to_contain_text("大额存单")
+    expect(deposits).to_contain_text("本息转存 · 转存为 3y")
     page.locator("[data-testid=accounts] tbody tr", has_text="98,765.44").locator("a").click()
     history = page.locator("[data-testid=history]")
     expect(history).to_contain_text("-1,234.56 CNY")
@@ -69,6 +74,6 @@ def test_a_customer_sees_deposits_with_maturity_instruction_and_interest(
     deposit = phone.locator("[data-testid=deposit]")
     expect(deposit).to_contain_text("200,000.00 CNY")
     expect(deposit).to_contain_text("到期日")
-    expect(deposit).to_contain_text("本息转存")
+    expect(deposit).to_contain_text("本息转存 · 转存为 3y")
     expect(deposit).to_contain_text("到期利息")
     expect(phone.locator("[data-testid=account]")).to_have_count(2)

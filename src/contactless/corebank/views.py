@@ -50,7 +50,6 @@ def _books(session: DbSession, actor: Actor, customer_id: uuid.UUID) -> dict[str
         "deposits": corebank.deposits_of_customer(session, actor, customer_id=customer_id),
         "holdings": corebank.holdings_of_customer(session, actor, customer_id=customer_id),
         "loans": corebank.loans_of_customer(session, actor, customer_id=customer_id),
-        "instructions": INSTRUCTIONS,
         "labels": LABELS,
     }
 
@@ -60,8 +59,10 @@ def customer_page(request: Request, session: DbSession, actor: CurrentStaff,
                   customer_id: uuid.UUID) -> Response:
     """The customer's profile (masked) and books, for staff whose scope includes them."""
     customer = customers.get_customer(session, actor, customer_id=customer_id)
-    return render(request, "corebank/customer.html",
-                  {"customer": customer, **_books(session, actor, customer_id)})
+    gettext = gettext_for(locale_of(request))
+    return render(request, "corebank/customer.html", {
+        "customer": customer, **_books(session, actor, customer_id),
+        "instruction_of": lambda deposit: _instruction(gettext, deposit)})
 
 
 @console_router.get("/accounts/{account_id}")
@@ -75,6 +76,14 @@ def account_page(request: Request, session: DbSession, actor: CurrentStaff,
                   {"account": account, "history": history, "labels": LABELS})
 
 
+def _instruction(gettext: Any, deposit: DepositView) -> str:
+    """What happens at maturity, with the renewal's term when it is not the deposit's own."""
+    text = gettext(INSTRUCTIONS.get(deposit.instruction, deposit.instruction))
+    if deposit.renewal_term:
+        text += " · " + gettext("into {term}").format(term=deposit.renewal_term)
+    return str(text)
+
+
 def _deposit_item(gettext: Any, deposit: DepositView) -> dict[str, Any]:
     return {
         "title": gettext("Large CD") if deposit.product == "cd" else gettext("Time deposit"),
@@ -84,7 +93,7 @@ def _deposit_item(gettext: Any, deposit: DepositView) -> dict[str, Any]:
                 term=deposit.term, rate=f"{deposit.annual_rate * 100:.2f}"),
             gettext("Matures on {day}").format(day=deposit.maturity_date.isoformat()),
             gettext("At maturity: {instruction}").format(
-                instruction=gettext(INSTRUCTIONS.get(deposit.instruction, deposit.instruction))),
+                instruction=_instruction(gettext, deposit)),
             gettext("Interest at maturity: {interest}").format(
                 interest=str(deposit.interest_at_maturity)),
         ],
