@@ -46,10 +46,10 @@ def _answers(session: Session, step: StepView, rng: random.Random,
         return {"code": code} if code else None
     data: dict[str, Any] = {}
     for field in step.fields:
-        if field.value:
+        if field.choices and (not field.value or rng.random() < 0.3):
+            data[field.name] = rng.choice(field.choices).value  # most keep what is offered
+        elif field.value:
             data[field.name] = field.value
-        elif field.choices:
-            data[field.name] = rng.choice(field.choices).value
         elif field.widget == "amount":
             data[field.name] = rng.choice(AMOUNTS)
         elif field.required:
