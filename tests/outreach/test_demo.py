@@ -1,7 +1,6 @@
 """The demo bank has QR codes with 30 days of scans and conversions, the same for a seed."""
 
 import random
-from datetime import date
 from pathlib import Path
 
 from contactless.corebank import service as corebank
@@ -9,6 +8,7 @@ from contactless.demo.service import build_demo_bank
 from contactless.journeys import service as journeys
 from contactless.outreach import service as outreach
 from contactless.outreach.demo import seed_outreach
+from contactless.platform.clock import today_in
 from contactless.platform.context import SYSTEM
 from contactless.platform.db import Base
 from contactless.platform.kernel import Kernel, build_kernel
@@ -17,7 +17,8 @@ from tests.conftest import make_settings
 from tests.factories.identity import actor_of, make_customer, make_small_bank
 from tests.factories.outreach import make_enterprise
 
-TODAY = date(2026, 11, 29)
+# the demo is built for the bank's real today: its reports look back 30 days from now
+TODAY = today_in("Asia/Shanghai")
 
 
 def _funnels(kernel: Kernel) -> list[tuple[str, str, list[int]]]:
