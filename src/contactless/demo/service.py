@@ -7,7 +7,7 @@ import random
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from faker import Faker
 from sqlalchemy.orm import Session
@@ -17,6 +17,7 @@ from contactless.customers import service as customers
 from contactless.identity import service as identity
 from contactless.identity.models import BranchKind, Role
 from contactless.platform.context import SYSTEM
+from contactless.platform.db import utcnow
 
 DEMO_PASSWORD = "Demo-2026-bank"  # noqa: S105 - printed for the demo; never a production secret
 DEMO_ACTOR = SYSTEM.with_channel("demo")
@@ -34,6 +35,13 @@ HQ_STAFF: list[tuple[str, Role]] = [
 
 # district codes the ID-number validator knows for every birth year from 1950 on
 AREA_CODES = ("110101", "110105", "110108", "120101", "310101", "310104")
+
+
+def daytime(rng: random.Random, day: date) -> datetime:
+    """A moment in the bank's business hours of ``day``, never later than two hours ago (so
+    what the seeders make follow it, up to an hour later, is in the past too)."""
+    at = datetime.combine(day, time(1, 0), UTC) + timedelta(seconds=rng.randint(0, 12 * 3600))
+    return min(at, utcnow() - timedelta(hours=2))
 
 
 def make_id_number(rng: random.Random, today: date) -> str:

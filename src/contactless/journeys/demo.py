@@ -10,21 +10,20 @@ from __future__ import annotations
 import random
 import re
 import uuid
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from contactless.corebank import service as corebank
 from contactless.customers import service as customers
-from contactless.demo.service import SEEDERS, Progress
+from contactless.demo.service import SEEDERS, Progress, daytime
 from contactless.journeys import service as journeys
 from contactless.journeys.models import JourneyStatus
 from contactless.journeys.schemas import JourneyView, StepView
 from contactless.platform import clock
 from contactless.platform.channels import list_messages
 from contactless.platform.context import SYSTEM, Actor
-from contactless.platform.db import utcnow
 from contactless.platform.errors import ContactlessError
 from contactless.platform.kernel import kernel_of
 
@@ -100,12 +99,6 @@ def run_journey(session: Session, rng: random.Random, actor: Actor, journey_key:
     return view
 
 
-def _moment(rng: random.Random, day: date) -> datetime:
-    """A time in the bank's daytime of ``day``, at least two hours ago."""
-    at = datetime.combine(day, time(1, 0), UTC) + timedelta(seconds=rng.randint(0, 12 * 3600))
-    return min(at, utcnow() - timedelta(hours=2))
-
-
 def seed_journeys(session: Session, customer_ids: list[uuid.UUID], rng: random.Random,
                   today: date, progress: Progress) -> dict[str, int]:
     """Deposit renewals over the last 30 days and today's wealth purchases, through the engine
@@ -120,7 +113,7 @@ def seed_journeys(session: Session, customer_ids: list[uuid.UUID], rng: random.R
             lead = timedelta(days=rng.randint(3, 25))
             day = max(today - timedelta(days=DAYS - 1), min(today, upcoming[0] - lead))
             view = run_journey(session, rng, customers.customer_actor(customer_id),
-                               "deposit_renewal", _moment(rng, day),
+                               "deposit_renewal", daytime(rng, day),
                                give_up_after=rng.choice((None, None, None, 1, 2)))
             _count(counts, view)
         progress("journeys: deposit renewals", number, len(renewals))
@@ -128,7 +121,7 @@ def seed_journeys(session: Session, customer_ids: list[uuid.UUID], rng: random.R
     for number, customer_id in enumerate(buyers, start=1):
         # purchases move money, so they happen today, after the books' history
         view = run_journey(session, rng, customers.customer_actor(customer_id),
-                           "wealth_purchase", _moment(rng, today),
+                           "wealth_purchase", daytime(rng, today),
                            give_up_after=rng.choice((None, None, 1, 2)))
         _count(counts, view)
         progress("journeys: wealth purchases", number, len(buyers))

@@ -13,7 +13,7 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from contactless.customers import service as customers
-from contactless.demo.service import SEEDERS, Progress
+from contactless.demo.service import SEEDERS, Progress, daytime
 from contactless.identity import service as identity
 from contactless.identity.models import Role
 from contactless.journeys.demo import run_journey
@@ -51,13 +51,6 @@ def _rm_actors(session: Session) -> list[Actor]:
             for rm in sorted(identity.list_rms(session), key=lambda r: str(r.id))]
 
 
-def _moment(rng: random.Random, day: date) -> datetime:
-    """A time in the bank's business hours of ``day``, never later than an hour ago (so what
-    follows a scan, up to 40 minutes later, is in the past too)."""
-    at = datetime.combine(day, time(1, 0), UTC) + timedelta(seconds=rng.randint(0, 13 * 3600))
-    return min(at, utcnow() - timedelta(hours=1))
-
-
 def seed_outreach(session: Session, customer_ids: list[uuid.UUID], rng: random.Random,
                   today: date, progress: Progress) -> dict[str, int]:
     """Codes for every RM, group codes with rosters, and 30 days of activity."""
@@ -88,7 +81,7 @@ def seed_outreach(session: Session, customer_ids: list[uuid.UUID], rng: random.R
         for offset in range(DAYS, 0, -1):
             day = today - timedelta(days=offset - 1)
             for _ in range(rng.choice((0, 0, 1, 1, 2, 3))):
-                at = _moment(rng, day)
+                at = daytime(rng, day)
                 person = rng.choice(audience) if rng.random() < 0.55 else None
                 device = f"demo-{rng.getrandbits(64):016x}"
                 outcome = outreach.resolve_scan(
@@ -141,7 +134,7 @@ def _employees_sign_up(session: Session, rng: random.Random, code: outreach.Code
     for employee in customers.roster(session, enterprise_id=code.enterprise_id):
         if employee.customer_id is None or rng.random() > 0.75:
             continue
-        at = _moment(rng, today - timedelta(days=rng.randint(0, DAYS - 1)))
+        at = daytime(rng, today - timedelta(days=rng.randint(0, DAYS - 1)))
         device = f"demo-{rng.getrandbits(64):016x}"
         agent = rng.choice(AGENTS)
         ip = f"10.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}"
@@ -174,7 +167,7 @@ def _forged(session: Session, rng: random.Random, token: str, today: date) -> No
     """A few damaged links, so the console shows rejected scans too."""
     if rng.random() < 0.3:
         outreach.resolve_scan(session, token=token[:-3] + "xyz", device_id="demo-forged",
-                              at=_moment(rng, today - timedelta(days=rng.randint(0, DAYS - 1))))
+                              at=daytime(rng, today - timedelta(days=rng.randint(0, DAYS - 1))))
 
 
 def _group_codes(session: Session, rms: list[Actor], rng: random.Random, start: datetime,

@@ -82,7 +82,8 @@ class FastScan:
         now = utcnow()
         if not state.simple or not state.open_at(now):
             return False
-        if state.limited and not await anyio.to_thread.run_sync(self._slot, state.code_id):
+        if state.limited and not await anyio.to_thread.run_sync(self._take_slot,
+                                                                 state.code_id):
             return False  # used up: the route says so and records why
         device = cookies.get(DEVICE_COOKIE) or ""
         fresh = not (8 <= len(device) <= 48)
@@ -97,7 +98,7 @@ class FastScan:
         if not self.buffer.add(scan, event):
             # the writes are failing: the route answers (and records) instead
             if state.limited:
-                await anyio.to_thread.run_sync(self._slot, state.code_id, False)
+                await anyio.to_thread.run_sync(self._give_back_slot, state.code_id)
             return False
         # the link was checked above, so it is the state's own link and its landing page
         response = RedirectResponse(state.landing, status_code=303)
@@ -110,13 +111,14 @@ class FastScan:
         await response(scope, receive, send)
         return True
 
-    def _slot(self, code_id: uuid.UUID, take: bool = True) -> bool:
-        """Take (or give back) a scan slot of a limited code, committed at once."""
+    def _take_slot(self, code_id: uuid.UUID) -> bool:
+        """A scan slot of a limited code, committed at once; False when it is used up."""
         with self.kernel.db.session() as session:
-            if take:
-                return fastscan.take_slot(session, code_id)
+            return fastscan.take_slot(session, code_id)
+
+    def _give_back_slot(self, code_id: uuid.UUID) -> None:
+        with self.kernel.db.session() as session:
             fastscan.release_slot(session, code_id)
-            return True
 
     def _load(self, short_code: str, kid: str) -> CodeState | None:
         with self.kernel.db.session() as session:

@@ -50,8 +50,6 @@ class CodeState:
     status: str
     not_before: datetime
     expires_at: datetime
-    purpose: str
-    params: dict[str, Any]
     channel: str
     simple: bool
     limited: bool  # has max_scans: each scan takes a slot first
@@ -91,11 +89,10 @@ def load_state(session: Session, short_code: str, kid: str) -> CodeState | None:
     return CodeState(
         code_id=code.id, short_code=code.short_code, kid=kid,
         key_accepted=key is not None and key.retired_at is None, status=code.status,
-        not_before=code.not_before, expires_at=code.expires_at, purpose=code.purpose,
-        params=dict(code.params or {}), channel=code.channel, simple=is_simple(code),
-        limited=code.max_scans is not None, loaded_at=time.monotonic(), landing=landing_of(
-            code.purpose, dict(code.params or {}), code.id,
-            f"{code.short_code}.{kid}{tokens.signature_with(signer, code.short_code, kid)}"))
+        not_before=code.not_before, expires_at=code.expires_at, channel=code.channel,
+        simple=is_simple(code), limited=code.max_scans is not None,
+        loaded_at=time.monotonic(), landing=landing_of(
+            code, f"{code.short_code}.{kid}{tokens.signature_with(signer, code.short_code, kid)}"))
 
 
 def genuine(signer: TokenSigner, short_code: str, kid: str, signature: str) -> bool:

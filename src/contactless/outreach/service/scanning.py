@@ -113,17 +113,13 @@ def check_open(code: QrCode, now: datetime) -> None:
         raise QrCodeUsedUp("this QR code has been used as many times as allowed")
 
 
-def landing_for(session: Session, code: QrCode, token: str) -> str:
+def landing_of(code: QrCode, token: str) -> str:
     """The purpose's landing page in /m: a journey's start step, or the information page."""
-    return landing_of(code.purpose, code.params or {}, code.id, token)
-
-
-def landing_of(purpose: str, params: dict[str, Any], code_id: uuid.UUID, token: str) -> str:
-    """``landing_for`` from a code's purpose and presets alone (the lean scan path's cache)."""
-    if purpose == "info":
+    if code.purpose == "info":
         return f"/m/outreach/info/{token}"
-    query = urlencode({"qr": str(code_id), **{k: str(v) for k, v in params.items()}})
-    return f"/m/journeys/{purpose}/start?{query}"
+    params = code.params or {}
+    query = urlencode({"qr": str(code.id), **{k: str(v) for k, v in params.items()}})
+    return f"/m/journeys/{code.purpose}/start?{query}"
 
 
 def _check_roster(session: Session, code: QrCode, customer_id: uuid.UUID) -> None:
@@ -301,7 +297,7 @@ def resolve_scan(
     scan_id = _record(session, pending, code=code, token=token, device_id=device_id,
                       user_agent=user_agent, ip=ip, customer_id=customer_id, at=now,
                       result=ScanResult.ACCEPTED, reason=None)
-    return ScanOutcome(scan_id, ScanResult.ACCEPTED, code.id, landing_for(session, code, token),
+    return ScanOutcome(scan_id, ScanResult.ACCEPTED, code.id, landing_of(code, token),
                        None)
 
 
