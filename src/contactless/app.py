@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -34,7 +35,7 @@ from contactless.journeys import api as journeys_api
 from contactless.journeys import views as journeys_views
 from contactless.outreach import api as outreach_api
 from contactless.outreach import views as outreach_views
-from contactless.platform.context import new_request_id, request_id_var
+from contactless.platform.context import Origin, new_request_id, origin_var, request_id_var
 from contactless.platform.errors import ContactlessError
 from contactless.platform.kernel import Kernel, build_kernel
 from contactless.platform.logging import configure_logging
@@ -42,6 +43,7 @@ from contactless.platform.metrics import HttpMetrics
 from contactless.settings import Settings
 from contactless.web import console
 from contactless.web.errors import install_error_handlers, problem_response
+from contactless.web.limits import BodyLimit
 from contactless.web.templating import build_environment
 
 STATIC_DIR = Path(__file__).resolve().parent / "web" / "static"
@@ -83,6 +85,9 @@ def create_app(settings: Settings | None = None, *, kernel: Kernel | None = None
     journeys_views.install(app)
     # added last, so outermost: every middleware above (the lean scan path too) runs inside
     # the request's id, metrics and logs
+    app.add_middleware(BodyLimit, max_bytes=kernel.settings.max_body_bytes,
+                       max_upload_bytes=kernel.settings.max_upload_bytes,
+                       upload_paths=journeys_api.UPLOAD_PATHS)
     app.add_middleware(RequestContext)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
@@ -120,10 +125,12 @@ class RequestContext:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = Headers(scope=scope).get("x-request-id", "")
+        request_headers = Headers(scope=scope)
+        incoming = request_headers.get("x-request-id", "")
         valid = 8 <= len(incoming) <= 64 and incoming.isalnum()
         request_id = incoming if valid else new_request_id()
         token = request_id_var.set(request_id)
+        origin_token = origin_var.set(origin_of(scope, request_headers))
         structlog.contextvars.bind_contextvars(request_id=request_id)
         path: str = scope["path"]
         added = [("X-Request-ID", request_id), ("X-Content-Type-Options", "nosniff"),
@@ -165,4 +172,27 @@ class RequestContext:
             log.info("request", method=method, route=label, status=state["status"],
                      ms=round(elapsed * 1000, 2))
             structlog.contextvars.clear_contextvars()
+            origin_var.reset(origin_token)
             request_id_var.reset(token)
+
+
+DEVICE_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
+
+
+def origin_of(scope: Scope, headers: Headers) -> Origin:
+    """The request's network and device: an app's ``X-Device-ID`` header (or the
+    ``cl_device`` cookie), else the browser's user agent within its network."""
+    client = scope.get("client")
+    address = client[0] if client else "0.0.0.0"  # noqa: S104 - a label only
+    device = headers.get("x-device-id") or _cookie(headers.get("cookie", ""), "cl_device")
+    if device and not DEVICE_ID.fullmatch(device):
+        device = None
+    return Origin.of(address, device_id=device, user_agent=headers.get("user-agent"))
+
+
+def _cookie(header: str, name: str) -> str | None:
+    for part in header.split(";"):
+        key, _, value = part.strip().partition("=")
+        if key == name:
+            return value
+    return None

@@ -39,8 +39,17 @@ class Settings(BaseSettings):
     bank_name: str = "示范农商银行"
     log_json: bool | None = None
     otp_ttl_seconds: int = 300
-    otp_max_attempts: int = 5
     otp_resend_seconds: int = 60
+    # wrong codes per mobile, counted across resends: the number locks when a window is full
+    otp_failures_per_window: int = 5
+    otp_failure_window_seconds: int = 900
+    otp_failures_per_day: int = 10
+    otp_sends_per_day: int = 10
+    # per network (IPv4 /24, IPv6 /48) and per device, each hour
+    otp_network_sends_per_hour: int = 100
+    otp_network_checks_per_hour: int = 300
+    otp_device_sends_per_hour: int = 10
+    otp_device_checks_per_hour: int = 30
     login_max_failures: int = 5
     login_lock_seconds: int = 900
     login_ip_limit_per_minute: int = 30
@@ -50,6 +59,9 @@ class Settings(BaseSettings):
     session_max_age_seconds: int = 8 * 3600
     access_token_seconds: int = 3600
     cookie_secure: bool = False
+    # request bodies: JSON and forms, and uploads (multipart, or files as base64 JSON)
+    max_body_bytes: int = 1024 * 1024
+    max_upload_bytes: int = 16 * 1024 * 1024
     corebank_port: str = "embedded"
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536

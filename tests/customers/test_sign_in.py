@@ -9,6 +9,7 @@ from contactless.identity.errors import (
     OtpAttemptsExceeded,
     OtpExpired,
     OtpInvalid,
+    OtpLocked,
     OtpResendTooSoon,
 )
 from contactless.platform.channels import list_messages
@@ -64,7 +65,8 @@ def test_the_code_is_stored_only_as_a_hash(kernel: Kernel, customer_id: str) -> 
     assert code not in stored
 
 
-def test_five_wrong_codes_kill_the_code(kernel: Kernel, customer_id: str) -> None:
+def test_five_wrong_codes_kill_the_code_and_lock_the_number(kernel: Kernel,
+                                                            customer_id: str) -> None:
     ask(kernel)
     code = sent_code(kernel)
     wrong = "000000" if code != "000000" else "111111"
@@ -73,7 +75,7 @@ def test_five_wrong_codes_kill_the_code(kernel: Kernel, customer_id: str) -> Non
             verify(kernel, wrong)
     with pytest.raises(OtpAttemptsExceeded):
         verify(kernel, wrong)
-    with pytest.raises(OtpExpired):
+    with pytest.raises(OtpLocked):
         verify(kernel, code)
 
 

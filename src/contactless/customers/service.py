@@ -210,7 +210,8 @@ def request_sign_in_code(session: Session, *, mobile: str) -> int:
 def complete_sign_in(session: Session, *, mobile: str, code: str, channel: str = "mobile",
                      ) -> Actor:
     """Check the code; return the signed-in customer."""
-    identity.check_one_time_code(session, mobile=mobile, code=code, purpose="sign-in")
+    identity.check_one_time_code(session, mobile=mobile, code=code, purpose="sign-in",
+                                 actor=Actor(kind="anonymous", id="anonymous", channel=channel))
     customer = find_by_mobile(session, mobile=mobile)
     if customer is None or customer.status != "active":
         raise CustomerNotFound("no customer with this mobile number; open an account first")

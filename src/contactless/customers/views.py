@@ -71,8 +71,9 @@ def verify(request: Request, session: DbSession, kernel: KernelDep,
         actor = customers.complete_sign_in(session, mobile=mobile, code=code)
     except ContactlessError as error:
         message = gettext_for(locale_of(request))(error.message)
-        template = "m/login.html" if error.code in ("otp_expired", "otp_attempts_exceeded",
-                                                     "customer_not_found") else "m/verify.html"
+        template = "m/login.html" if error.code in (
+            "otp_expired", "otp_attempts_exceeded", "otp_locked", "otp_rate_limited",
+            "customer_not_found") else "m/verify.html"
         return render(request, template, {"mobile": mobile, "masked": mask_mobile(mobile),
                                           "next": next, "error": message}, status=error.status)
     response = RedirectResponse(_safe_next(next), status_code=303)

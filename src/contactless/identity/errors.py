@@ -46,9 +46,29 @@ class OtpExpired(ContactlessError):
 
 
 class OtpAttemptsExceeded(RateLimited):
-    """Five wrong codes: this code is dead, ask for a new one."""
+    """The wrong code that filled the number's window: the live code is dead and the number
+    is locked for ``retry_after`` seconds."""
 
     code = "otp_attempts_exceeded"
+
+
+class OtpLocked(RateLimited):
+    """The number is locked after too many wrong codes: every code, the right one too, is
+    refused for ``retry_after`` seconds."""
+
+    code = "otp_locked"
+
+
+class OtpSendLimit(RateLimited):
+    """The number has had as many texts as it may have today."""
+
+    code = "otp_send_limit"
+
+
+class OtpRateLimited(RateLimited):
+    """Too many codes asked for or tried from one network or one device."""
+
+    code = "otp_rate_limited"
 
 
 class OtpResendTooSoon(RateLimited):

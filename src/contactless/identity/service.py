@@ -6,9 +6,7 @@ other role sees its branch subtree; a role at head office (HQ) sees the whole ba
 
 from __future__ import annotations
 
-import json
 import re
-import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,19 +14,19 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from contactless.identity import repository
+from contactless.identity.codes import MOBILE_PATTERN as MOBILE_PATTERN
+from contactless.identity.codes import check_mobile as check_mobile
+from contactless.identity.codes import check_one_time_code as check_one_time_code
+from contactless.identity.codes import record_refusal_again as record_refusal_again
+from contactless.identity.codes import send_one_time_code as send_one_time_code
 from contactless.identity.errors import (
     AccountLocked,
     BranchCodeTaken,
     InvalidBranchTree,
     InvalidCredentials,
-    InvalidMobile,
     InvalidRole,
     InvalidUsername,
     NotAllowed,
-    OtpAttemptsExceeded,
-    OtpExpired,
-    OtpInvalid,
-    OtpResendTooSoon,
     TooManyLoginAttempts,
     UnknownBranch,
     UnknownStaff,
@@ -40,11 +38,9 @@ from contactless.platform import audit
 from contactless.platform.context import Actor
 from contactless.platform.db import utcnow
 from contactless.platform.kernel import kernel_of
-from contactless.platform.security import hash_code
 
 HEAD_OFFICE_CODE = "HQ"
 ACCESS_PURPOSE = "access-token"
-MOBILE_PATTERN = re.compile(r"^1[3-9]\d{9}$")
 USERNAME_PATTERN = re.compile(r"^[a-z][a-z0-9_.-]{2,63}$")
 _PARENT_KIND = {
     BranchKind.BRANCH: BranchKind.HEAD_OFFICE,
@@ -275,69 +271,6 @@ def read_access_token(session: Session, token: str) -> dict[str, object] | None:
     data = kernel.signer.loads(token, purpose=ACCESS_PURPOSE,
                                max_age=kernel.settings.access_token_seconds)
     return data if isinstance(data, dict) else None
-
-
-# ---- one-time codes (customers) -----------------------------------------------------------
-
-
-def check_mobile(mobile: str) -> str:
-    mobile = mobile.strip().replace(" ", "").removeprefix("+86")
-    if not MOBILE_PATTERN.fullmatch(mobile):
-        raise InvalidMobile("enter an 11-digit mainland mobile number")
-    return mobile
-
-
-def send_one_time_code(session: Session, *, mobile: str, purpose: str = "sign-in") -> int:
-    """Send a 6-digit code through the message channel; store only its hash, for 5 minutes.
-    Returns the seconds before another code may be asked for."""
-    kernel = kernel_of(session)
-    settings = kernel.settings
-    mobile = check_mobile(mobile)
-    ref = kernel.cipher.blind_index(mobile, kind="mobile")
-    cooldown = f"otp-cooldown:{purpose}:{ref}"
-    if kernel.store.get(cooldown):
-        raise OtpResendTooSoon("a code was just sent; wait before asking again",
-                               retry_after=kernel.store.ttl(cooldown))
-    code = f"{secrets.randbelow(1_000_000):06d}"
-    pepper = settings.secret_key.get_secret_value()
-    record = {"hash": hash_code(code, pepper=pepper)}
-    kernel.store.set(f"otp:{purpose}:{ref}", json.dumps(record), ttl=settings.otp_ttl_seconds)
-    kernel.store.delete(f"otp-attempts:{purpose}:{ref}")
-    kernel.store.set(cooldown, "1", ttl=settings.otp_resend_seconds)
-    minutes = settings.otp_ttl_seconds // 60
-    kernel.channel.send(
-        session, to_mobile=mobile, kind=f"otp.{purpose}",
-        body=f"【{settings.bank_name}】验证码 {code}，{minutes}分钟内有效，请勿告诉他人。"
-             f" Your code is {code}, valid for {minutes} minutes.",
-    )
-    return settings.otp_resend_seconds
-
-
-def check_one_time_code(session: Session, *, mobile: str, code: str,
-                        purpose: str = "sign-in") -> None:
-    """Accept the live code once. Five wrong tries kill it."""
-    kernel = kernel_of(session)
-    settings = kernel.settings
-    mobile = check_mobile(mobile)
-    ref = kernel.cipher.blind_index(mobile, kind="mobile")
-    key = f"otp:{purpose}:{ref}"
-    stored = kernel.store.get(key)
-    if stored is None:
-        raise OtpExpired("the code has expired or was not requested; ask for a new one")
-    attempts = kernel.store.incr(f"otp-attempts:{purpose}:{ref}", ttl=settings.otp_ttl_seconds)
-    if attempts > settings.otp_max_attempts:
-        kernel.store.delete(key)
-        raise OtpAttemptsExceeded("too many wrong codes; ask for a new one")
-    expected = json.loads(stored)["hash"]
-    if not secrets.compare_digest(expected, hash_code(code.strip(),
-                                  pepper=settings.secret_key.get_secret_value())):
-        if attempts >= settings.otp_max_attempts:
-            kernel.store.delete(key)
-            raise OtpAttemptsExceeded("too many wrong codes; ask for a new one")
-        raise OtpInvalid("the code is not right",
-                         attempts_left=settings.otp_max_attempts - attempts)
-    kernel.store.delete(key)
-    kernel.store.delete(f"otp-attempts:{purpose}:{ref}")
 
 
 @dataclass(frozen=True)

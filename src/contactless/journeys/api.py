@@ -14,11 +14,15 @@ from contactless.identity import service as identity
 from contactless.journeys import schemas
 from contactless.journeys import service as journeys
 from contactless.journeys.web import JourneyActor
+from contactless.platform.errors import ContactlessError
 from contactless.web.deps import CurrentStaff, DbSession, IdempotencyKey, KernelDep, locale_of
+from contactless.web.errors import problem_response
 
 router = APIRouter(prefix="/api/v1/journeys", tags=["journeys"])
 PUBLIC = frozenset({"/api/v1/journeys/catalog", "/api/v1/journeys/prospects/code",
                     "/api/v1/journeys/prospects/token"})
+# step submissions carry their files as base64 JSON: they get the upload size cap
+UPLOAD_PATHS = (r"/api/v1/journeys/[^/]+/steps/[^/]+",)
 
 
 @router.get("/catalog", response_model=list[schemas.CatalogEntry])
@@ -34,10 +38,16 @@ def prospect_code(body: schemas.ProspectCode, session: DbSession) -> dict[str, i
 
 
 @router.post("/prospects/token", response_model=schemas.ProspectToken)
-def prospect_token(body: schemas.ProspectVerify, session: DbSession, kernel: KernelDep) -> Any:
+def prospect_token(request: Request, body: schemas.ProspectVerify, session: DbSession,
+                   kernel: KernelDep) -> Any:
     """Exchange the code for a bearer token: a prospect token, or a customer access token when
     the number belongs to a customer."""
-    actor = journeys.verify_prospect(session, mobile=body.mobile, code=body.code, channel="api")
+    try:
+        actor = journeys.verify_prospect(session, mobile=body.mobile, code=body.code,
+                                         channel="api")
+    except ContactlessError as error:
+        # answered without raising, so the refused code's audit entry is committed
+        return problem_response(request, error)
     if actor.kind == "customer":
         token = identity.issue_access_token(session, actor, version=0)
     else:
@@ -111,10 +121,16 @@ def submit(request: Request, journey_id: uuid.UUID, step: str, session: DbSessio
     for name in uploads:
         data.pop(name)
     files = journeys.decode_api_files(uploads, locale=locale)
-    return journeys.submit_step(
-        session, actor, journey_id=journey_id, step=step[:64], data=data, files=files,
-        idempotency_key=key, locale=locale, ip=request.client.host if request.client else None,
-        user_agent=request.headers.get("user-agent"))
+    try:
+        return journeys.submit_step(
+            session, actor, journey_id=journey_id, step=step[:64], data=data, files=files,
+            idempotency_key=key, locale=locale,
+            ip=request.client.host if request.client else None,
+            user_agent=request.headers.get("user-agent"))
+    except ContactlessError as error:
+        # answered without raising: the step's own work was rolled back to its savepoint,
+        # and what must stay (a refused code's audit entry) is committed
+        return problem_response(request, error)
 
 
 @router.post("/{journey_id}/cancel", response_model=schemas.JourneyView)

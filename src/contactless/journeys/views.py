@@ -167,8 +167,8 @@ def prospect_verify(request: Request, session: DbSession, kernel: KernelDep, jou
         actor = journeys.verify_prospect(session, mobile=mobile, code=code)
     except ContactlessError as error:
         message = gettext_for(locale_of(request))(error.message)
-        template = ("journeys/m/prospect.html" if error.code in ("otp_expired",
-                                                                  "otp_attempts_exceeded")
+        template = ("journeys/m/prospect.html" if error.code in (
+            "otp_expired", "otp_attempts_exceeded", "otp_locked", "otp_rate_limited")
                     else "journeys/m/prospect_verify.html")
         return render(request, template, {
             "journey": _title(session, request, journey_key), "journey_key": journey_key,

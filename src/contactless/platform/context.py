@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextvars
+import hashlib
+import ipaddress
 import uuid
 from dataclasses import dataclass, field
 
@@ -17,6 +19,47 @@ def current_request_id() -> str | None:
 
 def new_request_id() -> str:
     return uuid.uuid4().hex
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a request comes from, as rate limits count it: the network (an IPv4 /24 or an
+    IPv6 /48, so one attacker cannot spread over neighbouring addresses) and the device (the
+    id an app sends, else the browser within that network)."""
+
+    network: str
+    device: str
+
+    @classmethod
+    def of(cls, address: str, *, device_id: str | None = None,
+           user_agent: str | None = None) -> Origin:
+        network = network_of(address)
+        if device_id:
+            device = device_id
+        else:
+            device = f"{network}|{user_agent or ''}"
+        return cls(network, hashlib.sha256(device.encode()).hexdigest()[:24])
+
+
+def network_of(address: str) -> str:
+    """The /24 (IPv4) or /48 (IPv6) an address belongs to; anything else is its own label."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address[:64]
+    mapped = getattr(ip, "ipv4_mapped", None)
+    if mapped is not None:
+        ip = mapped
+    prefix = 24 if ip.version == 4 else 48
+    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
+
+
+# set for each HTTP request by the request middleware; None in jobs and commands
+origin_var: contextvars.ContextVar[Origin | None] = contextvars.ContextVar("origin", default=None)
+
+
+def current_origin() -> Origin | None:
+    return origin_var.get()
 
 
 @dataclass(frozen=True)

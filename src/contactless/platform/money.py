@@ -32,6 +32,16 @@ class TooManyDecimals(MoneyError):
     code = "too_many_decimals"
 
 
+class AmountOutOfRange(MoneyError):
+    """An amount no account can hold (the books keep fen in a 64-bit integer)."""
+
+    code = "amount_out_of_range"
+
+
+# one quadrillion: far above any real amount, far below what the books can store
+MAX_AMOUNT = Decimal(10) ** 15
+
+
 def to_decimal(value: Any) -> Decimal:
     """Turn an int, str or Decimal into a Decimal; refuse floats and junk."""
     if isinstance(value, bool) or isinstance(value, float):
@@ -76,6 +86,8 @@ class Money:
         """An exact amount: with ``strict`` more decimals than the currency has are refused."""
         value = to_decimal(amount)
         exponent = CURRENCY_EXPONENTS[check_currency(currency)]
+        if abs(value) >= MAX_AMOUNT:
+            raise AmountOutOfRange(f"amounts must be below {plain(MAX_AMOUNT)} {currency}")
         if strict and value != value.quantize(Decimal(1).scaleb(-exponent)):
             raise TooManyDecimals(
                 f"{currency} amounts have at most {exponent} decimal places: {value}"

@@ -188,7 +188,8 @@ async def check_csrf(request: Request) -> None:
     form = await request.form()
     sent = str(form.get("csrf_token", ""))
     expected = csrf_token_for(request)
-    if not sent or not secrets.compare_digest(sent, expected):
+    # compared as bytes: a token that is not ASCII is simply wrong, not an error
+    if not sent or not secrets.compare_digest(sent.encode(), expected.encode()):
         raise CsrfFailed("the form expired; reload the page and try again")
 
 

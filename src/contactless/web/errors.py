@@ -29,21 +29,31 @@ def problem_response(request: Request, error: ContactlessError) -> Response:
     """Render an error for the caller: problem+json for machines, a page for people."""
     locale = locale_of(request)
     detail = gettext_for(locale)(error.message)
+    headers = retry_headers(error)
     if wants_html(request):
         from contactless.web.templating import render
 
         area = "m" if request.url.path.startswith(("/m", "/q/")) else "console"
-        return render(request, f"errors/{area}.html", {
+        page = render(request, f"errors/{area}.html", {
             "status": error.status, "title": gettext_for(locale)(error.code.replace("_", " ")),
             "detail": detail, "request_id": current_request_id(),
         }, status=error.status)
+        page.headers.update(headers)
+        return page
     body = error.problem(instance=request.url.path)
     body["detail"] = detail
     body["request_id"] = current_request_id()
-    headers = {}
     if error.status == 401:
         headers["WWW-Authenticate"] = "Bearer"
     return JSONResponse(body, status_code=error.status, media_type=PROBLEM, headers=headers)
+
+
+def retry_headers(error: ContactlessError) -> dict[str, str]:
+    """``Retry-After`` for a refusal that says how long to wait."""
+    retry_after = error.extra.get("retry_after")
+    if error.status in (429, 503) and isinstance(retry_after, int) and retry_after > 0:
+        return {"Retry-After": str(retry_after)}
+    return {}
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -70,8 +80,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, error: StarletteHTTPException) -> Response:
-        codes = {404: "not_found", 405: "method_not_allowed"}
-        messages = {404: "page not found", 405: "method not allowed"}
+        codes = {404: "not_found", 405: "method_not_allowed", 413: "request_too_large"}
+        messages = {404: "page not found", 405: "method not allowed",
+                    413: "the request body is too large"}
         wrapped = ContactlessError(messages.get(error.status_code, str(error.detail)),
                                    status=error.status_code,
                                    code=codes.get(error.status_code, "http_error"))

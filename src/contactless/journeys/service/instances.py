@@ -296,6 +296,8 @@ def submit_step(
             return _replay(session, earlier, fingerprint)
         return view
     except ContactlessError as error:
+        # a refused one-time code was audited inside the savepoint just rolled back
+        identity.record_refusal_again(session, error)
         raise localize(error, locale) from None
 
 
@@ -336,7 +338,8 @@ def _submit(session: Session, actor: Actor, instance: JourneyInstance, *, step: 
     if declared.kind is StepKind.CODE:
         mobile = declared.code_to(ctx) if declared.code_to is not None else ctx.mobile()
         identity.check_one_time_code(session, mobile=mobile, code=getattr(form, "code", ""),
-                                     purpose=code_purpose(journey.key, declared.key))
+                                     purpose=code_purpose(journey.key, declared.key),
+                                     actor=actor)
     answers: dict[str, Any] = form.model_dump(mode="json")
     if declared.kind is StepKind.CODE:
         answers = {"verified": True}
@@ -378,7 +381,8 @@ def _submit_step_up(session: Session, actor: Actor, loaded: Loaded, ctx: StepCon
     gettext = gettext_for(locale)
     form = validate_form(form_of(STEP_UP_STEP), (), data, {}, gettext)
     identity.check_one_time_code(session, mobile=ctx.mobile(), code=getattr(form, "code", ""),
-                                 purpose=code_purpose(instance.journey_key, STEP_UP))
+                                 purpose=code_purpose(instance.journey_key, STEP_UP),
+                                 actor=actor)
     record = loaded.record(STEP_UP)
     if record is not None:
         record.completed_at = at

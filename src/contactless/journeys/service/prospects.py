@@ -31,7 +31,8 @@ def verify_prospect(session: Session, *, mobile: str, code: str,
     is the same proof as sign-in); any other number gets its prospect actor (created once per
     number, so a returning prospect finds their open journeys again)."""
     mobile = identity.check_mobile(mobile)
-    identity.check_one_time_code(session, mobile=mobile, code=code, purpose=PURPOSE)
+    identity.check_one_time_code(session, mobile=mobile, code=code, purpose=PURPOSE,
+                                 actor=Actor(kind="anonymous", id="anonymous", channel=channel))
     customer = customers.find_by_mobile(session, mobile=mobile)
     if customer is not None and customer.status == "active":
         signed_in = customers.customer_actor(customer.id, channel=channel)
