@@ -12,16 +12,7 @@ from __future__ import annotations
 
 from contactless.journeys.service.analytics import journey_analytics, overview
 from contactless.journeys.service.consents import Receipt, consent_receipt
-from contactless.journeys.service.instances import (
-    cancel_journey,
-    decode_api_files,
-    get_journey,
-    journey_catalog,
-    my_journeys,
-    resend_code,
-    start_journey,
-    submit_step,
-)
+from contactless.journeys.service.lifecycle import cancel_journey, resend_code
 from contactless.journeys.service.prospects import (
     customer_of_prospect,
     issue_prospect_token,
@@ -38,6 +29,13 @@ from contactless.journeys.service.reviews import (
     pending_count,
     reject_review,
 )
+from contactless.journeys.service.start import (
+    get_journey,
+    journey_catalog,
+    my_journeys,
+    start_journey,
+)
+from contactless.journeys.service.submit import decode_api_files, submit_step
 from contactless.journeys.service.sweep import (
     SweepReport,
     expire_journeys,

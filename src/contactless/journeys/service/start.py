@@ -1,0 +1,220 @@
+"""Starting and reading journeys: the catalog, starting (or resuming) an instance, entering a
+step, and what a person has open; shared by the /m pages and the JSON API."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from contactless.identity import service as identity
+from contactless.journeys import repository
+from contactless.journeys.declaration import (
+    Journey,
+    Msg,
+    Step,
+    StepContext,
+    StepKind,
+    render_text,
+)
+from contactless.journeys.errors import (
+    SignInRequired,
+)
+from contactless.journeys.forms import field_errors, invalid
+from contactless.journeys.models import (
+    JourneyInstance,
+    JourneyStatus,
+    JourneyStep,
+)
+from contactless.journeys.plugins import plugins_of
+from contactless.journeys.schemas import CatalogEntry, JourneyView
+from contactless.journeys.service.engine import (
+    PROSPECT,
+    Loaded,
+    build_view,
+    code_purpose,
+    context,
+    emit,
+    encrypt_json,
+    load,
+    next_step,
+    now,
+    read,
+    save_facts,
+    source_fact,
+)
+from contactless.platform import audit
+from contactless.platform.context import Actor
+from contactless.platform.errors import ContactlessError
+from contactless.platform.i18n import gettext_for, translate
+
+
+def journey_catalog(session: Session, *, locale: str) -> list[CatalogEntry]:
+    """The journeys a customer can start, in the caller's language (public)."""
+    gettext = gettext_for(locale)
+    return [
+        CatalogEntry(key=journey.key, version=journey.version, title=journey.title.render(gettext),
+                     summary=journey.summary.render(gettext),
+                     steps=[step.title.render(gettext) for step in journey.steps],
+                     prospects=journey.prospects, start_url=f"/m/journeys/{journey.key}/start")
+        for journey in plugins_of(session).catalog.all()
+    ]
+
+
+def localize(error: ContactlessError, locale: str) -> ContactlessError:
+    """Translate an error's message now, filling ``{placeholders}`` from its extra fields;
+    field errors raised by a step's hooks are translated too."""
+    try:
+        error.message = translate(locale, error.message, **error.extra)
+    except (KeyError, IndexError, ValueError):
+        error.message = translate(locale, error.message)
+    errors = error.extra.get("errors")
+    if isinstance(errors, list):
+        gettext = gettext_for(locale)
+        error.extra["errors"] = [
+            {**item, "message": render_text(_as_msg(item.get("message", "")), gettext)}
+            if isinstance(item, dict) else item for item in errors]
+    return error
+
+
+def _as_msg(value: object) -> Msg:
+    return value if isinstance(value, Msg) else Msg(str(value))
+
+
+def _person(actor: Actor) -> tuple[uuid.UUID | None, uuid.UUID | None]:
+    if actor.kind == "customer":
+        return uuid.UUID(actor.id), None
+    if actor.kind == PROSPECT:
+        return None, uuid.UUID(actor.id)
+    raise SignInRequired("sign in to continue")
+
+
+def start_journey(
+    session: Session, actor: Actor, *, journey_key: str, params: dict[str, str] | None = None,
+    qr_code_id: uuid.UUID | None = None, campaign_id: str | None = None, locale: str,
+) -> JourneyView:
+    """Start (or resume, if the same person has the same journey open with the same
+    parameters) an instance; it records the source QR code and campaign, and the channel
+    (``qr`` when started from a code). Publishes ``journey.started``."""
+    try:
+        with session.begin_nested():
+            return _start(session, actor, journey_key=journey_key, params=params or {},
+                          qr_code_id=qr_code_id, campaign_id=campaign_id, locale=locale)
+    except ContactlessError as error:
+        raise localize(error, locale) from None
+
+
+def _start(session: Session, actor: Actor, *, journey_key: str, params: dict[str, str],
+           qr_code_id: uuid.UUID | None, campaign_id: str | None, locale: str) -> JourneyView:
+    plugins = plugins_of(session)
+    journey = plugins.catalog.get(journey_key)
+    customer_id, prospect_id = _person(actor)
+    if prospect_id is not None and not journey.prospects:
+        raise SignInRequired("sign in as a customer to start this journey")
+    clean = _check_params(journey, params, locale)
+    at = now()
+    for existing in repository.open_instances(session, customer_id=customer_id,
+                                              prospect_id=prospect_id, now=at,
+                                              journey_key=journey.key):
+        if existing.params == clean and existing.source_qr_code_id == qr_code_id \
+                and existing.status in JourneyStatus.OPEN:
+            return build_view(session, actor, read(session, existing), locale=locale, at=at)
+    source = plugins.sources.describe(session, qr_code_id=qr_code_id) if qr_code_id else None
+    facts: dict[str, Any] = {"_source": source_fact(source)} if source else {}
+    instance = JourneyInstance(
+        id=uuid.uuid4(), journey_key=journey.key, journey_version=journey.version,
+        status=JourneyStatus.ACTIVE, customer_id=customer_id, prospect_id=prospect_id,
+        channel="qr" if qr_code_id else actor.channel, source_qr_code_id=qr_code_id,
+        campaign_id=campaign_id or (source.campaign_id if source else None) or
+        clean.get("campaign"), params=clean,
+        facts_encrypted=encrypt_json(session, facts, context="journey.facts"),
+        started_at=at, updated_at=at, expires_at=at + journey.ttl,
+    )
+    loaded = Loaded(instance, journey, plugins, [], facts, {})
+    ctx = context(session, actor, loaded, at)
+    for guard in journey.guards:
+        guard(ctx)
+    session.add(instance)
+    session.flush()
+    first = next_step(ctx, None)
+    if first is None:
+        raise RuntimeError(f"journey {journey.key} has no step")
+    enter_step(session, loaded, ctx, first, at)
+    save_facts(session, loaded, ctx)
+    audit.record(session, actor, action="journey.started", target_type="journey_instance",
+                 target_id=instance.id, details={"journey": journey.key,
+                                                 "qr_code_id": str(qr_code_id) if qr_code_id
+                                                 else None, "channel": instance.channel})
+    emit(session, "journey.started", instance, at, params=clean)
+    session.flush()
+    loaded.records = repository.steps(session, instance.id)
+    return build_view(session, actor, loaded, locale=locale, at=at)
+
+
+def _check_params(journey: Journey, params: dict[str, str], locale: str) -> dict[str, str]:
+    """Start parameters (from a QR code's preset): validated by the journey's model; values
+    the journey does not know are dropped."""
+    clean = {str(key)[:64]: str(value)[:200] for key, value in params.items()}
+    if journey.params is None:
+        return {key: value for key, value in clean.items() if key == "campaign"}
+    try:
+        model = journey.params.model_validate(clean)
+    except ValidationError as error:
+        gettext = gettext_for(locale)
+        raise invalid(field_errors(error, gettext), gettext) from None
+    values = {key: str(value) for key, value in model.model_dump(mode="json").items()
+              if value is not None}
+    if "campaign" in clean:
+        values["campaign"] = clean["campaign"]
+    return values
+
+
+def enter_step(session: Session, loaded: Loaded, ctx: StepContext, step: Step,
+           at: datetime) -> None:
+    """Make ``step`` current: record when it was entered and run its entry hook (a CODE step
+    sends its one-time code)."""
+    instance = loaded.instance
+    instance.current_step = step.key
+    position = next(i for i, s in enumerate(loaded.journey.steps) if s.key == step.key) + 1
+    session.add(JourneyStep(instance_id=instance.id, step_key=step.key, position=position,
+                            entered_at=at))
+    for guard in step.guards:
+        guard(ctx)
+    if step.enter is not None:
+        step.enter(ctx)
+    if step.kind is StepKind.CODE:
+        send_step_code(session, loaded, ctx, step)
+
+
+def send_step_code(session: Session, loaded: Loaded, ctx: StepContext, step: Step) -> int:
+    mobile = step.code_to(ctx) if step.code_to is not None else ctx.mobile()
+    return identity.send_one_time_code(
+        session, mobile=mobile, purpose=code_purpose(loaded.instance.journey_key, step.key))
+
+
+def get_journey(session: Session, actor: Actor, *, journey_id: uuid.UUID,
+                locale: str) -> JourneyView:
+    """The instance with its current step, for its owner only (404 for anyone else)."""
+    try:
+        instance = load(session, actor, journey_id)
+    except ContactlessError as error:
+        raise localize(error, locale) from None
+    return build_view(session, actor, read(session, instance), locale=locale)
+
+
+def my_journeys(session: Session, actor: Actor, *, locale: str) -> list[JourneyView]:
+    """What this person has open (to resume on any device), then what they finished lately."""
+    customer_id, prospect_id = _person(actor)
+    at = now()
+    found = repository.open_instances(session, customer_id=customer_id,
+                                      prospect_id=prospect_id, now=at)
+    if customer_id is not None:
+        seen = {instance.id for instance in found}
+        found += [instance for instance in repository.recent_instances(
+            session, customer_id=customer_id) if instance.id not in seen]
+    return [build_view(session, actor, read(session, instance), locale=locale, at=at)
+            for instance in found]
+
