@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import BindParameter, Table, bindparam, func, insert, or_, select, update
+from sqlalchemy import BindParameter, Table, bindparam, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from contactless.outreach.models import (
@@ -76,6 +76,13 @@ def _bound(table: Table, prefix: str) -> dict[str, BindParameter[Any]]:
 # one scan and its event in one statement, built once: parameters ``s_*`` and ``e_*``
 SCAN_WITH_EVENT = insert(OUTBOX_TABLE).values(_bound(OUTBOX_TABLE, "e_")).add_cte(
     insert(SCAN_TABLE).values(_bound(SCAN_TABLE, "s_")).cte("new_scan"))
+
+
+def relax_commit(session: Session) -> None:
+    """On PostgreSQL, let this transaction's commit return before its WAL is flushed (a
+    database crash may lose the last fraction of a second of such writes)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL synchronous_commit TO OFF"))
 
 
 def insert_scans(session: Session, scans: list[dict[str, Any]],

@@ -15,7 +15,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 import structlog
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from contactless.outreach import repository
@@ -249,10 +248,8 @@ def resolve_scan(
     someone new to the bank, with the mobile they proved (``prospect_mobile``, used for the
     roster check and never stored)."""
     now = at or utcnow()
-    if session.get_bind().dialect.name == "postgresql":
-        # a scan is a record of interest, not money: its commit need not wait for the WAL
-        # flush (a database crash may lose the last fraction of a second of scans)
-        session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+    # a scan is a record of interest, not money: its commit need not wait for the WAL flush
+    repository.relax_commit(session)
     code: QrCode | None = None
     pending: QrScan | None = None
     try:
@@ -275,30 +272,51 @@ def resolve_scan(
                 return ScanOutcome(scan_id, ScanResult.PENDING, code.id, f"/m/q/{token}", None)
             pending = repository.pending_scan(session, code.id, device_id,
                                               now - timedelta(seconds=PENDING_SECONDS))
-            if customer_id is not None:
-                _check_roster(session, code, customer_id)
-                _check_customer_limit(session, code, customer_id)
-                _check_binding(code, customer_id)
-            elif prospect_mobile is not None:
-                _check_prospect(session, code, prospect_mobile)
-        if code.max_scans is not None and not repository.take_scan_slot(session, code.id):
-            raise QrCodeUsedUp("this QR code has been used as many times as allowed")
-        if customer_id is not None:
-            _bind(session, code, customer_id)
+            _check_scanner(session, code, customer_id=customer_id,
+                           prospect_mobile=prospect_mobile)
+        _take_slot(session, code, customer_id)
     except ScanRejected as error:
-        if error.code in BAD_LINK_REASONS and _bad_links_flood(session, ip):
-            flood = QrLinksRateLimited("too many damaged or unknown QR code links came from your "
-                                       "network; please wait a minute and scan again")
-            return ScanOutcome(None, ScanResult.REJECTED, None, None, flood)
-        scan_id = _record(session, pending, code=code, token=token, device_id=device_id,
-                          user_agent=user_agent, ip=ip, customer_id=customer_id, at=now,
-                          result=ScanResult.REJECTED, reason=error.code)
-        return ScanOutcome(scan_id, ScanResult.REJECTED, code.id if code else None, None, error)
+        return _refused(session, pending, code, error, token=token, device_id=device_id,
+                        user_agent=user_agent, ip=ip, customer_id=customer_id, at=now)
     scan_id = _record(session, pending, code=code, token=token, device_id=device_id,
                       user_agent=user_agent, ip=ip, customer_id=customer_id, at=now,
                       result=ScanResult.ACCEPTED, reason=None)
     return ScanOutcome(scan_id, ScanResult.ACCEPTED, code.id, landing_of(code, token),
                        None)
+
+
+def _check_scanner(session: Session, code: QrCode, *, customer_id: uuid.UUID | None,
+                   prospect_mobile: str | None) -> None:
+    """A code that must know who scans: the customer's roster entry, limit and binding, or
+    the newcomer's proven mobile on the roster."""
+    if customer_id is not None:
+        _check_roster(session, code, customer_id)
+        _check_customer_limit(session, code, customer_id)
+        _check_binding(code, customer_id)
+    elif prospect_mobile is not None:
+        _check_prospect(session, code, prospect_mobile)
+
+
+def _take_slot(session: Session, code: QrCode, customer_id: uuid.UUID | None) -> None:
+    """Count the scan against the code's limit and bind a one-customer code."""
+    if code.max_scans is not None and not repository.take_scan_slot(session, code.id):
+        raise QrCodeUsedUp("this QR code has been used as many times as allowed")
+    if customer_id is not None:
+        _bind(session, code, customer_id)
+
+
+def _refused(session: Session, pending: QrScan | None, code: QrCode | None,
+             error: ScanRejected, *, token: str, device_id: str, user_agent: str, ip: str,
+             customer_id: uuid.UUID | None, at: datetime) -> ScanOutcome:
+    """Record a rejected scan, unless its network sends too many bad links to be recorded."""
+    if error.code in BAD_LINK_REASONS and _bad_links_flood(session, ip):
+        flood = QrLinksRateLimited("too many damaged or unknown QR code links came from your "
+                                   "network; please wait a minute and scan again")
+        return ScanOutcome(None, ScanResult.REJECTED, None, None, flood)
+    scan_id = _record(session, pending, code=code, token=token, device_id=device_id,
+                      user_agent=user_agent, ip=ip, customer_id=customer_id, at=at,
+                      result=ScanResult.REJECTED, reason=error.code)
+    return ScanOutcome(scan_id, ScanResult.REJECTED, code.id if code else None, None, error)
 
 
 def purpose_of(session: Session, *, token: str) -> str | None:
