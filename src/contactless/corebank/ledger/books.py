@@ -309,15 +309,7 @@ class LedgerBase:
         Zero lines are dropped; the rest must sum to zero per currency, else nothing is
         written and :class:`UnbalancedEntry` is raised. Accounts must already be locked.
         """
-        effective = [line for line in lines if line.amount != 0]
-        totals: dict[str, Decimal] = defaultdict(Decimal)
-        for line in effective:
-            if line.amount != line.amount.quantize(Decimal("0.01")):
-                raise UnbalancedEntry(f"posting {line.amount} has more than two decimals")
-            totals[line.account.currency] += line.amount
-        unbalanced = {currency: total for currency, total in totals.items() if total != 0}
-        if unbalanced or not effective:
-            raise UnbalancedEntry(f"entry {kind} does not balance: {unbalanced or 'empty'}")
+        effective = balanced_lines(kind, lines)
         entry = JournalEntry(
             id=uuid.uuid4(),
             kind=kind,
@@ -332,8 +324,14 @@ class LedgerBase:
             reference_id=reference[1] if reference else None,
         )
         self.session.add(entry)
+        self.session.add_all(self._move_balances(entry, effective, value_date))
+        return entry
+
+    def _move_balances(self, entry: JournalEntry, lines: Sequence[Line],
+                       value_date: date) -> list[Posting]:
+        """Each line's posting, numbered in its account, with the balance it leaves."""
         postings: list[Posting] = []
-        for line in effective:
+        for line in lines:
             account = line.account
             account.balance = account.balance + line.amount
             account.posting_count = account.posting_count + 1
@@ -349,11 +347,25 @@ class LedgerBase:
                     limit_direction=line.limit_direction.value if line.limit_direction else None,
                 )
             )
-        self.session.add_all(postings)
-        return entry
+        return postings
 
     def money(self, value: Decimal, currency: str) -> Money:
         return Money(value.quantize(Decimal("0.01")), currency)
+
+
+def balanced_lines(kind: str, lines: Sequence[Line]) -> list[Line]:
+    """The non-zero lines, once each currency is known to sum to zero; else
+    :class:`UnbalancedEntry` and nothing is written."""
+    effective = [line for line in lines if line.amount != 0]
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    for line in effective:
+        if line.amount != line.amount.quantize(Decimal("0.01")):
+            raise UnbalancedEntry(f"posting {line.amount} has more than two decimals")
+        totals[line.account.currency] += line.amount
+    unbalanced = {currency: total for currency, total in totals.items() if total != 0}
+    if unbalanced or not effective:
+        raise UnbalancedEntry(f"entry {kind} does not balance: {unbalanced or 'empty'}")
+    return effective
 
 
 def account_number(kind: AccountKind, account_id: uuid.UUID) -> str:

@@ -239,13 +239,40 @@ class ReadOps(WealthOps, LoanOps):
         every balance and running balance equals the sum of its postings, no demand account
         is overdrawn."""
         amount = _fen(Posting.amount)
-        problems: list[str] = []
+        problems = self._unbalanced_entries() + self._drifted_accounts()
+        overdrawn = self.session.scalars(
+            select(LedgerAccount.number).where(
+                LedgerAccount.kind == AccountKind.DEMAND.value,
+                _fen(LedgerAccount.balance) > 0,
+            )
+        ).all()
+        problems += [f"demand account {n} is overdrawn" for n in overdrawn]
+        totals = self.session.execute(
+            select(Posting.currency, func.sum(amount)).group_by(Posting.currency)
+        ).all()
+        problems += [f"the book does not balance in {c}: {s}" for c, s in totals if s != 0]
+        return BooksCheck(
+            entries=self.session.scalar(select(func.count()).select_from(JournalEntry)) or 0,
+            postings=self.session.scalar(select(func.count()).select_from(Posting)) or 0,
+            accounts=self.session.scalar(select(func.count()).select_from(LedgerAccount)) or 0,
+            problems=problems,
+        )
+
+    def _unbalanced_entries(self) -> list[str]:
+        """Entries that do not sum to zero in a currency."""
+        amount = _fen(Posting.amount)
         unbalanced = self.session.execute(
             select(Posting.entry_id, Posting.currency, func.sum(amount))
             .group_by(Posting.entry_id, Posting.currency)
             .having(func.sum(amount) != 0)
         ).all()
-        problems += [f"entry {e} does not balance in {c}: {s}" for e, c, s in unbalanced]
+        return [f"entry {e} does not balance in {c}: {s}" for e, c, s in unbalanced]
+
+    def _drifted_accounts(self) -> list[str]:
+        """Accounts whose balance, posting count or running balances disagree with their
+        postings."""
+        amount = _fen(Posting.amount)
+        problems: list[str] = []
         sums = (
             select(Posting.account_id, func.sum(amount).label("total"),
                    func.count().label("n"), func.max(Posting.seq).label("top"))
@@ -278,20 +305,4 @@ class ReadOps(WealthOps, LoanOps):
             .where(running.c.after != running.c.running).limit(20)
         ).all()
         problems += [f"account {a} posting {s}: running balance is wrong" for a, s in broken]
-        overdrawn = self.session.scalars(
-            select(LedgerAccount.number).where(
-                LedgerAccount.kind == AccountKind.DEMAND.value,
-                _fen(LedgerAccount.balance) > 0,
-            )
-        ).all()
-        problems += [f"demand account {n} is overdrawn" for n in overdrawn]
-        totals = self.session.execute(
-            select(Posting.currency, func.sum(amount)).group_by(Posting.currency)
-        ).all()
-        problems += [f"the book does not balance in {c}: {s}" for c, s in totals if s != 0]
-        return BooksCheck(
-            entries=self.session.scalar(select(func.count()).select_from(JournalEntry)) or 0,
-            postings=self.session.scalar(select(func.count()).select_from(Posting)) or 0,
-            accounts=self.session.scalar(select(func.count()).select_from(LedgerAccount)) or 0,
-            problems=problems,
-        )
+        return problems
