@@ -72,6 +72,6 @@ def demo(
                       "message center, or `contactless messages list --to MOBILE`)")
     kernel.db.dispose()
     if serve:
-        from contactless.platform.cli import serve as serve_command
+        from contactless.server import serve as serve_command
 
         serve_command(host=host, port=port, workers=1, migrate=False)

@@ -5,19 +5,21 @@ from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from faker import Faker
 from sqlalchemy.orm import Session
 from stdnum.cn import ric
 
+from contactless.corebank import service as corebank
 from contactless.customers import service as customers
 from contactless.identity import service as identity
 from contactless.identity.models import BranchKind, Role
+from contactless.journeys import demo as journeys_demo
+from contactless.outreach import demo as outreach_demo
 from contactless.platform.context import SYSTEM
-from contactless.platform.db import utcnow
+from contactless.platform.demo import Progress, Seeder
 
 DEMO_PASSWORD = "Demo-2026-bank"  # noqa: S105 - printed for the demo; never a production secret
 DEMO_ACTOR = SYSTEM.with_channel("demo")
@@ -37,13 +39,6 @@ HQ_STAFF: list[tuple[str, Role]] = [
 AREA_CODES = ("110101", "110105", "110108", "120101", "310101", "310104")
 
 
-def daytime(rng: random.Random, day: date) -> datetime:
-    """A moment in the bank's business hours of ``day``, never later than two hours ago (so
-    what the seeders make follow it, up to an hour later, is in the past too)."""
-    at = datetime.combine(day, time(1, 0), UTC) + timedelta(seconds=rng.randint(0, 12 * 3600))
-    return min(at, utcnow() - timedelta(hours=2))
-
-
 def make_id_number(rng: random.Random, today: date) -> str:
     """A resident ID number with a real area, birth date (age 20-75) and check digit."""
     birth = today - timedelta(days=rng.randint(20 * 365, 75 * 365))
@@ -61,9 +56,6 @@ class DemoReport:
     extras: dict[str, object] = field(default_factory=dict)
 
 
-Progress = Callable[[str, int, int], None]
-
-
 def _quiet(_label: str, _done: int, _total: int) -> None:
     return None
 
@@ -72,13 +64,25 @@ def build_demo_bank(
     session: Session, *, seed: int = 7, customer_count: int = 2000, today: date,
     progress: Progress = _quiet,
 ) -> DemoReport:
-    """Create branches, staff, customers, enterprises and rosters (and, through later
-    domains' seeders, their products)."""
+    """Create branches, staff, customers, enterprises and rosters, then run the domains'
+    seeders (:data:`SEEDERS`) for their products and activity."""
     rng = random.Random(seed)
     fake = Faker("zh_CN")
     fake.seed_instance(seed)
     report = DemoReport(seed=seed)
+    rm_ids = _branches_and_staff(session, fake, report, progress)
+    people = _People(fake, rng, today)
+    customer_ids = _customers(session, people, rng, rm_ids, report, customer_count, progress)
+    _enterprises(session, people, rng, rm_ids, report, progress)
+    for name, seeder in SEEDERS:
+        report.extras[name] = seeder(session, customer_ids, rng, today, progress)
+    return report
 
+
+def _branches_and_staff(session: Session, fake: Faker, report: DemoReport,
+                        progress: Progress) -> list[uuid.UUID]:
+    """Head office with its staff, three branches with a manager each, and three RMs in every
+    sub-branch; returns the RMs' ids."""
     identity.create_branch(session, DEMO_ACTOR, code="HQ", name="总行",
                            kind=BranchKind.HEAD_OFFICE)
     for username, role in HQ_STAFF:
@@ -86,8 +90,7 @@ def build_demo_bank(
                               branch_code="HQ", password=DEMO_PASSWORD,
                               display_name=fake.name())
         report.sign_ins.append((username, DEMO_PASSWORD, role.value, "HQ"))
-    rm_ids = []
-    rm_number = 0
+    rm_ids: list[uuid.UUID] = []
     for code, name, subs in BRANCHES:
         identity.create_branch(session, DEMO_ACTOR, code=code, name=name, kind=BranchKind.BRANCH,
                                parent_code="HQ")
@@ -99,84 +102,95 @@ def build_demo_bank(
             identity.create_branch(session, DEMO_ACTOR, code=sub_code, name=sub_name,
                                    kind=BranchKind.SUB_BRANCH, parent_code=code)
             for _ in range(3):
-                rm_number += 1
-                username = f"rm{rm_number:02d}"
+                username = f"rm{len(rm_ids) + 1:02d}"
                 view = identity.create_staff(session, DEMO_ACTOR, username=username,
                                              role=Role.RM, branch_code=sub_code,
                                              password=DEMO_PASSWORD, display_name=fake.name())
                 rm_ids.append(view.id)
                 report.sign_ins.append((username, DEMO_PASSWORD, Role.RM.value, sub_code))
-        progress("branches and staff", rm_number, 21)
+        progress("branches and staff", len(rm_ids), 21)
+    return rm_ids
 
-    seen_mobiles: set[str] = set()
-    seen_ids: set[str] = set()
 
-    def person() -> tuple[str, str, str]:
+class _People:
+    """Made-up people, each with a mobile and an ID number no one else in the bank has."""
+
+    def __init__(self, fake: Faker, rng: random.Random, today: date) -> None:
+        self.fake, self.rng, self.today = fake, rng, today
+        self.mobiles: set[str] = set()
+        self.id_numbers: set[str] = set()
+        # customers made so far who may also work for an enterprise
+        self.banked: list[tuple[str, str, str]] = []
+
+    def new(self) -> tuple[str, str, str]:
         while True:
-            mobile = fake.phone_number()
-            id_number = make_id_number(rng, today)
-            if (mobile not in seen_mobiles and id_number not in seen_ids
+            mobile = self.fake.phone_number()
+            id_number = make_id_number(self.rng, self.today)
+            if (mobile not in self.mobiles and id_number not in self.id_numbers
                     and identity.MOBILE_PATTERN.fullmatch(mobile)):
-                seen_mobiles.add(mobile)
-                seen_ids.add(id_number)
-                return fake.name(), mobile, id_number
+                self.mobiles.add(mobile)
+                self.id_numbers.add(id_number)
+                return self.fake.name(), mobile, id_number
 
+
+def _customers(session: Session, people: _People, rng: random.Random, rm_ids: list[uuid.UUID],
+               report: DemoReport, count: int, progress: Progress) -> list[uuid.UUID]:
     customer_ids = []
-    people: list[tuple[str, str, str]] = []  # customers who may also work for an enterprise
-    for index in range(customer_count):
-        name, mobile, id_number = person()
-        people.append((name, mobile, id_number))
+    for index in range(count):
+        name, mobile, id_number = people.new()
+        people.banked.append((name, mobile, id_number))
         customer = customers.create_customer(session, DEMO_ACTOR, name=name, mobile=mobile,
                                              id_number=id_number,
                                              primary_rm_id=rng.choice(rm_ids))
         customer_ids.append(customer.id)
         if index == 0:
             report.extras["first_customer_mobile"] = mobile
-        if (index + 1) % 100 == 0 or index + 1 == customer_count:
-            progress("customers", index + 1, customer_count)
-    report.customers = customer_count
+        if (index + 1) % 100 == 0 or index + 1 == count:
+            progress("customers", index + 1, count)
+    report.customers = count
+    return customer_ids
 
+
+def _enterprises(session: Session, people: _People, rng: random.Random,
+                 rm_ids: list[uuid.UUID], report: DemoReport, progress: Progress) -> None:
+    """30 enterprises with 8-40 employees each; about a third of the staff bank with us
+    already (payroll group codes need them)."""
+    fake = people.fake
+    banked = people.banked
     for number in range(30):
         company = fake.company()
         credit_code = f"91330{rng.randrange(10**11, 10**12)}" + rng.choice("0123456789ABCDEFGH")
-        contact_name, contact_mobile, _ = person()
+        contact_name, contact_mobile, _ = people.new()
         enterprise = customers.create_enterprise(
             session, DEMO_ACTOR, name=company, credit_code=credit_code,
             rm_id=rng.choice(rm_ids), contact_name=contact_name, contact_mobile=contact_mobile,
         )
         for _ in range(rng.randint(8, 40)):
-            # about a third of the staff bank with us already (payroll group codes need them)
-            if people and rng.random() < 0.35:
-                name, mobile, id_number = people.pop(rng.randrange(len(people)))
+            if banked and rng.random() < 0.35:
+                name, mobile, id_number = banked.pop(rng.randrange(len(banked)))
             else:
-                name, mobile, id_number = person()
+                name, mobile, id_number = people.new()
             customers.add_employee(session, DEMO_ACTOR, enterprise_id=enterprise.id, name=name,
                                    mobile=mobile, id_number=id_number)
             report.employees += 1
         progress("enterprises", number + 1, 30)
     report.enterprises = 30
 
-    for name, seeder in SEEDERS:
-        report.extras[name] = seeder(session, customer_ids, rng, today, progress)
-    return report
 
-
-Seeder = Callable[[Session, list[uuid.UUID], random.Random, date, Progress], object]
 def _seed_books(session: Session, customer_ids: list[uuid.UUID], rng: random.Random,
                 today: date, progress: Progress) -> object:
     """Accounts, 6 months of history, deposits maturing over the next 90 days, wealth
     holdings and loans, all posted through the ledger so the books balance."""
-    from contactless.corebank import service as corebank
-
     progress("books", 0, 1)
     books = corebank.seed_demo_books(session, customers=customer_ids, rng=rng, today=today)
     progress("books", 1, 1)
     return books.model_dump(mode="json")
 
 
-# seeders run in this order; later domains append theirs (see the imports below)
-SEEDERS: list[tuple[str, Seeder]] = [("books", _seed_books)]
-
-# each domain's demo module appends its seeder to SEEDERS when imported
-import contactless.outreach.demo  # noqa: E402,F401,I001
-import contactless.journeys.demo  # noqa: E402,F401,I001  (after outreach: credited scans)
+# the domains' seeders, in the order they run: outreach listens to the journeys' events, so
+# the journeys run after it are credited to the scans before them
+SEEDERS: list[tuple[str, Seeder]] = [
+    ("books", _seed_books),
+    ("outreach", outreach_demo.seed_outreach),
+    ("journeys", journeys_demo.seed_journeys),
+]

@@ -17,13 +17,13 @@ from sqlalchemy.orm import Session
 
 from contactless.corebank import service as corebank
 from contactless.customers import service as customers
-from contactless.demo.service import SEEDERS, Progress, daytime
 from contactless.journeys import service as journeys
 from contactless.journeys.models import JourneyStatus
 from contactless.journeys.schemas import JourneyView, StepView
 from contactless.platform import clock
 from contactless.platform.channels import list_messages
 from contactless.platform.context import SYSTEM, Actor
+from contactless.platform.demo import Progress, daytime
 from contactless.platform.errors import ContactlessError
 from contactless.platform.kernel import kernel_of
 
@@ -137,5 +137,3 @@ def _count(counts: dict[str, int], view: JourneyView | None) -> None:
     counts["started"] += 1
     counts["completed"] += view.status == JourneyStatus.COMPLETED
 
-
-SEEDERS.append(("journeys", seed_journeys))

@@ -13,7 +13,6 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from contactless.customers import service as customers
-from contactless.demo.service import SEEDERS, Progress, daytime
 from contactless.identity import service as identity
 from contactless.identity.models import Role
 from contactless.journeys.demo import run_journey
@@ -23,6 +22,7 @@ from contactless.outreach.service.attribution import subscribe
 from contactless.outreach.sources import OutreachQrSources
 from contactless.platform.context import SYSTEM, Actor
 from contactless.platform.db import utcnow
+from contactless.platform.demo import Progress, daytime
 from contactless.platform.kernel import kernel_of
 
 DAYS = 30
@@ -92,26 +92,9 @@ def seed_outreach(session: Session, customer_ids: list[uuid.UUID], rng: random.R
                 if (person is None or outcome.result != "accepted" or code.purpose == "info"
                         or rng.random() > 0.45):
                     continue
-                if code.purpose in REAL_JOURNEYS:
-                    # the real journey from the code's landing page; its events credit the code
-                    view = run_journey(session, rng, customers.customer_actor(person),
-                                       code.purpose, at + timedelta(minutes=2),
-                                       params=code.params, qr_code_id=code.id,
-                                       give_up_after=rng.choice((None, None, 1)))
-                    journey += view is not None
-                    continue
-                journey += 1
-                journey_id = str(uuid.UUID(int=rng.getrandbits(128)))
-                outreach.record_journey_started(session, journey_id=journey_id,
-                                                customer_id=person, journey_key=code.purpose,
-                                                started_at=at + timedelta(minutes=2))
-                if rng.random() < 0.6:
-                    done = outreach.credit_conversion(
-                        session, journey_id=journey_id, customer_id=person,
-                        amount=rng.choice(AMOUNTS), product=code.params.get("product", ""),
-                        completed_at=at + timedelta(minutes=rng.randint(5, 40)),
-                        journey_key=code.purpose)
-                    conversions += done is not None
+                started, converted = _journey_after_scan(session, rng, code, person, at)
+                journey += started
+                conversions += converted
         if code.roster_restricted:
             signed_up = _employees_sign_up(session, rng, code, today)
             scans += signed_up[0]
@@ -121,6 +104,30 @@ def seed_outreach(session: Session, customer_ids: list[uuid.UUID], rng: random.R
         progress("outreach scans", index + 1, len(codes))
     return {"codes": len(codes), "scans": scans, "journeys": journey,
             "conversions": conversions}
+
+
+def _journey_after_scan(session: Session, rng: random.Random, code: outreach.CodeView,
+                        person: uuid.UUID, at: datetime) -> tuple[int, int]:
+    """The scanning customer goes on to the code's journey: (journeys started, conversions)."""
+    if code.purpose in REAL_JOURNEYS:
+        # the real journey from the code's landing page; its events credit the code
+        view = run_journey(session, rng, customers.customer_actor(person),
+                           code.purpose, at + timedelta(minutes=2),
+                           params=code.params, qr_code_id=code.id,
+                           give_up_after=rng.choice((None, None, 1)))
+        return int(view is not None), 0
+    journey_id = str(uuid.UUID(int=rng.getrandbits(128)))
+    outreach.record_journey_started(session, journey_id=journey_id,
+                                    customer_id=person, journey_key=code.purpose,
+                                    started_at=at + timedelta(minutes=2))
+    if rng.random() >= 0.6:
+        return 1, 0
+    done = outreach.credit_conversion(
+        session, journey_id=journey_id, customer_id=person,
+        amount=rng.choice(AMOUNTS), product=code.params.get("product", ""),
+        completed_at=at + timedelta(minutes=rng.randint(5, 40)),
+        journey_key=code.purpose)
+    return 1, int(done is not None)
 
 
 def _employees_sign_up(session: Session, rng: random.Random, code: outreach.CodeView,
@@ -197,5 +204,3 @@ def _group_codes(session: Session, rms: list[Actor], rng: random.Random, start: 
         made.append(outreach.get_code(session, owner, code_id=code.id))
     return made
 
-
-SEEDERS.append(("outreach", seed_outreach))
