@@ -6,6 +6,7 @@ import random
 import sys
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -30,6 +31,22 @@ class Done:
     key: str
     owner: uuid.UUID
     result: TransferResult
+
+
+def _run_at_once(work: Callable[[int], None], count: int) -> None:
+    """``work(0)`` … ``work(count - 1)`` in threads at once, until all are done."""
+    # threads stand in for worker processes: a short GIL switch interval stops a thread that
+    # holds a row or advisory lock from waiting 5 ms for the interpreter at every step
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(0.0005)
+    try:
+        threads = [threading.Thread(target=work, args=(n,)) for n in range(count)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
 
 
 def test_concurrent_transfers_keep_the_books(pg_kernel: Kernel) -> None:
@@ -75,18 +92,7 @@ def test_concurrent_transfers_keep_the_books(pg_kernel: Kernel) -> None:
             done.extend(mine)
             refused.append(short)
 
-    # threads stand in for worker processes: a short GIL switch interval stops a thread that
-    # holds a row or advisory lock from waiting 5 ms for the interpreter at every step
-    interval = sys.getswitchinterval()
-    sys.setswitchinterval(0.0005)
-    try:
-        threads = [threading.Thread(target=teller, args=(n,)) for n in range(THREADS)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-    finally:
-        sys.setswitchinterval(interval)
+    _run_at_once(teller, THREADS)
 
     assert failures == []
     assert len(done) + sum(refused) == THREADS * TRANSFERS_PER_THREAD

@@ -49,6 +49,24 @@ def _sign_in(client: TestClient, kernel: Kernel, mobile: str) -> dict[str, str]:
             "Accept-Language": "en"}
 
 
+def _assert_renewed_at_maturity(kernel: Kernel, deposit_id: uuid.UUID) -> None:
+    """At maturity the ledger makes one new CD of principal and interest."""
+    deposit = corebank_deposit(kernel, deposit_id)
+    assert deposit.instruction == "renew_all"
+    with kernel.db.session() as session:
+        corebank.run_maturities(session, SYSTEM, on=deposit.maturity_date)
+    with kernel.db.session() as session:
+        renewed = [d for d in corebank.deposits_of_customer(session, SYSTEM,
+                                                            customer_id=deposit.customer_id)
+                   if d.renewed_from_id == deposit_id]
+    assert len(renewed) == 1
+    principal = deposit.principal.amount + deposit.interest_at_maturity.amount
+    assert renewed[0].principal.amount == principal
+    assert renewed[0].product == "cd"
+    assert renewed[0].start_date == deposit.maturity_date
+    assert renewed[0].maturity_date > deposit.maturity_date + timedelta(days=80)
+
+
 def test_the_app_renews_a_cd_maturing_within_30_days_and_the_ledger_shows_it(
     kernel: Kernel, client: TestClient,
 ) -> None:
@@ -93,21 +111,7 @@ def test_the_app_renews_a_cd_maturing_within_30_days_and_the_ledger_shows_it(
     assert again.status_code == 200
     assert again.json()["replayed"] is True
 
-    deposit = corebank_deposit(kernel, deposit_id)
-    assert deposit.instruction == "renew_all"
-    with kernel.db.session() as session:
-        corebank.run_maturities(session, SYSTEM, on=deposit.maturity_date)
-    with kernel.db.session() as session:
-        renewed = [d for d in corebank.deposits_of_customer(session, SYSTEM,
-                                                            customer_id=deposit.customer_id)
-                   if d.renewed_from_id == deposit_id]
-    assert len(renewed) == 1
-    principal = deposit.principal.amount + deposit.interest_at_maturity.amount
-    assert renewed[0].principal.amount == principal
-    assert renewed[0].product == "cd"
-    assert renewed[0].start_date == deposit.maturity_date
-    assert renewed[0].maturity_date > deposit.maturity_date + timedelta(days=80)
-
+    _assert_renewed_at_maturity(kernel, deposit_id)
     fetched = client.get(f"/api/v1/journeys/{journey_id}", headers=headers).json()
     assert fetched["status"] == "completed"
     assert fetched["outcome"][0]["label"] == "At maturity"
