@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 from pathlib import Path
+from typing import Any
 
 import structlog
 from fastapi import FastAPI, Request
@@ -26,17 +27,21 @@ import contactless.platform.channels
 import contactless.platform.events  # noqa: F401
 from contactless import __version__
 from contactless.corebank import api as corebank_api
+from contactless.corebank import tasks as corebank_tasks
 from contactless.corebank import views as corebank_views
 from contactless.customers import api as customers_api
 from contactless.customers import views as customers_views
 from contactless.identity import api as identity_api
 from contactless.identity import views as identity_views
 from contactless.journeys import api as journeys_api
+from contactless.journeys import tasks as journeys_tasks
 from contactless.journeys import views as journeys_views
 from contactless.outreach import api as outreach_api
+from contactless.outreach import tasks as outreach_tasks
 from contactless.outreach import views as outreach_views
 from contactless.platform.context import Origin, new_request_id, origin_var, request_id_var
 from contactless.platform.errors import ContactlessError
+from contactless.platform.jobs import register_platform
 from contactless.platform.kernel import Kernel, build_kernel
 from contactless.platform.logging import configure_logging
 from contactless.platform.metrics import HttpMetrics
@@ -112,6 +117,20 @@ def create_app(settings: Settings | None = None, *, kernel: Kernel | None = None
                         media_type=CONTENT_TYPE_LATEST)
 
     return app
+
+
+def app_factory() -> FastAPI:
+    """What ``contactless serve`` gives each uvicorn worker process: an app on the settings
+    of the environment."""
+    return create_app(Settings())
+
+
+def register_jobs(huey: Any, kernel: Kernel) -> dict[str, Any]:
+    """Every domain's jobs and schedules, for the worker."""
+    tasks = register_platform(huey, kernel)
+    for domain in (corebank_tasks, journeys_tasks, outreach_tasks):
+        tasks.update(domain.register(huey, kernel))
+    return tasks
 
 
 class RequestContext:

@@ -17,6 +17,7 @@ from contactless.identity import cli as identity_cli
 from contactless.journeys.cli import journeys_app
 from contactless.outreach import cli as outreach_cli
 from contactless.platform import cli as platform_cli
+from contactless.server import serve, worker
 
 app = typer.Typer(help="Contactless: serve a bank's customers without meeting them.",
                   no_args_is_help=True, add_completion=False)
@@ -31,8 +32,8 @@ app.add_typer(customers_cli.customers_app, name="customers")
 app.add_typer(journeys_app, name="journeys")
 app.add_typer(corebank_app, name="corebank")
 app.add_typer(outreach_cli.outreach_app, name="outreach")
-app.command("serve")(platform_cli.serve)
-app.command("worker")(platform_cli.worker)
+app.command("serve")(serve)
+app.command("worker")(worker)
 app.command("demo")(demo_cli.demo)
 
 

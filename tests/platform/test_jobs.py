@@ -1,7 +1,8 @@
 from sqlalchemy import select
 
+from contactless.app import register_jobs
 from contactless.platform.events import OutboxEvent, publish
-from contactless.platform.jobs import build_huey, register_all
+from contactless.platform.jobs import build_huey
 from contactless.platform.kernel import Kernel
 
 
@@ -13,7 +14,7 @@ def test_the_periodic_job_redelivers_events_left_by_a_failed_subscriber(kernel: 
         publish(session, "thing.done", {"n": 1})
     assert seen == []
     huey = build_huey(kernel.settings, immediate=True)
-    tasks = register_all(huey, kernel)
+    tasks = register_jobs(huey, kernel)
     tasks["deliver_events"]()
     assert seen == [{"n": 1}]
     with kernel.db.session() as session:

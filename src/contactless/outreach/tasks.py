@@ -1,5 +1,5 @@
 """Outreach in the worker: the worker delivers retried domain events, so it must listen to
-the journeys' events as the web processes do (``platform.jobs.register_all`` calls this)."""
+the journeys' events as the web processes do (``app.register_jobs`` calls this)."""
 
 from __future__ import annotations
 

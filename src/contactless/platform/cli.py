@@ -1,4 +1,4 @@
-"""Kernel commands: serve, worker, db, audit, messages."""
+"""Kernel commands: db, audit, messages (``serve`` and ``worker`` are in ``contactless.server``)."""
 
 from __future__ import annotations
 
@@ -81,43 +81,3 @@ def messages_list(
     for m in rows:
         table.add_row(m.created_at.isoformat(timespec="seconds"), m.to_masked, m.kind, m.body)
     Console().print(table)
-
-
-def serve(
-    host: str = "127.0.0.1",
-    port: int = 8000,
-    workers: Annotated[int, typer.Option(help="processes (PostgreSQL only)")] = 1,
-    migrate: Annotated[bool, typer.Option(help="apply migrations first")] = True,
-) -> None:
-    """Serve the console, the customer pages and the APIs."""
-    import uvicorn
-
-    kernel = cli_kernel()
-    if migrate:
-        migrations.upgrade(kernel.db)
-    kernel.db.dispose()
-    err.print(f"Contactless on http://{host}:{port}  (console /console, customers /m)")
-    uvicorn.run("contactless.platform.cli:app_factory", factory=True, host=host, port=port,
-                workers=workers if kernel.settings.is_postgres else 1, log_level="warning",
-                access_log=False)
-
-
-def app_factory() -> object:
-    from contactless.app import create_app
-
-    return create_app(Settings())
-
-
-def worker(
-    workers: Annotated[int, typer.Option(help="worker threads")] = 2,
-) -> None:
-    """Run background jobs and schedules (huey on SQLite, or on Redis when REDIS_URL is set)."""
-    from contactless.platform.jobs import build_huey, register_all
-
-    kernel = cli_kernel()
-    huey = build_huey(kernel.settings)
-    register_all(huey, kernel)
-    from huey.consumer import Consumer
-
-    err.print(f"worker on {type(huey).__name__} with {workers} threads")
-    Consumer(huey, workers=workers, worker_type="thread", periodic=True).run()

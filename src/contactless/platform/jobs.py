@@ -1,7 +1,7 @@
 """Background jobs and schedules with huey: on SQLite in HOME, or on Redis at scale.
 
-Domains add jobs in their ``tasks.py`` through ``register(huey, kernel)``; nothing is created
-at import time."""
+Domains add jobs in their ``tasks.py`` through ``register(huey, kernel)``, and
+``contactless.app.register_jobs`` lists them; nothing is created at import time."""
 
 from __future__ import annotations
 
@@ -21,22 +21,10 @@ def build_huey(settings: Settings, *, immediate: bool = False) -> Any:
 
 
 def register_platform(huey: Any, kernel: Kernel) -> dict[str, Any]:
+    """The kernel's own jobs: redelivering domain events."""
     @huey.periodic_task(crontab(minute="*"), name="platform.deliver_events")  # type: ignore[untyped-decorator]
     def deliver_events() -> int:
         """Retry domain events whose delivery failed after their commit."""
         return kernel.bus.deliver_pending()
 
     return {"deliver_events": deliver_events}
-
-
-def register_all(huey: Any, kernel: Kernel) -> dict[str, Any]:
-    """Every domain's jobs (domains are imported here, at worker start, not at import)."""
-    from contactless.corebank import tasks as corebank_tasks
-    from contactless.journeys import tasks as journeys_tasks
-    from contactless.outreach import tasks as outreach_tasks
-
-    tasks = register_platform(huey, kernel)
-    tasks.update(corebank_tasks.register(huey, kernel))
-    tasks.update(journeys_tasks.register(huey, kernel))
-    tasks.update(outreach_tasks.register(huey, kernel))
-    return tasks

@@ -1,0 +1,49 @@
+"""Running the house: ``serve`` (uvicorn over :func:`contactless.app.create_app`) and
+``worker`` (huey with every domain's jobs, as :func:`contactless.app.register_jobs` lists them)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from contactless.platform import migrations
+from contactless.platform.cli import cli_kernel
+
+err = Console(stderr=True)
+
+
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: Annotated[int, typer.Option(help="processes (PostgreSQL only)")] = 1,
+    migrate: Annotated[bool, typer.Option(help="apply migrations first")] = True,
+) -> None:
+    """Serve the console, the customer pages and the APIs."""
+    import uvicorn
+
+    kernel = cli_kernel()
+    if migrate:
+        migrations.upgrade(kernel.db)
+    kernel.db.dispose()
+    err.print(f"Contactless on http://{host}:{port}  (console /console, customers /m)")
+    uvicorn.run("contactless.app:app_factory", factory=True, host=host, port=port,
+                workers=workers if kernel.settings.is_postgres else 1, log_level="warning",
+                access_log=False)
+
+
+def worker(
+    workers: Annotated[int, typer.Option(help="worker threads")] = 2,
+) -> None:
+    """Run background jobs and schedules (huey on SQLite, or on Redis when REDIS_URL is set)."""
+    from huey.consumer import Consumer
+
+    from contactless.app import register_jobs
+    from contactless.platform.jobs import build_huey
+
+    kernel = cli_kernel()
+    huey = build_huey(kernel.settings)
+    register_jobs(huey, kernel)
+    err.print(f"worker on {type(huey).__name__} with {workers} threads")
+    Consumer(huey, workers=workers, worker_type="thread", periodic=True).run()
