@@ -43,17 +43,19 @@ def test_a_transfer_replayed_with_its_key_posts_once(kernel: Kernel, client: Tes
     alice, _bob, first, second = setup_two(kernel)
     body = {"source_account_id": str(first), "target_account_id": str(second),
             "amount": {"amount": "100.00", "currency": "CNY"}, "memo": "rent"}
-    headers = customer_headers(kernel, alice, key="t-1")
+    headers = staff_headers(client, "rm.xh") | {"Idempotency-Key": "t-1"}
     one = client.post("/api/v1/corebank/transfers", json=body, headers=headers)
     two = client.post("/api/v1/corebank/transfers", json=body, headers=headers)
     assert one.status_code == 201, one.text
     assert one.json() == two.json()
+    headers = customer_headers(kernel, alice)
     account = client.get(f"/api/v1/corebank/accounts/{first}", headers=headers).json()
     assert account["balance"] == {"amount": "900.00", "currency": "CNY"}
     history = client.get(f"/api/v1/corebank/accounts/{first}/history", headers=headers).json()
     assert history["items"][0]["balance_after"]["amount"] == "900.00"
     other = dict(body, memo="changed")
-    reused = client.post("/api/v1/corebank/transfers", json=other, headers=headers)
+    reused = client.post("/api/v1/corebank/transfers", json=other,
+                         headers=staff_headers(client, "rm.xh") | {"Idempotency-Key": "t-1"})
     assert reused.status_code == 422
     assert reused.json()["code"] == "idempotency_key_reused"
 
@@ -62,8 +64,8 @@ def test_money_requests_need_a_key_and_exact_amounts(kernel: Kernel, client: Tes
     alice, _bob, first, second = setup_two(kernel)
     body = {"source_account_id": str(first), "target_account_id": str(second),
             "amount": {"amount": "1.005"}}
-    no_key = client.post("/api/v1/corebank/transfers", json=body,
-                         headers=customer_headers(kernel, alice))
+    as_rm = staff_headers(client, "rm.xh")
+    no_key = client.post("/api/v1/corebank/transfers", json=body, headers=as_rm)
     assert no_key.status_code == 400
     assert no_key.json()["code"] == "idempotency_key_required"
     cases = [({"amount": "1.005"}, "too_many_decimals"), ({"amount": 1.5}, "request_invalid"),
@@ -73,7 +75,7 @@ def test_money_requests_need_a_key_and_exact_amounts(kernel: Kernel, client: Tes
     for number, (amount, code) in enumerate(cases):
         response = client.post("/api/v1/corebank/transfers",
                                json=dict(body, amount=amount),
-                               headers=customer_headers(kernel, alice, key=f"bad-{number}"))
+                               headers=as_rm | {"Idempotency-Key": f"bad-{number}"})
         assert response.json()["code"] == code, (amount, response.text)
         assert response.headers["content-type"] == "application/problem+json"
     balance = client.get(f"/api/v1/corebank/accounts/{first}",

@@ -20,6 +20,7 @@ from contactless.corebank.errors import BindingRequired, Class2LimitExceeded, In
 from contactless.corebank.models import JournalEntry
 from contactless.platform.kernel import Kernel
 from tests.factories.corebank import (
+    JOB,
     TELLER,
     cny,
     customer_actor,
@@ -117,7 +118,7 @@ def test_inflows_from_others_stop_at_10000_a_day(kernel: Kernel) -> None:
                               amount=cny("10000.00"), on=DAY + timedelta(days=1))
         with pytest.raises(Class2LimitExceeded):
             corebank.receive_inbound_transfer(
-                session, TELLER, idempotency_key=key(), target_account_id=s.class2,
+                session, JOB, idempotency_key=key(), target_account_id=s.class2,
                 amount=cny("1.00"), bank_code="ICBC", external_account="6222999988887777",
                 on=DAY + timedelta(days=1))
 
@@ -128,7 +129,7 @@ def test_outflows_to_others_stop_at_10000_a_day(kernel: Kernel) -> None:
     with kernel.db.session() as session:
         corebank.transfer(session, me, idempotency_key=key(), source_account_id=s.class1,
                           target_account_id=s.class2, amount=cny("40000.00"), on=DAY)
-        corebank.card_payment(session, TELLER, idempotency_key=key(), account_id=s.class2,
+        corebank.card_payment(session, JOB, idempotency_key=key(), account_id=s.class2,
                               amount=cny("7000.00"), merchant="appliances", on=DAY)
         with pytest.raises(Class2LimitExceeded):
             corebank.send_outbound_transfer(
@@ -150,16 +151,16 @@ def test_inflows_stop_at_200000_a_year(kernel: Kernel) -> None:
     with kernel.db.session() as session:
         for day in range(20):
             corebank.receive_inbound_transfer(
-                session, TELLER, idempotency_key=key(), target_account_id=s.class2,
+                session, JOB, idempotency_key=key(), target_account_id=s.class2,
                 amount=cny("10000.00"), bank_code="ICBC", external_account="6222999988887777",
                 on=date(2025, 1, 2) + timedelta(days=day))
         with pytest.raises(Class2LimitExceeded) as caught:
             corebank.receive_inbound_transfer(
-                session, TELLER, idempotency_key=key(), target_account_id=s.class2,
+                session, JOB, idempotency_key=key(), target_account_id=s.class2,
                 amount=cny("1.00"), bank_code="ICBC", external_account="6222999988887777",
                 on=date(2025, 6, 1))
         assert caught.value.extra["limit"] == "yearly"
         corebank.receive_inbound_transfer(
-            session, TELLER, idempotency_key=key(), target_account_id=s.class2,
+            session, JOB, idempotency_key=key(), target_account_id=s.class2,
             amount=cny("10000.00"), bank_code="ICBC", external_account="6222999988887777",
             on=date(2026, 1, 1))

@@ -29,6 +29,7 @@ from contactless.platform.audit import AuditEntry
 from contactless.platform.kernel import Kernel
 from tests.factories.corebank import (
     JOB,
+    PRODUCT_ADMIN,
     TELLER,
     Pair,
     cny,
@@ -96,7 +97,7 @@ def test_the_rate_table_is_effective_dated(kernel: Kernel) -> None:
     with kernel.db.session() as session:
         assert corebank.seed_default_rates(session) == 13
         assert corebank.seed_default_rates(session) == 0
-        corebank.set_deposit_rate(session, TELLER, idempotency_key=key(),
+        corebank.set_deposit_rate(session, PRODUCT_ADMIN, idempotency_key=key(),
                                   product=RateProduct.TIME, term="1y", currency="CNY",
                                   annual_rate=Decimal("0.0110"), effective_from=date(2025, 6, 1))
         assert session.scalar(select(func.count()).select_from(DepositRate)) == 14

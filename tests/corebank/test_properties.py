@@ -48,7 +48,7 @@ from contactless.platform.kernel import build_kernel
 from contactless.platform.money import Money
 from contactless.platform.store import MemoryStore
 from tests.conftest import make_settings
-from tests.factories.corebank import JOB, TELLER, customer_actor, insert_customers
+from tests.factories.corebank import JOB, PRODUCT_ADMIN, TELLER, customer_actor, insert_customers
 
 START = date(2025, 1, 6)
 # amounts in fen: mostly everyday sums, sometimes large ones
@@ -90,7 +90,7 @@ class Books(RuleBasedStateMachine):
         with self.kernel.db.session() as session:
             self.customers = insert_customers(session, self.kernel.cipher, 3)
             self.product = corebank.create_wealth_product(
-                session, TELLER, idempotency_key="product", code="WM", name="理财",
+                session, PRODUCT_ADMIN, idempotency_key="product", code="WM", name="理财",
                 risk_level=RiskLevel.R2, min_purchase=cents(100), maturity_date=None,
                 initial_nav=Decimal("1"), nav_date=START - timedelta(days=1)).id
 
@@ -313,7 +313,7 @@ class Books(RuleBasedStateMachine):
         with self.kernel.db.session() as session:
             for _ in range(days):
                 self.today += timedelta(days=1)
-                corebank.publish_nav(session, TELLER, idempotency_key=self.key(),
+                corebank.publish_nav(session, PRODUCT_ADMIN, idempotency_key=self.key(),
                                      product_id=self.product, nav_date=self.today,
                                      nav=Decimal(nav) / 10_000)
                 corebank.run_maturities(session, JOB, on=self.today)

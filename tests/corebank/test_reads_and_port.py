@@ -17,7 +17,7 @@ from contactless.corebank.port import CoreBankPort
 from contactless.corebank.schemas import AccountView
 from contactless.platform.context import Actor
 from contactless.platform.kernel import Kernel
-from tests.factories.corebank import TELLER, cny, customer_actor, key, make_pair
+from tests.factories.corebank import JOB, TELLER, cny, customer_actor, key, make_pair
 
 DAY = date(2025, 5, 1)
 
@@ -54,7 +54,7 @@ def test_a_statement_pages_newest_first_with_running_balances(kernel: Kernel) ->
 def test_the_trial_balance_lists_every_kind_and_balances(kernel: Kernel) -> None:
     pair = make_pair(kernel, alice_funds="500.00", bob_funds="250.00")
     with kernel.db.session() as session:
-        corebank.card_payment(session, TELLER, idempotency_key=key(),
+        corebank.card_payment(session, JOB, idempotency_key=key(),
                               account_id=pair.bob_account, amount=cny("50.00"), merchant="x")
         tb = corebank.trial_balance(session)
     lines = {(line.currency, line.account_kind): line for line in tb.lines}

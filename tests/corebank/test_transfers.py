@@ -28,6 +28,7 @@ from contactless.platform.events import OutboxEvent
 from contactless.platform.kernel import Kernel
 from contactless.platform.money import CurrencyMismatch, Money, TooManyDecimals, UnknownCurrency
 from tests.factories.corebank import (
+    JOB,
     TELLER,
     cny,
     customer_actor,
@@ -274,13 +275,13 @@ def test_a_returned_outbound_transfer_credits_the_customer_back(kernel: Kernel) 
 def test_card_payments_inbound_transfers_and_cash(kernel: Kernel) -> None:
     pair = make_pair(kernel, alice_funds="100.00")
     with kernel.db.session() as session:
-        paid = corebank.card_payment(session, TELLER, idempotency_key=key(),
+        paid = corebank.card_payment(session, JOB, idempotency_key=key(),
                                      account_id=pair.alice_account, amount=cny("30.00"),
                                      merchant="coffee")
         assert paid.amount == cny("-30.00")
         assert paid.balance_after == cny("70.00")
         salary = corebank.receive_inbound_transfer(
-            session, TELLER, idempotency_key=key(), target_account_id=pair.alice_account,
+            session, JOB, idempotency_key=key(), target_account_id=pair.alice_account,
             amount=cny("8000.00"), bank_code="BOC", external_account="6013820000000000",
             memo="salary")
         assert salary.balance_after == cny("8070.00")

@@ -21,7 +21,16 @@ from contactless.corebank.errors import (
 )
 from contactless.platform.kernel import Kernel
 from contactless.platform.money import CurrencyMismatch, Money
-from tests.factories.corebank import JOB, TELLER, Pair, cny, customer_actor, key, make_pair
+from tests.factories.corebank import (
+    JOB,
+    PRODUCT_ADMIN,
+    TELLER,
+    Pair,
+    cny,
+    customer_actor,
+    key,
+    make_pair,
+)
 
 T = date(2025, 3, 10)
 
@@ -30,14 +39,14 @@ def product(kernel: Kernel, *, code: str = "WM-1", maturity: date | None = None,
             minimum: str = "1000.00") -> uuid.UUID:
     with kernel.db.session() as session:
         return corebank.create_wealth_product(
-            session, TELLER, idempotency_key=key(), code=code, name="稳健理财",
+            session, PRODUCT_ADMIN, idempotency_key=key(), code=code, name="稳健理财",
             risk_level=RiskLevel.R2, min_purchase=cny(minimum), maturity_date=maturity,
             initial_nav=Decimal("1.0000"), nav_date=T - timedelta(days=1)).id
 
 
 def nav(kernel: Kernel, product_id: uuid.UUID, day: date, value: str) -> None:
     with kernel.db.session() as session:
-        corebank.publish_nav(session, TELLER, idempotency_key=key(), product_id=product_id,
+        corebank.publish_nav(session, PRODUCT_ADMIN, idempotency_key=key(), product_id=product_id,
                              nav_date=day, nav=Decimal(value))
 
 
@@ -128,7 +137,7 @@ def test_product_rules(kernel: Kernel) -> None:
         buy(kernel, pair, wm, "5000.00", on=T + timedelta(days=2))
     with kernel.db.session() as session:
         usd = corebank.create_wealth_product(
-            session, TELLER, idempotency_key=key(), code="WM-USD", name="美元理财",
+            session, PRODUCT_ADMIN, idempotency_key=key(), code="WM-USD", name="美元理财",
             risk_level=RiskLevel.R1, min_purchase=Money.of("100.00", "USD"), maturity_date=None,
             initial_nav=Decimal("1"), nav_date=T).id
     with pytest.raises(CurrencyMismatch), kernel.db.session() as session:

@@ -21,9 +21,12 @@ from contactless.platform.money import Money
 from contactless.platform.security import FieldCipher
 
 BRANCH_CODE = "CB-TEST"
-TELLER = Actor(kind="staff", id="00000000-0000-4000-8000-000000000001", role="admin",
-               channel="counter", display="teller")
+TELLER = Actor(kind="staff", id="00000000-0000-4000-8000-000000000001", role="branch_manager",
+               branch_path="/HQ/", channel="counter", display="teller")
 JOB = Actor(kind="system", id="system", channel="job", display="system")
+# rates and products are settings: a head-office admin's (the permission table)
+PRODUCT_ADMIN = Actor(kind="staff", id="00000000-0000-4000-8000-000000000002", role="admin",
+                      branch_path="/HQ/", channel="console", display="product admin")
 _keys = itertools.count(1)
 
 

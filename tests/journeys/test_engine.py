@@ -118,7 +118,7 @@ def test_the_risk_port_decides_before_anything_is_executed(sqlite_kernel: Kernel
     assert waiting.status_code == 409
     assert waiting.json()["code"] == "journey_waiting"
     staff = {"Authorization": "Bearer " + api.post("/api/v1/auth/token", data={
-        "username": "admin", "password": "Correct-horse-42"}).json()["access_token"]}
+        "username": "bm.hz", "password": "Correct-horse-42"}).json()["access_token"]}
     rm = {"Authorization": "Bearer " + api.post("/api/v1/auth/token", data={
         "username": "rm.xh", "password": "Correct-horse-42"}).json()["access_token"]}
     assert api.get("/api/v1/journeys/reviews", headers=rm).status_code == 403

@@ -215,7 +215,7 @@ def test_d_a_large_loan_is_referred_approved_by_staff_and_disbursed(
     journey_id = journey_id_of(phone)
 
     page.goto(f"{live_server}/console/login?next=/console/journeys/reviews")
-    page.fill("input[name=username]", "admin")
+    page.fill("input[name=username]", "bm.hz")
     page.fill("input[name=password]", "Correct-horse-42")
     page.click("button[type=submit]")
     page.click("[data-testid=reviews] a")

@@ -9,7 +9,7 @@ import uuid
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from contactless.corebank import schemas
@@ -21,8 +21,7 @@ from contactless.corebank.constants import (
     RepaymentMethod,
     Term,
 )
-from contactless.identity import service as identity
-from contactless.identity.models import Role
+from contactless.corebank.errors import JourneyRequired
 from contactless.platform.clock import bank_today
 from contactless.platform.context import Actor
 from contactless.platform.errors import ValidationFailed
@@ -111,6 +110,18 @@ class DeferIn(BaseModel):
     months: int = Field(ge=1, le=12)
 
 
+def staff_for_money(actor: CurrentActor) -> Actor:
+    """The core's write routes are the bank's counter: staff only. A customer moves money
+    through a journey (``/api/v1/journeys``), where suitability, consents and the risk check
+    run before the core is called."""
+    if actor.kind != "staff":
+        raise JourneyRequired("customers move money through a journey: /api/v1/journeys")
+    return actor
+
+
+StaffForMoney = Annotated[Actor, Depends(staff_for_money)]
+
+
 def _decimal(value: str, field: str) -> Decimal:
     try:
         result = Decimal(value)
@@ -193,15 +204,14 @@ def deposit_rate(product: RateProduct, term: str, session: DbSession, kernel: Ke
 
 @router.get("/trial-balance", response_model=schemas.TrialBalance)
 def trial_balance(session: DbSession, actor: CurrentStaff) -> Any:
-    identity.require_role(actor, Role.ADMIN, Role.AUDITOR)
-    return corebank.trial_balance(session)
+    return corebank.trial_balance(session, actor)
 
 
 # ---- writes -------------------------------------------------------------------------------------
 
 
 @router.post("/accounts", response_model=schemas.AccountView, status_code=201)
-def open_account(body: AccountOpen, session: DbSession, actor: CurrentActor,
+def open_account(body: AccountOpen, session: DbSession, actor: StaffForMoney,
                  key: IdempotencyKey) -> Any:
     return corebank.open_account(session, actor, idempotency_key=key,
                                  customer_id=body.customer_id, account_class=body.account_class,
@@ -210,22 +220,20 @@ def open_account(body: AccountOpen, session: DbSession, actor: CurrentActor,
 
 
 @router.post("/accounts/{account_id}/freeze", response_model=schemas.AccountView)
-def freeze(account_id: uuid.UUID, body: ReasonIn, session: DbSession, actor: CurrentStaff,
+def freeze(account_id: uuid.UUID, body: ReasonIn, session: DbSession, actor: StaffForMoney,
            key: IdempotencyKey) -> Any:
-    identity.require_role(actor, Role.ADMIN, Role.RISK_ANALYST, Role.BRANCH_MANAGER)
     return corebank.freeze_account(session, actor, idempotency_key=key, account_id=account_id,
                                    reason=body.reason)
 
 
 @router.post("/accounts/{account_id}/unfreeze", response_model=schemas.AccountView)
-def unfreeze(account_id: uuid.UUID, session: DbSession, actor: CurrentStaff,
+def unfreeze(account_id: uuid.UUID, session: DbSession, actor: StaffForMoney,
              key: IdempotencyKey) -> Any:
-    identity.require_role(actor, Role.ADMIN, Role.RISK_ANALYST, Role.BRANCH_MANAGER)
     return corebank.unfreeze_account(session, actor, idempotency_key=key, account_id=account_id)
 
 
 @router.post("/transfers", response_model=schemas.TransferResult, status_code=201)
-def transfer(body: TransferIn, session: DbSession, actor: CurrentActor,
+def transfer(body: TransferIn, session: DbSession, actor: StaffForMoney,
              key: IdempotencyKey) -> Any:
     """Between two accounts of this bank."""
     return corebank.transfer(session, actor, idempotency_key=key,
@@ -235,7 +243,7 @@ def transfer(body: TransferIn, session: DbSession, actor: CurrentActor,
 
 
 @router.post("/outbound-transfers", response_model=schemas.OutboundTransferView, status_code=201)
-def outbound(body: OutboundIn, session: DbSession, actor: CurrentActor,
+def outbound(body: OutboundIn, session: DbSession, actor: StaffForMoney,
              key: IdempotencyKey) -> Any:
     """To another bank through the clearing account; pending until settled or returned."""
     return corebank.send_outbound_transfer(session, actor, idempotency_key=key,
@@ -247,7 +255,7 @@ def outbound(body: OutboundIn, session: DbSession, actor: CurrentActor,
 
 @router.post("/outbound-transfers/{transfer_id}/settle",
              response_model=schemas.OutboundTransferView)
-def settle(transfer_id: uuid.UUID, session: DbSession, actor: CurrentStaff,
+def settle(transfer_id: uuid.UUID, session: DbSession, actor: StaffForMoney,
            key: IdempotencyKey) -> Any:
     return corebank.settle_outbound_transfer(session, actor, idempotency_key=key,
                                              transfer_id=transfer_id)
@@ -256,14 +264,14 @@ def settle(transfer_id: uuid.UUID, session: DbSession, actor: CurrentStaff,
 @router.post("/outbound-transfers/{transfer_id}/return",
              response_model=schemas.OutboundTransferView)
 def return_transfer(transfer_id: uuid.UUID, body: ReasonIn, session: DbSession,
-                    actor: CurrentStaff, key: IdempotencyKey) -> Any:
+                    actor: StaffForMoney, key: IdempotencyKey) -> Any:
     """The other bank sent the money back: the customer is credited again."""
     return corebank.return_outbound_transfer(session, actor, idempotency_key=key,
                                              transfer_id=transfer_id, reason=body.reason)
 
 
 @router.post("/deposits", response_model=schemas.DepositView, status_code=201)
-def place_deposit(body: DepositIn, session: DbSession, actor: CurrentActor,
+def place_deposit(body: DepositIn, session: DbSession, actor: StaffForMoney,
                   key: IdempotencyKey) -> Any:
     return corebank.place_deposit(session, actor, idempotency_key=key,
                                   source_account_id=body.source_account_id, product=body.product,
@@ -273,7 +281,7 @@ def place_deposit(body: DepositIn, session: DbSession, actor: CurrentActor,
 
 @router.put("/deposits/{deposit_id}/instruction", response_model=schemas.DepositView)
 def change_instruction(deposit_id: uuid.UUID, body: InstructionIn, session: DbSession,
-                       actor: CurrentActor, key: IdempotencyKey) -> Any:
+                       actor: StaffForMoney, key: IdempotencyKey) -> Any:
     return corebank.change_maturity_instruction(session, actor, idempotency_key=key,
                                                 deposit_id=deposit_id,
                                                 instruction=body.instruction,
@@ -281,14 +289,14 @@ def change_instruction(deposit_id: uuid.UUID, body: InstructionIn, session: DbSe
 
 
 @router.post("/deposits/{deposit_id}/early-withdrawal", response_model=schemas.DepositSettlement)
-def withdraw_early(deposit_id: uuid.UUID, session: DbSession, actor: CurrentActor,
+def withdraw_early(deposit_id: uuid.UUID, session: DbSession, actor: StaffForMoney,
                    key: IdempotencyKey) -> Any:
     return corebank.withdraw_deposit_early(session, actor, idempotency_key=key,
                                            deposit_id=deposit_id)
 
 
 @router.post("/wealth-orders", response_model=schemas.WealthOrderView, status_code=201)
-def buy_wealth(body: WealthBuyIn, session: DbSession, actor: CurrentActor,
+def buy_wealth(body: WealthBuyIn, session: DbSession, actor: StaffForMoney,
                key: IdempotencyKey) -> Any:
     return corebank.buy_wealth(session, actor, idempotency_key=key,
                                source_account_id=body.source_account_id,
@@ -296,14 +304,14 @@ def buy_wealth(body: WealthBuyIn, session: DbSession, actor: CurrentActor,
 
 
 @router.post("/wealth-redemptions", response_model=schemas.WealthOrderView, status_code=201)
-def redeem_wealth(body: WealthRedeemIn, session: DbSession, actor: CurrentActor,
+def redeem_wealth(body: WealthRedeemIn, session: DbSession, actor: StaffForMoney,
                   key: IdempotencyKey) -> Any:
     return corebank.redeem_wealth(session, actor, idempotency_key=key, holding_id=body.holding_id,
                                   units=_decimal(body.units, "units"))
 
 
 @router.post("/loans", response_model=schemas.LoanView, status_code=201)
-def book_loan(body: LoanIn, session: DbSession, actor: CurrentStaff,
+def book_loan(body: LoanIn, session: DbSession, actor: StaffForMoney,
               key: IdempotencyKey) -> Any:
     try:
         method = RepaymentMethod(body.method)
@@ -317,27 +325,27 @@ def book_loan(body: LoanIn, session: DbSession, actor: CurrentStaff,
 
 
 @router.post("/loans/{loan_id}/disbursement", response_model=schemas.LoanView)
-def disburse(loan_id: uuid.UUID, session: DbSession, actor: CurrentStaff,
+def disburse(loan_id: uuid.UUID, session: DbSession, actor: StaffForMoney,
              key: IdempotencyKey) -> Any:
     return corebank.disburse_loan(session, actor, idempotency_key=key, loan_id=loan_id)
 
 
 @router.post("/loans/{loan_id}/repayments", response_model=schemas.LoanRepayment)
-def repay(loan_id: uuid.UUID, session: DbSession, actor: CurrentActor,
+def repay(loan_id: uuid.UUID, session: DbSession, actor: StaffForMoney,
           key: IdempotencyKey) -> Any:
     """Pay the next instalment due from the linked demand account."""
     return corebank.repay_instalment(session, actor, idempotency_key=key, loan_id=loan_id)
 
 
 @router.post("/loans/{loan_id}/prepayments", response_model=schemas.LoanRepayment)
-def prepay(loan_id: uuid.UUID, body: PrepayIn, session: DbSession, actor: CurrentActor,
+def prepay(loan_id: uuid.UUID, body: PrepayIn, session: DbSession, actor: StaffForMoney,
            key: IdempotencyKey) -> Any:
     return corebank.prepay_loan(session, actor, idempotency_key=key, loan_id=loan_id,
                                 amount=body.amount.money())
 
 
 @router.post("/loans/{loan_id}/deferrals", response_model=schemas.LoanView)
-def defer(loan_id: uuid.UUID, body: DeferIn, session: DbSession, actor: CurrentStaff,
+def defer(loan_id: uuid.UUID, body: DeferIn, session: DbSession, actor: StaffForMoney,
           key: IdempotencyKey) -> Any:
     """延期还款: shift the remaining schedule by N months."""
     return corebank.defer_loan(session, actor, idempotency_key=key, loan_id=loan_id,

@@ -315,3 +315,10 @@ class PortNotConfigured(CorebankError):
 
     status = 500
     code = "corebank_port_not_configured"
+
+
+class JourneyRequired(Forbidden):
+    """The core's write API is the bank's counter: a customer token is refused there, because
+    a customer's money moves through a journey (suitability, consents, the risk check)."""
+
+    code = "journey_required"

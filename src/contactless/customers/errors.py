@@ -29,3 +29,7 @@ class CustomerNotFound(NotFound):
 
 class InvalidCreditCode(ValidationFailed):
     code = "invalid_credit_code"
+
+
+class EnterpriseNotFound(NotFound):
+    code = "enterprise_not_found"

@@ -15,13 +15,16 @@ from contactless.customers import repository
 from contactless.customers.errors import (
     CustomerExists,
     CustomerNotFound,
+    EnterpriseNotFound,
     InvalidCreditCode,
     InvalidIdNumber,
     InvalidName,
 )
 from contactless.customers.models import Customer, CustomerShare, Enterprise, EnterpriseEmployee
 from contactless.identity import service as identity
+from contactless.identity.errors import NotAllowed
 from contactless.identity.models import Role
+from contactless.identity.permissions import Operation, authorize
 from contactless.platform import audit
 from contactless.platform.context import Actor
 from contactless.platform.kernel import kernel_of
@@ -73,7 +76,13 @@ def create_customer(
     session: Session, actor: Actor, *, name: str, mobile: str, id_number: str,
     primary_rm_id: uuid.UUID,
 ) -> CustomerView:
-    """Register a customer under a primary RM; mobile and ID number must be new to the bank."""
+    """Register a customer under a primary RM of the actor's scope (an RM registers their
+    own customers); mobile and ID number must be new to the bank."""
+    rm = identity.actor_for_staff_id(session, primary_rm_id)
+    authorize(actor, Operation.CUSTOMER_CREATE,
+              branch_path=identity.branch_path_of(session, rm.branch_id))
+    if actor.kind == "staff" and actor.role == Role.RM and actor.id != str(primary_rm_id):
+        raise NotAllowed("an RM registers customers under their own name")
     cipher = kernel_of(session).cipher
     name = check_name(name)
     mobile = identity.check_mobile(mobile)
@@ -84,7 +93,6 @@ def create_customer(
         session, id_index
     ):
         raise CustomerExists("a customer with this mobile or ID number already exists")
-    rm = identity.actor_for_staff_id(session, primary_rm_id)
     customer = Customer(
         name_encrypted=cipher.encrypt(name, context="customer.name"),
         mobile_encrypted=cipher.encrypt(mobile, context="customer.mobile"),
@@ -118,6 +126,7 @@ def list_customers(session: Session, actor: Actor, *, mobile: str | None = None,
                    limit: int = 50, offset: int = 0) -> tuple[list[CustomerView], int]:
     """Customers in the actor's scope, masked, newest first, with the total in scope."""
     rm_id, prefix = _scope(actor)
+    authorize(actor, Operation.CUSTOMER_READ)
     index = (kernel_of(session).cipher.blind_index(identity.check_mobile(mobile), kind="mobile")
              if mobile else None)
     rows = repository.list_customers(session, rm_id=rm_id, path_prefix=prefix,
@@ -129,6 +138,7 @@ def list_customers(session: Session, actor: Actor, *, mobile: str | None = None,
 def get_customer(session: Session, actor: Actor, *, customer_id: uuid.UUID,
                  unmasked: bool = False) -> CustomerView:
     """One customer if the actor may see them: a customer sees only themself."""
+    authorize(actor, Operation.CUSTOMER_READ)
     if actor.kind == "customer":
         if actor.id != str(customer_id):
             raise CustomerNotFound("customer not found")
@@ -154,6 +164,7 @@ def can_see(session: Session, actor: Actor, *, customer_id: uuid.UUID) -> bool:
 def share_customer(session: Session, actor: Actor, *, customer_id: uuid.UUID,
                    staff_id: uuid.UUID) -> None:
     """Let another RM see and serve a customer the actor can see."""
+    authorize(actor, Operation.CUSTOMER_SHARE)
     get_customer(session, actor, customer_id=customer_id)
     identity.actor_for_staff_id(session, staff_id)
     session.add(CustomerShare(customer_id=customer_id, staff_id=staff_id))
@@ -182,6 +193,9 @@ def change_mobile(session: Session, actor: Actor, *, customer_id: uuid.UUID,
                   mobile: str) -> CustomerView:
     """Replace a customer's registered mobile (the change-mobile journey calls this once
     identity and both numbers are verified); the new number must be new to the bank."""
+    authorize(actor, Operation.CUSTOMER_EDIT)
+    if actor.kind != "system" and not can_see(session, actor, customer_id=customer_id):
+        raise CustomerNotFound("customer not found")
     cipher = kernel_of(session).cipher
     mobile = identity.check_mobile(mobile)
     customer = session.get(Customer, customer_id)
@@ -245,12 +259,14 @@ def customer_ids(session: Session) -> list[uuid.UUID]:
 
 def create_enterprise(session: Session, actor: Actor, *, name: str, credit_code: str,
                       rm_id: uuid.UUID, contact_name: str, contact_mobile: str) -> Enterprise:
-    """A corporate client (企业客户) served by an RM, with its contact person."""
+    """A corporate client (企业客户) served by an RM of the actor's scope, with its contact."""
+    rm = identity.actor_for_staff_id(session, rm_id)
+    authorize(actor, Operation.ENTERPRISE_MANAGE,
+              branch_path=identity.branch_path_of(session, rm.branch_id))
     cipher = kernel_of(session).cipher
     credit_code = credit_code.strip().upper()
     if not re.fullmatch(r"[0-9A-HJ-NPQRTUWXY]{18}", credit_code):
         raise InvalidCreditCode("unified social credit code must be 18 characters")
-    rm = identity.actor_for_staff_id(session, rm_id)
     enterprise = Enterprise(
         name=name.strip(), credit_code=credit_code, branch_id=rm.branch_id, rm_id=rm_id,
         contact_name_encrypted=cipher.encrypt(check_name(contact_name), context="contact.name"),
@@ -266,7 +282,13 @@ def create_enterprise(session: Session, actor: Actor, *, name: str, credit_code:
 
 def add_employee(session: Session, actor: Actor, *, enterprise_id: uuid.UUID, name: str,
                  mobile: str, id_number: str) -> EnterpriseEmployee:
-    """Add one person to an enterprise roster; linked to the customer if the bank knows them."""
+    """Add one person to an enterprise roster of the actor's scope; linked to the customer if
+    the bank knows them."""
+    enterprise = session.get(Enterprise, enterprise_id)
+    if enterprise is None:
+        raise EnterpriseNotFound("enterprise not found")
+    authorize(actor, Operation.ENTERPRISE_MANAGE,
+              branch_path=identity.branch_path_of(session, enterprise.branch_id))
     cipher = kernel_of(session).cipher
     mobile = identity.check_mobile(mobile)
     id_number = check_id_number(id_number)
@@ -289,7 +311,30 @@ def add_employee(session: Session, actor: Actor, *, enterprise_id: uuid.UUID, na
 
 
 def list_enterprises(session: Session) -> list[Enterprise]:
+    """Every enterprise, for the bank's own lookups (a journey naming its employer); pages
+    and staff use :func:`enterprises_in_scope`."""
     return repository.enterprises(session)
+
+
+def enterprises_in_scope(session: Session, actor: Actor) -> list[Enterprise]:
+    """The enterprises of the actor's branch subtree."""
+    authorize(actor, Operation.ENTERPRISE_READ)
+    prefix = identity.scope_path(actor)
+    if prefix is None:
+        return repository.enterprises(session)
+    return [e for e in repository.enterprises(session)
+            if identity.branch_path_of(session, e.branch_id).startswith(prefix)]
+
+
+def check_enterprise_in_scope(session: Session, actor: Actor, operation: Operation, *,
+                              enterprise_id: uuid.UUID) -> Enterprise:
+    """The enterprise, if the actor may do ``operation`` on it (its branch in their
+    subtree); ``enterprise_not_found`` when it does not exist, ``out_of_scope`` otherwise."""
+    enterprise = session.get(Enterprise, enterprise_id)
+    if enterprise is None:
+        raise EnterpriseNotFound("enterprise not found")
+    authorize(actor, operation, branch_path=identity.branch_path_of(session, enterprise.branch_id))
+    return enterprise
 
 
 def roster(session: Session, *, enterprise_id: uuid.UUID) -> list[EnterpriseEmployee]:

@@ -11,8 +11,6 @@ from fastapi.security import OAuth2PasswordRequestForm
 from contactless.identity import schemas
 from contactless.identity import service as identity
 from contactless.identity.models import Role
-from contactless.platform import audit
-from contactless.platform.channels import list_messages
 from contactless.platform.errors import ContactlessError
 from contactless.web.deps import CurrentStaff, DbSession, KernelDep, client_ip
 from contactless.web.errors import problem_response
@@ -73,15 +71,14 @@ def audit_entries(
     since: datetime | None = None, until: datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50, offset: Annotated[int, Query(ge=0)] = 0,
 ) -> Any:
-    identity.require_role(actor, Role.AUDITOR, Role.ADMIN)
-    return audit.search(session, action=action, actor_id=actor_id, target_id=target_id,
-                        since=since, until=until, limit=limit, offset=offset)
+    return identity.search_audit(session, actor, action=action, actor_id=actor_id,
+                                 target_id=target_id, since=since, until=until, limit=limit,
+                                 offset=offset)
 
 
 @router.get("/audit/verify", response_model=schemas.ChainReport)
 def audit_verify(session: DbSession, actor: CurrentStaff) -> Any:
-    identity.require_role(actor, Role.AUDITOR, Role.ADMIN)
-    report = audit.verify_chain(session)
+    report = identity.verify_audit(session, actor)
     return schemas.ChainReport(checked=report.checked, ok=report.ok, broken_at=report.broken_at,
                                reason=report.reason)
 
@@ -91,12 +88,11 @@ def messages(session: DbSession, kernel: KernelDep, actor: CurrentStaff,
              to: str | None = None, limit: Annotated[int, Query(ge=1, le=500)] = 50,
              ) -> list[dict[str, str]]:
     """The embedded outbox channel (admins only)."""
-    identity.require_role(actor, Role.ADMIN)
     mobile = identity.check_mobile(to) if to else None
     return [
         {"id": str(m.id), "to": m.to_masked, "kind": m.kind, "body": m.body,
          "created_at": m.created_at.isoformat()}
-        for m in list_messages(session, kernel.cipher, to_mobile=mobile, limit=limit)
+        for m in identity.outbox_messages(session, actor, to_mobile=mobile, limit=limit)
     ]
 
 

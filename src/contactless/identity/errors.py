@@ -119,3 +119,15 @@ class NotAllowed(Forbidden):
     """The actor's role does not permit this action."""
 
     code = "role_not_allowed"
+
+
+class OutOfScope(Forbidden):
+    """The role may do this, but not on data outside the actor's branch subtree."""
+
+    code = "out_of_scope"
+
+
+class FourEyesRequired(Forbidden):
+    """The operation needs a second person and the actor is the one who initiated it."""
+
+    code = "four_eyes_required"

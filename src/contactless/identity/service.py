@@ -10,10 +10,11 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session
 
-from contactless.identity import repository
+from contactless.identity import permissions, repository
 from contactless.identity.codes import MOBILE_PATTERN as MOBILE_PATTERN
 from contactless.identity.codes import check_mobile as check_mobile
 from contactless.identity.codes import check_one_time_code as check_one_time_code
@@ -26,7 +27,6 @@ from contactless.identity.errors import (
     InvalidCredentials,
     InvalidRole,
     InvalidUsername,
-    NotAllowed,
     TooManyLoginAttempts,
     UnknownBranch,
     UnknownStaff,
@@ -34,7 +34,9 @@ from contactless.identity.errors import (
     WeakPassword,
 )
 from contactless.identity.models import Branch, BranchKind, Role, StaffUser
+from contactless.identity.permissions import Operation, authorize
 from contactless.platform import audit
+from contactless.platform.channels import Message, list_messages
 from contactless.platform.context import Actor
 from contactless.platform.db import utcnow
 from contactless.platform.kernel import kernel_of
@@ -71,23 +73,13 @@ def staff_actor(user: StaffUser, branch: Branch, *, channel: str = "console") ->
                  channel=channel, display=user.display_name)
 
 
-def require_role(actor: Actor, *roles: Role) -> None:
-    """Raise unless the actor is the system or a staff member with one of ``roles``."""
-    if actor.kind == "system":
-        return
-    if actor.kind != "staff" or actor.role not in {role.value for role in roles}:
-        raise NotAllowed("your role does not allow this action")
-
-
 def is_head_office(actor: Actor) -> bool:
-    return actor.kind == "system" or (actor.branch_path or "").count("/") <= 2
+    return permissions.is_head_office(actor)
 
 
 def scope_path(actor: Actor) -> str | None:
     """The branch-path prefix the actor may see; None means the whole bank."""
-    if actor.kind == "system" or is_head_office(actor):
-        return None
-    return actor.branch_path
+    return permissions.scope_path(actor)
 
 
 # ---- branches ---------------------------------------------------------------------------
@@ -98,7 +90,7 @@ def create_branch(
     parent_code: str | None = None,
 ) -> Branch:
     """Add a branch under its parent; the head office is the single root."""
-    require_role(actor, Role.ADMIN)
+    authorize(actor, Operation.BRANCH_CREATE)
     code = code.strip().upper()
     if not re.fullmatch(r"[A-Z0-9][A-Z0-9-]{1,31}", code):
         raise InvalidBranchTree("branch code must be 2-32 letters, digits or '-'")
@@ -129,6 +121,7 @@ def create_branch(
 
 
 def list_branches(session: Session, actor: Actor) -> list[Branch]:
+    authorize(actor, Operation.BRANCH_READ)
     return repository.branches(session, path_prefix=scope_path(actor))
 
 
@@ -137,6 +130,14 @@ def get_branch(session: Session, *, code: str) -> Branch:
     if branch is None:
         raise UnknownBranch(f"unknown branch {code!r}")
     return branch
+
+
+def branch_path_of(session: Session, branch_id: uuid.UUID) -> str:
+    """The materialised path of a branch (``/HQ/HZ/``), for scope checks."""
+    branch = repository.branch_by_id(session, branch_id)
+    if branch is None:
+        raise UnknownBranch("unknown branch")
+    return branch.path
 
 
 # ---- staff ------------------------------------------------------------------------------
@@ -152,7 +153,7 @@ def create_staff(
     password: str, display_name: str | None = None,
 ) -> StaffView:
     """Create a staff member; only an admin (or the CLI as system) may."""
-    require_role(actor, Role.ADMIN)
+    authorize(actor, Operation.STAFF_MANAGE)
     username = username.strip().lower()
     if not USERNAME_PATTERN.fullmatch(username):
         raise InvalidUsername("username: 3-64 lower-case letters, digits, '.', '_' or '-'")
@@ -178,14 +179,14 @@ def create_staff(
 
 
 def list_staff(session: Session, actor: Actor, *, role: str | None = None) -> list[StaffView]:
-    require_role(actor, Role.ADMIN, Role.BRANCH_MANAGER, Role.AUDITOR)
+    authorize(actor, Operation.STAFF_READ)
     return [_view(u, b) for u, b in
             repository.staff_list(session, path_prefix=scope_path(actor), role=role)]
 
 
 def set_active(session: Session, actor: Actor, *, staff_id: uuid.UUID, active: bool) -> StaffView:
     """Deactivating ends every session and token of that person at once."""
-    require_role(actor, Role.ADMIN)
+    authorize(actor, Operation.STAFF_MANAGE)
     found = repository.staff_with_branch(session, staff_id)
     if found is None:
         raise UnknownStaff("unknown staff member")
@@ -200,6 +201,27 @@ def set_active(session: Session, actor: Actor, *, staff_id: uuid.UUID, active: b
                  target_type="staff_user", target_id=user.id, before=before,
                  after={"active": active})
     return _view(user, branch)
+
+
+# ---- the audit trail and the message center ------------------------------------------------
+
+
+def search_audit(session: Session, actor: Actor, **filters: Any) -> list[audit.AuditEntry]:
+    """Audit entries (auditors and admins), filtered as :func:`platform.audit.search`."""
+    authorize(actor, Operation.AUDIT_READ)
+    return audit.search(session, **filters)
+
+
+def verify_audit(session: Session, actor: Actor) -> audit.ChainReport:
+    authorize(actor, Operation.AUDIT_READ)
+    return audit.verify_chain(session)
+
+
+def outbox_messages(session: Session, actor: Actor, *, to_mobile: str | None = None,
+                    limit: int = 50) -> list[Message]:
+    """Texts in the embedded outbox channel (the message center)."""
+    authorize(actor, Operation.MESSAGES_READ)
+    return list_messages(session, kernel_of(session).cipher, to_mobile=to_mobile, limit=limit)
 
 
 # ---- sign-in ----------------------------------------------------------------------------

@@ -14,8 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from contactless.identity import service as identity
 from contactless.identity.models import BranchKind, Role
-from contactless.platform import audit
-from contactless.platform.channels import list_messages
+from contactless.identity.permissions import Operation, may
 from contactless.platform.errors import ContactlessError
 from contactless.platform.i18n import gettext_for
 from contactless.web.deps import (
@@ -79,9 +78,9 @@ def logout() -> Response:
 
 @router.get("/branches")
 def branches_page(request: Request, session: DbSession, actor: CurrentStaff) -> Response:
-    identity.require_role(actor, Role.ADMIN, Role.BRANCH_MANAGER)
     return render(request, "console/branches.html", {
-        "branches": identity.list_branches(session, actor), "can_create": actor.role == "admin",
+        "branches": identity.list_branches(session, actor),
+        "can_create": may(actor, Operation.BRANCH_CREATE),
         "form": {},
     })
 
@@ -111,7 +110,7 @@ def _staff_context(session: DbSession, actor: CurrentStaff) -> dict[str, object]
         "staff": identity.list_staff(session, actor),
         "branches": identity.list_branches(session, actor),
         "roles": [role.value for role in Role],
-        "can_create": actor.role == "admin",
+        "can_create": may(actor, Operation.STAFF_MANAGE),
         "form": {},
     }
 
@@ -153,14 +152,14 @@ def change_staff(session: DbSession, actor: CurrentStaff, staff_id: uuid.UUID,
 @router.get("/messages")
 def messages_page(request: Request, session: DbSession, kernel: KernelDep, actor: CurrentStaff,
                   to: str | None = None) -> Response:
-    identity.require_role(actor, Role.ADMIN)
     error = None
     mobile = None
     try:
         mobile = identity.check_mobile(to) if to else None
     except ContactlessError as exc:
         error = _message(request, exc)
-    rows = list_messages(session, kernel.cipher, to_mobile=mobile, limit=100) if not error else []
+    rows = (identity.outbox_messages(session, actor, to_mobile=mobile, limit=100)
+            if not error else [])
     return render(request, "console/messages.html", {"messages": rows, "to": to, "error": error})
 
 
@@ -181,19 +180,19 @@ def audit_page(
     since: str | None = None, until: str | None = None,
     page: Annotated[int, Query(ge=1)] = 1,
 ) -> Response:
-    identity.require_role(actor, Role.AUDITOR, Role.ADMIN)
     zone = kernel.settings.timezone
     page_size = 50
     end = _day(until, zone)
-    entries = audit.search(
-        session, action=action or None, actor_id=actor_id or None, target_id=target_id or None,
+    entries = identity.search_audit(
+        session, actor, action=action or None, actor_id=actor_id or None,
+        target_id=target_id or None,
         since=_day(since, zone), until=end + timedelta(days=1) if end else None,
         limit=page_size, offset=(page - 1) * page_size,
     )
     filters = {"action": action, "actor_id": actor_id, "target_id": target_id, "since": since,
                "until": until}
     return render(request, "console/audit.html", {
-        "entries": entries, "chain": audit.verify_chain(session), "filters": filters,
+        "entries": entries, "chain": identity.verify_audit(session, actor), "filters": filters,
         "page": page, "page_size": page_size,
         "query": urlencode({k: v for k, v in filters.items() if v}),
     })

@@ -18,10 +18,28 @@ from contactless.corebank.service.core import (
     get_port,
     idempotent,
     money_details,
+    permit,
     require_staff,
 )
+from contactless.identity.permissions import Operation
 from contactless.platform.context import Actor
 from contactless.platform.money import Money
+
+
+def _account_in_scope(session: Session, actor: Actor, account_id: uuid.UUID,
+                      operation: Operation) -> AccountView:
+    account = get_port(session).get_account(account_id)
+    check_customer_access(session, actor, account.customer_id, operation=operation)
+    return account
+
+
+def _outbound_in_scope(session: Session, actor: Actor, transfer_id: uuid.UUID,
+                       operation: Operation) -> OutboundTransferView:
+    port = get_port(session)
+    outbound = port.get_outbound_transfer(transfer_id)
+    source = port.get_account(outbound.source_account_id)
+    check_customer_access(session, actor, source.customer_id, operation=operation)
+    return outbound
 
 
 def open_account(
@@ -45,7 +63,7 @@ def open_account(
     """
     if actor.is_customer and account_class != 2:
         require_staff(actor)
-    check_customer_access(session, actor, customer_id)
+    check_customer_access(session, actor, customer_id, operation=Operation.ACCOUNT_OPEN)
     return idempotent(
         session, actor, operation="open_account", idempotency_key=idempotency_key,
         request={"customer_id": customer_id, "account_class": account_class,
@@ -66,8 +84,9 @@ def open_account(
 
 def freeze_account(session: Session, actor: Actor, *, idempotency_key: str,
                    account_id: uuid.UUID, reason: str) -> AccountView:
-    """Freeze a demand account: money may still come in, none may leave (staff only)."""
-    require_staff(actor)
+    """Freeze a demand account: money may still come in, none may leave (branch managers and
+    risk analysts of the customer's scope)."""
+    _account_in_scope(session, actor, account_id, Operation.ACCOUNT_FREEZE)
     return idempotent(
         session, actor, operation="freeze_account", idempotency_key=idempotency_key,
         request={"account_id": account_id, "reason": reason}, result_type=AccountView,
@@ -80,8 +99,8 @@ def freeze_account(session: Session, actor: Actor, *, idempotency_key: str,
 
 def unfreeze_account(session: Session, actor: Actor, *, idempotency_key: str,
                      account_id: uuid.UUID) -> AccountView:
-    """Lift a freeze (staff only)."""
-    require_staff(actor)
+    """Lift a freeze (branch managers and risk analysts of the customer's scope)."""
+    _account_in_scope(session, actor, account_id, Operation.ACCOUNT_UNFREEZE)
     return idempotent(
         session, actor, operation="unfreeze_account", idempotency_key=idempotency_key,
         request={"account_id": account_id}, result_type=AccountView,
@@ -96,7 +115,7 @@ def deposit_cash(session: Session, actor: Actor, *, idempotency_key: str,
                  account_id: uuid.UUID, amount: Money, memo: str = "",
                  on: date | None = None) -> Posted:
     """Cash paid in at the counter: cash account → demand account (staff only)."""
-    require_staff(actor)
+    _account_in_scope(session, actor, account_id, Operation.CASH_DEPOSIT)
     return idempotent(
         session, actor, operation="deposit_cash", idempotency_key=idempotency_key,
         request={"account_id": account_id, "amount": amount, "memo": memo, "on": on},
@@ -114,7 +133,7 @@ def withdraw_cash(session: Session, actor: Actor, *, idempotency_key: str,
                   account_id: uuid.UUID, amount: Money, memo: str = "",
                   on: date | None = None) -> Posted:
     """Cash paid out at the counter: demand account → cash account (staff only)."""
-    require_staff(actor)
+    _account_in_scope(session, actor, account_id, Operation.CASH_WITHDRAW)
     return idempotent(
         session, actor, operation="withdraw_cash", idempotency_key=idempotency_key,
         request={"account_id": account_id, "amount": amount, "memo": memo, "on": on},
@@ -132,7 +151,7 @@ def card_payment(session: Session, actor: Actor, *, idempotency_key: str,
                  account_id: uuid.UUID, amount: Money, merchant: str,
                  on: date | None = None) -> Posted:
     """A debit-card purchase fed by the card system: demand account → clearing."""
-    require_staff(actor)
+    permit(actor, Operation.CARD_PAYMENT)
     return idempotent(
         session, actor, operation="card_payment", idempotency_key=idempotency_key,
         request={"account_id": account_id, "amount": amount, "merchant": merchant, "on": on},
@@ -154,7 +173,7 @@ def receive_inbound_transfer(
     """Money from another bank (salary, transfers), fed by the clearing system:
     clearing → demand account. Counts toward Class II inflow caps unless it comes from the
     bound external account."""
-    require_staff(actor)
+    permit(actor, Operation.INBOUND_RECEIVE)
     return idempotent(
         session, actor, operation="receive_inbound_transfer", idempotency_key=idempotency_key,
         request={"target_account_id": target_account_id, "amount": amount,
@@ -193,7 +212,7 @@ def transfer(
     (``class2_limit_exceeded``).
     """
     source = get_port(session).get_account(source_account_id)
-    check_customer_access(session, actor, source.customer_id)
+    check_customer_access(session, actor, source.customer_id, operation=Operation.TRANSFER)
     return idempotent(
         session, actor, operation="transfer", idempotency_key=idempotency_key,
         request={"source_account_id": source_account_id,
@@ -219,7 +238,7 @@ def send_outbound_transfer(
     """Send money to another bank: demand account → clearing, status ``pending`` until the
     clearing system settles or returns it."""
     source = get_port(session).get_account(source_account_id)
-    check_customer_access(session, actor, source.customer_id)
+    check_customer_access(session, actor, source.customer_id, operation=Operation.OUTBOUND_SEND)
     return idempotent(
         session, actor, operation="send_outbound_transfer", idempotency_key=idempotency_key,
         request={"source_account_id": source_account_id, "bank_code": bank_code,
@@ -241,7 +260,7 @@ def settle_outbound_transfer(session: Session, actor: Actor, *, idempotency_key:
                              transfer_id: uuid.UUID,
                              on: date | None = None) -> OutboundTransferView:
     """The other bank accepted a pending transfer: ``pending`` → ``settled``."""
-    require_staff(actor)
+    _outbound_in_scope(session, actor, transfer_id, Operation.OUTBOUND_SETTLE)
     return idempotent(
         session, actor, operation="settle_outbound_transfer", idempotency_key=idempotency_key,
         request={"transfer_id": transfer_id, "on": on}, result_type=OutboundTransferView,
@@ -258,7 +277,7 @@ def return_outbound_transfer(session: Session, actor: Actor, *, idempotency_key:
                              on: date | None = None) -> OutboundTransferView:
     """The other bank sent a pending transfer back: clearing → the customer's account,
     ``pending`` → ``returned``."""
-    require_staff(actor)
+    _outbound_in_scope(session, actor, transfer_id, Operation.OUTBOUND_RETURN)
     return idempotent(
         session, actor, operation="return_outbound_transfer", idempotency_key=idempotency_key,
         request={"transfer_id": transfer_id, "reason": reason, "on": on},

@@ -30,6 +30,7 @@ from contactless.corebank.ledger.books import INTERNAL_CACHE, RATE_CACHE, actor_
 from contactless.corebank.models import IdempotentRequest
 from contactless.corebank.port import CoreBankPort
 from contactless.customers import service as customers
+from contactless.identity.permissions import Operation, authorize, rule_of
 from contactless.platform import audit
 from contactless.platform.audit import canonical
 from contactless.platform.context import Actor
@@ -96,9 +97,23 @@ def require_staff(actor: Actor) -> None:
         raise StaffOnly("this operation is done by bank staff")
 
 
+def permit(actor: Actor, operation: Operation) -> None:
+    """The permission table's answer for a core-banking operation: a customer refused an
+    operation that is not theirs to do gets ``staff_only``."""
+    if actor.kind in ("customer", "partner"):
+        if not rule_of(operation).customer_self:
+            raise StaffOnly("this operation is done by bank staff")
+        return  # whose things they are is the caller's check
+    authorize(actor, operation)
+
+
 def check_customer_access(session: Session, actor: Actor, customer_id: uuid.UUID | None, *,
+                          operation: Operation = Operation.ACCOUNT_READ,
                           can_see_customer: CustomerScope | None = None) -> None:
-    """A customer actor may touch only their own things (``actor.id`` is their customer id).
+    """Whether the actor may do ``operation`` (the permission table: role, or a customer's
+    own operation) on this customer's things.
+
+    A customer actor may touch only their own things (``actor.id`` is their customer id).
 
     Staff act on the customers of their data scope (an RM: own and shared customers; other
     roles: their branch subtree; head office: all), checked here through the customers
@@ -107,6 +122,7 @@ def check_customer_access(session: Session, actor: Actor, customer_id: uuid.UUID
     customer through that customer's actor (channel "partner"), so a bare partner actor owns
     nothing.
     """
+    permit(actor, operation)
     if actor.kind == "system":
         return
     if actor.kind == "staff":

@@ -26,8 +26,9 @@ from contactless.corebank.service.core import (
     get_port,
     idempotent,
     money_details,
-    require_staff,
+    permit,
 )
+from contactless.identity.permissions import Operation
 from contactless.platform import audit
 from contactless.platform.context import Actor
 from contactless.platform.events import publish
@@ -45,7 +46,7 @@ def set_deposit_rate(session: Session, actor: Actor, *, idempotency_key: str,
                      effective_from: date) -> RateView:
     """Add (or correct) a rate effective from a date; deposits placed or renewed from then on
     take it, deposits already running keep theirs (staff only)."""
-    require_staff(actor)
+    permit(actor, Operation.RATE_SET)
     return idempotent(
         session, actor, operation="set_deposit_rate", idempotency_key=idempotency_key,
         request={"product": product, "term": term, "currency": currency,
@@ -81,7 +82,8 @@ def place_deposit(
     (大额存单, at least 200,000 CNY) at the rate effective today for that term. The deposit
     matures ``term`` after ``on`` and then follows ``instruction``."""
     source = get_port(session).get_account(source_account_id)
-    check_customer_access(session, actor, source.customer_id)
+    check_customer_access(session, actor, source.customer_id,
+                          operation=Operation.DEPOSIT_PLACE)
     return idempotent(
         session, actor, operation="place_deposit", idempotency_key=idempotency_key,
         request={"source_account_id": source_account_id, "product": product, "term": term,
@@ -110,7 +112,8 @@ def change_maturity_instruction(
     same entry as the maturity. Allowed until the day before maturity
     (``instruction_locked`` from the maturity date on)."""
     deposit = get_port(session).get_deposit(deposit_id)
-    check_customer_access(session, actor, deposit.customer_id)
+    check_customer_access(session, actor, deposit.customer_id,
+                          operation=Operation.DEPOSIT_INSTRUCT)
     return idempotent(
         session, actor, operation="change_maturity_instruction",
         idempotency_key=idempotency_key,
@@ -135,7 +138,8 @@ def withdraw_deposit_early(session: Session, actor: Actor, *, idempotency_key: s
     """Close a deposit before maturity: the principal comes back with interest at the demand
     rate for the days held (ACT/365), not the deposit rate."""
     deposit = get_port(session).get_deposit(deposit_id)
-    check_customer_access(session, actor, deposit.customer_id)
+    check_customer_access(session, actor, deposit.customer_id,
+                          operation=Operation.DEPOSIT_WITHDRAW_EARLY)
     return idempotent(
         session, actor, operation="withdraw_deposit_early", idempotency_key=idempotency_key,
         request={"deposit_id": deposit_id, "on": on}, result_type=DepositSettlement,
@@ -153,7 +157,7 @@ def run_maturities(session: Session, actor: Actor, *, on: date) -> MaturityRepor
     """Process everything due by ``on``: wealth orders at T+1 NAV, deposits per their
     instruction, matured wealth products, loan instalments. Running it again for the same
     date changes nothing (each item is keyed by its id and date)."""
-    require_staff(actor)
+    permit(actor, Operation.BATCH_RUN)
     report = get_port(session).run_maturities(actor, on=on)
     for matured in report.deposits:
         details = {"instruction": matured.instruction, "on": on.isoformat(),

@@ -15,8 +15,8 @@ from contactless.corebank.service.core import (
     get_port,
     idempotent,
     money_details,
-    require_staff,
 )
+from contactless.identity.permissions import Operation
 from contactless.platform.context import Actor
 from contactless.platform.money import Money
 
@@ -37,7 +37,7 @@ def book_loan(
     """Book an approved loan with its monthly schedule: 等额本息 (equal instalments) or 等额本金
     (equal principal), interest on the outstanding principal at annual_rate / 12. Nothing is
     paid out until ``disburse_loan`` (staff only)."""
-    require_staff(actor)
+    check_customer_access(session, actor, customer_id, operation=Operation.LOAN_BOOK)
     return idempotent(
         session, actor, operation="book_loan", idempotency_key=idempotency_key,
         request={"customer_id": customer_id, "demand_account_id": demand_account_id,
@@ -60,7 +60,8 @@ def disburse_loan(session: Session, actor: Actor, *, idempotency_key: str, loan_
                   on: date | None = None) -> LoanView:
     """Pay a booked loan into the borrower's demand account; the schedule runs from ``on``
     (staff only)."""
-    require_staff(actor)
+    loan = get_port(session).get_loan(loan_id)
+    check_customer_access(session, actor, loan.customer_id, operation=Operation.LOAN_DISBURSE)
     return idempotent(
         session, actor, operation="disburse_loan", idempotency_key=idempotency_key,
         request={"loan_id": loan_id, "on": on}, result_type=LoanView,
@@ -78,7 +79,7 @@ def repay_instalment(session: Session, actor: Actor, *, idempotency_key: str,
     """Pay the oldest instalment due by ``on`` from the borrower's demand account
     (``nothing_due`` when none is)."""
     loan = get_port(session).get_loan(loan_id)
-    check_customer_access(session, actor, loan.customer_id)
+    check_customer_access(session, actor, loan.customer_id, operation=Operation.LOAN_REPAY)
     return idempotent(
         session, actor, operation="repay_instalment", idempotency_key=idempotency_key,
         request={"loan_id": loan_id, "on": on}, result_type=LoanRepayment,
@@ -99,7 +100,7 @@ def prepay_loan(session: Session, actor: Actor, *, idempotency_key: str, loan_id
     is charged now; the rest of the principal is re-spread over the same remaining
     instalments. Repaying all of it closes the loan."""
     loan = get_port(session).get_loan(loan_id)
-    check_customer_access(session, actor, loan.customer_id)
+    check_customer_access(session, actor, loan.customer_id, operation=Operation.LOAN_REPAY)
     return idempotent(
         session, actor, operation="prepay_loan", idempotency_key=idempotency_key,
         request={"loan_id": loan_id, "amount": amount, "on": on}, result_type=LoanRepayment,
@@ -118,7 +119,8 @@ def defer_loan(session: Session, actor: Actor, *, idempotency_key: str, loan_id:
     """延期还款: move every unpaid instalment ``months`` later (12 months at most per loan).
     Interest keeps accruing on the outstanding principal and is added to the first deferred
     instalment (staff only: deferral is a credit decision)."""
-    require_staff(actor)
+    loan = get_port(session).get_loan(loan_id)
+    check_customer_access(session, actor, loan.customer_id, operation=Operation.LOAN_DEFER)
     return idempotent(
         session, actor, operation="defer_loan", idempotency_key=idempotency_key,
         request={"loan_id": loan_id, "months": months, "on": on}, result_type=LoanView,

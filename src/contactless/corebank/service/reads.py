@@ -22,8 +22,9 @@ from contactless.corebank.service.core import (
     check_customer_access,
     embedded_ledger,
     get_port,
-    require_staff,
+    permit,
 )
+from contactless.identity.permissions import Operation
 from contactless.platform.context import Actor
 
 
@@ -123,9 +124,12 @@ def get_wealth_product(session: Session, *, product_id: uuid.UUID) -> WealthProd
     return get_port(session).get_wealth_product(product_id)
 
 
-def trial_balance(session: Session) -> TrialBalance:
+def trial_balance(session: Session, actor: Actor | None = None) -> TrialBalance:
     """Per currency and account kind, the debit and credit balances and their net;
-    ``balanced`` when every currency's debits equal its credits."""
+    ``balanced`` when every currency's debits equal its credits (``actor`` None: the server's
+    own callers, the CLI and jobs)."""
+    if actor is not None:
+        permit(actor, Operation.BOOKS_READ)
     return get_port(session).trial_balance()
 
 
@@ -134,5 +138,5 @@ def verify_books(session: Session, actor: Actor | None = None) -> BooksCheck:
     entries balance, balances and running balances equal their postings, no demand account
     is overdrawn."""
     if actor is not None:
-        require_staff(actor)
+        permit(actor, Operation.BOOKS_READ)
     return embedded_ledger(session).verify_books()

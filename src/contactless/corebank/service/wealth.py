@@ -19,8 +19,9 @@ from contactless.corebank.service.core import (
     get_port,
     idempotent,
     money_details,
-    require_staff,
+    permit,
 )
+from contactless.identity.permissions import Operation
 from contactless.platform import audit
 from contactless.platform.context import Actor
 from contactless.platform.money import Money
@@ -33,7 +34,7 @@ def create_wealth_product(
 ) -> WealthProductView:
     """Put a wealth product on sale (code unique, risk level R1–R5, minimum purchase, optional
     maturity date) with its first NAV (staff only)."""
-    require_staff(actor)
+    permit(actor, Operation.WEALTH_PRODUCT_MANAGE)
     return idempotent(
         session, actor, operation="create_wealth_product", idempotency_key=idempotency_key,
         request={"code": code, "name": name, "risk_level": risk_level,
@@ -52,7 +53,7 @@ def create_wealth_product(
 def publish_nav(session: Session, actor: Actor, *, idempotency_key: str,
                 product_id: uuid.UUID, nav_date: date, nav: Decimal) -> WealthProductView:
     """Record a product's NAV per unit for a date; pending orders settle against it."""
-    require_staff(actor)
+    permit(actor, Operation.WEALTH_PRODUCT_MANAGE)
     return idempotent(
         session, actor, operation="publish_nav", idempotency_key=idempotency_key,
         request={"product_id": product_id, "nav_date": nav_date, "nav": nav},
@@ -71,7 +72,7 @@ def buy_wealth(session: Session, actor: Actor, *, idempotency_key: str,
     """Subscribe (申购): the money leaves the demand account now (→ product settlement);
     units are allocated at the next NAV after the trade date by the T+1 settlement."""
     source = get_port(session).get_account(source_account_id)
-    check_customer_access(session, actor, source.customer_id)
+    check_customer_access(session, actor, source.customer_id, operation=Operation.WEALTH_BUY)
     return idempotent(
         session, actor, operation="buy_wealth", idempotency_key=idempotency_key,
         request={"source_account_id": source_account_id, "product_id": product_id,
@@ -93,7 +94,7 @@ def redeem_wealth(session: Session, actor: Actor, *, idempotency_key: str,
     """Redeem (赎回) units: they are reserved now and paid to the demand account at the T+1
     NAV by the settlement step."""
     owner = get_port(session).get_holding(holding_id).customer_id
-    check_customer_access(session, actor, owner)
+    check_customer_access(session, actor, owner, operation=Operation.WEALTH_REDEEM)
     return idempotent(
         session, actor, operation="redeem_wealth", idempotency_key=idempotency_key,
         request={"holding_id": holding_id, "units": units, "on": on},
@@ -110,7 +111,7 @@ def redeem_wealth(session: Session, actor: Actor, *, idempotency_key: str,
 def settle_wealth_orders(session: Session, actor: Actor, *, on: date) -> WealthSettlementReport:
     """Confirm pending orders due by ``on`` (also part of ``run_maturities``); orders whose NAV
     is not yet published wait for a later run."""
-    require_staff(actor)
+    permit(actor, Operation.BATCH_RUN)
     report = get_port(session).settle_wealth_orders(actor, on=on)
     if report.confirmed:
         audit.record(session, actor, action="corebank.settle_wealth_orders",

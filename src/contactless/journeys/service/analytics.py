@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from contactless.identity.models import Role
+from contactless.identity.permissions import Operation, authorize
 from contactless.journeys import repository
 from contactless.journeys.declaration import Gettext, render_text
 from contactless.journeys.models import JourneyInstance, JourneyStatus
@@ -20,19 +20,9 @@ from contactless.journeys.plugins import plugins_of
 from contactless.journeys.schemas import JourneyAnalytics, SplitRow, StepFunnel
 from contactless.journeys.service.engine import STEP_UP, STEP_UP_STEP, effective_status, now
 from contactless.platform.context import Actor
-from contactless.platform.errors import Forbidden
 from contactless.platform.i18n import gettext_for
 
-ANALYST_ROLES = frozenset({Role.ADMIN.value, Role.BRANCH_MANAGER.value, Role.MARKETER.value,
-                           Role.RISK_ANALYST.value, Role.AUDITOR.value})
 DEFAULT_DAYS = 30
-
-
-def _require_analyst(actor: Actor) -> None:
-    if actor.kind == "system":
-        return
-    if actor.kind != "staff" or actor.role not in ANALYST_ROLES:
-        raise Forbidden("your role does not allow journey analytics")
 
 
 def window(since: datetime | None, until: datetime | None) -> tuple[datetime, datetime]:
@@ -52,7 +42,7 @@ def journey_analytics(session: Session, actor: Actor, *, journey_key: str, local
                       since: datetime | None = None,
                       until: datetime | None = None) -> JourneyAnalytics:
     """One journey's figures for instances started in [since, until) (default: 30 days)."""
-    _require_analyst(actor)
+    authorize(actor, Operation.JOURNEY_ANALYTICS_READ)
     journey = plugins_of(session).catalog.get(journey_key)
     since, until = window(since, until)
     instances = list(repository.instances_between(session, journey_key=journey.key,

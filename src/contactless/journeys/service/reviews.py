@@ -9,7 +9,8 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from contactless.customers import service as customers
-from contactless.identity.models import Role
+from contactless.identity.errors import NotAllowed
+from contactless.identity.permissions import Operation, authorize, is_head_office, may
 from contactless.journeys import repository
 from contactless.journeys.declaration import render_text
 from contactless.journeys.errors import JourneyWaiting, ReviewDecided, ReviewNotFound
@@ -29,24 +30,17 @@ from contactless.journeys.service.engine import (
 )
 from contactless.platform import audit
 from contactless.platform.context import SYSTEM, Actor
-from contactless.platform.errors import ContactlessError, Forbidden
+from contactless.platform.errors import ContactlessError
 from contactless.platform.i18n import gettext_for
 from contactless.platform.kernel import kernel_of
 
-REVIEWER_ROLES = frozenset({Role.ADMIN.value, Role.BRANCH_MANAGER.value,
-                            Role.RISK_ANALYST.value})
-
-
-def _require_reviewer(actor: Actor) -> None:
-    if actor.kind != "staff" or actor.role not in REVIEWER_ROLES:
-        raise Forbidden("your role does not allow reviewing journeys")
-
 
 def _visible(session: Session, actor: Actor, instance: JourneyInstance) -> bool:
-    if actor.role != Role.BRANCH_MANAGER.value:
-        return True
-    return instance.customer_id is not None and customers.can_see(
-        session, actor, customer_id=instance.customer_id)
+    """A review lies in the reviewer's scope when its customer does; a prospect (no customer
+    yet, no branch) is reviewed at head office."""
+    if instance.customer_id is None:
+        return is_head_office(actor)
+    return customers.can_see(session, actor, customer_id=instance.customer_id)
 
 
 def owner_actor(instance: JourneyInstance) -> Actor:
@@ -86,8 +80,8 @@ def _view(session: Session, review: JourneyReview, instance: JourneyInstance, *,
 
 def list_reviews(session: Session, actor: Actor, *, status: str | None = "pending",
                  locale: str) -> list[ReviewView]:
-    """Parked operations the reviewer may see (a branch manager: their branch's customers)."""
-    _require_reviewer(actor)
+    """Parked operations of the reviewer's data scope (their branch subtree's customers)."""
+    authorize(actor, Operation.JOURNEY_REVIEW_READ)
     return [_view(session, review, instance, locale=locale)
             for review, instance in repository.reviews(session, status=status)
             if _visible(session, actor, instance)]
@@ -95,7 +89,7 @@ def list_reviews(session: Session, actor: Actor, *, status: str | None = "pendin
 
 def get_review(session: Session, actor: Actor, *, review_id: uuid.UUID,
                locale: str) -> ReviewView:
-    _require_reviewer(actor)
+    authorize(actor, Operation.JOURNEY_REVIEW_READ)
     review = repository.review(session, review_id)
     instance = repository.instance(session, review.instance_id) if review else None
     if review is None or instance is None or not _visible(session, actor, instance):
@@ -105,7 +99,9 @@ def get_review(session: Session, actor: Actor, *, review_id: uuid.UUID,
 
 def _pending(session: Session, actor: Actor,
              review_id: uuid.UUID) -> tuple[JourneyReview, JourneyInstance]:
-    _require_reviewer(actor)
+    if actor.kind != "staff":
+        raise NotAllowed("a journey review is decided by a staff member")
+    authorize(actor, Operation.JOURNEY_REVIEW_DECIDE)
     review = repository.review(session, review_id, for_update=True)
     instance = (repository.instance(session, review.instance_id, for_update=True)
                 if review else None)
@@ -183,7 +179,7 @@ def _notify(session: Session, loaded: Loaded, *, approved: bool) -> None:
 
 
 def pending_count(session: Session, actor: Actor) -> int:
-    if actor.kind != "staff" or actor.role not in REVIEWER_ROLES:
+    if actor.kind != "staff" or not may(actor, Operation.JOURNEY_REVIEW_READ):
         return 0
     return len(list_reviews(session, actor, locale="en"))
 

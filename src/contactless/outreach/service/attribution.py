@@ -19,8 +19,7 @@ from typing import Any
 import structlog
 from sqlalchemy.orm import Session
 
-from contactless.identity import service as identity
-from contactless.identity.models import Role
+from contactless.identity.permissions import Operation, authorize
 from contactless.outreach import repository
 from contactless.outreach.errors import PolicyInvalid
 from contactless.outreach.models import (
@@ -71,7 +70,7 @@ def get_policy(session: Session) -> Policy:
 
 def set_policy(session: Session, actor: Actor, *, attribution_window_days: int) -> Policy:
     """Change the last-touch window (1-365 days); it applies to conversions from now on."""
-    identity.require_role(actor, Role.ADMIN)
+    authorize(actor, Operation.ATTRIBUTION_POLICY_SET)
     if not 1 <= attribution_window_days <= 365:
         raise PolicyInvalid("the attribution window is 1 to 365 days")
     row = repository.policy(session)

@@ -9,8 +9,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from contactless.customers import service as customers
 from contactless.identity import service as identity
 from contactless.identity.models import Role
+from contactless.identity.permissions import Operation, authorize
 from contactless.outreach import images, repository
 from contactless.outreach.errors import CodeStateConflict, InvalidCode
 from contactless.outreach.models import CodeStatus, OwnerStatus, QrCode, QrCodeOwner
@@ -18,7 +20,6 @@ from contactless.outreach.service import tokens
 from contactless.outreach.service.changes import mark_changed
 from contactless.outreach.service.common import (
     HUNDRED,
-    OWNER_ROLES,
     CodeView,
     code_for_change,
     code_for_view,
@@ -94,7 +95,7 @@ def create_code(
 ) -> CodeView:
     """Make a code owned by its creator alone (share 100%), valid now for 30 days, unlimited,
     unless told otherwise. Co-owners are invited afterwards."""
-    identity.require_role(actor, *OWNER_ROLES)
+    authorize(actor, Operation.CODE_CREATE)
     if actor.kind != "staff":
         raise InvalidCode("a QR code is created by a relationship manager")
     now = utcnow()
@@ -104,8 +105,12 @@ def create_code(
     ends = expires_at or max(starts, now) + timedelta(days=DEFAULT_DAYS)
     check_window(starts, ends, now)
     check_limits(max_scans, per_customer_limit)
-    if enterprise_id is not None and enterprise_name(session, enterprise_id) is None:
-        raise InvalidCode("unknown enterprise")
+    if enterprise_id is not None:
+        if enterprise_name(session, enterprise_id) is None:
+            raise InvalidCode("unknown enterprise")
+        # a group code is made for an enterprise of the creator's own branch subtree
+        customers.check_enterprise_in_scope(session, actor, Operation.CODE_CREATE,
+                                            enterprise_id=enterprise_id)
     if roster_restricted and enterprise_id is None:
         raise InvalidCode("a roster-restricted code belongs to an enterprise")
     title = (title or "").strip() or default_title(purpose, channel)
@@ -148,7 +153,7 @@ def list_codes(session: Session, actor: Actor, *, status: str | None = None,
         codes = repository.codes_of_staff(session, staff_id_of(actor), status=status,
                                           include_personal=include_personal, limit=limit)
     else:
-        identity.require_role(actor, Role.BRANCH_MANAGER, Role.ADMIN, Role.AUDITOR)
+        authorize(actor, Operation.CODE_READ)
         codes = repository.codes_in_branch(session, identity.scope_path(actor), status=status,
                                            limit=limit)
     return code_views(session, codes)

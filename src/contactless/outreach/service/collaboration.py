@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from contactless.identity import service as identity
 from contactless.identity.errors import UnknownStaff
+from contactless.identity.permissions import Operation, authorize
 from contactless.outreach import repository
 from contactless.outreach.errors import (
     CodeStateConflict,
@@ -78,6 +79,7 @@ def respond_to_invitation(session: Session, actor: Actor, *, code_id: uuid.UUID,
                           accept: bool) -> CodeView:
     """The invited RM accepts (becomes an owner at 0% until the creator sets the shares) or
     declines."""
+    authorize(actor, Operation.CODE_INVITATION)
     row = repository.owner(session, code_id, staff_id_of(actor))
     if row is None or row.status != OwnerStatus.INVITED:
         raise InvitationConflict("there is no open invitation for you on this code")

@@ -15,6 +15,7 @@ from contactless.customers import service as customers
 from contactless.identity import service as identity
 from contactless.identity.errors import UnknownStaff
 from contactless.identity.models import Role
+from contactless.identity.permissions import Operation, authorize, in_branch_scope
 from contactless.outreach import repository
 from contactless.outreach.errors import CodeNotFound, NotCodeOwner
 from contactless.outreach.models import (
@@ -33,6 +34,8 @@ HUNDRED = Decimal("100.00")
 NO_SHARE = Decimal("0.00")
 # roles that may own and create codes (客户经理, and branch managers for counter posters)
 OWNER_ROLES = (Role.RM, Role.BRANCH_MANAGER)
+# roles that see every code of their branch subtree, not only their own
+BRANCH_READERS = frozenset({Role.BRANCH_MANAGER.value, Role.ADMIN.value, Role.AUDITOR.value})
 
 
 @dataclass(frozen=True)
@@ -156,19 +159,21 @@ def staff_id_of(actor: Actor) -> uuid.UUID:
 
 
 def _sees_branch(actor: Actor, code: QrCode) -> bool:
-    if actor.kind == "system" or actor.role in (Role.ADMIN, Role.AUDITOR):
+    if actor.kind == "system":
         return True
-    if actor.role == Role.BRANCH_MANAGER:
-        prefix = identity.scope_path(actor)
-        return prefix is None or code.branch_path.startswith(prefix)
+    if actor.role in BRANCH_READERS:
+        return in_branch_scope(actor, code.branch_path)
     return False
 
 
-def code_for_view(session: Session, actor: Actor, code_id: uuid.UUID) -> QrCode:
-    """A code the actor may see: creator, owners and invitees, managers of its branch."""
+def code_for_view(session: Session, actor: Actor, code_id: uuid.UUID,
+                  operation: Operation = Operation.CODE_READ) -> QrCode:
+    """A code the actor may see: creator, owners and invitees, managers, admins and auditors
+    of its branch subtree."""
     code = repository.code_by_id(session, code_id)
     if code is None or actor.kind not in ("staff", "system"):
         raise CodeNotFound("QR code not found")
+    authorize(actor, operation)
     if _sees_branch(actor, code):
         return code
     staff_id = staff_id_of(actor)
@@ -181,9 +186,11 @@ def code_for_view(session: Session, actor: Actor, code_id: uuid.UUID) -> QrCode:
 
 
 def code_for_change(session: Session, actor: Actor, code_id: uuid.UUID, *,
-                    admin_may: bool = False) -> QrCode:
-    """A code the actor may change: only its creator (and an admin where ``admin_may``)."""
-    code = code_for_view(session, actor, code_id)
+                    admin_may: bool = False,
+                    operation: Operation = Operation.CODE_MANAGE) -> QrCode:
+    """A code the actor may change: only its creator (and an admin of its branch subtree where
+    ``admin_may``)."""
+    code = code_for_view(session, actor, code_id, operation)
     if actor.kind == "system" or (admin_may and actor.role == Role.ADMIN):
         return code
     if code.created_by != staff_id_of(actor):

@@ -15,6 +15,7 @@ from contactless.customers import service as customers
 from contactless.customers.errors import CustomerNotFound
 from contactless.identity import service as identity
 from contactless.identity.models import Role
+from contactless.identity.permissions import Operation, authorize
 from contactless.outreach import repository
 from contactless.outreach.models import ScanResult
 from contactless.outreach.service.attribution import get_policy
@@ -54,7 +55,7 @@ def funnel(session: Session, actor: Actor, *, code_id: uuid.UUID, days: int = 30
     """Scans → sign-ins → journeys started → completed for a code (with its personal codes).
     Scans count accepted scans; sign-ins count distinct customers known after an accepted
     scan; journeys and completions are those attributed to the code by last touch."""
-    code = code_for_view(session, actor, code_id)
+    code = code_for_view(session, actor, code_id, Operation.OUTREACH_REPORT_READ)
     family = [code.id, *repository.child_code_ids(session, code.id)]
     counts = repository.scan_counts(session, family)
     scans = sum(n for (result, _r), n in counts.items() if result == ScanResult.ACCEPTED)
@@ -104,7 +105,7 @@ class ScanRow:
 def recent_scans(session: Session, actor: Actor, *, code_id: uuid.UUID,
                  limit: int = 50) -> list[ScanRow]:
     """The latest scans of a code, the customer masked, the device id shortened."""
-    code = code_for_view(session, actor, code_id)
+    code = code_for_view(session, actor, code_id, Operation.OUTREACH_REPORT_READ)
     family = [code.id, *repository.child_code_ids(session, code.id)]
     rows = []
     for scan in repository.recent_scans(session, family, limit=limit):
@@ -153,6 +154,7 @@ class MyConversions:
 
 def my_conversions(session: Session, actor: Actor, *, limit: int = 200) -> MyConversions:
     """The conversions credited to the actor, newest first, with their share of each."""
+    authorize(actor, Operation.OUTREACH_REPORT_READ)
     staff_id = staff_id_of(actor)
     rows = repository.credits_of(session, staff_id, limit=limit)
     credits = [Credit(conversion.completed_at, conversion.touched_at, code.parent_id or code.id,
@@ -198,7 +200,7 @@ def rm_leaderboard(session: Session, actor: Actor, *, days: int = 30,
                    currency: str = DEFAULT_CURRENCY) -> list[RmRank]:
     """RMs in the manager's branch subtree (the whole bank at head office), ranked by
     conversions credited, then amount, then scans, over the last ``days`` days."""
-    identity.require_role(actor, Role.BRANCH_MANAGER, Role.ADMIN)
+    authorize(actor, Operation.LEADERBOARD_READ)
     staff = identity.list_staff(session, actor, role=Role.RM.value)
     ids = [s.id for s in staff]
     since = _since(days)
@@ -216,7 +218,7 @@ def channel_leaderboard(session: Session, actor: Actor, *, days: int = 30,
                         currency: str = DEFAULT_CURRENCY) -> list[ChannelRank]:
     """Channels (chat, SMS, poster, partner, campaigns) of the codes made in the manager's
     subtree, ranked by conversions, then scans."""
-    identity.require_role(actor, Role.BRANCH_MANAGER, Role.ADMIN)
+    authorize(actor, Operation.LEADERBOARD_READ)
     stats = repository.channel_stats(session, identity.scope_path(actor), since=_since(days),
                                      currency=currency)
     ranks = [ChannelRank(channel, s["codes"], s["scans"], s["customers"], s["conversions"],

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from contactless.customers import service as customers
 from contactless.identity import service as identity
+from contactless.identity.permissions import Operation
 from contactless.outreach import images, repository
 from contactless.outreach.errors import CodeStateConflict, RosterInvalid
 from contactless.outreach.models import CodeStatus, QrCode, QrRosterMember
@@ -45,10 +46,12 @@ class RosterReport:
 
 
 def _roster_code(session: Session, actor: Actor, code_id: uuid.UUID) -> QrCode:
-    code = code_for_change(session, actor, code_id)
+    code = code_for_change(session, actor, code_id, operation=Operation.ROSTER_MANAGE)
     if code.parent_id is not None or code.enterprise_id is None or not code.roster_restricted:
         raise RosterInvalid("only a group code of an enterprise, restricted to its roster, "
                             "takes a roster")
+    customers.check_enterprise_in_scope(session, actor, Operation.ROSTER_MANAGE,
+                                        enterprise_id=code.enterprise_id)
     if code.status == CodeStatus.REVOKED:
         raise CodeStateConflict("the code is revoked")
     return code
@@ -169,7 +172,8 @@ def import_enterprise_roster(session: Session, actor: Actor, *,
 def roster_members(session: Session, actor: Actor, *, code_id: uuid.UUID,
                    ) -> list[ProgressMember]:
     """The roster as the code's owners see it: masked, with who has completed."""
-    return roster_progress(session, code_for_view(session, actor, code_id))
+    return roster_progress(session, code_for_view(session, actor, code_id,
+                                                  Operation.ROSTER_READ))
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,7 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
-from contactless.identity import service as identity
-from contactless.identity.models import Role
+from contactless.identity.permissions import Operation, authorize
 from contactless.outreach import repository
 from contactless.outreach.errors import QrKeyUnknown, QrSignatureInvalid, SigningKeyNotFound
 from contactless.outreach.models import QrCode, QrSigningKey
@@ -130,7 +129,7 @@ def verify_and_load(session: Session, token: str) -> QrCode | None:
 def rotate_key(session: Session, actor: Actor) -> QrSigningKey:
     """Make a new key id current. Links already handed out keep working until the old id is
     retired; links made from now on carry the new id."""
-    identity.require_role(actor, Role.ADMIN)
+    authorize(actor, Operation.SIGNING_KEY_MANAGE)
     key = _new_key(session)
     audit.record(session, actor, action="outreach.key_rotated", target_type="qr_signing_key",
                  target_id=key.kid, after={"kid": key.kid})
@@ -140,7 +139,7 @@ def rotate_key(session: Session, actor: Actor) -> QrSigningKey:
 def retire_key(session: Session, actor: Actor, *, kid: str) -> QrSigningKey:
     """Stop accepting links signed with ``kid`` (e.g. after a leak). If it was the current id,
     a new one takes over."""
-    identity.require_role(actor, Role.ADMIN)
+    authorize(actor, Operation.SIGNING_KEY_MANAGE)
     key = repository.signing_key(session, kid)
     if key is None:
         raise SigningKeyNotFound("no signing key with this id")
@@ -158,6 +157,6 @@ def retire_key(session: Session, actor: Actor, *, kid: str) -> QrSigningKey:
 
 
 def list_keys(session: Session, actor: Actor) -> list[QrSigningKey]:
-    identity.require_role(actor, Role.ADMIN, Role.AUDITOR)
+    authorize(actor, Operation.SIGNING_KEY_READ)
     current_key(session)
     return repository.signing_keys(session)

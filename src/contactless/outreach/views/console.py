@@ -14,6 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from contactless.customers import service as customers
 from contactless.identity import service as identity
+from contactless.identity.permissions import Operation, may
 from contactless.journeys import service as journeys
 from contactless.outreach import service as outreach
 from contactless.outreach.api import RULE
@@ -55,13 +56,13 @@ def _codes_page(request: Request, session: DbSession, actor: CurrentStaff, *,
                 error: str | None = None, status: int = 200, form: dict[str, Any] | None = None,
                 ) -> Response:
     codes = outreach.list_codes(session, actor)
-    enterprises = (customers.list_enterprises(session)
-                   if actor.role in ("rm", "branch_manager") else [])
+    can_create = may(actor, Operation.CODE_CREATE)
+    enterprises = customers.enterprises_in_scope(session, actor) if can_create else []
     return render(request, "outreach/codes.html", {
         "codes": codes, "invitations": outreach.my_invitations(session, actor),
         "enterprises": enterprises, "channels": outreach.CHANNELS, "error": error,
         "form": form or {}, "base_url": _base_url(request),
-        "can_create": actor.role in ("rm", "branch_manager"),
+        "can_create": can_create,
         "purposes": _purposes(request, session),
     }, status=status)
 
