@@ -5,14 +5,15 @@ BIN := $(VENV)/bin
 VENDOR := src/contactless/web/static/vendor
 export CONTACTLESS_HOME ?= $(CURDIR)/var
 
-.PHONY: demo test setup setup-dev assets browser services lint typecheck unit clean
+.PHONY: demo test setup setup-dev loadgen assets browser services lint typecheck unit clean
 
 demo: setup assets                ## build the demo bank in ./var and serve it on :8000
 	$(BIN)/contactless demo --serve
 
-test: setup-dev assets browser services   ## lint, type-check and run the whole suite
+test: setup-dev assets browser services   ## lint, type-check, check the layers, run the whole suite
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/pytest -n 2 -q -p no:cacheprovider
 
 $(BIN)/python:
@@ -28,7 +29,11 @@ $(VENV)/.dev: $(VENV)/.runtime
 	touch $@
 
 setup: $(VENV)/.runtime
-setup-dev: $(VENV)/.dev
+setup-dev: $(VENV)/.dev loadgen
+
+# the HTTP benchmarks drive the server with Debian's wrk (C, so it leaves the CPU to the server)
+loadgen:
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 
 # front-end assets come from npm and are served from the Python package, never from a CDN
 assets: $(VENDOR)/htmx.min.js $(VENDOR)/echarts.min.js
@@ -50,6 +55,7 @@ services:
 
 lint:
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 typecheck:
 	$(BIN)/mypy
 unit:

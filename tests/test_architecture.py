@@ -4,6 +4,7 @@ project's Python, migrations aside (they are written once and never grow)."""
 from __future__ import annotations
 
 import ast
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,3 +40,25 @@ def test_no_function_is_over_60_lines() -> None:
                 if lines > MAX_FUNCTION_LINES:
                     long[f"{path.relative_to(ROOT).as_posix()}:{node.lineno} {node.name}"] = lines
     assert long == {}, "give these functions' parts names"
+
+
+def _domains() -> set[str]:
+    package = ROOT / "src" / "contactless"
+    return {path.parent.name for path in package.glob("*/service.py")} | {
+        path.parent.parent.name for path in package.glob("*/service/__init__.py")}
+
+
+def test_every_domain_is_entered_only_through_its_service() -> None:
+    """Each domain with a service has an import contract that protects its tables and queries
+    (checked by ``lint-imports`` in ``make test``), and sits in the layers contract."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    contracts = config["tool"]["importlinter"]["contracts"]
+    protected = {contract["name"].split()[0] for contract in contracts
+                 if contract["type"] == "protected"}
+    layers = next(c["layers"] for c in contracts if c["type"] == "layers")
+    named = {part.strip(" ()") for layer in layers for part in layer.split("|")}
+    assert _domains() >= {"identity", "customers", "corebank", "journeys", "outreach"}
+    keeping_tables = {name for name in _domains()
+                      if (ROOT / "src" / "contactless" / name / "models.py").exists()}
+    assert keeping_tables - protected == set()
+    assert _domains() - named == set()

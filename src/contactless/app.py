@@ -25,7 +25,7 @@ import contactless.outreach.models
 import contactless.platform.audit
 import contactless.platform.channels
 import contactless.platform.events  # noqa: F401
-from contactless import __version__
+from contactless import __version__, home
 from contactless.corebank import api as corebank_api
 from contactless.corebank import tasks as corebank_tasks
 from contactless.corebank import views as corebank_views
@@ -46,7 +46,6 @@ from contactless.platform.kernel import Kernel, build_kernel
 from contactless.platform.logging import configure_logging
 from contactless.platform.metrics import HttpMetrics
 from contactless.settings import Settings
-from contactless.web import console
 from contactless.web.errors import install_error_handlers, problem_response
 from contactless.web.limits import BodyLimit
 from contactless.web.templating import build_environment
@@ -80,7 +79,7 @@ def create_app(settings: Settings | None = None, *, kernel: Kernel | None = None
     # the QR scan is the hottest public route: matched first
     for router in (outreach_views.scan_router, identity_api.router, customers_api.router,
                    identity_views.router, customers_views.console_router,
-                   customers_views.mobile_router, console.router, corebank_api.router,
+                   customers_views.mobile_router, home.router, corebank_api.router,
                    corebank_views.console_router, corebank_views.mobile_router,
                    outreach_api.router, outreach_views.mobile_router,
                    outreach_views.console_router, journeys_api.router,

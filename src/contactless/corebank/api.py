@@ -22,11 +22,13 @@ from contactless.corebank.constants import (
     Term,
 )
 from contactless.corebank.errors import JourneyRequired
+from contactless.customers.web import CurrentActor
+from contactless.identity.web import CurrentStaff
 from contactless.platform.clock import bank_today
 from contactless.platform.context import Actor
 from contactless.platform.errors import ValidationFailed
 from contactless.platform.money import Money
-from contactless.web.deps import CurrentActor, CurrentStaff, DbSession, IdempotencyKey, KernelDep
+from contactless.web.deps import DbSession, IdempotencyKey, KernelDep
 
 router = APIRouter(prefix="/api/v1/corebank", tags=["corebank"])
 

@@ -12,9 +12,11 @@ from fastapi.responses import Response
 from contactless.corebank import service as corebank
 from contactless.corebank.schemas import DepositView, HoldingView, LoanView
 from contactless.customers import service as customers
+from contactless.customers.web import CurrentCustomer
+from contactless.identity.web import CurrentStaff
 from contactless.platform.context import Actor
 from contactless.platform.i18n import N_, gettext_for
-from contactless.web.deps import CurrentCustomer, CurrentStaff, DbSession, locale_of
+from contactless.web.deps import DbSession, locale_of
 from contactless.web.templating import render
 
 console_router = APIRouter(prefix="/console", include_in_schema=False)

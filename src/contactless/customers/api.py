@@ -9,9 +9,11 @@ from fastapi import APIRouter, Query, Request
 
 from contactless.customers import schemas
 from contactless.customers import service as customers
+from contactless.customers.web import CurrentCustomer
 from contactless.identity import service as identity
+from contactless.identity.web import CurrentStaff
 from contactless.platform.errors import ContactlessError
-from contactless.web.deps import CurrentCustomer, CurrentStaff, DbSession, KernelDep
+from contactless.web.deps import DbSession, KernelDep
 from contactless.web.errors import problem_response
 
 router = APIRouter(prefix="/api/v1", tags=["customers"])

@@ -8,7 +8,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from contactless.customers.models import Customer, CustomerShare, Enterprise, EnterpriseEmployee
-from contactless.identity.models import Branch
+from contactless.identity import service as identity
 
 
 def by_mobile_index(session: Session, index: str) -> Customer | None:
@@ -26,7 +26,7 @@ def scoped(query: Select[Customer], *, rm_id: uuid.UUID | None,
         shared = select(CustomerShare.customer_id).where(CustomerShare.staff_id == rm_id)
         return query.where(or_(Customer.primary_rm_id == rm_id, Customer.id.in_(shared)))
     if path_prefix is not None:
-        branch_ids = select(Branch.id).where(Branch.path.startswith(path_prefix))
+        branch_ids = identity.branch_ids_under(path_prefix)
         return query.where(Customer.branch_id.in_(branch_ids))
     return query
 

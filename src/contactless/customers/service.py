@@ -20,11 +20,15 @@ from contactless.customers.errors import (
     InvalidIdNumber,
     InvalidName,
 )
-from contactless.customers.models import Customer, CustomerShare, Enterprise, EnterpriseEmployee
+from contactless.customers.models import Customer, CustomerShare
+
+# enterprises and their rosters are handed to other domains as they are stored
+from contactless.customers.models import Enterprise as Enterprise
+from contactless.customers.models import EnterpriseEmployee as EnterpriseEmployee
 from contactless.identity import service as identity
 from contactless.identity.errors import NotAllowed
-from contactless.identity.models import Role
 from contactless.identity.permissions import Operation, authorize
+from contactless.identity.service import Role
 from contactless.platform import audit
 from contactless.platform.context import Actor
 from contactless.platform.kernel import kernel_of
@@ -171,6 +175,11 @@ def share_customer(session: Session, actor: Actor, *, customer_id: uuid.UUID,
     session.flush()
     audit.record(session, actor, action="customer.shared", target_type="customer",
                  target_id=customer_id, details={"staff_id": str(staff_id)})
+
+
+def customer_exists(session: Session, *, customer_id: uuid.UUID) -> bool:
+    """Whether the bank has this customer (the core opens accounts only for them)."""
+    return session.get(Customer, customer_id) is not None
 
 
 def find_by_mobile(session: Session, *, mobile: str) -> Customer | None:

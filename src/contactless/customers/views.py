@@ -9,7 +9,9 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from contactless.customers import service as customers
+from contactless.customers.web import OptionalCustomer
 from contactless.identity import service as identity
+from contactless.identity.web import CurrentStaff
 from contactless.platform.errors import ContactlessError
 from contactless.platform.i18n import gettext_for
 from contactless.platform.security import mask_mobile
@@ -17,10 +19,8 @@ from contactless.web.deps import (
     CUSTOMER_COOKIE,
     CUSTOMER_SESSION,
     CsrfChecked,
-    CurrentStaff,
     DbSession,
     KernelDep,
-    OptionalCustomer,
     locale_of,
 )
 from contactless.web.templating import render

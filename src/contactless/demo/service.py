@@ -15,7 +15,7 @@ from stdnum.cn import ric
 from contactless.corebank import service as corebank
 from contactless.customers import service as customers
 from contactless.identity import service as identity
-from contactless.identity.models import BranchKind, Role
+from contactless.identity.service import BranchKind, Role
 from contactless.journeys import demo as journeys_demo
 from contactless.outreach import demo as outreach_demo
 from contactless.platform.context import SYSTEM

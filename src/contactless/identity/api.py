@@ -11,8 +11,9 @@ from fastapi.security import OAuth2PasswordRequestForm
 from contactless.identity import schemas
 from contactless.identity import service as identity
 from contactless.identity.models import Role
+from contactless.identity.web import CurrentStaff
 from contactless.platform.errors import ContactlessError
-from contactless.web.deps import CurrentStaff, DbSession, KernelDep, client_ip
+from contactless.web.deps import DbSession, KernelDep, client_ip
 from contactless.web.errors import problem_response
 
 router = APIRouter(prefix="/api/v1", tags=["identity"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from contactless.identity.models import Branch, StaffUser
@@ -16,6 +16,10 @@ def branch_by_code(session: Session, code: str) -> Branch | None:
 
 def branch_by_id(session: Session, branch_id: uuid.UUID) -> Branch | None:
     return session.get(Branch, branch_id)
+
+
+def branch_ids_under(path_prefix: str) -> Select[uuid.UUID]:
+    return select(Branch.id).where(Branch.path.startswith(path_prefix))
 
 
 def branches(session: Session, *, path_prefix: str | None = None) -> list[Branch]:

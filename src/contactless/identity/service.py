@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
 from contactless.identity import permissions, repository
@@ -33,7 +34,11 @@ from contactless.identity.errors import (
     UsernameTaken,
     WeakPassword,
 )
-from contactless.identity.models import Branch, BranchKind, Role, StaffUser
+from contactless.identity.models import Branch, StaffUser
+
+# the roles and branch kinds are the domain's words: other domains take them from here
+from contactless.identity.models import BranchKind as BranchKind
+from contactless.identity.models import Role as Role
 from contactless.identity.permissions import Operation, authorize
 from contactless.platform import audit
 from contactless.platform.channels import Message, list_messages
@@ -118,6 +123,11 @@ def create_branch(
                  target_id=branch.id, after={"code": code, "name": branch.name, "kind": kind.value},
                  details={"code": code, "parent": parent.code if parent else None})
     return branch
+
+
+def branch_ids_under(path_prefix: str) -> Select[uuid.UUID]:
+    """The ids of the branches in a subtree, as a subquery for other domains' data scopes."""
+    return repository.branch_ids_under(path_prefix)
 
 
 def list_branches(session: Session, actor: Actor) -> list[Branch]:

@@ -15,13 +15,13 @@ from fastapi.responses import RedirectResponse, Response
 from contactless.identity import service as identity
 from contactless.identity.models import BranchKind, Role
 from contactless.identity.permissions import Operation, may
+from contactless.identity.web import CurrentStaff
 from contactless.platform.errors import ContactlessError
 from contactless.platform.i18n import gettext_for
 from contactless.web.deps import (
     STAFF_COOKIE,
     STAFF_SESSION,
     CsrfChecked,
-    CurrentStaff,
     DbSession,
     KernelDep,
     client_ip,

@@ -11,11 +11,12 @@ from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import Response
 
 from contactless.identity import service as identity
+from contactless.identity.web import CurrentStaff
 from contactless.journeys import schemas
 from contactless.journeys import service as journeys
 from contactless.journeys.web import JourneyActor
 from contactless.platform.errors import ContactlessError
-from contactless.web.deps import CurrentStaff, DbSession, IdempotencyKey, KernelDep, locale_of
+from contactless.web.deps import DbSession, IdempotencyKey, KernelDep, locale_of
 from contactless.web.errors import problem_response
 
 router = APIRouter(prefix="/api/v1/journeys", tags=["journeys"])
@@ -143,8 +144,7 @@ def cancel(request: Request, journey_id: uuid.UUID, session: DbSession,
 @router.post("/{journey_id}/resend", status_code=202)
 def resend(request: Request, journey_id: uuid.UUID, session: DbSession,
            actor: JourneyActor) -> dict[str, int]:
-    return {"resend_after": journeys.resend_code(session, actor, journey_id=journey_id,
-                                                 locale=locale_of(request))}
+    return {"resend_after": journeys.resend_code(session, actor, journey_id=journey_id)}
 
 
 @router.get("/{journey_id}/consents/{consent_id}/receipt.pdf",

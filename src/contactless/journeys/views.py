@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
+from contactless.identity.web import CurrentStaff
 from contactless.journeys import service as journeys
 from contactless.journeys.schemas import JourneyView
 from contactless.journeys.uploads import UploadedFile
@@ -33,12 +34,12 @@ from contactless.web.deps import (
     CUSTOMER_COOKIE,
     CUSTOMER_SESSION,
     CsrfChecked,
-    CurrentStaff,
     DbSession,
     KernelDep,
     client_ip,
     locale_of,
 )
+from contactless.web.errors import localized
 from contactless.web.templating import NavItem, render
 
 mobile_router = APIRouter(prefix="/m/journeys", include_in_schema=False)
@@ -78,7 +79,8 @@ def _error_page(request: Request, error: ContactlessError) -> Response:
     gettext = gettext_for(locale_of(request))
     return render(request, "errors/m.html", {
         "status": error.status, "title": gettext(error.code.replace("_", " ")),
-        "detail": gettext(error.message), "request_id": None}, status=error.status)
+        "detail": localized(error, locale_of(request)).message, "request_id": None},
+        status=error.status)
 
 
 # -- customer and prospect pages ------------------------------------------------------------------
@@ -150,7 +152,7 @@ def prospect_send(request: Request, session: DbSession, journey_key: str,
     try:
         journeys.request_prospect_code(session, mobile=mobile)
     except ContactlessError as error:
-        message = gettext_for(locale_of(request))(error.message)
+        message = localized(error, locale_of(request)).message
         template = ("journeys/m/prospect_verify.html" if error.code == "otp_resend_cooldown"
                     else "journeys/m/prospect.html")
         return render(request, template, {**context, "error": message}, status=error.status)
@@ -166,7 +168,7 @@ def prospect_verify(request: Request, session: DbSession, kernel: KernelDep, jou
     try:
         actor = journeys.verify_prospect(session, mobile=mobile, code=code)
     except ContactlessError as error:
-        message = gettext_for(locale_of(request))(error.message)
+        message = localized(error, locale_of(request)).message
         template = ("journeys/m/prospect.html" if error.code in (
             "otp_expired", "otp_attempts_exceeded", "otp_locked", "otp_rate_limited")
                     else "journeys/m/prospect_verify.html")
@@ -266,7 +268,7 @@ def submit(request: Request, session: DbSession, actor: JourneyActor, journey_id
             view = journeys.get_journey(session, actor, journey_id=journey_id, locale=locale)
         except ContactlessError as missing:
             return _error_page(request, missing)
-        errors = error.extra.get("errors") or []
+        errors = localized(error, locale).extra.get("errors") or []
         return _page(request, view, error=error.message, status=error.status,
                      field_errors={str(item.get("field")): str(item.get("message"))
                                    for item in errors if isinstance(item, dict)},
@@ -292,10 +294,10 @@ def resend(request: Request, session: DbSession, actor: JourneyActor,
     error: str | None = None
     flash: str | None = None
     try:
-        journeys.resend_code(session, actor, journey_id=journey_id, locale=locale)
+        journeys.resend_code(session, actor, journey_id=journey_id)
         flash = gettext("We sent a new code.")
     except ContactlessError as failed:
-        error = failed.message
+        error = localized(failed, locale).message
     view = journeys.get_journey(session, actor, journey_id=journey_id, locale=locale)
     return _page(request, view, error=error, flash=flash, status=200 if flash else 429)
 

@@ -7,14 +7,10 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from contactless.customers.web import OptionalCustomer
 from contactless.journeys import service as journeys
 from contactless.platform.context import Actor
-from contactless.web.deps import (
-    DbSession,
-    LoginRequired,
-    OptionalCustomer,
-    get_kernel,
-)
+from contactless.web.deps import DbSession, LoginRequired, get_kernel
 
 PROSPECT_COOKIE = "cl_prospect"
 PROSPECT_SESSION = "prospect-session"

@@ -11,11 +11,12 @@ from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.responses import Response
 
 from contactless.identity import service as identity
+from contactless.identity.web import CurrentStaff
 from contactless.outreach import schemas
 from contactless.outreach import service as outreach
 from contactless.outreach.errors import InvalidCode, InvalidOwner
 from contactless.platform.i18n import gettext_for
-from contactless.web.deps import CurrentStaff, DbSession, locale_of
+from contactless.web.deps import DbSession, locale_of
 
 router = APIRouter(prefix="/api/v1/outreach", tags=["outreach"])
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from contactless.customers import service as customers
 from contactless.identity import service as identity
-from contactless.identity.models import Role
+from contactless.identity.service import Role
 from contactless.journeys.demo import run_journey
 from contactless.journeys.plugins import use_sources
 from contactless.outreach import service as outreach

@@ -1,4 +1,6 @@
-"""Typed dependencies shared by every router: the one place that reads credentials."""
+"""Typed dependencies shared by every router: the database session, the kernel, the language,
+CSRF and idempotency keys, and the cookies and bearer tokens that carry sign-ins. Who is signed
+in is answered by the domain that knows them: ``identity.web`` (staff) and ``customers.web``."""
 
 from __future__ import annotations
 
@@ -9,9 +11,6 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from contactless.customers import service as customers
-from contactless.identity import service as identity
-from contactless.platform.context import Actor
 from contactless.platform.errors import ContactlessError, Forbidden, Unauthorized
 from contactless.platform.i18n import from_accept_language, normalise
 from contactless.platform.kernel import Kernel
@@ -79,7 +78,7 @@ def locale_of(request: Request) -> str:
 Locale = Annotated[str, Depends(locale_of)]
 
 
-def _bearer(request: Request) -> str | None:
+def bearer_token(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
         return header[7:].strip()
@@ -94,72 +93,6 @@ def staff_session_data(request: Request) -> dict[str, object] | None:
     data = kernel.signer.loads(token, purpose=STAFF_SESSION,
                                max_age=kernel.settings.session_max_age_seconds)
     return data if isinstance(data, dict) else None
-
-
-def optional_staff(request: Request, session: DbSession) -> Actor | None:
-    token = _bearer(request)
-    if token:
-        data = identity.read_access_token(session, token)
-        if data and data.get("sub") == "staff":
-            return identity.actor_for_session(session, staff_id=str(data["id"]),
-                                              version=int(str(data["v"])), channel="api")
-        return None
-    cookie = staff_session_data(request)
-    if cookie:
-        return identity.actor_for_session(session, staff_id=str(cookie["sid"]),
-                                          version=int(str(cookie["v"])))
-    return None
-
-
-def current_staff(request: Request, actor: Annotated[Actor | None, Depends(optional_staff)],
-                  ) -> Actor:
-    if actor is None:
-        raise LoginRequired("sign in first", area="console")
-    request.state.actor = actor
-    return actor
-
-
-def optional_customer(request: Request, session: DbSession) -> Actor | None:
-    kernel = get_kernel(request)
-    token = _bearer(request)
-    if token:
-        data = identity.read_access_token(session, token)
-        if data and data.get("sub") == "customer":
-            return customers.actor_for_customer_session(session, customer_id=str(data["id"]),
-                                                        channel="api")
-        return None
-    cookie = request.cookies.get(CUSTOMER_COOKIE)
-    if cookie:
-        data = kernel.signer.loads(cookie, purpose=CUSTOMER_SESSION, max_age=30 * 60)
-        if isinstance(data, dict):
-            return customers.actor_for_customer_session(session, customer_id=str(data["cid"]))
-    return None
-
-
-def current_customer(request: Request,
-                     actor: Annotated[Actor | None, Depends(optional_customer)]) -> Actor:
-    if actor is None:
-        raise LoginRequired("sign in first", area="m")
-    request.state.actor = actor
-    return actor
-
-
-def current_actor(request: Request,
-                  staff: Annotated[Actor | None, Depends(optional_staff)],
-                  customer: Annotated[Actor | None, Depends(optional_customer)]) -> Actor:
-    """A signed-in staff member or customer (routes that serve both)."""
-    actor = staff or customer
-    if actor is None:
-        raise LoginRequired("sign in first", area="console")
-    request.state.actor = actor
-    return actor
-
-
-CurrentStaff = Annotated[Actor, Depends(current_staff)]
-CurrentActor = Annotated[Actor, Depends(current_actor)]
-OptionalStaff = Annotated[Actor | None, Depends(optional_staff)]
-CurrentCustomer = Annotated[Actor, Depends(current_customer)]
-OptionalCustomer = Annotated[Actor | None, Depends(optional_customer)]
 
 
 def csrf_token_for(request: Request) -> str:
@@ -194,15 +127,6 @@ async def check_csrf(request: Request) -> None:
 
 
 CsrfChecked = Depends(check_csrf)
-
-
-def require_roles(*roles: str) -> object:
-    def _check(actor: CurrentStaff) -> Actor:
-        if actor.role not in roles:
-            raise Forbidden("your role does not allow this page")
-        return actor
-
-    return Depends(_check)
 
 
 def idempotency_key(request: Request) -> str:

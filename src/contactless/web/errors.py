@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -25,10 +26,34 @@ def wants_html(request: Request) -> bool:
     return path.startswith(("/console", "/m", "/q/")) or path == "/"
 
 
+def localized(error: ContactlessError, locale: str) -> ContactlessError:
+    """The one place an error's text is translated: its message (``{placeholders}`` filled
+    from its extra fields after translation) and each field error's message. Services raise
+    English message ids; pages and the APIs call this, once, on the way out."""
+    gettext = gettext_for(locale)
+    text = gettext(error.message)
+    try:
+        error.message = text.format(**error.extra) if error.extra else text
+    except (KeyError, IndexError, ValueError, AttributeError):
+        error.message = text
+    errors = error.extra.get("errors")
+    if isinstance(errors, list):
+        error.extra["errors"] = [
+            {**item, "message": _field_message(item.get("message", ""), gettext)}
+            if isinstance(item, dict) else item for item in errors]
+    return error
+
+
+def _field_message(message: object, gettext: Callable[[str], str]) -> str:
+    # a step's hooks may give a message with parameters that knows how to render itself
+    render = getattr(message, "render", None)
+    return str(render(gettext)) if callable(render) else gettext(str(message))
+
+
 def problem_response(request: Request, error: ContactlessError) -> Response:
     """Render an error for the caller: problem+json for machines, a page for people."""
     locale = locale_of(request)
-    detail = gettext_for(locale)(error.message)
+    detail = localized(error, locale).message
     headers = retry_headers(error)
     if wants_html(request):
         from contactless.web.templating import render

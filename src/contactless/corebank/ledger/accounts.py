@@ -32,7 +32,7 @@ from contactless.corebank.ledger.books import (
 from contactless.corebank.ledger.present import account_view, money, outbound_view
 from contactless.corebank.models import LedgerAccount, OutboundTransfer
 from contactless.corebank.schemas import AccountView, OutboundTransferView, Posted, TransferResult
-from contactless.customers.models import Customer
+from contactless.customers import service as customers
 from contactless.platform.context import Actor
 from contactless.platform.db import utcnow
 from contactless.platform.money import Money, check_currency
@@ -54,7 +54,7 @@ class AccountOps(LedgerBase):
         check_currency(currency)
         if account_class not in (1, 2):
             raise InvalidAccountClass("a demand account is Class I (1) or Class II (2)")
-        if self.session.get(Customer, customer_id) is None:
+        if not customers.customer_exists(self.session, customer_id=customer_id):
             raise CustomerNotFound(f"no customer {customer_id}")
         if account_class == 2:
             if currency != CLASS2_CURRENCY:

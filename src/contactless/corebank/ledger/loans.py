@@ -46,7 +46,7 @@ from contactless.corebank.ledger.books import (
 from contactless.corebank.ledger.present import loan_view, money
 from contactless.corebank.models import LedgerAccount, Loan, LoanInstalment
 from contactless.corebank.schemas import LoanRepayment, LoanView
-from contactless.customers.models import Customer
+from contactless.customers import service as customers
 from contactless.platform.context import Actor
 from contactless.platform.money import Money
 
@@ -89,7 +89,7 @@ class LoanOps(LedgerBase):
             raise InvalidLoanTerms("the annual rate is a fraction from 0 to 1")
         if not 1 <= term_months <= MAX_LOAN_TERM_MONTHS:
             raise InvalidLoanTerms(f"the term is 1 to {MAX_LOAN_TERM_MONTHS} months")
-        if self.session.get(Customer, customer_id) is None:
+        if not customers.customer_exists(self.session, customer_id=customer_id):
             raise CustomerNotFound(f"no customer {customer_id}")
         demand = self.get_row(LedgerAccount, demand_account_id, AccountNotFound)
         self.require_kind(demand, AccountKind.DEMAND)

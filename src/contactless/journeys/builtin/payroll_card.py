@@ -15,7 +15,6 @@ from pydantic import BaseModel, ConfigDict
 
 from contactless.corebank import service as corebank
 from contactless.customers import service as customers
-from contactless.customers.models import Enterprise, EnterpriseEmployee
 from contactless.journeys import repository
 from contactless.journeys.builtin.common import (
     IdentityForm,
@@ -55,7 +54,7 @@ def _enterprise_id(ctx: StepContext) -> uuid.UUID | None:
     return uuid.UUID(preset) if preset else None
 
 
-def _enterprise(ctx: StepContext) -> Enterprise:
+def _enterprise(ctx: StepContext) -> customers.Enterprise:
     wanted = _enterprise_id(ctx)
     found = next((e for e in customers.list_enterprises(ctx.session) if e.id == wanted), None)
     if found is None:
@@ -70,7 +69,7 @@ def _has_enterprise(ctx: StepContext) -> None:
                                "rm_id": str(enterprise.rm_id)}
 
 
-def _on_roster(ctx: StepContext, form: IdentityForm) -> EnterpriseEmployee:
+def _on_roster(ctx: StepContext, form: IdentityForm) -> customers.EnterpriseEmployee:
     cipher = kernel_of(ctx.session).cipher
     mobile_index = cipher.blind_index(form.mobile, kind="mobile")
     id_index = cipher.blind_index(form.id_number, kind="id_number")

@@ -27,58 +27,52 @@ from contactless.journeys.service.engine import (
     now,
     read,
 )
-from contactless.journeys.service.start import localize, send_step_code
+from contactless.journeys.service.start import send_step_code
 from contactless.platform import audit
 from contactless.platform.context import Actor
-from contactless.platform.errors import ContactlessError, ValidationFailed
+from contactless.platform.errors import ValidationFailed
 
 
 def cancel_journey(session: Session, actor: Actor, *, journey_id: uuid.UUID,
                    locale: str) -> JourneyView:
     """The customer leaves: an open instance (or one waiting for review or in its cooling-off
     period) is cancelled and nothing is executed. Publishes ``journey.abandoned``."""
-    try:
-        instance = load(session, actor, journey_id, for_update=True)
-        at = now()
-        status = effective_status(instance, at)
-        if status not in JourneyStatus.OPEN | JourneyStatus.WAITING:
-            loaded = read(session, instance)
-            check_open(instance, loaded.journey, at)
-        last_step = instance.current_step
-        instance.status = JourneyStatus.CANCELLED
-        instance.current_step = None
-        instance.finished_at = at
-        instance.updated_at = at
-        review = repository.review_of(session, instance.id)
-        if review is not None and review.status == "pending":
-            review.status = "withdrawn"
-            review.decided_at = at
-        audit.record(session, actor, action="journey.cancelled", target_type="journey_instance",
-                     target_id=instance.id, details={"last_step": last_step})
-        emit(session, "journey.abandoned", instance, at, reason="cancelled",
-             last_step=last_step)
-        session.flush()
-        return build_view(session, actor, read(session, instance), locale=locale, at=at)
-    except ContactlessError as error:
-        raise localize(error, locale) from None
-
-
-def resend_code(session: Session, actor: Actor, *, journey_id: uuid.UUID, locale: str) -> int:
-    """Send the current code step's one-time code again (after the resend cooldown). Returns
-    the seconds before another may be asked for."""
-    try:
-        instance = load(session, actor, journey_id, for_update=True)
-        at = now()
+    instance = load(session, actor, journey_id, for_update=True)
+    at = now()
+    status = effective_status(instance, at)
+    if status not in JourneyStatus.OPEN | JourneyStatus.WAITING:
         loaded = read(session, instance)
         check_open(instance, loaded.journey, at)
-        ctx = context(session, actor, loaded, at)
-        if instance.current_step == STEP_UP:
-            return identity.send_one_time_code(
-                session, mobile=ctx.mobile(), purpose=code_purpose(instance.journey_key, STEP_UP))
-        step = loaded.journey.step(instance.current_step or "")
-        if step is None or step.kind is not StepKind.CODE:
-            raise ValidationFailed("this step has no code to send", code="no_code_step")
-        return send_step_code(session, loaded, ctx, step)
-    except ContactlessError as error:
-        raise localize(error, locale) from None
+    last_step = instance.current_step
+    instance.status = JourneyStatus.CANCELLED
+    instance.current_step = None
+    instance.finished_at = at
+    instance.updated_at = at
+    review = repository.review_of(session, instance.id)
+    if review is not None and review.status == "pending":
+        review.status = "withdrawn"
+        review.decided_at = at
+    audit.record(session, actor, action="journey.cancelled", target_type="journey_instance",
+                 target_id=instance.id, details={"last_step": last_step})
+    emit(session, "journey.abandoned", instance, at, reason="cancelled",
+         last_step=last_step)
+    session.flush()
+    return build_view(session, actor, read(session, instance), locale=locale, at=at)
+
+
+def resend_code(session: Session, actor: Actor, *, journey_id: uuid.UUID) -> int:
+    """Send the current code step's one-time code again (after the resend cooldown). Returns
+    the seconds before another may be asked for."""
+    instance = load(session, actor, journey_id, for_update=True)
+    at = now()
+    loaded = read(session, instance)
+    check_open(instance, loaded.journey, at)
+    ctx = context(session, actor, loaded, at)
+    if instance.current_step == STEP_UP:
+        return identity.send_one_time_code(
+            session, mobile=ctx.mobile(), purpose=code_purpose(instance.journey_key, STEP_UP))
+    step = loaded.journey.step(instance.current_step or "")
+    if step is None or step.kind is not StepKind.CODE:
+        raise ValidationFailed("this step has no code to send", code="no_code_step")
+    return send_step_code(session, loaded, ctx, step)
 

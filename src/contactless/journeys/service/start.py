@@ -14,11 +14,9 @@ from contactless.identity import service as identity
 from contactless.journeys import repository
 from contactless.journeys.declaration import (
     Journey,
-    Msg,
     Step,
     StepContext,
     StepKind,
-    render_text,
 )
 from contactless.journeys.errors import (
     SignInRequired,
@@ -48,8 +46,7 @@ from contactless.journeys.service.engine import (
 )
 from contactless.platform import audit
 from contactless.platform.context import Actor
-from contactless.platform.errors import ContactlessError
-from contactless.platform.i18n import gettext_for, translate
+from contactless.platform.i18n import gettext_for
 
 
 def journey_catalog(session: Session, *, locale: str) -> list[CatalogEntry]:
@@ -62,26 +59,6 @@ def journey_catalog(session: Session, *, locale: str) -> list[CatalogEntry]:
                      prospects=journey.prospects, start_url=f"/m/journeys/{journey.key}/start")
         for journey in plugins_of(session).catalog.all()
     ]
-
-
-def localize(error: ContactlessError, locale: str) -> ContactlessError:
-    """Translate an error's message now, filling ``{placeholders}`` from its extra fields;
-    field errors raised by a step's hooks are translated too."""
-    try:
-        error.message = translate(locale, error.message, **error.extra)
-    except (KeyError, IndexError, ValueError):
-        error.message = translate(locale, error.message)
-    errors = error.extra.get("errors")
-    if isinstance(errors, list):
-        gettext = gettext_for(locale)
-        error.extra["errors"] = [
-            {**item, "message": render_text(_as_msg(item.get("message", "")), gettext)}
-            if isinstance(item, dict) else item for item in errors]
-    return error
-
-
-def _as_msg(value: object) -> Msg:
-    return value if isinstance(value, Msg) else Msg(str(value))
 
 
 def _person(actor: Actor) -> tuple[uuid.UUID | None, uuid.UUID | None]:
@@ -99,12 +76,9 @@ def start_journey(
     """Start (or resume, if the same person has the same journey open with the same
     parameters) an instance; it records the source QR code and campaign, and the channel
     (``qr`` when started from a code). Publishes ``journey.started``."""
-    try:
-        with session.begin_nested():
-            return _start(session, actor, journey_key=journey_key, params=params or {},
-                          qr_code_id=qr_code_id, campaign_id=campaign_id, locale=locale)
-    except ContactlessError as error:
-        raise localize(error, locale) from None
+    with session.begin_nested():
+        return _start(session, actor, journey_key=journey_key, params=params or {},
+                      qr_code_id=qr_code_id, campaign_id=campaign_id, locale=locale)
 
 
 def _start(session: Session, actor: Actor, *, journey_key: str, params: dict[str, str],
@@ -198,10 +172,7 @@ def send_step_code(session: Session, loaded: Loaded, ctx: StepContext, step: Ste
 def get_journey(session: Session, actor: Actor, *, journey_id: uuid.UUID,
                 locale: str) -> JourneyView:
     """The instance with its current step, for its owner only (404 for anyone else)."""
-    try:
-        instance = load(session, actor, journey_id)
-    except ContactlessError as error:
-        raise localize(error, locale) from None
+    instance = load(session, actor, journey_id)
     return build_view(session, actor, read(session, instance), locale=locale)
 
 

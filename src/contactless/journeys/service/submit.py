@@ -59,7 +59,7 @@ from contactless.journeys.service.engine import (
     read,
     save_facts,
 )
-from contactless.journeys.service.start import enter_step, localize
+from contactless.journeys.service.start import enter_step
 from contactless.journeys.uploads import CheckedFile, UploadedFile, check_upload
 from contactless.platform.audit import canonical
 from contactless.platform.context import Actor
@@ -122,7 +122,7 @@ def submit_step(
     except ContactlessError as error:
         # a refused one-time code was audited inside the savepoint just rolled back
         identity.record_refusal_again(session, error)
-        raise localize(error, locale) from None
+        raise
 
 
 def _replay(session: Session, earlier: JourneyRequest, fingerprint: str) -> JourneyView:

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from contactless.customers import service as customers
 from contactless.identity import service as identity
-from contactless.identity.models import Role
 from contactless.identity.permissions import Operation, authorize
+from contactless.identity.service import Role
 from contactless.outreach import images, repository
 from contactless.outreach.errors import CodeStateConflict, InvalidCode
 from contactless.outreach.models import CodeStatus, OwnerStatus, QrCode, QrCodeOwner

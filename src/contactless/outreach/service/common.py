@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 from contactless.customers import service as customers
 from contactless.identity import service as identity
 from contactless.identity.errors import UnknownStaff
-from contactless.identity.models import Role
 from contactless.identity.permissions import Operation, authorize, in_branch_scope
+from contactless.identity.service import Role
 from contactless.outreach import repository
 from contactless.outreach.errors import CodeNotFound, NotCodeOwner
 from contactless.outreach.models import (

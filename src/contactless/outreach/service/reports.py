@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 from contactless.customers import service as customers
 from contactless.customers.errors import CustomerNotFound
 from contactless.identity import service as identity
-from contactless.identity.models import Role
 from contactless.identity.permissions import Operation, authorize
+from contactless.identity.service import Role
 from contactless.outreach import repository
 from contactless.outreach.models import ScanResult
 from contactless.outreach.service.attribution import get_policy

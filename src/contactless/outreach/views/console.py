@@ -15,6 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 from contactless.customers import service as customers
 from contactless.identity import service as identity
 from contactless.identity.permissions import Operation, may
+from contactless.identity.web import CurrentStaff
 from contactless.journeys import service as journeys
 from contactless.outreach import service as outreach
 from contactless.outreach.api import RULE
@@ -23,12 +24,7 @@ from contactless.platform.db import utcnow
 from contactless.platform.errors import ContactlessError
 from contactless.platform.i18n import gettext_for
 from contactless.platform.money import plain
-from contactless.web.deps import (
-    CsrfChecked,
-    CurrentStaff,
-    DbSession,
-    locale_of,
-)
+from contactless.web.deps import CsrfChecked, DbSession, locale_of
 from contactless.web.templating import render
 
 console_router = APIRouter(prefix="/console/outreach", include_in_schema=False)

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from contactless.customers.web import OptionalCustomer
 from contactless.journeys import service as journeys
 from contactless.journeys.web import OptionalJourneyActor
 from contactless.outreach import service as outreach
@@ -28,7 +29,6 @@ from contactless.web.deps import (
     CUSTOMER_SESSION,
     DbSession,
     KernelDep,
-    OptionalCustomer,
     client_ip,
     locale_of,
 )

@@ -9,8 +9,9 @@ from fastapi.responses import Response
 
 from contactless.customers import service as customers
 from contactless.identity import service as identity
+from contactless.identity.web import CurrentStaff
 from contactless.platform.i18n import N_, gettext_for
-from contactless.web.deps import CurrentStaff, DbSession, locale_of
+from contactless.web.deps import DbSession, locale_of
 from contactless.web.templating import render
 
 router = APIRouter(prefix="/console", include_in_schema=False)
