@@ -17,6 +17,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # every domain's tables, so metadata and migrations see them all
+import contactless.assistant.models
 import contactless.corebank.models
 import contactless.customers.models
 import contactless.identity.models
@@ -26,6 +27,9 @@ import contactless.platform.audit
 import contactless.platform.channels
 import contactless.platform.events  # noqa: F401
 from contactless import __version__, home
+from contactless.assistant import api as assistant_api
+from contactless.assistant import service as assistant_service
+from contactless.assistant import views as assistant_views
 from contactless.corebank import api as corebank_api
 from contactless.corebank import tasks as corebank_tasks
 from contactless.corebank import views as corebank_views
@@ -63,6 +67,8 @@ PUBLIC_ROUTES: frozenset[str] = frozenset({
     "/q/{token}", "/m/outreach/info/{token}", "/q/progress/{token}", "/m/q/{token}",
     # the journey catalog; proving a mobile before opening an account (prospects)
     *journeys_api.PUBLIC, *journeys_views.PUBLIC,
+    # the chat answers visitors too (their conversation is found by its signed cookie)
+    *assistant_views.PUBLIC,
 })
 
 
@@ -83,10 +89,14 @@ def create_app(settings: Settings | None = None, *, kernel: Kernel | None = None
                    corebank_views.console_router, corebank_views.mobile_router,
                    outreach_api.router, outreach_views.mobile_router,
                    outreach_views.console_router, journeys_api.router,
-                   journeys_views.mobile_router, journeys_views.console_router):
+                   journeys_views.mobile_router, journeys_views.console_router,
+                   assistant_api.router, assistant_views.mobile_router,
+                   assistant_views.console_router):
         app.include_router(router)
     outreach_views.install(app)
     journeys_views.install(app)
+    assistant_service.install(kernel)
+    assistant_views.install(app)
     # added last, so outermost: every middleware above (the lean scan path too) runs inside
     # the request's id, metrics and logs
     app.add_middleware(BodyLimit, max_bytes=kernel.settings.max_body_bytes,

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from contactless.assistant.cli import assistant_app
 from contactless.corebank.cli import corebank_app
 from contactless.customers import cli as customers_cli
 from contactless.demo import cli as demo_cli
@@ -32,6 +33,7 @@ app.add_typer(customers_cli.customers_app, name="customers")
 app.add_typer(journeys_app, name="journeys")
 app.add_typer(corebank_app, name="corebank")
 app.add_typer(outreach_cli.outreach_app, name="outreach")
+app.add_typer(assistant_app, name="assistant")
 app.command("serve")(serve)
 app.command("worker")(worker)
 app.command("demo")(demo_cli.demo)

@@ -63,6 +63,11 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1024 * 1024
     max_upload_bytes: int = 16 * 1024 * 1024
     corebank_port: str = "embedded"
+    # the assistant answers a message when its confidence reaches this; two answers in a row
+    # below it hand the conversation to a person
+    assistant_handoff_threshold: float = Field(default=0.5, ge=0.0, le=1.0)
+    # a longer message is cut here (with a polite note) before it is understood and kept
+    assistant_max_message_chars: int = Field(default=500, ge=20, le=10_000)
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
     extra_key_ids: dict[str, SecretStr] = Field(default_factory=dict)
