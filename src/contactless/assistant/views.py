@@ -22,7 +22,7 @@ from contactless.assistant.service.core import ConversationView, MessageView
 from contactless.platform.clock import bank_today
 from contactless.platform.context import Actor
 from contactless.platform.errors import ContactlessError
-from contactless.platform.i18n import gettext_for
+from contactless.platform.i18n import N_, gettext_for
 from contactless.web.deps import (
     CsrfChecked,
     CurrentStaff,
@@ -144,8 +144,8 @@ def chat_message(request: Request, session: DbSession, actor: OptionalCustomer,
         except ContactlessError as error:
             if error.code not in ("conversation_closed", "conversation_not_found"):
                 raise
-            note = gettext_for(locale)("The earlier conversation has ended, so I started a new "
-                                       "one.")
+            note = gettext_for(locale)(N_("The earlier conversation has ended, so I started a "
+                                          "new one."))
             result = assistant.post_message(session, actor, text=text, locale=locale)
     except ContactlessError as error:
         return problem(request, error)

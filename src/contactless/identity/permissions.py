@@ -91,6 +91,10 @@ class Operation(StrEnum):
     ATTRIBUTION_POLICY_SET = "attribution_policy.set"
     SIGNING_KEY_READ = "signing_key.read"
     SIGNING_KEY_MANAGE = "signing_key.manage"
+    # assistant (智能客服 and the agent desk)
+    ASSISTANT_DESK = "assistant.desk"
+    ASSISTANT_FAQ_MANAGE = "assistant.faq_manage"
+    ASSISTANT_DASHBOARD_READ = "assistant.dashboard_read"
 
 
 class Scope(StrEnum):
@@ -250,6 +254,13 @@ PERMISSIONS: dict[Operation, Rule] = {
                              Scope.BANK),
     O.SIGNING_KEY_MANAGE: Rule("Rotate and retire QR signing keys", _roles(Role.ADMIN),
                                Scope.BANK),
+    O.ASSISTANT_DESK: Rule("Take handed-off conversations: claim, reply, transfer, hand back, "
+                           "close, mark misunderstood messages", _roles(Role.AGENT), Scope.BANK),
+    O.ASSISTANT_FAQ_MANAGE: Rule("Edit the assistant's FAQ knowledge base",
+                                 _roles(Role.ADMIN, Role.AGENT), Scope.BANK),
+    O.ASSISTANT_DASHBOARD_READ: Rule("Read the assistant's dashboard",
+                                     _roles(Role.ADMIN, Role.AGENT, Role.BRANCH_MANAGER),
+                                     Scope.BANK),
 }
 del O
 

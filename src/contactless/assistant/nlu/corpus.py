@@ -399,7 +399,7 @@ def expand(*, seed: int = 15, variants: int = 4) -> list[tuple[str, str, int]]:
     """(text, intent, group) rows: each phrasing as written plus ``variants`` more with other
     openers, closers and slot values, all in the phrasing's group; the same seed gives the
     same data."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - varied wording, not secrets
     rows: list[tuple[str, str, int]] = []
     group = 0
     for phrases, openers, closers in ((ZH, OPENERS_ZH, CLOSERS_ZH),

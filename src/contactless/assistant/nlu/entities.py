@@ -40,7 +40,8 @@ TAIL = re.compile(r"(?:尾号|末四位|后四位|末尾|ending(?: in)?|last fou
 DATE_ISO = re.compile(r"(?P<y>20\d\d)[-/.年](?P<m>\d{1,2})[-/.月](?P<d>\d{1,2})")
 DATE_MD = re.compile(rf"(?P<m>\d{{1,2}}|{CN_NUMBER})月(?P<d>\d{{1,2}}|{CN_NUMBER})[日号]")
 DATE_DAY = re.compile(rf"(?:本月|这个月)?(?P<d>\d{{1,2}}|{CN_NUMBER})[号日]")
-WEEKDAY_ZH = re.compile(r"(?P<which>下下|下|这|本|上)?(?:个)?(?:周|星期|礼拜)(?P<day>[一二三四五六日天])")
+WEEKDAY_ZH = re.compile(r"(?P<which>下下|下|这|本|上)?(?:个)?(?:周|星期|礼拜)"
+                        r"(?P<day>[一二三四五六日天])")
 WEEKDAY_EN = re.compile(r"(?P<next>next )?(?P<day>monday|tuesday|wednesday|thursday|friday|"
                         r"saturday|sunday)", re.IGNORECASE)
 

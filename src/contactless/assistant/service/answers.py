@@ -29,6 +29,7 @@ from contactless.journeys import service as journeys
 from contactless.platform import audit
 from contactless.platform.context import Actor
 from contactless.platform.errors import ContactlessError
+from contactless.platform.i18n import N_
 
 Gettext = Callable[[str], str]
 FREEZE_PURPOSE = "assistant-card-freeze"
@@ -75,7 +76,7 @@ def link(label: str, href: str) -> dict[str, str]:
 
 
 def _offer_human(turn: Turn) -> dict[str, str]:
-    return say(turn._("Talk to a person"), turn._("转人工"))
+    return say(turn._("Talk to a person"), turn._("talk to a human"))
 
 
 def _sign_in(turn: Turn) -> Reply:
@@ -91,63 +92,63 @@ def money_text(value: Any) -> str:
 
 # (message id of the answer, links it offers); live and guided intents are handled below
 INFO: dict[str, tuple[str, list[tuple[str, str]]]] = {
-    "transfer": ("You can transfer money in mobile banking under Transfer: same-bank transfers "
+    "transfer": (N_("You can transfer money in mobile banking under Transfer: same-bank transfers "
                  "arrive at once, other banks usually within minutes. I cannot send money "
-                 "myself.", []),
-    "transfer_not_received": ("Most transfers to other banks arrive within minutes; some take "
+                 "myself."), []),
+    "transfer_not_received": (N_("Most transfers to other banks arrive within minutes; some take "
                               "up to one working day, and a returned transfer goes back to "
                               "your account. If it has been longer, a colleague can trace it "
-                              "for you.", []),
-    "deposit_rates": ("Our current time-deposit rates are on the products page; large CDs pay "
-                      "more than ordinary time deposits of the same term.",
-                      [("See products", "/m/products")]),
-    "open_time_deposit": ("You can open a time deposit or buy a large CD on your phone: choose "
-                          "a term on the products page.", [("See products", "/m/products")]),
-    "wealth_products": ("Our wealth products are listed with their risk level and past returns "
-                        "on the products page; returns are not guaranteed.",
-                        [("See products", "/m/products")]),
-    "wealth_redemption": ("A wealth product pays out on its maturity date; an open-ended product "
-                          "can be redeemed on working days and the money arrives within one to "
-                          "three working days.", []),
-    "loan_application": ("You can apply for a consumer or business loan on your phone; we will "
-                         "tell you the amount and rate you qualify for.",
-                         [("Apply for a loan", "/m/journeys")]),
-    "loan_repayment": ("Loan instalments are taken from your linked account on the due date; "
+                              "for you."), []),
+    "deposit_rates": (N_("Our current time-deposit rates are on the products page; large CDs pay "
+                      "more than ordinary time deposits of the same term."),
+                      [(N_("See products"), "/m/products")]),
+    "open_time_deposit": (N_("You can open a time deposit or buy a large CD on your phone: choose "
+                          "a term on the products page."), [(N_("See products"), "/m/products")]),
+    "wealth_products": (N_("Our wealth products are listed with their risk level and past returns "
+                        "on the products page; returns are not guaranteed."),
+                        [(N_("See products"), "/m/products")]),
+    "wealth_redemption": (N_("A wealth product pays out on its maturity date; an open-ended "
+                          "product can be redeemed on working days and the money arrives "
+                          "within one to three working days."), []),
+    "loan_application": (N_("You can apply for a consumer or business loan on your phone; we will "
+                         "tell you the amount and rate you qualify for."),
+                         [(N_("Apply for a loan"), "/m/journeys")]),
+    "loan_repayment": (N_("Loan instalments are taken from your linked account on the due date; "
                        "keep enough money in it the day before. Early repayment can be asked for "
-                       "in mobile banking.", []),
-    "repayment_deferral": ("If you cannot repay on time because of hardship or the epidemic, "
-                           "you may ask to defer: a colleague will review your case.", []),
-    "credit_card_bill": ("Your credit card bill, due date and minimum payment are in mobile "
+                       "in mobile banking."), []),
+    "repayment_deferral": (N_("If you cannot repay on time because of hardship or the epidemic, "
+                           "you may ask to defer: a colleague will review your case."), []),
+    "credit_card_bill": (N_("Your credit card bill, due date and minimum payment are in mobile "
                          "banking under Credit card; a bill can be split into instalments "
-                         "there too.", []),
-    "card_activation": ("Activate a new card in mobile banking under Cards, or at any of our "
-                        "ATMs with the card and your PIN.", []),
-    "card_limit": ("You can change your transfer and payment limits in mobile banking under "
-                   "Security; raising a limit needs a one-time code.", []),
-    "password_reset": ("To reset a forgotten password, choose Forgot password on the sign-in "
+                         "there too."), []),
+    "card_activation": (N_("Activate a new card in mobile banking under Cards, or at any of our "
+                        "ATMs with the card and your PIN."), []),
+    "card_limit": (N_("You can change your transfer and payment limits in mobile banking under "
+                   "Security; raising a limit needs a one-time code."), []),
+    "password_reset": (N_("To reset a forgotten password, choose Forgot password on the sign-in "
                        "page and confirm with a one-time code; a card PIN is reset at a branch "
-                       "or ATM.", [("Sign in", "/m/login")]),
-    "account_opening": ("You can open an account on your phone with your ID card and a "
-                        "one-time code.", [("Open an account", "/m/journeys")]),
-    "payroll_service": ("We pay salaries for employers: your company signs once, and staff get "
+                       "or ATM."), [(N_("Sign in"), "/m/login")]),
+    "account_opening": (N_("You can open an account on your phone with your ID card and a "
+                        "one-time code."), [(N_("Open an account"), "/m/journeys")]),
+    "payroll_service": (N_("We pay salaries for employers: your company signs once, and staff get "
                         "a payroll card they can open on their phones from the company's "
-                        "code.", []),
-    "update_contact_info": ("You can change your mobile number, address or ID validity in "
+                        "code."), []),
+    "update_contact_info": (N_("You can change your mobile number, address or ID validity in "
                             "mobile banking under Profile; a new mobile number is confirmed "
-                            "with a code sent to it.", []),
-    "mobile_banking_help": ("Try updating the app and signing in again; if codes do not arrive, "
+                            "with a code sent to it."), []),
+    "mobile_banking_help": (N_("Try updating the app and signing in again; if codes do not arrive, "
                             "check that your mobile number is the one we have. A colleague can "
-                            "help if it still fails.", []),
-    "fees": ("Transfers in mobile banking are free; over-the-counter transfers to other banks "
-             "and some card services have fees, listed on our fee schedule.", []),
-    "exchange_rates": ("Today's exchange rates are shown in mobile banking under Foreign "
-                       "exchange; you can buy currency there within your yearly allowance.",
+                            "help if it still fails."), []),
+    "fees": (N_("Transfers in mobile banking are free; over-the-counter transfers to other banks "
+             "and some card services have fees, listed on our fee schedule."), []),
+    "exchange_rates": (N_("Today's exchange rates are shown in mobile banking under Foreign "
+                       "exchange; you can buy currency there within your yearly allowance."),
                        []),
-    "branch_info": ("Our branches open 9:00 to 17:00 on working days, and some open on "
-                    "weekends; ATMs work around the clock.", []),
-    "epidemic_services": ("During the epidemic most services are open on your phone; for "
+    "branch_info": (N_("Our branches open 9:00 to 17:00 on working days, and some open on "
+                    "weekends; ATMs work around the clock."), []),
+    "epidemic_services": (N_("During the epidemic most services are open on your phone; for "
                           "health questions please use the official health services. Relief "
-                          "for repayments can be asked for here.", []),
+                          "for repayments can be asked for here."), []),
 }
 
 
@@ -163,9 +164,9 @@ def small_talk(turn: Turn, intent: str) -> Reply:
     if intent == "greeting":
         return Reply(turn._("Hello! I am the bank's assistant. Ask me about your balance, "
                             "deposits, cards or anything else; say 转人工 for a person."),
-                     [say(turn._("My balance"), turn._("查余额")),
-                      say(turn._("Report a lost card"), turn._("我的卡丢了")),
-                      say(turn._("Renew a deposit"), turn._("定期到期续存"))])
+                     [say(turn._("My balance"), turn._("check my balance")),
+                      say(turn._("Report a lost card"), turn._("I lost my card")),
+                      say(turn._("Renew a deposit"), turn._("renew my maturing deposit"))])
     if intent == "thanks_goodbye":
         return Reply(turn._("You are welcome. Anything else, just ask."))
     return Reply(turn._("Sorry, I can only help with banking questions."))
@@ -300,7 +301,8 @@ def card_lost(turn: Turn) -> Reply:
 def _confirm_freeze(turn: Turn, tail: str, account_id: str) -> Reply:
     return Reply(turn._("Freeze the card ending {tail}? No money can leave it until it is "
                         "unfrozen at a branch. Reply confirm.", tail=tail),
-                 [say(turn._("Confirm"), turn._("确认")), say(turn._("Cancel"), turn._("取消"))],
+                 [say(turn._("Confirm"), turn._("confirm")),
+                  say(turn._("Cancel"), turn._("cancel"))],
                  flow={"name": "card_lost", "step": "confirm", "account_id": account_id,
                        "tail": tail})
 
@@ -362,7 +364,7 @@ def _check_code_and_freeze(turn: Turn, flow: dict[str, Any]) -> Reply:
                           "customer_id": turn.customer.id if turn.customer else None})
     return Reply(turn._("The card ending {tail} is frozen. Would you like a person to help you "
                         "order a new card?", tail=flow["tail"]),
-                 [_offer_human(turn), say(turn._("No, thanks"), turn._("不用了，谢谢"))])
+                 [_offer_human(turn), say(turn._("No, thanks"), turn._("no, thanks"))])
 
 
 # ---- guided flow: book an appointment (预约) ----------------------------------------------------
@@ -371,8 +373,8 @@ APPOINTMENT_KINDS = {
     "cash_withdrawal": re.compile(r"取现|取款|取钱|现金|cash|withdraw", re.IGNORECASE),
     "rm_call": re.compile(r"客户经理|理财经理|回电|打电话|call|advisor|manager", re.IGNORECASE),
 }
-KIND_TITLES = {"cash_withdrawal": "a large cash withdrawal", "rm_call": "a call from your RM",
-               "branch_visit": "a branch visit"}
+KIND_TITLES = {"cash_withdrawal": N_("a large cash withdrawal"),
+               "rm_call": N_("a call from your RM"), "branch_visit": N_("a branch visit")}
 
 
 def _kind_of(text: str) -> str:
@@ -393,8 +395,8 @@ def appointment(turn: Turn, flow: dict[str, Any] | None = None) -> Reply:
     if not days:
         return Reply(turn._("Which day suits you for {what}? For example 下周三 or 12月20号.",
                             what=turn._(KIND_TITLES[kind])),
-                     [say(turn._("Tomorrow"), turn._("明天")),
-                      say(turn._("Next Monday"), turn._("下周一"))],
+                     [say(turn._("Tomorrow"), turn._("tomorrow")),
+                      say(turn._("Next Monday"), turn._("next monday"))],
                      flow={"name": "appointment", "kind": kind, "amount": amount})
     booked = Appointment(id=uuid.uuid4(), conversation_id=turn.conversation.id,
                          customer_id=uuid.UUID(turn.customer.id), kind=kind, on_date=days[0],

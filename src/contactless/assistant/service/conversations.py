@@ -26,8 +26,8 @@ from contactless.assistant.service.core import (
     ASSISTANT,
     DESK_SIGNAL,
     ConversationView,
-    append,
     MessageView,
+    append,
     conversation_view,
     current_model,
     intents,
@@ -39,7 +39,7 @@ from contactless.platform import audit
 from contactless.platform.clock import bank_today
 from contactless.platform.context import Actor
 from contactless.platform.db import utcnow
-from contactless.platform.i18n import gettext_for
+from contactless.platform.i18n import N_, gettext_for
 from contactless.platform.kernel import kernel_of
 
 # a person asked for: the model need not be sure of it
@@ -142,7 +142,7 @@ def post_message(session: Session, actor: Actor | None, *, text: str,
     customer_message = append(session, conversation, sender=Sender.CUSTOMER, text=text,
                               truncated=truncated)
     posted = [customer_message]
-    note = gettext("Your message was long, so I read the first {limit} characters.").format(
+    note = gettext(N_("Your message was long, so I read the first {limit} characters.")).format(
         limit=limit) if truncated else None
     if conversation.status == ConversationStatus.ASSISTANT:
         customer = actor if actor is not None and actor.kind == "customer" else None
@@ -243,7 +243,7 @@ def hand_off(session: Session, conversation: Conversation, *, reason: str,
     signal(session, DESK_SIGNAL)
     gettext = gettext_for(locale)
     return append(session, conversation, sender=Sender.SYSTEM,
-                  text=gettext("You are number {position} in the queue for a colleague.")
+                  text=gettext(N_("You are number {position} in the queue for a colleague."))
                   .format(position=position))
 
 

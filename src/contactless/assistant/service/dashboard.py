@@ -10,12 +10,9 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from contactless.assistant import repository
-from contactless.identity import service as identity
-from contactless.identity.models import Role
+from contactless.identity.permissions import Operation, authorize
 from contactless.platform.context import Actor
 from contactless.platform.db import utcnow
-
-VIEWERS = (Role.ADMIN, Role.AGENT, Role.BRANCH_MANAGER)
 
 
 @dataclass(frozen=True)
@@ -35,7 +32,7 @@ class Dashboard:
 
 
 def dashboard(session: Session, actor: Actor, *, days: int = 30) -> Dashboard:
-    identity.require_role(actor, *VIEWERS)
+    authorize(actor, Operation.ASSISTANT_DASHBOARD_READ)
     since = utcnow() - timedelta(days=days)
     conversations = repository.conversations_since(session, since)
     counts = repository.customer_message_counts(session, [c.id for c in conversations])

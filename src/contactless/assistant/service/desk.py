@@ -38,17 +38,21 @@ from contactless.assistant.service.core import (
     signal,
     transcript,
 )
+from contactless.identity import permissions
 from contactless.identity import service as identity
+from contactless.identity.permissions import Operation
 from contactless.platform import audit
 from contactless.platform.context import Actor
 from contactless.platform.db import utcnow
-from contactless.platform.i18n import gettext_for
+from contactless.platform.i18n import N_, gettext_for
 from contactless.platform.kernel import kernel_of
 
 
 def require_agent(actor: Actor) -> uuid.UUID:
-    if actor.kind != "staff" or actor.role != "agent":
+    """The agent's staff id; anyone else is refused (``agent_role_required``)."""
+    if actor.kind != "staff" or not permissions.allows(actor.role, Operation.ASSISTANT_DESK):
         raise AgentRoleRequired("the agent desk is for service agents")
+    permissions.authorize(actor, Operation.ASSISTANT_DESK)
     return uuid.UUID(actor.id)
 
 
@@ -123,7 +127,7 @@ def claim(session: Session, actor: Actor, *, conversation_id: uuid.UUID) -> Conv
     conversation.status = ConversationStatus.AGENT
     conversation.agent_id = agent_id
     conversation.claimed_at = utcnow()
-    _notice(session, conversation, "{name} has joined the conversation.",
+    _notice(session, conversation, N_("{name} has joined the conversation."),
             name=actor.display or "")
     audit.record(session, actor, action="assistant.claimed",
                  target_type="assistant_conversation", target_id=conversation.id)
@@ -154,7 +158,7 @@ def transfer(session: Session, actor: Actor, *, conversation_id: uuid.UUID,
         raise AgentRoleRequired("a conversation can only go to another service agent")
     before = {"agent_id": str(conversation.agent_id)}
     conversation.agent_id = target.id
-    _notice(session, conversation, "{name} has joined the conversation.",
+    _notice(session, conversation, N_("{name} has joined the conversation."),
             name=target.display_name)
     audit.record(session, actor, action="assistant.transferred",
                  target_type="assistant_conversation", target_id=conversation.id,
@@ -169,7 +173,7 @@ def hand_back(session: Session, actor: Actor, *, conversation_id: uuid.UUID) -> 
     conversation.status = ConversationStatus.ASSISTANT
     conversation.agent_id = None
     conversation.low_confidence_streak = 0
-    _notice(session, conversation, "The assistant is back; ask me anything.")
+    _notice(session, conversation, N_("The assistant is back; ask me anything."))
     audit.record(session, actor, action="assistant.handed_back",
                  target_type="assistant_conversation", target_id=conversation.id)
     signal(session, DESK_SIGNAL)
@@ -180,7 +184,7 @@ def close(session: Session, actor: Actor, *, conversation_id: uuid.UUID) -> Conv
     conversation = _owned(session, actor, conversation_id)
     conversation.status = ConversationStatus.CLOSED
     conversation.closed_at = utcnow()
-    _notice(session, conversation, "This conversation has ended. Thank you.")
+    _notice(session, conversation, N_("This conversation has ended. Thank you."))
     audit.record(session, actor, action="assistant.closed",
                  target_type="assistant_conversation", target_id=conversation.id)
     signal(session, DESK_SIGNAL)

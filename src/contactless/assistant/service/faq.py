@@ -21,14 +21,12 @@ from contactless.assistant.errors import FaqInvalid, FaqNotFound
 from contactless.assistant.models import FaqEntry
 from contactless.assistant.nlu.text import normalise
 from contactless.assistant.service.core import parts_of
-from contactless.identity import service as identity
-from contactless.identity.models import Role
+from contactless.identity.permissions import Operation, authorize
 from contactless.platform import audit
 from contactless.platform.context import Actor
 from contactless.platform.db import utcnow
 
 MATCH_THRESHOLD = 0.6
-EDITORS = (Role.ADMIN, Role.AGENT)
 
 
 @dataclass(frozen=True)
@@ -64,7 +62,7 @@ def _state(entry: FaqEntry) -> dict[str, Any]:
 
 
 def create_faq(session: Session, actor: Actor, *, data: FaqInput) -> FaqEntry:
-    identity.require_role(actor, *EDITORS)
+    authorize(actor, Operation.ASSISTANT_FAQ_MANAGE)
     clean = _check(data)
     entry = FaqEntry(id=uuid.uuid4(), locale=clean.locale, question=clean.question,
                      paraphrases=clean.paraphrases, answer=clean.answer,
@@ -78,7 +76,7 @@ def create_faq(session: Session, actor: Actor, *, data: FaqInput) -> FaqEntry:
 
 
 def update_faq(session: Session, actor: Actor, *, faq_id: uuid.UUID, data: FaqInput) -> FaqEntry:
-    identity.require_role(actor, *EDITORS)
+    authorize(actor, Operation.ASSISTANT_FAQ_MANAGE)
     entry = repository.faq_entry(session, faq_id)
     if entry is None:
         raise FaqNotFound("no such FAQ entry")
@@ -96,12 +94,12 @@ def update_faq(session: Session, actor: Actor, *, faq_id: uuid.UUID, data: FaqIn
 
 
 def list_faq(session: Session, actor: Actor) -> list[FaqEntry]:
-    identity.require_role(actor, *EDITORS)
+    authorize(actor, Operation.ASSISTANT_FAQ_MANAGE)
     return repository.faq_entries(session)
 
 
 def get_faq(session: Session, actor: Actor, *, faq_id: uuid.UUID) -> FaqEntry:
-    identity.require_role(actor, *EDITORS)
+    authorize(actor, Operation.ASSISTANT_FAQ_MANAGE)
     entry = repository.faq_entry(session, faq_id)
     if entry is None:
         raise FaqNotFound("no such FAQ entry")
