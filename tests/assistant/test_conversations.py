@@ -15,7 +15,7 @@ from contactless.corebank import service as corebank
 from contactless.platform.clock import bank_today
 from contactless.platform.context import SYSTEM
 from contactless.platform.kernel import Kernel
-from tests.factories.assistant import counts, make_desk, say, texts
+from tests.factories.assistant import counts, make_desk, say
 from tests.factories.journeys import deposit_maturing_in, last_code
 
 
@@ -75,7 +75,8 @@ def test_reporting_a_lost_card_freezes_it_after_a_one_time_code(kernel: Kernel) 
         assert corebank.get_account(session, SYSTEM,
                                     account_id=desk.banked.account.id).status == "frozen"
         stored = session.get(Conversation, conversation)
-        assert stored is not None and stored.flow is None
+        assert stored is not None
+        assert stored.flow is None
 
 
 def test_a_lost_card_flow_can_be_cancelled(kernel: Kernel) -> None:
@@ -96,7 +97,8 @@ def test_a_maturing_deposit_is_listed_and_its_renewal_journey_started(kernel: Ke
     assert deposit.maturity_date.isoformat() in text
     assert "20,000.00 CNY" in text
     links = [a["href"] for a in reply.messages[1].actions if a["kind"] == "link"]
-    assert links and links[0].startswith("/m/journeys/")
+    assert links
+    assert links[0].startswith("/m/journeys/")
     with kernel.db.session() as session:
         from contactless.journeys import service as journeys
 

@@ -50,6 +50,3 @@ def counts(kernel: Kernel) -> tuple[int, int]:
         return (int(session.scalar(select(func.count()).select_from(Conversation)) or 0),
                 int(session.scalar(select(func.count()).select_from(Message)) or 0))
 
-
-def texts(result: assistant.PostResult) -> list[str]:
-    return [m.text for m in result.messages]

@@ -7,6 +7,7 @@ the bump always sees the committed state, and several API workers share one Redi
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from contactless.assistant.nlu.store import ModelCache, taxonomy
 from contactless.platform.context import Actor
 from contactless.platform.db import utcnow
 from contactless.platform.kernel import Kernel, kernel_of
+from contactless.settings import Mode
 
 EXTENSION = "assistant"
 DESK_SIGNAL = "assistant:desk"
@@ -49,6 +51,10 @@ def install(kernel: Kernel) -> AssistantParts:
         parts = AssistantParts(models=ModelCache(kernel.settings.home))
         kernel.extensions[EXTENSION] = parts
         kernel.db.on_commit(_signals_after_commit)
+        if kernel.settings.mode != Mode.TEST:
+            # the first customer should not wait for the model to be trained or read
+            threading.Thread(target=parts.models.model, name="assistant-model",
+                             daemon=True).start()
     return parts
 
 
