@@ -11,7 +11,8 @@ from fastapi import APIRouter, Query
 from contactless.assistant import schemas
 from contactless.assistant import service as assistant
 from contactless.assistant.service.core import ConversationView, MessageView
-from contactless.web.deps import CurrentCustomer, DbSession, Locale
+from contactless.customers.web import CurrentCustomer
+from contactless.web.deps import DbSession, Locale
 
 router = APIRouter(prefix="/api/v1/assistant", tags=["assistant"])
 

@@ -19,19 +19,13 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response, Streamin
 from contactless.assistant import service as assistant
 from contactless.assistant.errors import ConversationNotFound, FaqInvalid
 from contactless.assistant.service.core import ConversationView, MessageView
+from contactless.customers.web import OptionalCustomer
+from contactless.identity.web import CurrentStaff
 from contactless.platform.clock import bank_today
 from contactless.platform.context import Actor
 from contactless.platform.errors import ContactlessError
 from contactless.platform.i18n import N_, gettext_for
-from contactless.web.deps import (
-    CsrfChecked,
-    CurrentStaff,
-    DbSession,
-    KernelDep,
-    OptionalCustomer,
-    get_kernel,
-    locale_of,
-)
+from contactless.web.deps import CsrfChecked, DbSession, KernelDep, get_kernel, locale_of
 from contactless.web.templating import extra_navigation, render
 
 mobile_router = APIRouter(prefix="/m/assistant", include_in_schema=False)
