@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, Page, sync_playwright
 from sqlalchemy import text
 
-from contactless.app import create_app
+from contactless.app import create_app, install_domains
 from contactless.platform.db import Base, Database
 from contactless.platform.kernel import Kernel, build_kernel
 from contactless.platform.store import MemoryStore, RedisStore
@@ -76,7 +76,7 @@ def _truncate_postgres(database: Database) -> None:
 def sqlite_kernel(tmp_path: Path) -> Iterator[Kernel]:
     """A kernel on a fresh SQLite file with the in-process store."""
     _import_all_models()
-    kernel = build_kernel(make_settings(tmp_path), store=MemoryStore())
+    kernel = install_domains(build_kernel(make_settings(tmp_path), store=MemoryStore()))
     Base.metadata.create_all(kernel.db.engine)
     yield kernel
     kernel.db.dispose()
@@ -86,7 +86,8 @@ def sqlite_kernel(tmp_path: Path) -> Iterator[Kernel]:
 def pg_kernel(tmp_path: Path, pg_database_url: str) -> Iterator[Kernel]:
     """A kernel on the real PostgreSQL and Redis; tables emptied after the test."""
     store = RedisStore(REDIS_URL, prefix=f"t{uuid.uuid4().hex[:8]}:")
-    kernel = build_kernel(make_settings(tmp_path, pg_database_url, REDIS_URL), store=store)
+    kernel = install_domains(build_kernel(make_settings(tmp_path, pg_database_url, REDIS_URL),
+                                          store=store))
     yield kernel
     _truncate_postgres(kernel.db)
     kernel.db.dispose()

@@ -33,6 +33,7 @@ from contactless.assistant import views as assistant_views
 from contactless.corebank import api as corebank_api
 from contactless.corebank import tasks as corebank_tasks
 from contactless.corebank import views as corebank_views
+from contactless.corebank.service import approvals as corebank_approvals
 from contactless.customers import api as customers_api
 from contactless.customers import views as customers_views
 from contactless.identity import api as identity_api
@@ -72,8 +73,15 @@ PUBLIC_ROUTES: frozenset[str] = frozenset({
 })
 
 
+def install_domains(kernel: Kernel) -> Kernel:
+    """What domains plug into lower ones, per kernel: the core's executors for approved
+    four-eyes items. The app, the demo and the tests' kernels call it."""
+    corebank_approvals.install(kernel)
+    return kernel
+
+
 def create_app(settings: Settings | None = None, *, kernel: Kernel | None = None) -> FastAPI:
-    kernel = kernel or build_kernel(settings or Settings())
+    kernel = install_domains(kernel or build_kernel(settings or Settings()))
     configure_logging(json_lines=kernel.settings.json_logs)
     app = FastAPI(title="Contactless", version=__version__,
                   description="Contactless banking platform (非接触金融服务)")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 
@@ -68,6 +69,12 @@ class Settings(BaseSettings):
     assistant_handoff_threshold: float = Field(default=0.5, ge=0.0, le=1.0)
     # a longer message is cut here (with a polite note) before it is understood and kept
     assistant_max_message_chars: int = Field(default=500, ge=20, le=10_000)
+    # four eyes (双人复核): a staff-initiated debit (transfer, outbound transfer, cash paid out)
+    # above this amount waits for a branch manager; a loan rate outside the loan product's
+    # range (annual, a fraction) waits too
+    four_eyes_debit_limit: Decimal = Decimal("50000.00")
+    loan_rate_min: Decimal = Decimal("0.0300")
+    loan_rate_max: Decimal = Decimal("0.1800")
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
     extra_key_ids: dict[str, SecretStr] = Field(default_factory=dict)

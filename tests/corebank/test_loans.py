@@ -23,7 +23,7 @@ from contactless.corebank.errors import (
 )
 from contactless.corebank.schemas import LoanView
 from contactless.platform.kernel import Kernel
-from tests.factories.corebank import JOB, TELLER, Pair, cny, customer_actor, key, make_pair
+from tests.factories.corebank import CHECKER, JOB, TELLER, Pair, cny, customer_actor, key, make_pair
 
 BOOKED = date(2025, 1, 20)
 
@@ -37,7 +37,7 @@ def book(kernel: Kernel, pair: Pair, *, principal: str = "12000.00", months: int
             demand_account_id=pair.alice_account, principal=cny(principal),
             annual_rate=Decimal(rate), term_months=months, method=method, on=BOOKED)
         if disburse:
-            loan = corebank.disburse_loan(session, TELLER, idempotency_key=key(),
+            loan = corebank.disburse_loan(session, CHECKER, idempotency_key=key(),
                                           loan_id=loan.id, on=BOOKED)
         return loan
 
@@ -55,10 +55,10 @@ def test_a_booked_loan_has_its_schedule_and_pays_out_on_disbursement(kernel: Ker
     assert len(booked.schedule) == 12
     assert sum(row.principal.amount for row in booked.schedule) == Decimal("12000.00")
     with kernel.db.session() as session:
-        loan = corebank.disburse_loan(session, TELLER, idempotency_key=key(), loan_id=booked.id,
+        loan = corebank.disburse_loan(session, CHECKER, idempotency_key=key(), loan_id=booked.id,
                                       on=date(2025, 1, 31))
         with pytest.raises(LoanNotActive):
-            corebank.disburse_loan(session, TELLER, idempotency_key=key(), loan_id=booked.id)
+            corebank.disburse_loan(session, CHECKER, idempotency_key=key(), loan_id=booked.id)
         assert corebank.get_account(session, TELLER, account_id=pair.alice_account).balance \
             == cny("12000.00")
         assert corebank.verify_books(session).ok

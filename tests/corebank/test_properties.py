@@ -48,7 +48,14 @@ from contactless.platform.kernel import build_kernel
 from contactless.platform.money import Money
 from contactless.platform.store import MemoryStore
 from tests.conftest import make_settings
-from tests.factories.corebank import JOB, PRODUCT_ADMIN, TELLER, customer_actor, insert_customers
+from tests.factories.corebank import (
+    CHECKER,
+    JOB,
+    PRODUCT_ADMIN,
+    TELLER,
+    customer_actor,
+    insert_customers,
+)
 
 START = date(2025, 1, 6)
 # amounts in fen: mostly everyday sums, sometimes large ones
@@ -246,8 +253,11 @@ class Books(RuleBasedStateMachine):
     def freeze(self, account: Account, freeze: bool) -> None:
         call = corebank.freeze_account if freeze else corebank.unfreeze_account
         extra = {"reason": "check"} if freeze else {}
-        self.attempt(TELLER, self.key(), None, lambda session, k: call(
-            session, TELLER, idempotency_key=k, account_id=account.id, **extra), posts=False)
+        # a freeze is a manager's; lifting it here is the system's (a person's waits for a
+        # second person, tested in tests/identity/test_four_eyes.py)
+        actor = TELLER if freeze else JOB
+        self.attempt(actor, self.key(), None, lambda session, k: call(
+            session, actor, idempotency_key=k, account_id=account.id, **extra), posts=False)
 
     @rule(target=deposits, account=accounts, amount=fen, term=st.sampled_from([Term.M3,
                                                                               Term.M6]),
@@ -289,8 +299,8 @@ class Books(RuleBasedStateMachine):
                 demand_account_id=account.id, principal=cents(amount),
                 annual_rate=Decimal("0.0435"), term_months=months, method=method,
                 on=today)
-        self.attempt(TELLER, self.key(), None, lambda session, k: corebank.disburse_loan(
-            session, TELLER, idempotency_key=k, loan_id=loan.id, on=today))
+        self.attempt(CHECKER, self.key(), None, lambda session, k: corebank.disburse_loan(
+            session, CHECKER, idempotency_key=k, loan_id=loan.id, on=today))
         return loan.id
 
     @rule(loan=loans, amount=fen, early=st.booleans())

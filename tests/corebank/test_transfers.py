@@ -187,7 +187,7 @@ def test_a_frozen_account_takes_money_in_but_lets_none_out(kernel: Kernel) -> No
         corebank.transfer(session, customer_actor(pair.bob), idempotency_key=key(),
                           source_account_id=pair.bob_account,
                           target_account_id=pair.alice_account, amount=cny("5.00"))
-        corebank.unfreeze_account(session, TELLER, idempotency_key=key(),
+        corebank.unfreeze_account(session, JOB, idempotency_key=key(),
                                   account_id=pair.alice_account)
         corebank.transfer(session, customer_actor(pair.alice), idempotency_key=key(),
                           source_account_id=pair.alice_account,
@@ -244,7 +244,7 @@ def test_outbound_transfer_is_pending_then_settled(kernel: Kernel) -> None:
                                                     transfer_id=sent.id)
         assert settled.status == "settled"
         with pytest.raises(TransferNotPending):
-            corebank.return_outbound_transfer(session, TELLER, idempotency_key=key(),
+            corebank.return_outbound_transfer(session, JOB, idempotency_key=key(),
                                               transfer_id=sent.id, reason="late")
         assert corebank.get_account(session, alice, account_id=pair.alice_account).balance \
             == cny("300.00")
@@ -259,7 +259,7 @@ def test_a_returned_outbound_transfer_credits_the_customer_back(kernel: Kernel) 
         sent = corebank.send_outbound_transfer(
             session, alice, idempotency_key=key(), source_account_id=pair.alice_account,
             bank_code="CCB", external_account="6217000011112222", amount=cny("120.00"))
-        returned = corebank.return_outbound_transfer(session, TELLER, idempotency_key=key(),
+        returned = corebank.return_outbound_transfer(session, JOB, idempotency_key=key(),
                                                      transfer_id=sent.id,
                                                      reason="account closed")
         assert returned.status == "returned"

@@ -24,6 +24,9 @@ BRANCH_CODE = "CB-TEST"
 TELLER = Actor(kind="staff", id="00000000-0000-4000-8000-000000000001", role="branch_manager",
                branch_path="/HQ/", channel="counter", display="teller")
 JOB = Actor(kind="system", id="system", channel="job", display="system")
+# a second branch manager: pays out what TELLER booked (four eyes)
+CHECKER = Actor(kind="staff", id="00000000-0000-4000-8000-000000000003", role="branch_manager",
+                branch_path="/HQ/", channel="console", display="checker")
 # rates and products are settings: a head-office admin's (the permission table)
 PRODUCT_ADMIN = Actor(kind="staff", id="00000000-0000-4000-8000-000000000002", role="admin",
                       branch_path="/HQ/", channel="console", display="product admin")

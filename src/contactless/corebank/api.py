@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from contactless.corebank import schemas
@@ -23,6 +24,7 @@ from contactless.corebank.constants import (
 )
 from contactless.corebank.errors import JourneyRequired
 from contactless.customers.web import CurrentActor
+from contactless.identity.approvals import ApprovalView
 from contactless.identity.web import CurrentStaff
 from contactless.platform.clock import bank_today
 from contactless.platform.context import Actor
@@ -122,6 +124,19 @@ def staff_for_money(actor: CurrentActor) -> Actor:
 
 
 StaffForMoney = Annotated[Actor, Depends(staff_for_money)]
+
+
+HELD: dict[int | str, dict[str, Any]] = {
+    202: {"model": ApprovalView,
+          "description": "Held for a second person (four eyes): the pending approval; nothing "
+                         "was executed. A branch manager decides it at /api/v1/approvals."}}
+
+
+def held_or(result: Any) -> Any:
+    """The operation's result, or 202 with the pending approval when four eyes held it."""
+    if isinstance(result, ApprovalView):
+        return JSONResponse(result.model_dump(mode="json"), status_code=202)
+    return result
 
 
 def _decimal(value: str, field: str) -> Decimal:
@@ -228,31 +243,33 @@ def freeze(account_id: uuid.UUID, body: ReasonIn, session: DbSession, actor: Sta
                                    reason=body.reason)
 
 
-@router.post("/accounts/{account_id}/unfreeze", response_model=schemas.AccountView)
+@router.post("/accounts/{account_id}/unfreeze", response_model=schemas.AccountView, responses=HELD)
 def unfreeze(account_id: uuid.UUID, session: DbSession, actor: StaffForMoney,
              key: IdempotencyKey) -> Any:
-    return corebank.unfreeze_account(session, actor, idempotency_key=key, account_id=account_id)
+    return held_or(corebank.unfreeze_account(session, actor, idempotency_key=key,
+                                             account_id=account_id))
 
 
-@router.post("/transfers", response_model=schemas.TransferResult, status_code=201)
+@router.post("/transfers", response_model=schemas.TransferResult, status_code=201, responses=HELD)
 def transfer(body: TransferIn, session: DbSession, actor: StaffForMoney,
              key: IdempotencyKey) -> Any:
     """Between two accounts of this bank."""
-    return corebank.transfer(session, actor, idempotency_key=key,
-                             source_account_id=body.source_account_id,
-                             target_account_id=body.target_account_id,
-                             amount=body.amount.money(), memo=body.memo)
+    return held_or(corebank.transfer(session, actor, idempotency_key=key,
+                                     source_account_id=body.source_account_id,
+                                     target_account_id=body.target_account_id,
+                                     amount=body.amount.money(), memo=body.memo))
 
 
-@router.post("/outbound-transfers", response_model=schemas.OutboundTransferView, status_code=201)
+@router.post("/outbound-transfers", response_model=schemas.OutboundTransferView, status_code=201,
+             responses=HELD)
 def outbound(body: OutboundIn, session: DbSession, actor: StaffForMoney,
              key: IdempotencyKey) -> Any:
     """To another bank through the clearing account; pending until settled or returned."""
-    return corebank.send_outbound_transfer(session, actor, idempotency_key=key,
-                                           source_account_id=body.source_account_id,
-                                           bank_code=body.bank_code,
-                                           external_account=body.external_account,
-                                           amount=body.amount.money(), memo=body.memo)
+    return held_or(corebank.send_outbound_transfer(session, actor, idempotency_key=key,
+                                                   source_account_id=body.source_account_id,
+                                                   bank_code=body.bank_code,
+                                                   external_account=body.external_account,
+                                                   amount=body.amount.money(), memo=body.memo))
 
 
 @router.post("/outbound-transfers/{transfer_id}/settle",
@@ -264,12 +281,12 @@ def settle(transfer_id: uuid.UUID, session: DbSession, actor: StaffForMoney,
 
 
 @router.post("/outbound-transfers/{transfer_id}/return",
-             response_model=schemas.OutboundTransferView)
+             response_model=schemas.OutboundTransferView, responses=HELD)
 def return_transfer(transfer_id: uuid.UUID, body: ReasonIn, session: DbSession,
                     actor: StaffForMoney, key: IdempotencyKey) -> Any:
     """The other bank sent the money back: the customer is credited again."""
-    return corebank.return_outbound_transfer(session, actor, idempotency_key=key,
-                                             transfer_id=transfer_id, reason=body.reason)
+    return held_or(corebank.return_outbound_transfer(session, actor, idempotency_key=key,
+                                                     transfer_id=transfer_id, reason=body.reason))
 
 
 @router.post("/deposits", response_model=schemas.DepositView, status_code=201)
@@ -312,24 +329,25 @@ def redeem_wealth(body: WealthRedeemIn, session: DbSession, actor: StaffForMoney
                                   units=_decimal(body.units, "units"))
 
 
-@router.post("/loans", response_model=schemas.LoanView, status_code=201)
+@router.post("/loans", response_model=schemas.LoanView, status_code=201, responses=HELD)
 def book_loan(body: LoanIn, session: DbSession, actor: StaffForMoney,
               key: IdempotencyKey) -> Any:
     try:
         method = RepaymentMethod(body.method)
     except ValueError as exc:
         raise ValidationFailed("unknown repayment method", code="invalid_method") from exc
-    return corebank.book_loan(session, actor, idempotency_key=key, customer_id=body.customer_id,
-                              demand_account_id=body.demand_account_id,
-                              principal=body.principal.money(),
-                              annual_rate=_decimal(body.annual_rate, "annual_rate"),
-                              term_months=body.term_months, method=method)
+    return held_or(corebank.book_loan(session, actor, idempotency_key=key,
+                                      customer_id=body.customer_id,
+                                      demand_account_id=body.demand_account_id,
+                                      principal=body.principal.money(),
+                                      annual_rate=_decimal(body.annual_rate, "annual_rate"),
+                                      term_months=body.term_months, method=method))
 
 
-@router.post("/loans/{loan_id}/disbursement", response_model=schemas.LoanView)
+@router.post("/loans/{loan_id}/disbursement", response_model=schemas.LoanView, responses=HELD)
 def disburse(loan_id: uuid.UUID, session: DbSession, actor: StaffForMoney,
              key: IdempotencyKey) -> Any:
-    return corebank.disburse_loan(session, actor, idempotency_key=key, loan_id=loan_id)
+    return held_or(corebank.disburse_loan(session, actor, idempotency_key=key, loan_id=loan_id))
 
 
 @router.post("/loans/{loan_id}/repayments", response_model=schemas.LoanRepayment)

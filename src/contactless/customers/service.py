@@ -165,6 +165,17 @@ def can_see(session: Session, actor: Actor, *, customer_id: uuid.UUID) -> bool:
     return repository.visible(session, customer_id, rm_id=rm_id, path_prefix=prefix) is not None
 
 
+def branch_path_of(session: Session, customer_id: uuid.UUID | None) -> str:
+    """The branch path a customer's things belong to (their primary RM's branch); the bank's
+    own accounts (no customer) belong to head office, "/"."""
+    if customer_id is None:
+        return "/"
+    customer = session.get(Customer, customer_id)
+    if customer is None:
+        raise CustomerNotFound("customer not found")
+    return identity.branch_path_of(session, customer.branch_id)
+
+
 def share_customer(session: Session, actor: Actor, *, customer_id: uuid.UUID,
                    staff_id: uuid.UUID) -> None:
     """Let another RM see and serve a customer the actor can see."""

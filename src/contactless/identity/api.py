@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.security import OAuth2PasswordRequestForm
 
-from contactless.identity import schemas
+from contactless.identity import approvals, schemas
 from contactless.identity import service as identity
+from contactless.identity.approvals import ApprovalView
 from contactless.identity.models import Role
 from contactless.identity.web import CurrentStaff
 from contactless.platform.errors import ContactlessError
@@ -97,3 +99,38 @@ def messages(session: DbSession, kernel: KernelDep, actor: CurrentStaff,
     ]
 
 
+
+
+# ---- four eyes: approvals ------------------------------------------------------------------
+
+
+@router.get("/approvals", response_model=list[ApprovalView], tags=["approvals"])
+def list_approvals(session: DbSession, actor: CurrentStaff,
+                   status: Annotated[str, Query(pattern="^(pending|approved|refused|all)$")]
+                   = "pending") -> Any:
+    """Operations waiting for a second person (or decided ones) in the actor's scope; an RM
+    sees the ones they asked for."""
+    return approvals.list_approvals(session, actor, status=None if status == "all" else status)
+
+
+@router.get("/approvals/{approval_id}", response_model=ApprovalView, tags=["approvals"])
+def get_approval(approval_id: uuid.UUID, session: DbSession, actor: CurrentStaff) -> Any:
+    return approvals.get_approval(session, actor, approval_id=approval_id)
+
+
+@router.post("/approvals/{approval_id}/approve", response_model=ApprovalView,
+             tags=["approvals"])
+def approve(approval_id: uuid.UUID, session: DbSession, actor: CurrentStaff,
+            body: schemas.Decision | None = None) -> Any:
+    """Approve another person's item: its operation runs now, with you as the actor. Sending
+    it again returns the same answer and runs nothing."""
+    return approvals.approve(session, actor, approval_id=approval_id,
+                             note=body.note if body else "")
+
+
+@router.post("/approvals/{approval_id}/refuse", response_model=ApprovalView,
+             tags=["approvals"])
+def refuse(approval_id: uuid.UUID, session: DbSession, actor: CurrentStaff,
+           body: schemas.Decision | None = None) -> Any:
+    return approvals.refuse(session, actor, approval_id=approval_id,
+                            note=body.note if body else "")

@@ -131,3 +131,20 @@ class FourEyesRequired(Forbidden):
     """The operation needs a second person and the actor is the one who initiated it."""
 
     code = "four_eyes_required"
+
+
+class ApprovalNotFound(NotFound):
+    code = "approval_not_found"
+
+
+class ApprovalDecided(Conflict):
+    """The approval was already approved or refused (by someone else, or the other way)."""
+
+    code = "approval_decided"
+
+
+class ApprovalExecutorMissing(ContactlessError):
+    """No domain installed what runs this operation on approval (a deployment fault)."""
+
+    status = 503
+    code = "approval_executor_missing"

@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from contactless.platform.db import Base, CreatedMixin, IdMixin, UTCDateTime
@@ -57,4 +58,39 @@ class StaffUser(IdMixin, CreatedMixin, Base):
     branch: Mapped[Branch] = relationship(lazy="raise")
 
 
-__all__ = ["Branch", "BranchKind", "Role", "StaffUser"]
+class ApprovalStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REFUSED = "refused"
+
+
+class ApprovalRequest(IdMixin, CreatedMixin, Base):
+    """An operation waiting for a second person (four eyes, 双人复核): who asked, what would
+    run, in which branch's scope; then who decided, when, and what the run returned."""
+
+    __tablename__ = "approval_request"
+    __table_args__ = (
+        UniqueConstraint("maker_id", "operation", "idempotency_key"),
+        Index("ix_approval_request_status_branch", "status", "branch_path"),
+    )
+
+    operation: Mapped[str] = mapped_column(String(64), nullable=False)
+    reason: Mapped[str] = mapped_column(String(32), nullable=False)
+    target_type: Mapped[str] = mapped_column(String(64), nullable=False)
+    target_id: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+    branch_path: Mapped[str] = mapped_column(String(512), nullable=False)
+    maker_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    maker_name: Mapped[str] = mapped_column(String(128), nullable=False)
+    idempotency_key: Mapped[str] = mapped_column(String(128), nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False,
+                                        default=ApprovalStatus.PENDING.value)
+    checker_id: Mapped[str | None] = mapped_column(String(64))
+    checker_name: Mapped[str | None] = mapped_column(String(128))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    note: Mapped[str | None] = mapped_column(String(500))
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+__all__ = ["ApprovalRequest", "ApprovalStatus", "Branch", "BranchKind", "Role", "StaffUser"]

@@ -86,3 +86,9 @@ class ChainReport(BaseModel):
     ok: bool
     broken_at: int | None
     reason: str | None
+
+
+class Decision(BaseModel):
+    """An approver's decision note (optional)."""
+
+    note: str = Field(default="", max_length=500)

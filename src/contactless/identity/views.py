@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from contactless.identity import approvals
 from contactless.identity import service as identity
 from contactless.identity.models import BranchKind, Role
 from contactless.identity.permissions import Operation, may
@@ -196,3 +197,41 @@ def audit_page(
         "page": page, "page_size": page_size,
         "query": urlencode({k: v for k, v in filters.items() if v}),
     })
+
+
+# ---- four eyes: approvals ------------------------------------------------------------------
+
+APPROVAL_FILTERS = ("pending", "approved", "refused", "all")
+
+
+def _approvals_page(request: Request, session: DbSession, actor: CurrentStaff, *,
+                    status: str = "pending", error: str | None = None,
+                    code: int = 200) -> Response:
+    status = status if status in APPROVAL_FILTERS else "pending"
+    items = approvals.list_approvals(session, actor, status=None if status == "all" else status)
+    return render(request, "console/approvals.html", {
+        "items": items, "status": status, "filters": APPROVAL_FILTERS, "error": error,
+        "can_decide": {item.id: approvals.may_decide(actor, item) for item in items},
+    }, status=code)
+
+
+@router.get("/approvals")
+def approvals_page(request: Request, session: DbSession, actor: CurrentStaff,
+                   status: str = "pending") -> Response:
+    return _approvals_page(request, session, actor, status=status)
+
+
+@router.post("/approvals/{approval_id}/{decision}", dependencies=[CsrfChecked])
+def decide_approval(request: Request, session: DbSession, actor: CurrentStaff,
+                    approval_id: uuid.UUID, decision: str,
+                    note: Annotated[str, Form()] = "") -> Response:
+    if decision not in ("approve", "refuse"):
+        raise ContactlessError("unknown decision", status=404, code="not_found")
+    decide = approvals.approve if decision == "approve" else approvals.refuse
+    try:
+        with session.begin_nested():
+            decide(session, actor, approval_id=approval_id, note=note)
+    except ContactlessError as error:
+        return _approvals_page(request, session, actor, error=_message(request, error),
+                               code=error.status)
+    return RedirectResponse("/console/approvals", status_code=303)

@@ -148,3 +148,9 @@ class ReviewDecided(Conflict):
 
 class ConsentNotFound(NotFound):
     code = "consent_not_found"
+
+
+class LoanHeld(Conflict):
+    """The core held the loan for a second person's approval instead of paying it out."""
+
+    code = "loan_held"

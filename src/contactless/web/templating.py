@@ -27,6 +27,8 @@ NAVIGATION: list[tuple[str, str, frozenset[str]]] = [
     ("/console/staff", "Staff", frozenset({"admin", "branch_manager"})),
     ("/console/messages", "Message center", frozenset({"admin"})),
     ("/console/audit", "Audit trail", frozenset({"admin", "auditor"})),
+    ("/console/approvals", "Approvals", frozenset({"branch_manager", "rm", "risk_analyst",
+                                                   "auditor"})),
 ]
 
 

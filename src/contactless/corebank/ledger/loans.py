@@ -53,6 +53,21 @@ from contactless.platform.money import Money
 ZERO = Decimal("0.00")
 
 
+def check_loan_terms(*, annual_rate: Decimal, term_months: int,
+                     method: RepaymentMethod | str) -> RepaymentMethod:
+    """The terms any loan must have (a rate from 0 to 1, 1 to 360 months, a known method);
+    checked before a loan is booked or held for approval."""
+    try:
+        method = RepaymentMethod(method)
+    except ValueError:
+        raise InvalidLoanTerms(f"unknown repayment method {method!r}") from None
+    if not Decimal(0) <= annual_rate < Decimal(1):
+        raise InvalidLoanTerms("the annual rate is a fraction from 0 to 1")
+    if not 1 <= term_months <= MAX_LOAN_TERM_MONTHS:
+        raise InvalidLoanTerms(f"the term is 1 to {MAX_LOAN_TERM_MONTHS} months")
+    return method
+
+
 class LoanOps(LedgerBase):
     def schedule_of(self, loan_id: uuid.UUID) -> list[LoanInstalment]:
         return list(self.session.scalars(
@@ -81,14 +96,8 @@ class LoanOps(LedgerBase):
         method: RepaymentMethod, on: date | None = None,
     ) -> LoanView:
         value = check_amount(principal)
-        try:
-            method = RepaymentMethod(method)
-        except ValueError:
-            raise InvalidLoanTerms(f"unknown repayment method {method!r}") from None
-        if not Decimal(0) <= annual_rate < Decimal(1):
-            raise InvalidLoanTerms("the annual rate is a fraction from 0 to 1")
-        if not 1 <= term_months <= MAX_LOAN_TERM_MONTHS:
-            raise InvalidLoanTerms(f"the term is 1 to {MAX_LOAN_TERM_MONTHS} months")
+        method = check_loan_terms(annual_rate=annual_rate, term_months=term_months,
+                                  method=method)
         if not customers.customer_exists(self.session, customer_id=customer_id):
             raise CustomerNotFound(f"no customer {customer_id}")
         demand = self.get_row(LedgerAccount, demand_account_id, AccountNotFound)

@@ -13,6 +13,7 @@ from contactless.corebank.schemas import (
     Posted,
     TransferResult,
 )
+from contactless.corebank.service.approvals import file, money_out, over_debit_limit
 from contactless.corebank.service.core import (
     check_customer_access,
     get_port,
@@ -21,6 +22,7 @@ from contactless.corebank.service.core import (
     permit,
     require_staff,
 )
+from contactless.identity.approvals import ApprovalView, second_person_needed
 from contactless.identity.permissions import Operation
 from contactless.platform.context import Actor
 from contactless.platform.money import Money
@@ -98,8 +100,23 @@ def freeze_account(session: Session, actor: Actor, *, idempotency_key: str,
 
 
 def unfreeze_account(session: Session, actor: Actor, *, idempotency_key: str,
-                     account_id: uuid.UUID) -> AccountView:
-    """Lift a freeze (branch managers and risk analysts of the customer's scope)."""
+                     account_id: uuid.UUID) -> AccountView | ApprovalView:
+    """Lift a freeze. Four eyes: a person's request waits for another branch manager or risk
+    analyst of the customer's scope (the answer is the pending approval); the system lifts
+    it at once."""
+    account = _account_in_scope(session, actor, account_id, Operation.ACCOUNT_UNFREEZE)
+    reason = second_person_needed(actor, Operation.ACCOUNT_UNFREEZE)
+    if reason:
+        return file(session, actor, operation=Operation.ACCOUNT_UNFREEZE, reason=reason,
+                    idempotency_key=idempotency_key, target_type="corebank_account",
+                    target_id=account_id, customer_id=account.customer_id,
+                    payload={"account_id": str(account_id)})
+    return run_unfreeze(session, actor, idempotency_key=idempotency_key, account_id=account_id)
+
+
+def run_unfreeze(session: Session, actor: Actor, *, idempotency_key: str,
+                 account_id: uuid.UUID) -> AccountView:
+    """Lifting the freeze itself, for an actor four eyes no longer holds."""
     _account_in_scope(session, actor, account_id, Operation.ACCOUNT_UNFREEZE)
     return idempotent(
         session, actor, operation="unfreeze_account", idempotency_key=idempotency_key,
@@ -131,8 +148,26 @@ def deposit_cash(session: Session, actor: Actor, *, idempotency_key: str,
 
 def withdraw_cash(session: Session, actor: Actor, *, idempotency_key: str,
                   account_id: uuid.UUID, amount: Money, memo: str = "",
-                  on: date | None = None) -> Posted:
-    """Cash paid out at the counter: demand account → cash account (staff only)."""
+                  on: date | None = None) -> Posted | ApprovalView:
+    """Cash paid out at the counter: demand account → cash account (staff only). Above
+    ``settings.four_eyes_debit_limit`` it waits for a branch manager (the pending approval)."""
+    account = _account_in_scope(session, actor, account_id, Operation.CASH_WITHDRAW)
+    reason = second_person_needed(actor, Operation.CASH_WITHDRAW,
+                                  over_limit=over_debit_limit(session, amount))
+    if reason:
+        return file(session, actor, operation=Operation.CASH_WITHDRAW, reason=reason,
+                    idempotency_key=idempotency_key, target_type="corebank_account",
+                    target_id=account_id, customer_id=account.customer_id, amount=amount,
+                    payload={"account_id": str(account_id), "amount": money_out(amount),
+                             "memo": memo, "on": on.isoformat() if on else None})
+    return run_cash_withdrawal(session, actor, idempotency_key=idempotency_key,
+                               account_id=account_id, amount=amount, memo=memo, on=on)
+
+
+def run_cash_withdrawal(session: Session, actor: Actor, *, idempotency_key: str,
+                        account_id: uuid.UUID, amount: Money, memo: str = "",
+                        on: date | None = None) -> Posted:
+    """The cash withdrawal itself, for an actor four eyes no longer holds."""
     _account_in_scope(session, actor, account_id, Operation.CASH_WITHDRAW)
     return idempotent(
         session, actor, operation="withdraw_cash", idempotency_key=idempotency_key,
@@ -201,8 +236,11 @@ def transfer(
     amount: Money,
     memo: str = "",
     on: date | None = None,
-) -> TransferResult:
+) -> TransferResult | ApprovalView:
     """Move money between two demand accounts of this bank, posted once per key.
+
+    Four eyes: a staff member's transfer above ``settings.four_eyes_debit_limit`` waits for a
+    branch manager (the answer is the pending approval, nothing is posted).
 
     Refuses (and posts nothing): a non-positive amount (``invalid_amount``), more than two
     decimals (``too_many_decimals``), another currency (``currency_mismatch``), the same
@@ -211,6 +249,27 @@ def transfer(
     (``account_frozen``), too little money (``insufficient_funds``), and Class II caps
     (``class2_limit_exceeded``).
     """
+    source = get_port(session).get_account(source_account_id)
+    check_customer_access(session, actor, source.customer_id, operation=Operation.TRANSFER)
+    reason = second_person_needed(actor, Operation.TRANSFER,
+                                  over_limit=over_debit_limit(session, amount))
+    if reason:
+        return file(session, actor, operation=Operation.TRANSFER, reason=reason,
+                    idempotency_key=idempotency_key, target_type="corebank_account",
+                    target_id=source_account_id, customer_id=source.customer_id, amount=amount,
+                    payload={"source_account_id": str(source_account_id),
+                             "target_account_id": str(target_account_id),
+                             "amount": money_out(amount), "memo": memo,
+                             "on": on.isoformat() if on else None})
+    return run_transfer(session, actor, idempotency_key=idempotency_key,
+                        source_account_id=source_account_id,
+                        target_account_id=target_account_id, amount=amount, memo=memo, on=on)
+
+
+def run_transfer(session: Session, actor: Actor, *, idempotency_key: str,
+                 source_account_id: uuid.UUID, target_account_id: uuid.UUID, amount: Money,
+                 memo: str = "", on: date | None = None) -> TransferResult:
+    """The transfer itself, for an actor four eyes no longer holds."""
     source = get_port(session).get_account(source_account_id)
     check_customer_access(session, actor, source.customer_id, operation=Operation.TRANSFER)
     return idempotent(
@@ -234,9 +293,31 @@ def send_outbound_transfer(
     session: Session, actor: Actor, *, idempotency_key: str, source_account_id: uuid.UUID,
     bank_code: str, external_account: str, amount: Money, memo: str = "",
     on: date | None = None,
-) -> OutboundTransferView:
+) -> OutboundTransferView | ApprovalView:
     """Send money to another bank: demand account → clearing, status ``pending`` until the
-    clearing system settles or returns it."""
+    clearing system settles or returns it. A staff member's transfer above
+    ``settings.four_eyes_debit_limit`` waits for a branch manager (the pending approval)."""
+    source = get_port(session).get_account(source_account_id)
+    check_customer_access(session, actor, source.customer_id, operation=Operation.OUTBOUND_SEND)
+    reason = second_person_needed(actor, Operation.OUTBOUND_SEND,
+                                  over_limit=over_debit_limit(session, amount))
+    if reason:
+        return file(session, actor, operation=Operation.OUTBOUND_SEND, reason=reason,
+                    idempotency_key=idempotency_key, target_type="corebank_account",
+                    target_id=source_account_id, customer_id=source.customer_id, amount=amount,
+                    payload={"source_account_id": str(source_account_id),
+                             "bank_code": bank_code, "external_account": external_account,
+                             "amount": money_out(amount), "memo": memo,
+                             "on": on.isoformat() if on else None})
+    return run_outbound(session, actor, idempotency_key=idempotency_key,
+                        source_account_id=source_account_id, bank_code=bank_code,
+                        external_account=external_account, amount=amount, memo=memo, on=on)
+
+
+def run_outbound(session: Session, actor: Actor, *, idempotency_key: str,
+                 source_account_id: uuid.UUID, bank_code: str, external_account: str,
+                 amount: Money, memo: str = "", on: date | None = None) -> OutboundTransferView:
+    """Sending itself, for an actor four eyes no longer holds."""
     source = get_port(session).get_account(source_account_id)
     check_customer_access(session, actor, source.customer_id, operation=Operation.OUTBOUND_SEND)
     return idempotent(
@@ -274,9 +355,29 @@ def settle_outbound_transfer(session: Session, actor: Actor, *, idempotency_key:
 
 def return_outbound_transfer(session: Session, actor: Actor, *, idempotency_key: str,
                              transfer_id: uuid.UUID, reason: str,
-                             on: date | None = None) -> OutboundTransferView:
+                             on: date | None = None) -> OutboundTransferView | ApprovalView:
     """The other bank sent a pending transfer back: clearing → the customer's account,
-    ``pending`` → ``returned``."""
+    ``pending`` → ``returned``. Four eyes: the customer is credited again, so a person's
+    return waits for another branch manager (the pending approval); the clearing feed (the
+    system) returns at once."""
+    outbound = _outbound_in_scope(session, actor, transfer_id, Operation.OUTBOUND_RETURN)
+    held = second_person_needed(actor, Operation.OUTBOUND_RETURN)
+    if held:
+        source = get_port(session).get_account(outbound.source_account_id)
+        return file(session, actor, operation=Operation.OUTBOUND_RETURN, reason=held,
+                    idempotency_key=idempotency_key, target_type="corebank_outbound",
+                    target_id=transfer_id, customer_id=source.customer_id,
+                    amount=outbound.amount,
+                    payload={"transfer_id": str(transfer_id), "reason": reason,
+                             "on": on.isoformat() if on else None})
+    return run_return(session, actor, idempotency_key=idempotency_key, transfer_id=transfer_id,
+                      reason=reason, on=on)
+
+
+def run_return(session: Session, actor: Actor, *, idempotency_key: str,
+               transfer_id: uuid.UUID, reason: str,
+               on: date | None = None) -> OutboundTransferView:
+    """The return itself, for an actor four eyes no longer holds."""
     _outbound_in_scope(session, actor, transfer_id, Operation.OUTBOUND_RETURN)
     return idempotent(
         session, actor, operation="return_outbound_transfer", idempotency_key=idempotency_key,

@@ -9,13 +9,22 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from contactless.corebank.constants import RepaymentMethod
+from contactless.corebank.ledger.books import check_amount
+from contactless.corebank.ledger.loans import check_loan_terms
 from contactless.corebank.schemas import LoanRepayment, LoanView
+from contactless.corebank.service.approvals import (
+    file,
+    loan_maker,
+    money_out,
+    rate_out_of_range,
+)
 from contactless.corebank.service.core import (
     check_customer_access,
     get_port,
     idempotent,
     money_details,
 )
+from contactless.identity.approvals import ApprovalView, second_person_needed
 from contactless.identity.permissions import Operation
 from contactless.platform.context import Actor
 from contactless.platform.money import Money
@@ -33,10 +42,38 @@ def book_loan(
     term_months: int,
     method: RepaymentMethod,
     on: date | None = None,
-) -> LoanView:
+) -> LoanView | ApprovalView:
     """Book an approved loan with its monthly schedule: 等额本息 (equal instalments) or 等额本金
     (equal principal), interest on the outstanding principal at annual_rate / 12. Nothing is
-    paid out until ``disburse_loan`` (staff only)."""
+    paid out until ``disburse_loan`` (staff only). A rate outside the loan product's range
+    (``settings.loan_rate_min``..``loan_rate_max``) waits for a branch manager: the answer is
+    then the pending approval."""
+    check_customer_access(session, actor, customer_id, operation=Operation.LOAN_BOOK)
+    check_loan_terms(annual_rate=annual_rate, term_months=term_months, method=method)
+    check_amount(principal)
+    reason = second_person_needed(actor, Operation.LOAN_BOOK,
+                                  out_of_range=rate_out_of_range(session, annual_rate))
+    if reason:
+        return file(session, actor, operation=Operation.LOAN_BOOK, reason=reason,
+                    idempotency_key=idempotency_key, target_type="customer",
+                    target_id=customer_id, customer_id=customer_id, amount=principal,
+                    payload={"customer_id": str(customer_id),
+                             "demand_account_id": str(demand_account_id),
+                             "principal": money_out(principal),
+                             "annual_rate": str(annual_rate), "term_months": term_months,
+                             "method": method.value, "on": on.isoformat() if on else None})
+    return run_booking(session, actor, idempotency_key=idempotency_key, customer_id=customer_id,
+                       demand_account_id=demand_account_id, principal=principal,
+                       annual_rate=annual_rate, term_months=term_months, method=method, on=on)
+
+
+def run_booking(
+    session: Session, actor: Actor, *, idempotency_key: str, customer_id: uuid.UUID,
+    demand_account_id: uuid.UUID, principal: Money, annual_rate: Decimal, term_months: int,
+    method: RepaymentMethod, on: date | None = None, initiated_by: str | None = None,
+) -> LoanView:
+    """The booking itself, for an actor four eyes no longer holds (``initiated_by``: the
+    person whose request a checker approved, kept in the audit entry)."""
     check_customer_access(session, actor, customer_id, operation=Operation.LOAN_BOOK)
     return idempotent(
         session, actor, operation="book_loan", idempotency_key=idempotency_key,
@@ -51,15 +88,35 @@ def book_loan(
         audit_target=lambda result: ("corebank_loan", result.id),
         details=lambda result: {"customer_id": customer_id, "term_months": term_months,
                                 "method": result.method, "annual_rate": annual_rate,
+                                "initiated_by": initiated_by or actor.id,
                                 **money_details(principal)},
         topic="corebank.loan_booked",
     )
 
 
 def disburse_loan(session: Session, actor: Actor, *, idempotency_key: str, loan_id: uuid.UUID,
-                  on: date | None = None) -> LoanView:
-    """Pay a booked loan into the borrower's demand account; the schedule runs from ``on``
-    (staff only)."""
+                  on: date | None = None) -> LoanView | ApprovalView:
+    """Pay a booked loan into the borrower's demand account; the schedule runs from ``on``.
+
+    Four eyes: only a branch manager who did not book the loan pays it out; anyone else in
+    scope (the booking RM) gets the pending approval, and nothing is paid until another
+    person approves it."""
+    loan = get_port(session).get_loan(loan_id)
+    check_customer_access(session, actor, loan.customer_id, operation=Operation.LOAN_DISBURSE)
+    reason = second_person_needed(actor, Operation.LOAN_DISBURSE,
+                                  maker_id=loan_maker(session, loan_id))
+    if reason:
+        return file(session, actor, operation=Operation.LOAN_DISBURSE, reason=reason,
+                    idempotency_key=idempotency_key, target_type="corebank_loan",
+                    target_id=loan_id, customer_id=loan.customer_id, amount=loan.principal,
+                    payload={"loan_id": str(loan_id), "on": on.isoformat() if on else None})
+    return run_disbursement(session, actor, idempotency_key=idempotency_key, loan_id=loan_id,
+                            on=on)
+
+
+def run_disbursement(session: Session, actor: Actor, *, idempotency_key: str,
+                     loan_id: uuid.UUID, on: date | None = None) -> LoanView:
+    """The disbursement itself, for an actor four eyes no longer holds."""
     loan = get_port(session).get_loan(loan_id)
     check_customer_access(session, actor, loan.customer_id, operation=Operation.LOAN_DISBURSE)
     return idempotent(

@@ -41,8 +41,9 @@ from contactless.journeys.declaration import (
     _,
     fixed_text,
 )
-from contactless.journeys.errors import NoLoanToDefer, StepInvalid
+from contactless.journeys.errors import LoanHeld, NoLoanToDefer, StepInvalid
 from contactless.journeys.forms import Amount
+from contactless.platform.context import Actor
 from contactless.platform.money import Money
 from contactless.risk.port import Decision, Outcome
 
@@ -284,6 +285,12 @@ def _deal(ctx: StepContext) -> Deal:
                             "dti": ctx.facts["loan"]["dti"]})
 
 
+def _engine(channel: str) -> Actor:
+    """The journey engine booking the customer's own application (the system, not a
+    person: the person who decides is the one who pays it out)."""
+    return Actor(kind="system", id="journey-engine", channel=channel, display="journey engine")
+
+
 def _action(ctx: ActionContext) -> Done:
     """Booking and disbursing are the bank's acts: the engine's actor when the rules approved
     at once, the reviewing staff member otherwise."""
@@ -301,14 +308,20 @@ def _action(ctx: ActionContext) -> Done:
     account_id = uuid.UUID(ctx.answer("loan", "account_id"))
     if ctx.customer_id is None:
         raise RuntimeError("a loan needs a customer")
+    # four eyes: the customer's application, booked by the engine, is paid out by the bank's
+    # decision (the engine when the rules approved at once, else the reviewing staff member)
     booked = corebank.book_loan(
-        ctx.session, ctx.bank_actor, idempotency_key=ctx.key("book_loan"),
+        ctx.session, _engine(ctx.channel), idempotency_key=ctx.key("book_loan"),
         customer_id=ctx.customer_id, demand_account_id=account_id, principal=principal,
         annual_rate=RATES[kind], term_months=int(ctx.answer("loan", "term_months")),
         method=RepaymentMethod(ctx.answer("loan", "method")))
+    if not isinstance(booked, LoanView):
+        raise LoanHeld("the loan waits for a second person's approval")
     disbursed = corebank.disburse_loan(ctx.session, ctx.bank_actor,
                                        idempotency_key=ctx.key("disburse_loan"),
                                        loan_id=booked.id)
+    if not isinstance(disbursed, LoanView):
+        raise LoanHeld("the loan waits for a second person's approval")
     first = disbursed.schedule[0] if disbursed.schedule else None
     ctx.facts["result"] = {"loan_id": str(disbursed.id),
                            "loan_account_id": str(disbursed.account_id),
