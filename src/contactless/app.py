@@ -9,7 +9,7 @@ from typing import Any
 
 import structlog
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
@@ -53,6 +53,7 @@ from contactless.platform.metrics import HttpMetrics
 from contactless.settings import Settings
 from contactless.web.errors import install_error_handlers, problem_response
 from contactless.web.limits import BodyLimit
+from contactless.web.openapi import install_openapi
 from contactless.web.templating import build_environment
 
 STATIC_DIR = Path(__file__).resolve().parent / "web" / "static"
@@ -89,6 +90,7 @@ def create_app(settings: Settings | None = None, *, kernel: Kernel | None = None
     app.state.templates = build_environment()
     app.state.metrics = HttpMetrics()
     install_error_handlers(app)
+    install_openapi(app)
 
     # the QR scan is the hottest public route: matched first
     for router in (outreach_views.scan_router, identity_api.router, customers_api.router,
@@ -128,7 +130,7 @@ def create_app(settings: Settings | None = None, *, kernel: Kernel | None = None
         return JSONResponse({"status": "ok", "database": kernel.db.dialect,
                              "version": __version__})
 
-    @app.get("/metrics", tags=["operations"])
+    @app.get("/metrics", tags=["operations"], response_class=PlainTextResponse)
     def metrics() -> Response:
         return Response(generate_latest(app.state.metrics.registry),
                         media_type=CONTENT_TYPE_LATEST)

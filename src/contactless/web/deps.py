@@ -8,7 +8,7 @@ import secrets
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 from sqlalchemy.orm import Session
 
 from contactless.platform.errors import ContactlessError, Forbidden, Unauthorized
@@ -129,8 +129,11 @@ async def check_csrf(request: Request) -> None:
 CsrfChecked = Depends(check_csrf)
 
 
-def idempotency_key(request: Request) -> str:
-    key = request.headers.get("idempotency-key", "").strip()
+def idempotency_key(
+    header: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> str:
+    # read as optional so a missing key gets its own 400 code; the schema marks it required
+    key = (header or "").strip()
     if not key or len(key) > 128:
         raise ContactlessError("send an Idempotency-Key header (1-128 characters)",
                                status=400, code="idempotency_key_required")
