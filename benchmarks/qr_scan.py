@@ -2,8 +2,9 @@
 
 - ``scan_p50_ms`` / ``scan_p99_ms``: resolving one scan in-process (verify the link, check the
   code, record the scan and its ``qr.scanned`` event, commit), on PostgreSQL;
-- ``http_scans_per_s`` / ``http_p99_ms`` / ``http_errors``: 32 concurrent clients for 20 s
-  against ``contactless serve --workers 2`` on PostgreSQL, over loopback;
+- ``http_scans_per_s`` / ``http_p99_ms`` / ``http_errors``: ``wrk`` (2 threads, 64
+  connections, 15 s, the codes in turn) against ``contactless serve --workers 2`` on
+  PostgreSQL, over loopback;
 - ``roster_zip_1000_seconds``: making the personal codes of a 1,000-person roster and their
   ZIP of PNGs;
 - ``http_limited_scans_per_s`` / ``http_limited_p99_ms`` / ``http_limited_errors``: the same
@@ -19,27 +20,18 @@ Everything runs in a fresh PostgreSQL database that is dropped at the end. Set
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
-import signal
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-import aiohttp
-import psycopg
+from loadgen import DATA_KEY, SECRET, contactless_serve, fresh_database, log, wrk
 
 from contactless.customers import service as customers
 from contactless.identity import service as identity
-from contactless.identity.models import BranchKind, Role
+from contactless.identity.service import BranchKind, Role
 from contactless.outreach import service as outreach
 from contactless.platform.context import SYSTEM, Actor
 from contactless.platform.db import Base
@@ -47,30 +39,9 @@ from contactless.platform.kernel import Kernel, build_kernel
 from contactless.platform.store import MemoryStore
 from contactless.settings import Mode, Settings
 
-ADMIN_URL = os.environ.get("CONTACTLESS_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
-SECRET = "bench-secret-key-" + "0123456789abcdef" * 3
-DATA_KEY = "bench-data-key-" + "fedcba9876543210" * 3
 IN_PROCESS_SCANS = 3000
 WARM_UP = 300
-CLIENTS = 32
-LOAD_SECONDS = 20.0
 ROSTER = 1000
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-@contextmanager
-def fresh_database() -> Iterator[str]:
-    name = f"contactless_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"{ADMIN_URL.rsplit('/', 1)[0]}/{name}"
-    finally:
-        with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def settings_for(url: str, home: Path) -> Settings:
@@ -130,82 +101,6 @@ def in_process(kernel: Kernel, tokens: list[str]) -> tuple[float, float]:
     return statistics.median(timings), percentile(timings, 0.99)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextmanager
-def server(url: str, home: Path) -> Iterator[str]:
-    """``contactless serve --workers 2`` on the benchmark database, stopped afterwards."""
-    port = free_port()
-    env = dict(os.environ, CONTACTLESS_DATABASE_URL=url, CONTACTLESS_HOME=str(home),
-               CONTACTLESS_MODE="production", CONTACTLESS_SECRET_KEY=SECRET,
-               CONTACTLESS_DATA_KEY=DATA_KEY, CONTACTLESS_LOG_JSON="true")
-    env.pop("CONTACTLESS_REDIS_URL", None)
-    command = [str(Path(sys.executable).with_name("contactless")), "serve", "--host",
-               "127.0.0.1", "--port", str(port), "--workers", "2", "--no-migrate"]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,  # noqa: S603
-                               stderr=subprocess.DEVNULL, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("contactless serve did not start") from None
-                time.sleep(0.2)
-        yield base
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
-
-
-async def load(base: str, tokens: list[str]) -> tuple[int, list[float], int, float]:
-    """(requests, latencies in ms, errors, seconds) of 32 clients scanning for 20 s."""
-    latencies: list[float] = []
-    errors = 0
-    stop_at = time.perf_counter() + LOAD_SECONDS
-    connector = aiohttp.TCPConnector(limit=CLIENTS, force_close=False)
-    timeout = aiohttp.ClientTimeout(total=10)
-    async with aiohttp.ClientSession(connector=connector, timeout=timeout,
-                                     cookie_jar=aiohttp.DummyCookieJar()) as client:
-        for token in tokens[:5]:  # warm both workers' connections
-            async with client.get(f"{base}/q/{token}", allow_redirects=False) as response:
-                await response.read()
-
-        async def one_client(offset: int) -> None:
-            nonlocal errors
-            number = offset
-            while time.perf_counter() < stop_at:
-                token = tokens[number % len(tokens)]
-                number += CLIENTS
-                started = time.perf_counter()
-                try:
-                    async with client.get(f"{base}/q/{token}",
-                                          allow_redirects=False) as response:
-                        await response.read()
-                        ok = response.status == 303
-                except (TimeoutError, aiohttp.ClientError):
-                    ok = False
-                latencies.append((time.perf_counter() - started) * 1000)
-                if not ok:
-                    errors += 1
-
-        began = time.perf_counter()
-        await asyncio.gather(*(one_client(n) for n in range(CLIENTS)))
-        seconds = time.perf_counter() - began
-    return len(latencies), latencies, errors, seconds
-
-
 def roster_zip(kernel: Kernel, rm: Actor) -> float:
     with kernel.db.session() as session:
         enterprise = customers.create_enterprise(
@@ -236,23 +131,23 @@ def main() -> None:
         log(f"in-process: {IN_PROCESS_SCANS} scans, p50 {p50:.2f} ms, p99 {p99:.2f} ms")
         zip_seconds = roster_zip(kernel, rm)
         kernel.db.dispose()
-        with server(url, home) as base:
-            requests, latencies, errors, seconds = asyncio.run(load(base, tokens))
-            log(f"http: {requests} requests in {seconds:.1f} s, {errors} errors, "
-                f"p50 {statistics.median(latencies):.1f} ms")
-            limited_run = asyncio.run(load(base, limited))
-            log(f"http, limited codes: {limited_run[0]} requests in {limited_run[3]:.1f} s, "
-                f"{limited_run[2]} errors, p50 {statistics.median(limited_run[1]):.1f} ms")
+        with contactless_serve(url, home) as base:
+            plain = wrk(f"{base}/q/{tokens[0]}", paths=[f"/q/{t}" for t in tokens])
+            log(f"http: {plain.requests} requests, {plain.rps:.0f}/s, {plain.errors} errors, "
+                f"p99 {plain.p99_ms:.1f} ms")
+            capped = wrk(f"{base}/q/{limited[0]}", paths=[f"/q/{t}" for t in limited])
+            log(f"http, limited codes: {capped.requests} requests, {capped.rps:.0f}/s, "
+                f"{capped.errors} errors, p99 {capped.p99_ms:.1f} ms")
     print(json.dumps({
         "scan_p50_ms": round(p50, 3),
         "scan_p99_ms": round(p99, 3),
-        "http_scans_per_s": round(requests / seconds, 1),
-        "http_p99_ms": round(percentile(latencies, 0.99), 2),
-        "http_errors": errors,
+        "http_scans_per_s": round(plain.rps, 1),
+        "http_p99_ms": round(plain.p99_ms, 2),
+        "http_errors": plain.errors,
         "roster_zip_1000_seconds": round(zip_seconds, 2),
-        "http_limited_scans_per_s": round(limited_run[0] / limited_run[3], 1),
-        "http_limited_p99_ms": round(percentile(limited_run[1], 0.99), 2),
-        "http_limited_errors": limited_run[2],
+        "http_limited_scans_per_s": round(capped.rps, 1),
+        "http_limited_p99_ms": round(capped.p99_ms, 2),
+        "http_limited_errors": capped.errors,
     }))
 
 
