@@ -82,13 +82,20 @@ def money_out(amount: Money) -> dict[str, str]:
     return {"amount": str(amount.amount), "currency": amount.currency}
 
 
+Executor = Callable[[Session, Actor, ApprovalView], dict[str, Any]]
+
+
 def day_in(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
-def _executors() -> dict[Operation, Callable[[Session, Actor, ApprovalView], dict[str, Any]]]:
+def _executors() -> dict[Operation, Executor]:
+    return {**_loan_executors(), **_account_executors()}
+
+
+def _loan_executors() -> dict[Operation, Executor]:
     # imported here: the executors call the services, which import this module
-    from contactless.corebank.service import accounts, loans
+    from contactless.corebank.service import loans
 
     def disburse(session: Session, checker: Actor, item: ApprovalView) -> dict[str, Any]:
         loan_id = uuid.UUID(item.payload["loan_id"])
@@ -108,6 +115,12 @@ def _executors() -> dict[Operation, Callable[[Session, Actor, ApprovalView], dic
             term_months=int(p["term_months"]), method=RepaymentMethod(p["method"]),
             on=day_in(p.get("on")), initiated_by=item.maker_id)
         return {"loan_id": str(loan.id), "status": loan.status}
+
+    return {Operation.LOAN_DISBURSE: disburse, Operation.LOAN_BOOK: book}
+
+
+def _account_executors() -> dict[Operation, Executor]:
+    from contactless.corebank.service import accounts
 
     def unfreeze(session: Session, checker: Actor, item: ApprovalView) -> dict[str, Any]:
         account = accounts.run_unfreeze(session, checker, idempotency_key=approval_key(item),
@@ -147,8 +160,7 @@ def _executors() -> dict[Operation, Callable[[Session, Actor, ApprovalView], dic
             memo=p.get("memo", ""), on=day_in(p.get("on")))
         return {"entry_id": str(posted.entry_id)}
 
-    return {Operation.LOAN_DISBURSE: disburse, Operation.LOAN_BOOK: book,
-            Operation.ACCOUNT_UNFREEZE: unfreeze, Operation.OUTBOUND_RETURN: give_back,
+    return {Operation.ACCOUNT_UNFREEZE: unfreeze, Operation.OUTBOUND_RETURN: give_back,
             Operation.TRANSFER: move, Operation.OUTBOUND_SEND: send,
             Operation.CASH_WITHDRAW: pay_out}
 
