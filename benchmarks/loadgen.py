@@ -83,7 +83,8 @@ def running(command: list[str], port: int, env: dict[str, str]) -> Iterator[str]
         time.sleep(1.0)  # the second worker process binds a moment after the first
         yield f"http://127.0.0.1:{port}"
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
         try:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
