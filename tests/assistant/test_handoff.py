@@ -173,3 +173,8 @@ def test_a_corrected_message_joins_the_training_data_and_the_dashboard(kernel: K
     assert figures.mean_wait_seconds is not None
     assert figures.most_missed == [("fees", 1)]
     assert figures.handoff_reasons == {"low_confidence": 1}
+    with kernel.db.session() as session:
+        run = assistant.train_model(session)
+    assert run.version == "v0001"
+    assert run.meta["corrections"] == 1
+    assert [v.name for v in assistant.model_versions(kernel.settings.home)] == ["v0001"]

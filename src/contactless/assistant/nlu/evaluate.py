@@ -14,9 +14,11 @@ from typing import Any
 
 from sklearn.metrics import f1_score
 
-from contactless.assistant.nlu.model import IntentModel, train
+from contactless.assistant.nlu.model import IntentModel, Prediction, train
 
 REFUSING_INTENTS = {"out_of_scope"}
+# other thresholds the same predictions are shown at, to choose one on a validation set
+SWEEP = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 
 
 def read_labelled(path: Path) -> tuple[list[str], list[str]]:
@@ -42,6 +44,21 @@ def _percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     index = max(0, min(len(ordered) - 1, int(round(share * len(ordered) + 0.5)) - 1))
     return ordered[index]
+
+
+def _refused(unknown: list[Prediction], threshold: float) -> float:
+    handled = sum(p.confidence < threshold or p.intent in REFUSING_INTENTS for p in unknown)
+    return round(handled / len(unknown), 4)
+
+
+def _at(pairs: list[tuple[str, Prediction]], unknown: list[Prediction], threshold: float,
+        ) -> dict[str, float | None]:
+    answered = [(label, p) for label, p in pairs if p.confidence >= threshold]
+    return {"threshold": threshold,
+            "answered_share": round(len(answered) / len(pairs), 4) if pairs else None,
+            "answered_accuracy": round(sum(label == p.intent for label, p in answered) /
+                                       len(answered), 4) if answered else None,
+            "unknown_handed_off_or_refused": _refused(unknown, threshold) if unknown else None}
 
 
 def evaluate(model: IntentModel, texts: list[str], labels: list[str], *,
@@ -86,9 +103,9 @@ def evaluate(model: IntentModel, texts: list[str], labels: list[str], *,
         "per_intent_errors": errors,
     }
     if unknown:
-        handled = sum(p.confidence < threshold or p.intent in REFUSING_INTENTS for p in unknown)
         result["unknown_labels"] = len(unknown)
-        result["unknown_handed_off_or_refused"] = round(handled / len(unknown), 4)
+        result["unknown_handed_off_or_refused"] = _refused(unknown, threshold)
+    result["by_threshold"] = [_at(pairs, unknown, value) for value in SWEEP]
     if timings:
         result["latency_ms"] = {"p50": round(_percentile(timings, 0.50), 3),
                                 "p99": round(_percentile(timings, 0.99), 3)}

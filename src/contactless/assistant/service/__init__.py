@@ -40,7 +40,12 @@ from contactless.assistant.service.desk import (
     transfer,
 )
 from contactless.assistant.service.faq import FaqInput, create_faq, get_faq, list_faq, update_faq
-from contactless.assistant.service.training import TrainingRun, train_model
+from contactless.assistant.service.training import (
+    TrainingRun,
+    model_versions,
+    rollback_model,
+    train_model,
+)
 
 __all__ = [
     "DESK_SIGNAL", "ConversationView", "Dashboard", "DeskState", "FaqInput", "MessageView",
@@ -48,5 +53,5 @@ __all__ = [
     "correct_intent", "create_faq", "dashboard", "desk_state", "get_conversation", "get_faq",
     "hand_back", "history", "install", "intents", "list_faq", "open_conversation_of",
     "open_for_agent", "post_message", "reply", "request_human", "start_conversation",
-    "train_model", "transfer", "update_faq",
+    "model_versions", "rollback_model", "train_model", "transfer", "update_faq",
 ]
