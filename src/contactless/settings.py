@@ -75,6 +75,16 @@ class Settings(BaseSettings):
     four_eyes_debit_limit: Decimal = Decimal("50000.00")
     loan_rate_min: Decimal = Decimal("0.0300")
     loan_rate_max: Decimal = Decimal("0.1800")
+    # 结息: demand interest settles on this day of March, June, September and December (and is
+    # credited the next day), accrued daily on the day-end balance over this day-count basis
+    interest_settlement_day: int = Field(default=20, ge=1, le=28)
+    interest_day_count_basis: int = Field(default=360, ge=360, le=366)
+    # 部分提前支取: what must stay in a time deposit after its one partial withdrawal (CNY)
+    partial_withdrawal_minimum: Decimal = Decimal("50.00")
+    # large CDs (大额存单) allow a partial withdrawal only when the bank's product says so
+    cd_partial_withdrawal: bool = False
+    # the day close's general-ledger exports (None: HOME/gl)
+    gl_export_dir: Path | None = None
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
     extra_key_ids: dict[str, SecretStr] = Field(default_factory=dict)

@@ -52,3 +52,30 @@ def test_trial_balance_and_the_maturity_run_from_the_command_line(tmp_path: Path
     broken = run(tmp_path, "corebank", "trial-balance")
     assert broken.returncode == 1
     assert "NOT BALANCED" in broken.stdout
+
+
+def test_interest_settlement_and_the_day_close_from_the_command_line(tmp_path: Path) -> None:
+    kernel = build_kernel(Settings(home=tmp_path))
+    migrations.upgrade(kernel.db)
+    with kernel.db.session() as session:
+        customers = insert_customers(session, kernel.cipher, 3)
+        for customer in customers:
+            open_account(session, customer, funds="36000.00", on=date(2025, 3, 21))
+    kernel.db.dispose()
+
+    settled = run(tmp_path, "corebank", "settle-interest", "--date", "2025-06-20", "--batch", "2")
+    assert settled.returncode == 0, settled.stderr
+    # 36,000 × 92 days × 0.20% / 360 = 18.40 each
+    assert json.loads(settled.stdout)["interest"] == {"CNY": "55.20"}
+    again = run(tmp_path, "corebank", "settle-interest", "--date", "2025-06-20")
+    assert again.returncode == 2
+    assert json.loads(again.stderr)["code"] == "interest_already_settled"
+
+    closed = run(tmp_path, "corebank", "close-day", "--date", "2025-06-21")
+    assert closed.returncode == 0, closed.stderr
+    export = Path(json.loads(closed.stdout)["general_ledger"])
+    assert export.parent == tmp_path / "gl"
+    assert "6411,利息支出,interest_expense,0.00,55.20,0.00,55.20" in export.read_text("utf-8-sig")
+    skipped = run(tmp_path, "corebank", "close-day", "--date", "2025-06-23")
+    assert json.loads(skipped.stderr)["code"] == "day_closed_out_of_order"
+    assert run(tmp_path, "corebank", "trial-balance").returncode == 0

@@ -1,9 +1,12 @@
-"""Core-banking commands: the maturity run, the trial balance, the books check."""
+"""Core-banking commands: the maturity run, interest settlement, the day close, the trial
+balance, the books check."""
 
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -14,9 +17,83 @@ from contactless.corebank import service as corebank
 from contactless.platform.cli import cli_kernel
 from contactless.platform.clock import bank_today
 from contactless.platform.context import SYSTEM
+from contactless.platform.errors import ContactlessError
 
-corebank_app = typer.Typer(help="Core banking: maturities, trial balance, books.",
-                           no_args_is_help=True)
+corebank_app = typer.Typer(
+    help="Core banking: maturities, interest settlement, day close, trial balance, books.",
+    no_args_is_help=True)
+
+
+def _date(value: str) -> date:
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").date()
+    except ValueError as exc:
+        raise typer.BadParameter("a date is YYYY-MM-DD") from exc
+
+
+def _refused(error: ContactlessError) -> typer.Exit:
+    typer.echo(json.dumps({"code": error.code, "detail": str(error)}), err=True)
+    return typer.Exit(2)
+
+
+@corebank_app.command("settle-interest")
+def settle_interest(
+    on: Annotated[str, typer.Option("--date", help="the settlement date YYYY-MM-DD (the 20th "
+                                                   "of Mar/Jun/Sep/Dec)")],
+    batch: Annotated[int, typer.Option(help="accounts per transaction", min=1)] = 5000,
+) -> None:
+    """结息: settle the quarter's demand interest, one transaction per batch of accounts;
+    after a crash, running it again settles only the accounts left."""
+    kernel = cli_kernel()
+    day = _date(on)
+    totals: dict[str, Decimal] = {}
+    settled = paid = 0
+    while True:
+        try:
+            with kernel.db.session() as session:
+                result = corebank.settle_interest(session, SYSTEM.with_channel("job"),
+                                                  settlement_date=day, max_accounts=batch)
+        except ContactlessError as error:
+            raise _refused(error) from error
+        settled += result.accounts_settled
+        paid += result.accounts_with_interest
+        for currency, amount in result.interest.items():
+            totals[currency] = totals.get(currency, Decimal(0)) + amount
+        if result.complete:
+            break
+    typer.echo(json.dumps({
+        "settlement_date": day.isoformat(), "period_start": result.period_start.isoformat(),
+        "credit_date": result.credit_date.isoformat(), "accounts_settled": settled,
+        "accounts_with_interest": paid,
+        "interest": {currency: f"{amount:.2f}" for currency, amount in totals.items()},
+        "currencies_without_rate": result.currencies_without_rate, "complete": True,
+    }))
+
+
+@corebank_app.command("close-day")
+def close_day(
+    on: Annotated[str, typer.Option("--date", help="the business date YYYY-MM-DD")],
+    out: Annotated[Path | None, typer.Option(help="directory of the general-ledger CSV "
+                                                  "(default: settings gl_export_dir or "
+                                                  "HOME/gl)")] = None,
+) -> None:
+    """日终: close a business day (nothing more is posted on it), keep its trial balance and
+    write its general ledger as CSV (opening, debits, credits, closing per GL account)."""
+    kernel = cli_kernel()
+    day = _date(on)
+    try:
+        with kernel.db.session() as session:
+            closed = corebank.close_day(session, SYSTEM.with_channel("job"), business_date=day)
+    except ContactlessError as error:
+        raise _refused(error) from error
+    directory = out or kernel.settings.gl_export_dir or kernel.settings.home / "gl"
+    path = corebank.export_general_ledger(closed, directory)
+    typer.echo(json.dumps({"business_date": day.isoformat(),
+                           "balanced": closed.trial_balance.balanced,
+                           "general_ledger": str(path),
+                           "gl_accounts": len(closed.general_ledger)}))
+    if not closed.trial_balance.balanced:
+        raise typer.Exit(1)
 
 
 @corebank_app.command("run-maturities")

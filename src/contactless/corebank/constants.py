@@ -40,6 +40,20 @@ INTERNAL_NUMBER_PREFIX = {
     AccountKind.PRODUCT_SETTLEMENT: "9005",
 }
 
+# the general-ledger account (会计科目) each kind of ledger account rolls up into: the code an
+# accounting system imports the day close's export by, and its name
+GL_ACCOUNTS: dict[AccountKind, tuple[str, str]] = {
+    AccountKind.CASH: ("1001", "库存现金"),
+    AccountKind.LOAN: ("1303", "贷款"),
+    AccountKind.DEMAND: ("201101", "吸收存款-活期储蓄存款"),
+    AccountKind.TIME_DEPOSIT: ("201102", "吸收存款-定期储蓄存款"),
+    AccountKind.CERTIFICATE_OF_DEPOSIT: ("201103", "吸收存款-大额存单"),
+    AccountKind.PRODUCT_SETTLEMENT: ("2241", "其他应付款-理财产品清算"),
+    AccountKind.CLEARING: ("3001", "清算资金往来"),
+    AccountKind.INTEREST_INCOME: ("6011", "利息收入"),
+    AccountKind.INTEREST_EXPENSE: ("6411", "利息支出"),
+}
+
 
 class AccountStatus(StrEnum):
     ACTIVE = "active"

@@ -19,6 +19,18 @@ __all__ = [
     "AccountClosed",
     "AccountFrozen",
     "AccountNotFound",
+    "BalanceNotZero",
+    "DayAlreadyClosed",
+    "DayClosed",
+    "DayClosedOutOfOrder",
+    "DayNotOver",
+    "InterestAlreadySettled",
+    "InvalidSettlementDate",
+    "LinkedProductsOpen",
+    "PartialWithdrawalNotAllowed",
+    "PartialWithdrawalUsed",
+    "RemainingBelowMinimum",
+    "SettlementDayNotOver",
     "BelowMinimum",
     "BindingRequired",
     "Class2LimitExceeded",
@@ -243,7 +255,85 @@ class AccountFrozen(Conflict):
 
 
 class AccountClosed(Conflict):
+    """The account is closed (销户): it takes no posting of any kind any more."""
+
     code = "account_closed"
+
+
+class LinkedProductsOpen(Conflict):
+    """The account cannot close while time deposits, loans, wealth holdings or a Class II
+    account still settle into it."""
+
+    code = "account_has_linked_products"
+
+
+class BalanceNotZero(Conflict):
+    """The account still holds money: close it with a zero balance or name another of the
+    customer's accounts to move the balance to."""
+
+    code = "account_balance_not_zero"
+
+
+class InvalidSettlementDate(ValidationFailed):
+    """Demand interest settles on the settlement day of March, June, September and December
+    (the 20th by default)."""
+
+    code = "not_a_settlement_date"
+
+
+class SettlementDayNotOver(Conflict):
+    """A period settles once its last day is over (its day-end balance is final)."""
+
+    code = "settlement_day_not_over"
+
+
+class InterestAlreadySettled(Conflict):
+    """Every account of this period is settled already: a second settlement posts nothing."""
+
+    code = "interest_already_settled"
+
+
+class DayClosed(Conflict):
+    """The business day is closed (日终): nothing more may be posted on or before it."""
+
+    code = "day_closed"
+
+
+class DayAlreadyClosed(Conflict):
+    """That business day is closed already."""
+
+    code = "day_already_closed"
+
+
+class DayClosedOutOfOrder(Conflict):
+    """Business days close one after another: the day after the last closed one is next."""
+
+    code = "day_closed_out_of_order"
+
+
+class DayNotOver(Conflict):
+    """A business day in the future cannot be closed."""
+
+    code = "day_not_over"
+
+
+class PartialWithdrawalUsed(Conflict):
+    """A time deposit allows one partial early withdrawal (部分提前支取) and it was used."""
+
+    code = "partial_withdrawal_used"
+
+
+class PartialWithdrawalNotAllowed(Conflict):
+    """The product does not allow a partial withdrawal (large CDs, unless the bank's product
+    rule says so)."""
+
+    code = "partial_withdrawal_not_allowed"
+
+
+class RemainingBelowMinimum(ValidationFailed):
+    """What would stay in the deposit is less than the minimum remaining amount."""
+
+    code = "remaining_below_minimum"
 
 
 class Class2LimitExceeded(Conflict):

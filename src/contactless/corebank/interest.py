@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from contactless.corebank.constants import DAYS_IN_YEAR, RepaymentMethod, Term
@@ -105,3 +105,46 @@ def loan_schedule(
 def deferral_interest(outstanding: Decimal, annual_rate: Decimal, months: int) -> Decimal:
     """延期还款: interest that accrues on the outstanding principal during a deferral."""
     return to_fen(outstanding * annual_rate / 12 * months)
+
+
+# -- 结息: quarterly demand-interest settlement ------------------------------------------------
+
+SETTLEMENT_MONTHS = (3, 6, 9, 12)
+
+
+def is_settlement_date(day: date, settlement_day: int) -> bool:
+    return day.month in SETTLEMENT_MONTHS and day.day == settlement_day
+
+
+def previous_settlement_date(day: date, settlement_day: int) -> date:
+    """The last settlement date strictly before ``day``."""
+    candidate = date(day.year, day.month, settlement_day) if day.day > settlement_day \
+        else add_months(date(day.year, day.month, settlement_day), -1)
+    while candidate.month not in SETTLEMENT_MONTHS:
+        candidate = add_months(candidate, -1)
+    return candidate
+
+
+def next_settlement_date(day: date, settlement_day: int) -> date:
+    """The first settlement date on or after ``day``."""
+    candidate = date(day.year, day.month, settlement_day) if day.day <= settlement_day \
+        else add_months(date(day.year, day.month, settlement_day), 1)
+    while candidate.month not in SETTLEMENT_MONTHS:
+        candidate = add_months(candidate, 1)
+    return candidate
+
+
+def settlement_period(settlement_date: date, settlement_day: int) -> tuple[date, date]:
+    """The days a settlement pays for: from the day after the previous settlement date to the
+    settlement date itself, both included (21 March to 20 June)."""
+    previous = previous_settlement_date(settlement_date, settlement_day)
+    return previous + timedelta(days=1), settlement_date
+
+
+def accrued_interest(balance_days: list[tuple[Decimal, Decimal]], basis: int) -> Decimal:
+    """积数 × annual rate / basis, summed over rate segments and rounded half-up once:
+    ``balance_days`` holds (Σ day-end balances over the segment's days, the segment's rate)."""
+    total = sum((days * rate for days, rate in balance_days), Decimal(0))
+    if total <= 0:
+        return Decimal("0.00")
+    return to_fen(total / basis)

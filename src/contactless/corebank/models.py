@@ -62,6 +62,8 @@ class LedgerAccount(IdMixin, CreatedMixin, Base):
     posting_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     opened_on: Mapped[date] = mapped_column(Date, nullable=False)
     frozen_reason: Mapped[str | None] = mapped_column(String(200))
+    # 销户: the day a demand account was closed (deposit accounts close with their deposit)
+    closed_on: Mapped[date | None] = mapped_column(Date)
 
     # many-to-one links are declared so the unit of work inserts parents first; never loaded
     customer: Mapped[Customer | None] = relationship(lazy="raise")
@@ -179,6 +181,11 @@ class TimeDeposit(IdMixin, CreatedMixin, Base):
     renewed_from_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("corebank_deposit.id"))
     closed_on: Mapped[date | None] = mapped_column(Date)
     interest_paid: Mapped[Decimal | None] = mapped_column(MinorUnits)
+    # 部分提前支取 (once per deposit): the part taken out, when, and the demand-rate interest
+    # it earned; ``principal`` is what remains at the deposit's own rate
+    partial_withdrawn: Mapped[Decimal | None] = mapped_column(MinorUnits)
+    partial_withdrawn_on: Mapped[date | None] = mapped_column(Date)
+    partial_interest: Mapped[Decimal | None] = mapped_column(MinorUnits)
 
     account: Mapped[LedgerAccount] = relationship(foreign_keys=[account_id], lazy="raise")
     demand_account: Mapped[LedgerAccount] = relationship(foreign_keys=[demand_account_id],
@@ -344,9 +351,79 @@ class OutboundTransfer(IdMixin, CreatedMixin, Base):
                                                              lazy="raise")
 
 
+class InterestRun(IdMixin, CreatedMixin, Base):
+    """One quarterly settlement of demand interest (结息), by its settlement date: ``running``
+    while accounts remain, ``completed`` when every account of the period is settled."""
+
+    __tablename__ = "corebank_interest_run"
+
+    settlement_date: Mapped[date] = mapped_column(Date, nullable=False, unique=True)
+    period_start: Mapped[date] = mapped_column(Date, nullable=False)
+    credit_date: Mapped[date] = mapped_column(Date, nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default="running")
+    accounts_settled: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class InterestSettlement(IdMixin, CreatedMixin, Base):
+    """The interest paid to one demand account for one period: the database's proof that an
+    account is settled at most once per period (a rerun or a resumed run skips it)."""
+
+    __tablename__ = "corebank_interest_settlement"
+    __table_args__ = (UniqueConstraint("account_id", "period_end"),)
+
+    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("corebank_account.id"),
+                                                  nullable=False)
+    # the quarter's settlement date; a closing settles early, keyed by the next one
+    period_end: Mapped[date] = mapped_column(Date, nullable=False, index=True)
+    accrued_from: Mapped[date] = mapped_column(Date, nullable=False)
+    accrued_to: Mapped[date] = mapped_column(Date, nullable=False)
+    # 积数: the sum of the day-end balances over the days accrued (in yuan·days)
+    balance_days: Mapped[Decimal] = mapped_column(DecimalText, nullable=False)
+    interest: Mapped[Decimal] = mapped_column(MinorUnits, nullable=False)
+    currency: Mapped[str] = mapped_column(String(3), nullable=False)
+    entry_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("corebank_entry.id"))
+
+    account: Mapped[LedgerAccount] = relationship(lazy="raise")
+    entry: Mapped[JournalEntry | None] = relationship(lazy="raise")
+
+
+class BusinessDay(IdMixin, CreatedMixin, Base):
+    """A closed business day (日终): nothing may be posted on or before it any more. Keeps the
+    trial balance as of that day (JSON of :class:`~contactless.corebank.schemas.TrialBalance`)."""
+
+    __tablename__ = "corebank_business_day"
+
+    business_date: Mapped[date] = mapped_column(Date, nullable=False, unique=True)
+    closed_by: Mapped[str] = mapped_column(String(100), nullable=False)
+    trial_balance: Mapped[str] = mapped_column(Text, nullable=False)
+    balanced: Mapped[bool] = mapped_column(Boolean, nullable=False)
+
+
+class GeneralLedgerLine(IdMixin, Base):
+    """One general-ledger account on one closed day: opening, the day's debits and credits,
+    closing (debit positive, as postings are), ready for an accounting system's import."""
+
+    __tablename__ = "corebank_gl_line"
+    __table_args__ = (UniqueConstraint("business_date", "currency", "gl_code"),)
+
+    business_date: Mapped[date] = mapped_column(Date, nullable=False)
+    currency: Mapped[str] = mapped_column(String(3), nullable=False)
+    gl_code: Mapped[str] = mapped_column(String(16), nullable=False)
+    account_kind: Mapped[str] = mapped_column(String(32), nullable=False)
+    opening: Mapped[Decimal] = mapped_column(MinorUnits, nullable=False)
+    debits: Mapped[Decimal] = mapped_column(MinorUnits, nullable=False)
+    credits: Mapped[Decimal] = mapped_column(MinorUnits, nullable=False)
+    closing: Mapped[Decimal] = mapped_column(MinorUnits, nullable=False)
+
+
 __all__ = [
+    "BusinessDay",
     "DepositRate",
+    "GeneralLedgerLine",
     "IdempotentRequest",
+    "InterestRun",
+    "InterestSettlement",
     "JournalEntry",
     "LedgerAccount",
     "Loan",

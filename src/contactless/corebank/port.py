@@ -27,7 +27,9 @@ from contactless.corebank.constants import (
     Term,
 )
 from contactless.corebank.schemas import (
+    AccountClosure,
     AccountView,
+    ClosedDay,
     DepositSettlement,
     DepositView,
     HistoryPage,
@@ -38,6 +40,7 @@ from contactless.corebank.schemas import (
     OutboundTransferView,
     Posted,
     RateView,
+    SettlementResult,
     TransferResult,
     TrialBalance,
     WealthOrderView,
@@ -64,6 +67,10 @@ class CoreBankPort(Protocol):
 
     def unfreeze_account(self, actor: Actor, *, idempotency_key: str,
                          account_id: uuid.UUID) -> AccountView: ...
+
+    def close_account(self, actor: Actor, *, idempotency_key: str, account_id: uuid.UUID,
+                      transfer_to_account_id: uuid.UUID | None = None,
+                      on: date | None = None) -> AccountClosure: ...
 
     def deposit_cash(self, actor: Actor, *, idempotency_key: str, account_id: uuid.UUID,
                      amount: Money, memo: str = "", on: date | None = None) -> Posted: ...
@@ -124,7 +131,22 @@ class CoreBankPort(Protocol):
                                deposit_id: uuid.UUID, on: date | None = None
                                ) -> DepositSettlement: ...
 
+    def withdraw_deposit_partially(self, actor: Actor, *, idempotency_key: str,
+                                   deposit_id: uuid.UUID, amount: Money,
+                                   on: date | None = None) -> DepositSettlement: ...
+
     def run_maturities(self, actor: Actor, *, on: date) -> MaturityReport: ...
+
+    # -- interest settlement and the day close ------------------------------------------------
+
+    def settle_interest(self, actor: Actor, *, settlement_date: date,
+                        max_accounts: int | None = None) -> SettlementResult: ...
+
+    def close_day(self, actor: Actor, *, business_date_to_close: date) -> ClosedDay: ...
+
+    def last_closed_day(self) -> date | None: ...
+
+    def get_closed_day(self, day: date | None = None) -> ClosedDay | None: ...
 
     # -- wealth --------------------------------------------------------------------------------
 
@@ -191,7 +213,7 @@ class CoreBankPort(Protocol):
     def list_wealth_products(self, *, open_only: bool = True) -> list[WealthProductView]: ...
 
     def account_history(self, account_id: uuid.UUID, *, page: int = 1,
-                        page_size: int = 20) -> HistoryPage: ...
+                        page_size: int = 20, month: date | None = None) -> HistoryPage: ...
 
     def trial_balance(self) -> TrialBalance: ...
 

@@ -31,6 +31,7 @@ class AccountView(Result):
     bound_account_id: uuid.UUID | None = None
     bound_external_account: str | None = None
     opened_on: date
+    closed_on: date | None = None
 
 
 class Posted(Result):
@@ -88,10 +89,15 @@ class DepositView(Result):
     renewed_from_id: uuid.UUID | None
     closed_on: date | None
     interest_paid: Money | None
+    # 部分提前支取: the part taken out early (once), when, and the interest it earned
+    partial_withdrawn: Money | None = None
+    partial_withdrawn_on: date | None = None
+    partial_interest: Money | None = None
 
 
 class DepositSettlement(Result):
-    """How a deposit was closed: at maturity or early."""
+    """How a deposit was closed (at maturity or early) or partly withdrawn: ``principal`` is
+    the principal paid out, ``remaining_principal`` what stays in a partly withdrawn deposit."""
 
     deposit_id: uuid.UUID
     entry_id: uuid.UUID
@@ -102,6 +108,7 @@ class DepositSettlement(Result):
     instruction: str
     paid_to_demand: Money
     renewed_deposit_id: uuid.UUID | None
+    remaining_principal: Money | None = None
 
 
 class RateView(Result):
@@ -205,6 +212,8 @@ class HistoryItem(Result):
     memo: str
     amount: Money
     balance_after: Money
+    # the other side, masked: another account's last four digits, or the memo's bank
+    counterparty: str | None = None
 
 
 class HistoryPage(Result):
@@ -272,6 +281,55 @@ class BooksCheck(Result):
     @property
     def ok(self) -> bool:
         return not self.problems
+
+
+class SettlementResult(Result):
+    """One call of the quarterly demand-interest settlement (结息). ``complete`` once every
+    demand account of the period is settled; a call with ``max_accounts`` settles that many
+    and leaves the rest to the next call (each call its own transaction)."""
+
+    settlement_date: date
+    period_start: date
+    credit_date: date
+    accounts_settled: int
+    accounts_with_interest: int
+    entries: int
+    interest: dict[str, Decimal]
+    complete: bool
+    currencies_without_rate: list[str] = []
+
+
+class AccountClosure(Result):
+    """A closed demand account (销户): interest settled to the day before, the balance moved."""
+
+    account_id: uuid.UUID
+    closed_on: date
+    interest: Money
+    moved: Money
+    target_account_id: uuid.UUID | None
+    interest_entry_id: uuid.UUID | None
+    closing_entry_id: uuid.UUID | None
+
+
+class GeneralLedgerLineView(Result):
+    currency: str
+    gl_code: str
+    account_kind: str
+    opening: Decimal
+    debits: Decimal
+    credits: Decimal
+    closing: Decimal
+
+
+class ClosedDay(Result):
+    """A closed business day with its trial balance and general-ledger lines as of that day."""
+
+    business_date: date
+    closed_by: str
+    closed_at: datetime
+    trial_balance: TrialBalance
+    general_ledger: list[GeneralLedgerLineView]
+    export_path: str | None = None
 
 
 class DemoBooks(Result):

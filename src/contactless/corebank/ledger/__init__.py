@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from contactless.corebank.ledger.accounts import AccountOps
+from contactless.corebank.ledger.closing import ClosingOps
 from contactless.corebank.ledger.maturity import MaturityOps
 from contactless.corebank.ledger.reads import ReadOps
 
 
-class EmbeddedLedger(AccountOps, MaturityOps, ReadOps):
+class EmbeddedLedger(AccountOps, MaturityOps, ClosingOps, ReadOps):
     """Books kept in the platform's own database, in the caller's transaction.
 
     Every write locks the rows it touches (product row first, then accounts in id order),

@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -32,13 +32,14 @@ from contactless.corebank.errors import (
     AccountNotFound,
     Class2LimitExceeded,
     CurrencyMismatch,
+    DayClosed,
     InsufficientFunds,
     InvalidAccountKind,
     InvalidAmount,
     TooManyDecimals,
     UnbalancedEntry,
 )
-from contactless.corebank.models import JournalEntry, LedgerAccount, Posting
+from contactless.corebank.models import BusinessDay, JournalEntry, LedgerAccount, Posting
 from contactless.platform.clock import today_in
 from contactless.platform.context import Actor
 from contactless.platform.db import Base
@@ -48,6 +49,7 @@ from contactless.platform.money import CURRENCY_EXPONENTS, Money, check_currency
 RUNNER_SCOPE = "runner"
 INTERNAL_CACHE = "corebank_internal_accounts"
 RATE_CACHE = "corebank_rate_cache"
+CLOSED_DAY_CACHE = "corebank_last_closed_day"
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 ModelT = TypeVar("ModelT", bound=Base)
 
@@ -57,6 +59,21 @@ def business_date(session: Session) -> date:
     kernel = session.info.get("kernel")
     zone = getattr(getattr(kernel, "settings", None), "timezone", DEFAULT_TIMEZONE)
     return today_in(zone)
+
+
+def last_closed_day(session: Session) -> date | None:
+    """The last business day closed (日终), read once per session."""
+    if CLOSED_DAY_CACHE not in session.info:
+        session.info[CLOSED_DAY_CACHE] = session.scalar(select(func.max(BusinessDay.business_date)))
+    found: date | None = session.info[CLOSED_DAY_CACHE]
+    return found
+
+
+def open_business_date(session: Session) -> date:
+    """Today, or the day after the last closed day when today is closed already."""
+    today = business_date(session)
+    closed = last_closed_day(session)
+    return today if closed is None or today > closed else closed + timedelta(days=1)
 
 
 def natural_sign(kind: str) -> int:
@@ -129,12 +146,14 @@ class LedgerBase:
             # ids and rates cached during the failed operation may have been rolled back
             self.session.info.pop(INTERNAL_CACHE, None)
             self.session.info.pop(RATE_CACHE, None)
+            self.session.info.pop(CLOSED_DAY_CACHE, None)
             raise
 
     # -- dates ---------------------------------------------------------------------------
 
     def value_date(self, on: date | None) -> date:
-        return on if on is not None else business_date(self.session)
+        """``on``, else today; once today is closed, the next business date."""
+        return on if on is not None else open_business_date(self.session)
 
     # -- locking -------------------------------------------------------------------------
 
@@ -308,8 +327,10 @@ class LedgerBase:
 
         Zero lines are dropped; the rest must sum to zero per currency, else nothing is
         written and :class:`UnbalancedEntry` is raised. Accounts must already be locked.
+        Nothing posts to a closed account or on a closed business day.
         """
         effective = balanced_lines(kind, lines)
+        self.check_postable(effective, value_date)
         entry = JournalEntry(
             id=uuid.uuid4(),
             kind=kind,
@@ -348,6 +369,14 @@ class LedgerBase:
                 )
             )
         return postings
+
+    def check_postable(self, lines: Sequence[Line], value_date: date) -> None:
+        """Nothing posts on a closed business day or to a closed account."""
+        closed_day = last_closed_day(self.session)
+        if closed_day is not None and value_date <= closed_day:
+            raise DayClosed(f"the business day {value_date} is closed (closed up to {closed_day})")
+        for line in lines:
+            self.require_open(line.account)
 
     def money(self, value: Decimal, currency: str) -> Money:
         return Money(value.quantize(Decimal("0.01")), currency)

@@ -30,7 +30,10 @@ from contactless.corebank.errors import (
     InstructionLocked,
     InvalidRate,
     InvalidTerm,
+    PartialWithdrawalNotAllowed,
+    PartialWithdrawalUsed,
     RateNotFound,
+    RemainingBelowMinimum,
 )
 from contactless.corebank.interest import maturity_date, simple_interest
 from contactless.corebank.ledger.books import (
@@ -263,6 +266,66 @@ class DepositOps(LedgerBase):
             instruction="early_withdrawal",
             paid_to_demand=money(deposit.principal + interest, deposit.currency),
             renewed_deposit_id=None,
+        )
+
+    def partial_withdrawal_minimum(self, product: DepositProduct) -> Decimal:
+        """What must stay in a deposit after its partial withdrawal (a CD stays a CD)."""
+        settings = getattr(self.session.info.get("kernel"), "settings", None)
+        minimum = Decimal(getattr(settings, "partial_withdrawal_minimum", Decimal("50.00")))
+        return max(minimum, CD_MINIMUM) if product is DepositProduct.CD else minimum
+
+    def partial_withdrawal_allowed(self, product: DepositProduct) -> bool:
+        if product is DepositProduct.TIME:
+            return True
+        settings = getattr(self.session.info.get("kernel"), "settings", None)
+        return bool(getattr(settings, "cd_partial_withdrawal", False))
+
+    def withdraw_deposit_partially(self, actor: Actor, *, idempotency_key: str,
+                                   deposit_id: uuid.UUID, amount: Money,
+                                   on: date | None = None) -> DepositSettlement:
+        """部分提前支取: ``amount`` comes out at the demand rate for the days held; the rest
+        keeps its rate, term and maturity. Once per deposit."""
+        deposit = self._active_deposit(deposit_id)
+        value = check_amount(amount, deposit.currency)
+        day = self.value_date(on)
+        if day >= deposit.maturity_date:
+            raise DepositNotActive(f"deposit {deposit_id} has matured; the maturity run pays it")
+        if deposit.partial_withdrawn is not None:
+            raise PartialWithdrawalUsed(
+                f"deposit {deposit_id} was partly withdrawn on {deposit.partial_withdrawn_on}")
+        product = DepositProduct(deposit.product)
+        if not self.partial_withdrawal_allowed(product):
+            raise PartialWithdrawalNotAllowed("this product allows no partial withdrawal")
+        minimum = self.partial_withdrawal_minimum(product)
+        remaining = deposit.principal - value
+        if remaining < minimum:
+            raise RemainingBelowMinimum(
+                f"at least {minimum} {deposit.currency} must stay in the deposit",
+                minimum=str(minimum), remaining=str(max(remaining, Decimal(0))))
+        rate = self.current_rate(product=RateProduct.DEMAND, term=DEMAND_TERM,
+                                 currency=deposit.currency, on=day)
+        days = max((day - deposit.start_date).days, 0)
+        interest = simple_interest(value, rate, days)
+        expense_id = self.internal_account_id(AccountKind.INTEREST_EXPENSE, deposit.currency)
+        accounts = self.lock_accounts([deposit.account_id, deposit.demand_account_id, expense_id])
+        held, demand = accounts[deposit.account_id], accounts[deposit.demand_account_id]
+        entry = self.post(
+            actor, kind="deposit_partially_withdrawn", value_date=day,
+            memo=f"partial early withdrawal, {days} days at the demand rate",
+            idempotency_key=idempotency_key, reference=("deposit", deposit.id),
+            lines=[debit(held, value), debit(accounts[expense_id], interest),
+                   credit(demand, value + interest)],
+        )
+        deposit.principal = remaining
+        deposit.partial_withdrawn = value
+        deposit.partial_withdrawn_on = day
+        deposit.partial_interest = interest
+        return DepositSettlement(
+            deposit_id=deposit.id, entry_id=entry.id, principal=money(value, deposit.currency),
+            interest=money(interest, deposit.currency), annual_rate_applied=rate, days=days,
+            instruction="partial_withdrawal",
+            paid_to_demand=money(value + interest, deposit.currency), renewed_deposit_id=None,
+            remaining_principal=money(remaining, deposit.currency),
         )
 
     def mature_deposit(self, actor: Actor, deposit_id: uuid.UUID) -> DepositSettlement | None:

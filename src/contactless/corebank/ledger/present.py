@@ -54,6 +54,7 @@ def account_view(account: LedgerAccount) -> AccountView:
             if account.bound_external_account else None
         ),
         opened_on=account.opened_on,
+        closed_on=account.closed_on,
     )
 
 
@@ -89,6 +90,11 @@ def deposit_view(deposit: TimeDeposit) -> DepositView:
             money(deposit.interest_paid, deposit.currency)
             if deposit.interest_paid is not None else None
         ),
+        partial_withdrawn=(money(deposit.partial_withdrawn, deposit.currency)
+                           if deposit.partial_withdrawn is not None else None),
+        partial_withdrawn_on=deposit.partial_withdrawn_on,
+        partial_interest=(money(deposit.partial_interest, deposit.currency)
+                          if deposit.partial_interest is not None else None),
     )
 
 

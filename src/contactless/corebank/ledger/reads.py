@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -23,7 +24,7 @@ from contactless.corebank.errors import (
     ProductNotFound,
     TransferNotFound,
 )
-from contactless.corebank.interest import to_fen
+from contactless.corebank.interest import add_months, to_fen
 from contactless.corebank.ledger.books import natural_sign
 from contactless.corebank.ledger.loans import LoanOps
 from contactless.corebank.ledger.present import (
@@ -63,6 +64,13 @@ from contactless.corebank.schemas import (
 
 MAX_PAGE_SIZE = 200
 CENT = Decimal("0.01")
+
+
+def _external_party(entry: JournalEntry) -> str | None:
+    """A merchant or another bank, as the entry's memo names it (never an account number)."""
+    if entry.kind in ("card_payment", "inbound_transfer", "outbound_transfer"):
+        return entry.memo[:40] or None
+    return None
 
 
 def _fen(column: Any) -> ColumnElement[int]:
@@ -168,20 +176,29 @@ class ReadOps(WealthOps, LoanOps):
     # -- statements ------------------------------------------------------------------------------
 
     def account_history(self, account_id: uuid.UUID, *, page: int = 1,
-                        page_size: int = 20) -> HistoryPage:
-        """Newest first, each line with the balance it left (the running balance)."""
+                        page_size: int = 20, month: date | None = None) -> HistoryPage:
+        """Newest first, each line with the balance it left (the running balance) and the
+        other side masked; ``month`` (any day of it) keeps that month's lines only."""
         account = self.get_row(LedgerAccount, account_id, AccountNotFound)
         page = max(page, 1)
         page_size = min(max(page_size, 1), MAX_PAGE_SIZE)
         sign = natural_sign(account.kind)
+        query = select(Posting, JournalEntry).join(
+            JournalEntry, JournalEntry.id == Posting.entry_id
+        ).where(Posting.account_id == account_id)
+        total = account.posting_count
+        if month is not None:
+            first = month.replace(day=1)
+            last = add_months(first, 1) - timedelta(days=1)
+            in_month = (Posting.value_date >= first, Posting.value_date <= last)
+            query = query.where(*in_month)
+            total = self.session.scalar(
+                select(func.count()).select_from(Posting)
+                .where(Posting.account_id == account_id, *in_month)) or 0
         rows = self.session.execute(
-            select(Posting, JournalEntry)
-            .join(JournalEntry, JournalEntry.id == Posting.entry_id)
-            .where(Posting.account_id == account_id)
-            .order_by(Posting.seq.desc())
-            .limit(page_size)
-            .offset((page - 1) * page_size)
+            query.order_by(Posting.seq.desc()).limit(page_size).offset((page - 1) * page_size)
         ).all()
+        others = self._counterparties(account_id, [entry.id for _posting, entry in rows])
         items = [
             HistoryItem(
                 seq=posting.seq,
@@ -192,11 +209,25 @@ class ReadOps(WealthOps, LoanOps):
                 memo=entry.memo,
                 amount=money(posting.amount * sign, account.currency),
                 balance_after=money(posting.balance_after * sign, account.currency),
+                counterparty=others.get(entry.id) or _external_party(entry),
             )
             for posting, entry in rows
         ]
         return HistoryPage(account_id=account_id, items=items, page=page, page_size=page_size,
-                           total=account.posting_count)
+                           total=total)
+
+    def _counterparties(self, account_id: uuid.UUID,
+                        entry_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+        """Another customer account in the same entry, as its last four digits."""
+        if not entry_ids:
+            return {}
+        rows = self.session.execute(
+            select(Posting.entry_id, LedgerAccount.number)
+            .join(LedgerAccount, LedgerAccount.id == Posting.account_id)
+            .where(Posting.entry_id.in_(entry_ids), Posting.account_id != account_id,
+                   LedgerAccount.customer_id.is_not(None))
+        ).all()
+        return {entry_id: f"****{number[-4:]}" for entry_id, number in rows}
 
     # -- the whole book ------------------------------------------------------------------------
 

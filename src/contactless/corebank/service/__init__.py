@@ -25,6 +25,14 @@ from contactless.corebank.service.core import (
     get_port,
     require_staff,
 )
+from contactless.corebank.service.dayend import (
+    close_account,
+    close_day,
+    export_general_ledger,
+    general_ledger_csv,
+    last_closed_day,
+    settle_interest,
+)
 from contactless.corebank.service.demo import seed_demo_books
 from contactless.corebank.service.deposits import (
     change_maturity_instruction,
@@ -34,6 +42,7 @@ from contactless.corebank.service.deposits import (
     seed_default_rates,
     set_deposit_rate,
     withdraw_deposit_early,
+    withdraw_deposit_partially,
 )
 from contactless.corebank.service.loans import (
     book_loan,
@@ -77,12 +86,16 @@ __all__ = [
     "card_payment",
     "change_maturity_instruction",
     "check_customer_access",
+    "close_account",
+    "close_day",
     "create_wealth_product",
     "current_rate",
     "defer_loan",
     "deposit_cash",
     "deposits_of_customer",
     "disburse_loan",
+    "export_general_ledger",
+    "general_ledger_csv",
     "freeze_account",
     "get_account",
     "get_deposit",
@@ -92,6 +105,7 @@ __all__ = [
     "get_port",
     "get_wealth_product",
     "holdings_of_customer",
+    "last_closed_day",
     "list_wealth_products",
     "loans_of_customer",
     "open_account",
@@ -108,6 +122,7 @@ __all__ = [
     "seed_demo_books",
     "send_outbound_transfer",
     "set_deposit_rate",
+    "settle_interest",
     "settle_outbound_transfer",
     "settle_wealth_orders",
     "transfer",
@@ -116,4 +131,5 @@ __all__ = [
     "verify_books",
     "withdraw_cash",
     "withdraw_deposit_early",
+    "withdraw_deposit_partially",
 ]

@@ -26,7 +26,12 @@ from contactless.corebank.errors import (
     StaffOnly,
 )
 from contactless.corebank.ledger import EmbeddedLedger
-from contactless.corebank.ledger.books import INTERNAL_CACHE, RATE_CACHE, actor_scope
+from contactless.corebank.ledger.books import (
+    CLOSED_DAY_CACHE,
+    INTERNAL_CACHE,
+    RATE_CACHE,
+    actor_scope,
+)
 from contactless.corebank.models import IdempotentRequest
 from contactless.corebank.port import CoreBankPort
 from contactless.customers import service as customers
@@ -262,6 +267,7 @@ def idempotent(
     except BaseException:
         session.info.pop(INTERNAL_CACHE, None)
         session.info.pop(RATE_CACHE, None)
+        session.info.pop(CLOSED_DAY_CACHE, None)
         raise
 
 

@@ -153,6 +153,35 @@ def withdraw_deposit_early(session: Session, actor: Actor, *, idempotency_key: s
     )
 
 
+def withdraw_deposit_partially(session: Session, actor: Actor, *, idempotency_key: str,
+                               deposit_id: uuid.UUID, amount: Money,
+                               on: date | None = None) -> DepositSettlement:
+    """部分提前支取, once per deposit: ``amount`` comes back with interest at the demand rate
+    for the days held (ACT/365); the rest keeps its rate, term and maturity. At least the
+    minimum remaining amount (``partial_withdrawal_minimum``, 50 CNY; a large CD its 200,000)
+    must stay (``remaining_below_minimum``); a second one is refused
+    (``partial_withdrawal_used``), and large CDs allow none unless the bank's product does
+    (``partial_withdrawal_not_allowed``)."""
+    deposit = get_port(session).get_deposit(deposit_id)
+    check_customer_access(session, actor, deposit.customer_id)
+    return idempotent(
+        session, actor, operation="withdraw_deposit_partially",
+        idempotency_key=idempotency_key,
+        request={"deposit_id": deposit_id, "amount": amount, "on": on},
+        result_type=DepositSettlement,
+        perform=lambda port: port.withdraw_deposit_partially(
+            actor, idempotency_key=idempotency_key, deposit_id=deposit_id, amount=amount,
+            on=on),
+        audit_target=lambda result: ("corebank_deposit", result.deposit_id),
+        details=lambda result: {"entry_id": result.entry_id, "days": result.days,
+                                "interest": result.interest.amount,
+                                "remaining": (result.remaining_principal.amount
+                                              if result.remaining_principal else None),
+                                "customer_id": deposit.customer_id, **money_details(amount)},
+        topic="corebank.deposit_partially_withdrawn",
+    )
+
+
 def run_maturities(session: Session, actor: Actor, *, on: date) -> MaturityReport:
     """Process everything due by ``on``: wealth orders at T+1 NAV, deposits per their
     instruction, matured wealth products, loan instalments. Running it again for the same

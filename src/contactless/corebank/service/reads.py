@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 from sqlalchemy.orm import Session
 
@@ -105,13 +106,15 @@ def get_outbound_transfer(session: Session, actor: Actor, *, transfer_id: uuid.U
 
 
 def account_history(session: Session, actor: Actor, *, account_id: uuid.UUID, page: int = 1,
-                    page_size: int = 20,
+                    page_size: int = 20, month: date | None = None,
                     can_see_customer: CustomerScope | None = None) -> HistoryPage:
-    """A statement page, newest first: each line's amount (+ in, − out) and the running
-    balance it left. ``total`` counts every line of the account."""
+    """A statement page, newest first: each line's amount (+ in, − out), the running
+    balance it left and the other side masked. ``total`` counts every line of the account,
+    or of ``month`` (any day of it) when given."""
     authorize_account(session, actor, account_id=account_id,
                       can_see_customer=can_see_customer)
-    return get_port(session).account_history(account_id, page=page, page_size=page_size)
+    return get_port(session).account_history(account_id, page=page, page_size=page_size,
+                                             month=month)
 
 
 def list_wealth_products(session: Session, *, open_only: bool = True
