@@ -114,3 +114,34 @@ def test_staff_cannot_move_money_of_customers_outside_their_scope(kernel: Kernel
     inside = client.post("/api/v1/corebank/transfers", json=body,
                          headers=staff_headers(client, "bm.hz") | {"Idempotency-Key": "s-2"})
     assert inside.status_code == 201
+
+
+def test_a_customer_withdraws_part_of_a_deposit_and_closes_a_class2_account(
+        kernel: Kernel, client: TestClient) -> None:
+    alice, _bob, first, _second = setup_two(kernel)
+    headers = customer_headers(kernel, alice, key="dep")
+    deposit = client.post("/api/v1/corebank/deposits", headers=headers, json={
+        "source_account_id": str(first), "product": "time", "term": "1y",
+        "amount": {"amount": "600.00"}}).json()
+    part = client.post(f"/api/v1/corebank/deposits/{deposit['id']}/partial-withdrawal",
+                       json={"amount": {"amount": "100.00"}},
+                       headers=customer_headers(kernel, alice, key="part"))
+    assert part.status_code == 200, part.text
+    assert part.json()["remaining_principal"]["amount"] == "500.00"
+    again = client.post(f"/api/v1/corebank/deposits/{deposit['id']}/partial-withdrawal",
+                        json={"amount": {"amount": "100.00"}},
+                        headers=customer_headers(kernel, alice, key="part-2"))
+    assert (again.status_code, again.json()["code"]) == (409, "partial_withdrawal_used")
+    second = client.post("/api/v1/corebank/accounts", headers=customer_headers(
+        kernel, alice, key="c2"), json={"customer_id": str(alice), "account_class": 2,
+                                        "bound_account_id": str(first)}).json()
+    closed = client.post(f"/api/v1/corebank/accounts/{second['id']}/closure", json={},
+                         headers=customer_headers(kernel, alice, key="close"))
+    assert closed.status_code == 200, closed.text
+    assert closed.json()["moved"]["amount"] == "0.00"
+    class1 = client.post(f"/api/v1/corebank/accounts/{first}/closure", json={},
+                         headers=customer_headers(kernel, alice, key="close-1"))
+    assert (class1.status_code, class1.json()["code"]) == (403, "staff_only")
+    month = client.get(f"/api/v1/corebank/accounts/{first}/history?month=2025-13",
+                       headers=customer_headers(kernel, alice))
+    assert month.json()["code"] == "invalid_month"

@@ -39,7 +39,9 @@ from contactless.corebank.constants import (
     RiskLevel,
     Term,
 )
-from contactless.corebank.models import JournalEntry
+from contactless.corebank.errors import InterestAlreadySettled
+from contactless.corebank.interest import previous_settlement_date
+from contactless.corebank.models import InterestSettlement, JournalEntry
 from contactless.corebank.schemas import AccountView
 from contactless.platform.context import Actor
 from contactless.platform.db import Base
@@ -57,7 +59,7 @@ from tests.factories.corebank import (
     insert_customers,
 )
 
-START = date(2025, 1, 6)
+START = date(2025, 3, 10)
 # amounts in fen: mostly everyday sums, sometimes large ones
 fen = st.integers(min_value=1, max_value=50_000) | st.integers(min_value=1, max_value=3_000_000)
 funding = st.integers(min_value=100_000, max_value=10_000_000)
@@ -93,7 +95,8 @@ class Books(RuleBasedStateMachine):
         # (actor scope, key) → (request, result) of every accepted keyed request that posts
         self.accepted: dict[tuple[str, str], tuple[Any, BaseModel]] = {}
         self.posting_keys: set[tuple[str, str]] = set()
-        self.replayable: list[tuple[Actor, str, Any, Any, bool]] = []
+        self.replayable: list[tuple[Actor, str, Any, Any, bool | None]] = []
+        self.settled: set[date] = set()
         with self.kernel.db.session() as session:
             self.customers = insert_customers(session, self.kernel.cipher, 3)
             self.product = corebank.create_wealth_product(
@@ -116,10 +119,11 @@ class Books(RuleBasedStateMachine):
             return session.scalar(select(func.count()).select_from(JournalEntry)) or 0
 
     def attempt(self, actor: Actor, key: str, request: Any, call: Any,
-                posts: bool = True) -> BaseModel | None:
+                posts: bool | None = True) -> BaseModel | None:
         """Run one keyed request and check what the books say about it. ``call`` binds every
         argument (the business date too) when the rule runs, so a replay sends the very same
-        request."""
+        request. ``posts`` None: an accepted request may post any number of entries (a
+        closing posts its interest and its balance move only when there is some)."""
         scope = (f"{actor.kind}:{actor.id}", key)
         rule_name = sys._getframe(1).f_code.co_name
         before = self.entries()
@@ -148,6 +152,8 @@ class Books(RuleBasedStateMachine):
         if posts:
             self.posting_keys.add(scope)
             assert self.entries() == before + 1, "an accepted request did not post once"
+        elif posts is False:
+            assert self.entries() == before, "a request that posts nothing posted"
         return result
 
     # -- rules ----------------------------------------------------------------------------------
@@ -281,6 +287,54 @@ class Books(RuleBasedStateMachine):
                      corebank.withdraw_deposit_early(session, actor, idempotency_key=k,
                                                      deposit_id=deposit, on=today))
 
+    @rule(deposit=deposits, as_owner=st.booleans(), percent=st.integers(1, 100))
+    def withdraw_partially(self, deposit: uuid.UUID, as_owner: bool, percent: int) -> None:
+        """Take ``percent`` of what the deposit holds: near 100% leaves less than the
+        minimum; a second one is refused."""
+        today = self.today
+        with self.kernel.db.session() as session:
+            held = corebank.get_deposit(session, TELLER, deposit_id=deposit)
+        owner = held.customer_id if as_owner else self.customers[0]
+        actor = customer_actor(owner)
+        amount = Money((held.principal.amount * percent / 100).quantize(Decimal("0.01"))
+                       or Decimal("0.01"), "CNY")
+        self.attempt(actor, self.key(), None, lambda session, k:
+                     corebank.withdraw_deposit_partially(session, actor, idempotency_key=k,
+                                                         deposit_id=deposit, amount=amount,
+                                                         on=today))
+
+    @rule(account=accounts, payee=accounts, as_owner=st.booleans())
+    def close_account(self, account: Account, payee: Account, as_owner: bool) -> None:
+        """A closing refused for linked products, money left or someone else's target posts
+        nothing; a closed account then refuses every posting (the other rules go on
+        trying it)."""
+        today = self.today
+        actor = customer_actor(account.owner) if as_owner else TELLER
+        self.attempt(actor, self.key(), None, lambda session, k: corebank.close_account(
+            session, actor, idempotency_key=k, account_id=account.id,
+            transfer_to_account_id=payee.id, on=today), posts=None)
+
+    @rule()
+    def settle_interest(self) -> None:
+        """结息 for the last settlement date passed: once; a second time is refused."""
+        due = previous_settlement_date(self.today, 20)
+        if due < START:
+            return
+        before = self.entries()
+        try:
+            with self.kernel.db.session() as session:
+                result = corebank.settle_interest(session, JOB, settlement_date=due)
+        except InterestAlreadySettled:
+            event("settle_interest: refused (interest_already_settled)")
+            assert due in self.settled
+            assert self.entries() == before
+            return
+        event("settle_interest: settled")
+        assert due not in self.settled
+        assert result.complete
+        self.settled.add(due)
+        assert self.entries() == before + result.entries
+
     @rule(account=accounts, amount=fen)
     def buy_wealth(self, account: Account, amount: int) -> None:
         today = self.today
@@ -327,6 +381,11 @@ class Books(RuleBasedStateMachine):
                                      product_id=self.product, nav_date=self.today,
                                      nav=Decimal(nav) / 10_000)
                 corebank.run_maturities(session, JOB, on=self.today)
+                due = self.today - timedelta(days=1)
+                if due.month % 3 == 0 and due.day == 20:
+                    # the worker settles the quarter on its credit day
+                    corebank.settle_interest(session, JOB, settlement_date=due)
+                    self.settled.add(due)
         with self.kernel.db.session() as session:
             again = corebank.run_maturities(session, JOB, on=self.today)
             assert again.deposits == []
@@ -348,6 +407,12 @@ class Books(RuleBasedStateMachine):
                 .group_by(JournalEntry.idempotency_scope, JournalEntry.idempotency_key)
             ).all()
             counts = {(scope, key): n for scope, key, n in keyed}
+            periods = session.execute(
+                select(InterestSettlement.account_id, InterestSettlement.period_end,
+                       func.count())
+                .group_by(InterestSettlement.account_id, InterestSettlement.period_end)
+            ).all()
+        assert all(n == 1 for _account, _period, n in periods)
         assert all(n == 1 for n in counts.values())
         for scope in self.posting_keys:
             assert counts.get(scope) == 1, f"request {scope} is not posted exactly once"

@@ -6,6 +6,7 @@ the first result and posts nothing."""
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
@@ -110,6 +111,15 @@ class PrepayIn(BaseModel):
     amount: Amount
 
 
+class PartialWithdrawalIn(BaseModel):
+    amount: Amount
+
+
+class CloseAccountIn(BaseModel):
+    # where the balance and the interest go (another of the customer's demand accounts)
+    transfer_to_account_id: uuid.UUID | None = None
+
+
 class DeferIn(BaseModel):
     months: int = Field(ge=1, le=12)
 
@@ -176,10 +186,22 @@ def get_account(account_id: uuid.UUID, session: DbSession, actor: CurrentActor) 
 @router.get("/accounts/{account_id}/history", response_model=schemas.HistoryPage)
 def account_history(account_id: uuid.UUID, session: DbSession, actor: CurrentActor,
                     page: Annotated[int, Query(ge=1)] = 1,
-                    page_size: Annotated[int, Query(ge=1, le=200)] = 20) -> Any:
-    """A statement page, newest first, with the running balance after each line."""
+                    page_size: Annotated[int, Query(ge=1, le=200)] = 20,
+                    month: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None
+                    ) -> Any:
+    """A statement page, newest first, with the running balance after each line and the
+    other side masked; ``month`` (YYYY-MM) keeps one month."""
     return corebank.account_history(session, actor, account_id=account_id, page=page,
-                                    page_size=page_size)
+                                    page_size=page_size, month=_month(month))
+
+
+def _month(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(f"{value}-01")
+    except ValueError as exc:
+        raise ValidationFailed("month is YYYY-MM", code="invalid_month") from exc
 
 
 @router.get("/deposits", response_model=list[schemas.DepositView])
@@ -312,6 +334,33 @@ def withdraw_early(deposit_id: uuid.UUID, session: DbSession, actor: StaffForMon
                    key: IdempotencyKey) -> Any:
     return corebank.withdraw_deposit_early(session, actor, idempotency_key=key,
                                            deposit_id=deposit_id)
+
+
+@router.post("/deposits/{deposit_id}/partial-withdrawal",
+             response_model=schemas.DepositSettlement)
+def withdraw_partially(deposit_id: uuid.UUID, body: PartialWithdrawalIn, session: DbSession,
+                       actor: CurrentActor, key: IdempotencyKey) -> Any:
+    """部分提前支取 (once per deposit): the amount earns the demand rate for the days held;
+    the rest keeps its rate, term and maturity."""
+    return corebank.withdraw_deposit_partially(session, actor, idempotency_key=key,
+                                               deposit_id=deposit_id,
+                                               amount=body.amount.money())
+
+
+@router.post("/accounts/{account_id}/closure", response_model=schemas.AccountClosure)
+def close_account(account_id: uuid.UUID, body: CloseAccountIn, session: DbSession,
+                  actor: CurrentActor, key: IdempotencyKey) -> Any:
+    """销户: interest settled to the day before, the balance moved to another of the
+    customer's accounts. Customers close their Class II accounts; Class I is for staff."""
+    return corebank.close_account(session, actor, idempotency_key=key, account_id=account_id,
+                                  transfer_to_account_id=body.transfer_to_account_id)
+
+
+@router.get("/closed-days/last", response_model=schemas.ClosedDay | None)
+def last_closed_day(session: DbSession, actor: CurrentStaff) -> Any:
+    """The last closed business day with its trial balance and general ledger."""
+    identity.require_role(actor, Role.ADMIN, Role.AUDITOR)
+    return corebank.last_closed_day(session, actor)
 
 
 @router.post("/wealth-orders", response_model=schemas.WealthOrderView, status_code=201)
