@@ -116,32 +116,34 @@ def test_staff_cannot_move_money_of_customers_outside_their_scope(kernel: Kernel
     assert inside.status_code == 201
 
 
-def test_a_customer_withdraws_part_of_a_deposit_and_closes_a_class2_account(
+def test_staff_withdraw_part_of_a_deposit_and_close_a_class2_account(
         kernel: Kernel, client: TestClient) -> None:
     alice, _bob, first, _second = setup_two(kernel)
-    headers = customer_headers(kernel, alice, key="dep")
-    deposit = client.post("/api/v1/corebank/deposits", headers=headers, json={
-        "source_account_id": str(first), "product": "time", "term": "1y",
-        "amount": {"amount": "600.00"}}).json()
-    part = client.post(f"/api/v1/corebank/deposits/{deposit['id']}/partial-withdrawal",
-                       json={"amount": {"amount": "100.00"}},
-                       headers=customer_headers(kernel, alice, key="part"))
+    as_rm = staff_headers(client, "rm.xh")
+    deposit = client.post("/api/v1/corebank/deposits", headers=as_rm | {"Idempotency-Key": "d"},
+                          json={"source_account_id": str(first), "product": "time",
+                                "term": "1y", "amount": {"amount": "600.00"}}).json()
+    url = f"/api/v1/corebank/deposits/{deposit['id']}/partial-withdrawal"
+    part = client.post(url, json={"amount": {"amount": "100.00"}},
+                       headers=as_rm | {"Idempotency-Key": "part"})
     assert part.status_code == 200, part.text
     assert part.json()["remaining_principal"]["amount"] == "500.00"
-    again = client.post(f"/api/v1/corebank/deposits/{deposit['id']}/partial-withdrawal",
-                        json={"amount": {"amount": "100.00"}},
-                        headers=customer_headers(kernel, alice, key="part-2"))
+    again = client.post(url, json={"amount": {"amount": "100.00"}},
+                        headers=as_rm | {"Idempotency-Key": "part-2"})
     assert (again.status_code, again.json()["code"]) == (409, "partial_withdrawal_used")
-    second = client.post("/api/v1/corebank/accounts", headers=customer_headers(
-        kernel, alice, key="c2"), json={"customer_id": str(alice), "account_class": 2,
-                                        "bound_account_id": str(first)}).json()
+    by_customer = client.post(url, json={"amount": {"amount": "1.00"}},
+                              headers=customer_headers(kernel, alice, key="mine"))
+    assert by_customer.status_code == 403
+    second = client.post("/api/v1/corebank/accounts", headers=as_rm | {"Idempotency-Key": "c2"},
+                         json={"customer_id": str(alice), "account_class": 2,
+                               "bound_account_id": str(first)}).json()
     closed = client.post(f"/api/v1/corebank/accounts/{second['id']}/closure", json={},
-                         headers=customer_headers(kernel, alice, key="close"))
+                         headers=as_rm | {"Idempotency-Key": "close"})
     assert closed.status_code == 200, closed.text
     assert closed.json()["moved"]["amount"] == "0.00"
-    class1 = client.post(f"/api/v1/corebank/accounts/{first}/closure", json={},
-                         headers=customer_headers(kernel, alice, key="close-1"))
-    assert (class1.status_code, class1.json()["code"]) == (403, "staff_only")
+    linked = client.post(f"/api/v1/corebank/accounts/{first}/closure", json={},
+                         headers=as_rm | {"Idempotency-Key": "close-1"})
+    assert (linked.status_code, linked.json()["code"]) == (409, "account_has_linked_products")
     month = client.get(f"/api/v1/corebank/accounts/{first}/history?month=2025-13",
                        headers=customer_headers(kernel, alice))
     assert month.json()["code"] == "invalid_month"

@@ -39,6 +39,7 @@ from contactless.corebank.models import (
     JournalEntry,
     Posting,
 )
+from contactless.platform.context import Actor
 from contactless.platform.db import Base
 from contactless.platform.kernel import Kernel
 from tests.factories.corebank import (
@@ -51,6 +52,8 @@ from tests.factories.corebank import (
     open_account,
 )
 
+ADMIN = Actor(kind="staff", id="00000000-0000-4000-8000-0000000000ad", role="admin",
+              channel="console", display="admin")
 QUARTER_END = date(2025, 6, 20)
 QUARTER_START = date(2025, 3, 21)
 
@@ -123,7 +126,7 @@ def test_a_rate_change_in_the_quarter_splits_the_accrual(kernel: Kernel) -> None
     with kernel.db.session() as session:
         corebank.withdraw_cash(session, TELLER, idempotency_key=key(), account_id=account,
                                amount=cny("40000.00"), on=date(2025, 5, 1))
-        corebank.set_deposit_rate(session, TELLER, idempotency_key=key(),
+        corebank.set_deposit_rate(session, ADMIN, idempotency_key=key(),
                                   product=RateProduct.DEMAND, term=DEMAND_TERM, currency="CNY",
                                   annual_rate=Decimal("0.0035"), effective_from=date(2025, 5, 1))
     with kernel.db.session() as session:
@@ -317,7 +320,7 @@ def test_a_closed_day_takes_no_postings_and_later_ones_carry_the_next_day(
     assert cash["closing"] == "570.00"
     assert cash["gl_name"] == "库存现金"
     with kernel.db.session() as session:
-        last = corebank.last_closed_day(session, TELLER)
+        last = corebank.last_closed_day(session, ADMIN)
         assert last is not None
         assert last.business_date == today
         assert last.trial_balance == closed.trial_balance
@@ -338,7 +341,7 @@ def test_days_close_in_order_once_each_and_never_ahead(kernel: Kernel) -> None:
         corebank.close_day(session, JOB, business_date=date(2025, 3, 2))
         today = business_date(session)
     with kernel.db.session() as session:
-        assert corebank.last_closed_day(session, TELLER).business_date == date(2025, 3, 2)
+        assert corebank.last_closed_day(session, ADMIN).business_date == date(2025, 3, 2)
     assert today > date(2025, 3, 2)
 
 

@@ -50,6 +50,7 @@ from contactless.corebank.ledger.settlement import InterestOps
 from contactless.corebank.models import (
     BusinessDay,
     GeneralLedgerLine,
+    JournalEntry,
     LedgerAccount,
     Loan,
     OutboundTransfer,
@@ -111,16 +112,7 @@ class ClosingOps(InterestOps):
                       transfer_to_account_id: uuid.UUID | None = None,
                       on: date | None = None) -> AccountClosure:
         day = self.value_date(on)
-        account = self.account(account_id)
-        if account is None:
-            raise AccountNotFound(f"no account {account_id}")
-        self.require_kind(account, AccountKind.DEMAND)
-        self.require_open(account)
-        linked = self.linked_products(account_id)
-        if linked:
-            raise LinkedProductsOpen(
-                f"account {account.number} still has {', '.join(linked)} settling into it",
-                products=linked)
+        account = self._closable(account_id)
         expense_id = self.internal_account_id(AccountKind.INTEREST_EXPENSE, account.currency)
         ids = [account_id, expense_id]
         if transfer_to_account_id is not None:
@@ -135,13 +127,7 @@ class ClosingOps(InterestOps):
         target = accounts.get(transfer_to_account_id) if transfer_to_account_id else None
         if target is not None:
             self._check_target(account, target)
-        accrued_from = self.unsettled_accrual_start(account)
-        accrued_to = day - timedelta(days=1)
-        days, interest = self.accrue(
-            [account_id],
-            self.demand_rate_segments(account.currency, accrued_from, accrued_to),
-        ).get(account_id, (Decimal(0), Decimal("0.00"))) if accrued_to >= accrued_from \
-            else (Decimal(0), Decimal("0.00"))
+        accrued_from, accrued_to, days, interest = self._accrued_to_close(account, day)
         total = natural_balance(account) + interest
         if total > 0 and target is None:
             raise BalanceNotZero(
@@ -161,19 +147,9 @@ class ClosingOps(InterestOps):
                                    accrued_from=accrued_from, accrued_to=accrued_to,
                                    balance_days=days, interest=interest,
                                    entry_id=interest_entry.id if interest_entry else None)
-        closing_entry = None
-        if total > 0 and target is not None:
-            bound = account.bound_account_id == target.id or target.bound_account_id == account.id
-            out_limit = None if bound else self.check_class2(account, LimitDirection.OUT, total,
-                                                             day)
-            in_limit = None if bound else self.check_class2(target, LimitDirection.IN, total,
-                                                            day)
-            closing_entry = self.post(
-                actor, kind="account_closed", value_date=day,
-                memo=f"account {account.number[-4:]} closed",
-                idempotency_key=idempotency_key, reference=("account", account_id),
-                lines=[debit(account, total, out_limit), credit(target, total, in_limit)],
-            )
+        closing_entry = (self._move_balance(actor, account, target, total, day,
+                                            idempotency_key)
+                         if total > 0 and target is not None else None)
         account.status = AccountStatus.CLOSED.value
         account.closed_on = day
         account.frozen_reason = None
@@ -183,6 +159,45 @@ class ClosingOps(InterestOps):
             target_account_id=target.id if closing_entry and target else None,
             interest_entry_id=interest_entry.id if interest_entry else None,
             closing_entry_id=closing_entry.id if closing_entry else None,
+        )
+
+    def _closable(self, account_id: uuid.UUID) -> LedgerAccount:
+        """An open demand account nothing settles into any more (checked before locking)."""
+        account = self.account(account_id)
+        if account is None:
+            raise AccountNotFound(f"no account {account_id}")
+        self.require_kind(account, AccountKind.DEMAND)
+        self.require_open(account)
+        linked = self.linked_products(account_id)
+        if linked:
+            raise LinkedProductsOpen(
+                f"account {account.number} still has {', '.join(linked)} settling into it",
+                products=linked)
+        return account
+
+    def _accrued_to_close(self, account: LedgerAccount, day: date
+                          ) -> tuple[date, date, Decimal, Decimal]:
+        """The unpaid accrual up to the day before the closing: (from, to, 积数, interest)."""
+        accrued_from = self.unsettled_accrual_start(account)
+        accrued_to = day - timedelta(days=1)
+        if accrued_to < accrued_from:
+            return accrued_from, accrued_to, Decimal(0), Decimal("0.00")
+        segments = self.demand_rate_segments(account.currency, accrued_from, accrued_to)
+        days, interest = self.accrue([account.id], segments)[account.id]
+        return accrued_from, accrued_to, days, interest
+
+    def _move_balance(self, actor: Actor, account: LedgerAccount, target: LedgerAccount,
+                      total: Decimal, day: date, idempotency_key: str) -> JournalEntry:
+        """The closing entry: everything left goes to the customer's other account (free
+        between a Class II account and its bound account, capped otherwise)."""
+        bound = account.bound_account_id == target.id or target.bound_account_id == account.id
+        out_limit = None if bound else self.check_class2(account, LimitDirection.OUT, total, day)
+        in_limit = None if bound else self.check_class2(target, LimitDirection.IN, total, day)
+        return self.post(
+            actor, kind="account_closed", value_date=day,
+            memo=f"account {account.number[-4:]} closed",
+            idempotency_key=idempotency_key, reference=("account", account.id),
+            lines=[debit(account, total, out_limit), credit(target, total, in_limit)],
         )
 
     @staticmethod

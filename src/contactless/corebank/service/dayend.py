@@ -12,13 +12,15 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from contactless.corebank.constants import GL_ACCOUNTS, AccountKind
+from contactless.corebank.errors import StaffOnly
 from contactless.corebank.schemas import AccountClosure, ClosedDay, SettlementResult
 from contactless.corebank.service.core import (
     check_customer_access,
     get_port,
     idempotent,
-    require_staff,
+    permit,
 )
+from contactless.identity.permissions import Operation
 from contactless.platform import audit
 from contactless.platform.context import Actor
 from contactless.platform.events import publish
@@ -36,8 +38,8 @@ def settle_interest(session: Session, actor: Actor, *, settlement_date: date,
     the next day against interest expense. Each account is settled once per period: a call
     after a crash settles only the accounts left; a call after the period is complete is
     refused (``interest_already_settled``). ``max_accounts`` bounds one call (one
-    transaction) so a large bank settles in steps (staff or the system only)."""
-    require_staff(actor)
+    transaction) so a large bank settles in steps (the bank's own run: the system)."""
+    permit(actor, Operation.BATCH_RUN)
     result = get_port(session).settle_interest(actor, settlement_date=settlement_date,
                                                max_accounts=max_accounts)
     details = {"settlement_date": settlement_date.isoformat(),
@@ -65,9 +67,10 @@ def close_account(session: Session, actor: Actor, *, idempotency_key: str,
     settle into it (``account_has_linked_products``). Customers close their own Class II
     accounts; a Class I account is closed by staff."""
     account = get_port(session).get_account(account_id)
-    check_customer_access(session, actor, account.customer_id)
+    check_customer_access(session, actor, account.customer_id,
+                          operation=Operation.ACCOUNT_CLOSE)
     if actor.is_customer and account.account_class != 2:
-        require_staff(actor)
+        raise StaffOnly("a Class I account is closed with the bank's staff")
     return idempotent(
         session, actor, operation="close_account", idempotency_key=idempotency_key,
         request={"account_id": account_id, "transfer_to_account_id": transfer_to_account_id,
@@ -91,8 +94,8 @@ def close_day(session: Session, actor: Actor, *, business_date: date) -> ClosedD
     """日终: close ``business_date``: from now on nothing is posted on or before it (undated
     postings take the next day), and its trial balance and general ledger are kept as they
     stand. Days close in order, each once (``day_closed_out_of_order``,
-    ``day_already_closed``); staff or the system only."""
-    require_staff(actor)
+    ``day_already_closed``); the bank's own run (the system)."""
+    permit(actor, Operation.BATCH_RUN)
     closed = get_port(session).close_day(actor, business_date_to_close=business_date)
     audit.record(session, actor, action="corebank.day_closed",
                  target_type="corebank_business_day", target_id=business_date.isoformat(),
@@ -104,8 +107,8 @@ def close_day(session: Session, actor: Actor, *, business_date: date) -> ClosedD
 
 
 def last_closed_day(session: Session, actor: Actor) -> ClosedDay | None:
-    """The last closed business day with its trial balance (staff)."""
-    require_staff(actor)
+    """The last closed business day with its trial balance (who may read the books)."""
+    permit(actor, Operation.BOOKS_READ)
     return get_port(session).get_closed_day()
 
 

@@ -163,7 +163,8 @@ def withdraw_deposit_partially(session: Session, actor: Actor, *, idempotency_ke
     (``partial_withdrawal_used``), and large CDs allow none unless the bank's product does
     (``partial_withdrawal_not_allowed``)."""
     deposit = get_port(session).get_deposit(deposit_id)
-    check_customer_access(session, actor, deposit.customer_id)
+    check_customer_access(session, actor, deposit.customer_id,
+                          operation=Operation.DEPOSIT_WITHDRAW_EARLY)
     return idempotent(
         session, actor, operation="withdraw_deposit_partially",
         idempotency_key=idempotency_key,
