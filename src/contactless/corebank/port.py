@@ -30,6 +30,7 @@ from contactless.corebank.schemas import (
     AccountClosure,
     AccountView,
     ClosedDay,
+    ClosingQuote,
     DepositSettlement,
     DepositView,
     HistoryPage,
@@ -38,6 +39,7 @@ from contactless.corebank.schemas import (
     LoanView,
     MaturityReport,
     OutboundTransferView,
+    PartialWithdrawalQuote,
     Posted,
     RateView,
     SettlementResult,
@@ -71,6 +73,9 @@ class CoreBankPort(Protocol):
     def close_account(self, actor: Actor, *, idempotency_key: str, account_id: uuid.UUID,
                       transfer_to_account_id: uuid.UUID | None = None,
                       on: date | None = None) -> AccountClosure: ...
+
+    def quote_closing(self, *, account_id: uuid.UUID,
+                      on: date | None = None) -> ClosingQuote: ...
 
     def deposit_cash(self, actor: Actor, *, idempotency_key: str, account_id: uuid.UUID,
                      amount: Money, memo: str = "", on: date | None = None) -> Posted: ...
@@ -130,6 +135,9 @@ class CoreBankPort(Protocol):
     def withdraw_deposit_early(self, actor: Actor, *, idempotency_key: str,
                                deposit_id: uuid.UUID, on: date | None = None
                                ) -> DepositSettlement: ...
+
+    def quote_partial_withdrawal(self, *, deposit_id: uuid.UUID, amount: Money,
+                                 on: date | None = None) -> PartialWithdrawalQuote: ...
 
     def withdraw_deposit_partially(self, actor: Actor, *, idempotency_key: str,
                                    deposit_id: uuid.UUID, amount: Money,

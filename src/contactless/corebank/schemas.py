@@ -111,6 +111,29 @@ class DepositSettlement(Result):
     remaining_principal: Money | None = None
 
 
+class PartialWithdrawalQuote(Result):
+    """What a partial early withdrawal would pay now and leave in the deposit."""
+
+    deposit_id: uuid.UUID
+    amount: Money
+    interest: Money
+    annual_rate_applied: Decimal
+    days: int
+    remaining_principal: Money
+    remaining_interest_at_maturity: Money
+    minimum_remaining: Money
+
+
+class ClosingQuote(Result):
+    """What closing a demand account would pay and move today, and what still blocks it."""
+
+    account_id: uuid.UUID
+    balance: Money
+    interest: Money
+    total: Money
+    linked_products: list[str]
+
+
 class RateView(Result):
     product: str
     term: str

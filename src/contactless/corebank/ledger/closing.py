@@ -62,6 +62,7 @@ from contactless.corebank.models import (
 from contactless.corebank.schemas import (
     AccountClosure,
     ClosedDay,
+    ClosingQuote,
     GeneralLedgerLineView,
     TrialBalance,
     TrialBalanceLine,
@@ -160,6 +161,20 @@ class ClosingOps(InterestOps):
             interest_entry_id=interest_entry.id if interest_entry else None,
             closing_entry_id=closing_entry.id if closing_entry else None,
         )
+
+    def quote_closing(self, *, account_id: uuid.UUID, on: date | None = None) -> ClosingQuote:
+        """The interest a closing today would settle and the total it would move."""
+        account = self.account(account_id)
+        if account is None:
+            raise AccountNotFound(f"no account {account_id}")
+        self.require_kind(account, AccountKind.DEMAND)
+        self.require_open(account)
+        _from, _to, _days, interest = self._accrued_to_close(account, self.value_date(on))
+        balance = natural_balance(account)
+        return ClosingQuote(account_id=account_id, balance=money(balance, account.currency),
+                            interest=money(interest, account.currency),
+                            total=money(balance + interest, account.currency),
+                            linked_products=self.linked_products(account_id))
 
     def _closable(self, account_id: uuid.UUID) -> LedgerAccount:
         """An open demand account nothing settles into any more (checked before locking)."""

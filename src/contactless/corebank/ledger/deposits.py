@@ -47,7 +47,12 @@ from contactless.corebank.ledger.books import (
 )
 from contactless.corebank.ledger.present import deposit_interest, deposit_view, money
 from contactless.corebank.models import DepositRate, LedgerAccount, TimeDeposit
-from contactless.corebank.schemas import DepositSettlement, DepositView, RateView
+from contactless.corebank.schemas import (
+    DepositSettlement,
+    DepositView,
+    PartialWithdrawalQuote,
+    RateView,
+)
 from contactless.platform.context import Actor
 from contactless.platform.money import Money, check_currency
 
@@ -280,19 +285,14 @@ class DepositOps(LedgerBase):
         settings = getattr(self.session.info.get("kernel"), "settings", None)
         return bool(getattr(settings, "cd_partial_withdrawal", False))
 
-    def withdraw_deposit_partially(self, actor: Actor, *, idempotency_key: str,
-                                   deposit_id: uuid.UUID, amount: Money,
-                                   on: date | None = None) -> DepositSettlement:
-        """部分提前支取: ``amount`` comes out at the demand rate for the days held; the rest
-        keeps its rate, term and maturity. Once per deposit."""
-        deposit = self._active_deposit(deposit_id)
-        value = check_amount(amount, deposit.currency)
-        day = self.value_date(on)
+    def _partial_terms(self, deposit: TimeDeposit, value: Decimal, day: date
+                       ) -> tuple[Decimal, int, Decimal, Decimal]:
+        """(demand rate, days held, interest on the part, what remains), or the refusal."""
         if day >= deposit.maturity_date:
-            raise DepositNotActive(f"deposit {deposit_id} has matured; the maturity run pays it")
+            raise DepositNotActive(f"deposit {deposit.id} has matured; the maturity run pays it")
         if deposit.partial_withdrawn is not None:
             raise PartialWithdrawalUsed(
-                f"deposit {deposit_id} was partly withdrawn on {deposit.partial_withdrawn_on}")
+                f"deposit {deposit.id} was partly withdrawn on {deposit.partial_withdrawn_on}")
         product = DepositProduct(deposit.product)
         if not self.partial_withdrawal_allowed(product):
             raise PartialWithdrawalNotAllowed("this product allows no partial withdrawal")
@@ -305,7 +305,37 @@ class DepositOps(LedgerBase):
         rate = self.current_rate(product=RateProduct.DEMAND, term=DEMAND_TERM,
                                  currency=deposit.currency, on=day)
         days = max((day - deposit.start_date).days, 0)
-        interest = simple_interest(value, rate, days)
+        return rate, days, simple_interest(value, rate, days), remaining
+
+    def quote_partial_withdrawal(self, *, deposit_id: uuid.UUID, amount: Money,
+                                 on: date | None = None) -> PartialWithdrawalQuote:
+        """What a partial withdrawal would pay and leave, refused as the real one would be."""
+        deposit = self.get_row(TimeDeposit, deposit_id, DepositNotFound)
+        if deposit.status != DepositStatus.ACTIVE:
+            raise DepositNotActive(f"deposit {deposit_id} is {deposit.status}")
+        value = check_amount(amount, deposit.currency)
+        day = self.value_date(on)
+        rate, days, interest, remaining = self._partial_terms(deposit, value, day)
+        at_maturity = simple_interest(remaining, deposit.annual_rate,
+                                      (deposit.maturity_date - deposit.start_date).days)
+        return PartialWithdrawalQuote(
+            deposit_id=deposit.id, amount=money(value, deposit.currency),
+            interest=money(interest, deposit.currency), annual_rate_applied=rate, days=days,
+            remaining_principal=money(remaining, deposit.currency),
+            remaining_interest_at_maturity=money(at_maturity, deposit.currency),
+            minimum_remaining=money(self.partial_withdrawal_minimum(
+                DepositProduct(deposit.product)), deposit.currency),
+        )
+
+    def withdraw_deposit_partially(self, actor: Actor, *, idempotency_key: str,
+                                   deposit_id: uuid.UUID, amount: Money,
+                                   on: date | None = None) -> DepositSettlement:
+        """部分提前支取: ``amount`` comes out at the demand rate for the days held; the rest
+        keeps its rate, term and maturity. Once per deposit."""
+        deposit = self._active_deposit(deposit_id)
+        value = check_amount(amount, deposit.currency)
+        day = self.value_date(on)
+        rate, days, interest, remaining = self._partial_terms(deposit, value, day)
         expense_id = self.internal_account_id(AccountKind.INTEREST_EXPENSE, deposit.currency)
         accounts = self.lock_accounts([deposit.account_id, deposit.demand_account_id, expense_id])
         held, demand = accounts[deposit.account_id], accounts[deposit.demand_account_id]

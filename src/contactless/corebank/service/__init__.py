@@ -31,6 +31,7 @@ from contactless.corebank.service.dayend import (
     export_general_ledger,
     general_ledger_csv,
     last_closed_day,
+    quote_closing,
     settle_interest,
 )
 from contactless.corebank.service.demo import seed_demo_books
@@ -38,6 +39,7 @@ from contactless.corebank.service.deposits import (
     change_maturity_instruction,
     current_rate,
     place_deposit,
+    quote_partial_withdrawal,
     run_maturities,
     seed_default_rates,
     set_deposit_rate,
@@ -112,6 +114,8 @@ __all__ = [
     "place_deposit",
     "prepay_loan",
     "publish_nav",
+    "quote_closing",
+    "quote_partial_withdrawal",
     "receive_inbound_transfer",
     "redeem_wealth",
     "repay_instalment",

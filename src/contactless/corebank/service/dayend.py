@@ -13,7 +13,12 @@ from sqlalchemy.orm import Session
 
 from contactless.corebank.constants import GL_ACCOUNTS, AccountKind
 from contactless.corebank.errors import StaffOnly
-from contactless.corebank.schemas import AccountClosure, ClosedDay, SettlementResult
+from contactless.corebank.schemas import (
+    AccountClosure,
+    ClosedDay,
+    ClosingQuote,
+    SettlementResult,
+)
 from contactless.corebank.service.core import (
     check_customer_access,
     get_port,
@@ -88,6 +93,15 @@ def close_account(session: Session, actor: Actor, *, idempotency_key: str,
                                 "target_account_id": result.target_account_id},
         topic="corebank.account_closed",
     )
+
+
+def quote_closing(session: Session, actor: Actor, *, account_id: uuid.UUID,
+                  on: date | None = None) -> ClosingQuote:
+    """The interest a closing would settle now, the total it would move, and the linked
+    products that still block it."""
+    account = get_port(session).get_account(account_id)
+    check_customer_access(session, actor, account.customer_id)
+    return get_port(session).quote_closing(account_id=account_id, on=on)
 
 
 def close_day(session: Session, actor: Actor, *, business_date: date) -> ClosedDay:

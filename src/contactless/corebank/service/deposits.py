@@ -18,6 +18,7 @@ from contactless.corebank.schemas import (
     DepositSettlement,
     DepositView,
     MaturityReport,
+    PartialWithdrawalQuote,
     RateView,
 )
 from contactless.corebank.service.core import (
@@ -151,6 +152,15 @@ def withdraw_deposit_early(session: Session, actor: Actor, *, idempotency_key: s
                                 "customer_id": deposit.customer_id},
         topic="corebank.deposit_withdrawn_early",
     )
+
+
+def quote_partial_withdrawal(session: Session, actor: Actor, *, deposit_id: uuid.UUID,
+                             amount: Money, on: date | None = None) -> PartialWithdrawalQuote:
+    """What :func:`withdraw_deposit_partially` would pay and leave, refused the same way."""
+    deposit = get_port(session).get_deposit(deposit_id)
+    check_customer_access(session, actor, deposit.customer_id)
+    return get_port(session).quote_partial_withdrawal(deposit_id=deposit_id, amount=amount,
+                                                      on=on)
 
 
 def withdraw_deposit_partially(session: Session, actor: Actor, *, idempotency_key: str,
