@@ -31,6 +31,7 @@ from contactless.assistant import api as assistant_api
 from contactless.assistant import service as assistant_service
 from contactless.assistant import views as assistant_views
 from contactless.corebank import api as corebank_api
+from contactless.corebank import mobile as corebank_mobile
 from contactless.corebank import tasks as corebank_tasks
 from contactless.corebank import views as corebank_views
 from contactless.corebank.service import approvals as corebank_approvals
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None, *, kernel: Kernel | None = None
                    identity_views.router, customers_views.console_router,
                    customers_views.mobile_router, home.router, corebank_api.router,
                    corebank_views.console_router, corebank_views.mobile_router,
+                   corebank_mobile.router,
                    outreach_api.router, outreach_views.mobile_router,
                    outreach_views.console_router, journeys_api.router,
                    journeys_views.mobile_router, journeys_views.console_router,

@@ -10,7 +10,12 @@ from pathlib import Path
 from sqlalchemy import select
 
 from contactless.corebank import service as corebank
-from contactless.corebank.models import LedgerAccount, TimeDeposit
+from contactless.corebank.models import (
+    InterestSettlement,
+    JournalEntry,
+    LedgerAccount,
+    TimeDeposit,
+)
 from contactless.corebank.schemas import DemoBooks
 from contactless.platform.db import Base
 from contactless.platform.kernel import Kernel, build_kernel
@@ -48,6 +53,14 @@ def test_demo_books_balance_and_hold_every_kind_of_business(kernel: Kernel) -> N
         deposits = session.scalars(select(TimeDeposit)).all()
         assert all(TODAY < d.maturity_date <= TODAY + timedelta(days=90) for d in deposits)
         assert any(d.product == "cd" and d.principal >= 200_000 for d in deposits)
+        # the quarter to 20 September was settled on the 21st, for every demand account
+        settled = session.scalars(select(InterestSettlement)).all()
+        assert {row.period_end for row in settled} == {date(2025, 9, 20)}
+        assert len(settled) == books.demand_accounts
+        paid = session.scalars(select(JournalEntry).where(
+            JournalEntry.kind == "interest_settlement")).all()
+        assert paid
+        assert {entry.value_date for entry in paid} == {date(2025, 9, 21)}
 
 
 def test_the_same_seed_gives_the_same_books(sqlite_kernel: Kernel, tmp_path: Path) -> None:

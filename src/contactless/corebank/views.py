@@ -6,8 +6,8 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import Response
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
 
 from contactless.corebank import service as corebank
 from contactless.corebank.schemas import DepositView, HoldingView, LoanView
@@ -15,8 +15,10 @@ from contactless.customers import service as customers
 from contactless.customers.web import CurrentCustomer
 from contactless.identity.web import CurrentStaff
 from contactless.platform.context import Actor
+from contactless.platform.errors import ContactlessError
 from contactless.platform.i18n import N_, gettext_for
-from contactless.web.deps import DbSession, locale_of
+from contactless.platform.money import Money
+from contactless.web.deps import CsrfChecked, DbSession, locale_of
 from contactless.web.templating import render
 
 console_router = APIRouter(prefix="/console", include_in_schema=False)
@@ -39,6 +41,9 @@ LABELS = {
     "wealth_maturity": N_("Wealth product matured"),
     "wealth_redemption": N_("Wealth redemption"),
     "wealth_subscription": N_("Wealth subscription"),
+    "interest_settlement": N_("Interest settlement"), "account_closed": N_("Account closed"),
+    "deposit_partially_withdrawn": N_("Deposit partly withdrawn"),
+    "time_deposit_placed": N_("Deposit placed"), "cd_deposit_placed": N_("Deposit placed"),
     "active": N_("active"), "frozen": N_("frozen"), "closed": N_("closed"),
     "booked": N_("booked"), "paid_off": N_("paid off"), "due": N_("due"), "paid": N_("paid"),
     "cancelled": N_("cancelled"), "equal_instalment": N_("equal instalments"),
@@ -58,13 +63,63 @@ def _books(session: DbSession, actor: Actor, customer_id: uuid.UUID) -> dict[str
 
 @console_router.get("/customers/{customer_id}")
 def customer_page(request: Request, session: DbSession, actor: CurrentStaff,
-                  customer_id: uuid.UUID) -> Response:
+                  customer_id: uuid.UUID, error: str | None = None,
+                  status: int = 200) -> Response:
     """The customer's profile (masked) and books, for staff whose scope includes them."""
     customer = customers.get_customer(session, actor, customer_id=customer_id)
     gettext = gettext_for(locale_of(request))
     return render(request, "corebank/customer.html", {
-        "customer": customer, **_books(session, actor, customer_id),
-        "instruction_of": lambda deposit: _instruction(gettext, deposit)})
+        "customer": customer, **_books(session, actor, customer_id), "error": error,
+        "instruction_of": lambda deposit: _instruction(gettext, deposit)}, status=status)
+
+
+def _refused(request: Request, session: DbSession, actor: Actor, customer_id: uuid.UUID,
+             error: ContactlessError) -> Response:
+    """The page again with the refusal in the staff member's language (nothing was posted)."""
+    message = gettext_for(locale_of(request))(error.message)
+    return customer_page(request, session, actor, customer_id, error=message,
+                         status=error.status)
+
+
+@console_router.post("/customers/{customer_id}/deposits/{deposit_id}/partial-withdrawal",
+                     dependencies=[CsrfChecked])
+def partial_withdrawal(request: Request, session: DbSession, actor: CurrentStaff,
+                       customer_id: uuid.UUID, deposit_id: uuid.UUID,
+                       amount: Annotated[str, Form(max_length=24)],
+                       key: Annotated[str, Form(min_length=8, max_length=64)]) -> Response:
+    """部分提前支取 at the counter, for the customer present (the form's key: once)."""
+    try:
+        corebank.withdraw_deposit_partially(session, actor, idempotency_key=key,
+                                            deposit_id=deposit_id,
+                                            amount=Money.of(amount.strip(), "CNY"))
+    except ContactlessError as error:
+        return _refused(request, session, actor, customer_id, error)
+    return RedirectResponse(f"/console/customers/{customer_id}", status_code=303)
+
+
+@console_router.post("/customers/{customer_id}/accounts/{account_id}/closure",
+                     dependencies=[CsrfChecked])
+def close_account(request: Request, session: DbSession, actor: CurrentStaff,
+                  customer_id: uuid.UUID, account_id: uuid.UUID,
+                  key: Annotated[str, Form(min_length=8, max_length=64)],
+                  target: Annotated[str, Form(max_length=40)] = "") -> Response:
+    """销户 at the counter: the balance moves to the customer's account chosen."""
+    try:
+        corebank.close_account(session, actor, idempotency_key=key, account_id=account_id,
+                               transfer_to_account_id=uuid.UUID(target) if target else None)
+    except (ContactlessError, ValueError) as error:
+        if not isinstance(error, ContactlessError):
+            error = ContactlessError("choose an account", status=422, code="invalid_target")
+        return _refused(request, session, actor, customer_id, error)
+    return RedirectResponse(f"/console/customers/{customer_id}", status_code=303)
+
+
+@console_router.get("/books")
+def books_page(request: Request, session: DbSession, actor: CurrentStaff) -> Response:
+    """The last closed business day (日终) with its trial balance, and today's."""
+    return render(request, "corebank/books.html", {
+        "closed": corebank.last_closed_day(session, actor),
+        "current": corebank.trial_balance(session, actor)})
 
 
 @console_router.get("/accounts/{account_id}")
@@ -122,7 +177,7 @@ def _loan_item(gettext: Any, loan: LoanView) -> dict[str, Any]:
         lines.append(gettext("Next instalment {amount} on {day}").format(
             amount=str(upcoming.total), day=upcoming.due_date.isoformat()))
     return {"title": gettext("Loan"), "amount": str(loan.principal), "lines": lines,
-            "testid": "loan"}
+            "testid": "loan", "href": f"/m/loans/{loan.id}"}
 
 
 @mobile_router.get("/products")
@@ -136,8 +191,9 @@ def my_products(request: Request, session: DbSession, actor: CurrentCustomer) ->
         sections.append({"title": gettext("Accounts"), "items": [
             {"title": gettext("Class {n} account {number}").format(
                 n="I" if a.account_class == 1 else "II", number=a.number[-4:]),
-             "amount": str(a.balance), "lines": [], "testid": "account"}
-            for a in books["accounts"]]})
+             "amount": str(a.balance), "lines": [], "testid": "account",
+             "href": f"/m/accounts/{a.id}"}
+            for a in books["accounts"] if a.status != "closed"]})
     if books["deposits"]:
         sections.append({"title": gettext("Deposits"),
                          "items": [_deposit_item(gettext, d) for d in books["deposits"]]})

@@ -1,4 +1,4 @@
-"""The journeys a customer can start: the six built-ins and any a bank declares in a package
+"""The journeys a customer can start: the built-ins and any a bank declares in a package
 of its own (entry-point group ``contactless.journeys``, each entry a ``Journey``)."""
 
 from __future__ import annotations
@@ -43,6 +43,8 @@ class Catalog:
 def builtin_journeys() -> list[Journey]:
     from contactless.journeys.builtin import (
         change_mobile,
+        close_account,
+        deposit_partial_withdrawal,
         deposit_renewal,
         loan_application,
         open_account,
@@ -51,7 +53,8 @@ def builtin_journeys() -> list[Journey]:
     )
 
     return [open_account.JOURNEY, deposit_renewal.JOURNEY, wealth_purchase.JOURNEY,
-            loan_application.JOURNEY, payroll_card.JOURNEY, change_mobile.JOURNEY]
+            loan_application.JOURNEY, payroll_card.JOURNEY, change_mobile.JOURNEY,
+            deposit_partial_withdrawal.JOURNEY, close_account.JOURNEY]
 
 
 @cache

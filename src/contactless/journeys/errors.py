@@ -118,6 +118,18 @@ class NothingToRenew(Conflict):
     code = "nothing_to_renew"
 
 
+class NothingToWithdraw(Conflict):
+    """No time deposit that can still be partly withdrawn."""
+
+    code = "nothing_to_withdraw"
+
+
+class NothingToClose(Conflict):
+    """No Class II account the customer can close online."""
+
+    code = "nothing_to_close"
+
+
 class NoLoanToDefer(Conflict):
     code = "no_loan_to_defer"
 

@@ -21,7 +21,7 @@ from contactless.corebank.constants import (
     RiskLevel,
     Term,
 )
-from contactless.corebank.interest import add_months
+from contactless.corebank.interest import add_months, previous_settlement_date
 from contactless.corebank.ledger import EmbeddedLedger
 from contactless.corebank.ledger.books import natural_balance
 from contactless.corebank.models import JournalEntry, WealthNav, WealthProduct
@@ -282,8 +282,9 @@ def seed_demo_books(session: Session, *, customers: list[uuid.UUID], rng: random
                     today: date) -> DemoBooks:
     """Open demand accounts (some Class II) with opening cash, post ~6 months of salary,
     card spend, transfers and transfers to other banks, place time deposits and large CDs
-    maturing over the next 90 days, buy wealth products (settled at T+1 NAV) and book a few
-    loans with their paid instalments — all through the ledger's operations, in the caller's
+    maturing over the next 90 days, buy wealth products (settled at T+1 NAV), book a few
+    loans with their paid instalments and settle the last quarter's demand interest — all
+    through the ledger's operations, in the caller's
     transaction. The same ``rng`` seed gives the same books (ids aside)."""
     seeder = _Seeder(session, rng, today)
     entries_before = session.scalar(select(func.count()).select_from(JournalEntry)) or 0
@@ -294,6 +295,12 @@ def seed_demo_books(session: Session, *, customers: list[uuid.UUID], rng: random
     events: list[_Event] = []
     for customer_id, (first, second, day) in zip(customers, opened, strict=True):
         events += seeder.plan(customer_id, first, second, day, class_one)
+    # the last quarter's demand interest (结息), credited the day after its settlement date,
+    # before anything else that day
+    settled = previous_settlement_date(today, seeder.ledger.settlement_day)
+    if settled >= seeder.start:
+        events.append(_Event(settled + timedelta(days=1), -1, partial(
+            seeder.ledger.settle_interest, SYSTEM.with_channel("job"), settlement_date=settled)))
     # post in value-date order, so statements read like the months they cover
     for event in sorted(events):
         event.run()

@@ -7,10 +7,12 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
+from contactless.corebank.ledger.books import open_business_date
 from contactless.corebank.schemas import (
     AccountView,
     BooksCheck,
     DepositView,
+    HistoryItem,
     HistoryPage,
     HoldingView,
     LoanView,
@@ -143,3 +145,22 @@ def verify_books(session: Session, actor: Actor | None = None) -> BooksCheck:
     if actor is not None:
         permit(actor, Operation.BOOKS_READ)
     return embedded_ledger(session).verify_books()
+
+
+def month_of_history(session: Session, actor: Actor, *, account_id: uuid.UUID,
+                     month: date) -> list[HistoryItem]:
+    """Every line of one month (any day of it), newest first: the e-statement's lines."""
+    items: list[HistoryItem] = []
+    page = 1
+    while True:
+        found = account_history(session, actor, account_id=account_id, page=page,
+                                page_size=200, month=month)
+        items += found.items
+        if page * found.page_size >= found.total:
+            return items
+        page += 1
+
+
+def business_day(session: Session) -> date:
+    """Today's business date (the next one when today is closed already)."""
+    return open_business_date(session)
