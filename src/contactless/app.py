@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 import time
 from pathlib import Path
 from typing import Any
@@ -40,18 +41,23 @@ from contactless.customers import views as customers_views
 from contactless.identity import api as identity_api
 from contactless.identity import views as identity_views
 from contactless.journeys import api as journeys_api
+from contactless.journeys import plugins as journey_plugins
 from contactless.journeys import tasks as journeys_tasks
 from contactless.journeys import views as journeys_views
+from contactless.journeys.ekyc import EmbeddedVerifier
 from contactless.outreach import api as outreach_api
 from contactless.outreach import tasks as outreach_tasks
 from contactless.outreach import views as outreach_views
+from contactless.platform.channels import OutboxChannel
 from contactless.platform.context import Origin, new_request_id, origin_var, request_id_var
-from contactless.platform.errors import ContactlessError
+from contactless.platform.errors import ContactlessError, Forbidden, Unauthorized
 from contactless.platform.jobs import register_platform
 from contactless.platform.kernel import Kernel, build_kernel
+from contactless.platform.loading import load_part
 from contactless.platform.logging import configure_logging
 from contactless.platform.metrics import HttpMetrics
-from contactless.settings import Settings
+from contactless.risk import service as risk
+from contactless.settings import InsecureSettings, Mode, Settings
 from contactless.web.errors import install_error_handlers, problem_response
 from contactless.web.limits import BodyLimit
 from contactless.web.openapi import install_openapi
@@ -85,8 +91,13 @@ def install_domains(kernel: Kernel) -> Kernel:
 def create_app(settings: Settings | None = None, *, kernel: Kernel | None = None) -> FastAPI:
     kernel = install_domains(kernel or build_kernel(settings or Settings()))
     configure_logging(json_lines=kernel.settings.json_logs)
+    install_parts(kernel)
+    refuse_unfit_production(kernel)
+    docs = kernel.settings.api_docs
     app = FastAPI(title="Contactless", version=__version__,
-                  description="Contactless banking platform (非接触金融服务)")
+                  description="Contactless banking platform (非接触金融服务)",
+                  docs_url="/docs" if docs else None, redoc_url="/redoc" if docs else None,
+                  openapi_url="/openapi.json" if docs else None)
     app.state.kernel = kernel
     app.state.templates = build_environment()
     app.state.metrics = HttpMetrics()
@@ -126,14 +137,17 @@ def create_app(settings: Settings | None = None, *, kernel: Kernel | None = None
         try:
             with kernel.db.engine.connect() as conn:
                 conn.execute(text("SELECT 1"))
-        except Exception as exc:  # the probe reports, it does not crash
-            return JSONResponse({"status": "unavailable", "database": repr(exc)[:200]},
+        except Exception:  # the probe reports, it does not crash; the cause goes to the log
+            log.exception("health_check_failed")
+            return JSONResponse({"status": "unavailable", "database": "unavailable"},
                                 status_code=503)
         return JSONResponse({"status": "ok", "database": kernel.db.dialect,
                              "version": __version__})
 
     @app.get("/metrics", tags=["operations"], response_class=PlainTextResponse)
-    def metrics() -> Response:
+    def metrics(request: Request) -> Response:
+        """Prometheus text, for ``Authorization: Bearer <CONTACTLESS_METRICS_TOKEN>`` only."""
+        check_metrics_token(kernel, request.headers.get("authorization", ""))
         return Response(generate_latest(app.state.metrics.registry),
                         media_type=CONTENT_TYPE_LATEST)
 
@@ -152,6 +166,52 @@ def register_jobs(huey: Any, kernel: Kernel) -> dict[str, Any]:
     for domain in (corebank_tasks, journeys_tasks, outreach_tasks):
         tasks.update(domain.register(huey, kernel))
     return tasks
+
+
+def install_parts(kernel: Kernel) -> None:
+    """Plug in what the settings name: the bank's identity check and risk policy."""
+    settings = kernel.settings
+    if settings.identity_verifier != "embedded":
+        journey_plugins.use_verifier(kernel, load_part(
+            settings.identity_verifier, setting="identity_verifier", settings=settings))
+    if settings.risk_policy != "approve_all":
+        risk.install_policy(kernel, load_part(settings.risk_policy, setting="risk_policy",
+                                              settings=settings))
+
+
+def production_refusals(kernel: Kernel) -> list[str]:
+    """What production will not run with, each naming the setting that changes it."""
+    settings = kernel.settings
+    if settings.mode is not Mode.PRODUCTION:
+        return []
+    problems = settings.production_problems()
+    if kernel.channel.name == OutboxChannel.name:
+        problems.append("CONTACTLESS_SMS_CHANNEL: the outbox keeps texts in the database and "
+                        "sends nothing; name your SMS gateway's module:factory")
+    if journey_plugins.verifier_of(kernel).name == EmbeddedVerifier.name:
+        problems.append("CONTACTLESS_IDENTITY_VERIFIER: the built-in identity check is for "
+                        "tests and demos; name your e-KYC provider's module:factory")
+    if risk.approves_everything(kernel) and not settings.risk_allow_approve_all:
+        problems.append("CONTACTLESS_RISK_POLICY: the default policy approves every "
+                        "operation; name your policy's module:factory (or set "
+                        "CONTACTLESS_RISK_ALLOW_APPROVE_ALL=true to run without one)")
+    return problems
+
+
+def refuse_unfit_production(kernel: Kernel) -> None:
+    problems = production_refusals(kernel)
+    if problems:
+        raise InsecureSettings(problems)
+
+
+def check_metrics_token(kernel: Kernel, authorization: str) -> None:
+    expected = kernel.settings.metrics_token
+    if not authorization.lower().startswith("bearer "):
+        raise Unauthorized("send Authorization: Bearer with the metrics token")
+    sent = authorization[7:].strip().encode()
+    if expected is None or not secrets.compare_digest(
+            sent, expected.get_secret_value().encode()):
+        raise Forbidden("this token may not read the metrics", code="metrics_forbidden")
 
 
 class RequestContext:
@@ -177,6 +237,10 @@ class RequestContext:
                  ("Referrer-Policy", "same-origin")]
         if path.startswith(("/console", "/m")):
             added += [("X-Frame-Options", "DENY"), ("Cache-Control", "no-store")]
+        if not path.startswith(("/docs", "/redoc")):  # FastAPI's API pages run inline script
+            added.append(("Content-Security-Policy", CONTENT_SECURITY_POLICY))
+        if scope["app"].state.kernel.settings.mode is Mode.PRODUCTION:
+            added.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
         state = {"status": 500, "started": False}
 
         async def send_with_headers(message: Message) -> None:
@@ -216,6 +280,12 @@ class RequestContext:
             request_id_var.reset(token)
 
 
+# every page's script is a file served from the package: no inline script, no other origin
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; connect-src 'self'; font-src 'self'; object-src 'none'; "
+    "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
 DEVICE_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 
 

@@ -19,6 +19,7 @@ from contactless.journeys.cli import journeys_app
 from contactless.outreach import cli as outreach_cli
 from contactless.platform import cli as platform_cli
 from contactless.server import serve, worker
+from contactless.settings import InsecureSettings
 
 app = typer.Typer(help="Contactless: serve a bank's customers without meeting them.",
                   no_args_is_help=True, add_completion=False)
@@ -63,6 +64,9 @@ def show_settings(
 def main() -> None:
     try:
         app()
+    except InsecureSettings as refused:
+        console.print(str(refused), style="red", markup=False, highlight=False, soft_wrap=True)
+        sys.exit(2)
     except KeyboardInterrupt:  # pragma: no cover
         sys.exit(130)
 

@@ -10,6 +10,7 @@ from rich.console import Console
 
 from contactless.platform import migrations
 from contactless.platform.cli import cli_kernel
+from contactless.settings import InsecureSettings, Mode
 
 err = Console(stderr=True)
 
@@ -20,16 +21,28 @@ def serve(
     workers: Annotated[int, typer.Option(help="processes (PostgreSQL only)")] = 1,
     migrate: Annotated[bool, typer.Option(help="apply migrations first")] = True,
 ) -> None:
-    """Serve the console, the customer pages and the APIs."""
+    """Serve the console, the customer pages and the APIs. In production it refuses to start
+    with anything only fit for a demo, and names the setting to change."""
     import uvicorn
 
+    from contactless.app import refuse_unfit_production
+
     kernel = cli_kernel()
+    settings = kernel.settings
+    if workers > 1 and not settings.redis_url:
+        if settings.mode is Mode.PRODUCTION:
+            raise InsecureSettings([
+                "CONTACTLESS_REDIS_URL must be set to run more than one worker: without it "
+                "each worker keeps its own one-time codes, limits and sessions"])
+        err.print("one worker: several need CONTACTLESS_REDIS_URL (a shared real-time store)")
+        workers = 1
+    refuse_unfit_production(kernel)
     if migrate:
         migrations.upgrade(kernel.db)
     kernel.db.dispose()
     err.print(f"Contactless on http://{host}:{port}  (console /console, customers /m)")
     uvicorn.run("contactless.app:app_factory", factory=True, host=host, port=port,
-                workers=workers if kernel.settings.is_postgres else 1, log_level="warning",
+                workers=workers if settings.is_postgres else 1, log_level="warning",
                 access_log=False)
 
 

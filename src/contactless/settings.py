@@ -23,7 +23,13 @@ class Mode(StrEnum):
 
 
 class InsecureSettings(ValueError):
-    """Raised when a default secret is used outside development or demo mode."""
+    """Raised when a default secret is used outside development or demo mode, or when
+    production would start with something only fit for a demo; the message names each
+    setting to change."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("refusing to start:\n" + "\n".join(f"- {p}" for p in problems))
+        self.problems = problems
 
 
 class Settings(BaseSettings):
@@ -85,6 +91,20 @@ class Settings(BaseSettings):
     cd_partial_withdrawal: bool = False
     # the day close's general-ledger exports (None: HOME/gl)
     gl_export_dir: Path | None = None
+    # what production must replace: "module:factory" of a callable taking the Settings
+    sms_channel: str = "outbox"
+    identity_verifier: str = "embedded"
+    risk_policy: str = "approve_all"
+    # production refuses the approve-everything risk policy unless this says it is meant
+    risk_allow_approve_all: bool = False
+    # Prometheus reads /metrics with "Authorization: Bearer <token>"; unset: nobody can
+    metrics_token: SecretStr | None = None
+    # the OpenAPI document and its pages (/docs, /redoc, /openapi.json)
+    api_docs: bool = True
+    # a console session ends after this long without a request
+    staff_idle_seconds: int = 30 * 60
+    # identity checks (e-KYC) one person may run a day
+    kyc_attempts_per_day: int = 5
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
     extra_key_ids: dict[str, SecretStr] = Field(default_factory=dict)
@@ -121,15 +141,29 @@ class Settings(BaseSettings):
         return self.mode not in (Mode.DEV, Mode.TEST)
 
     def check_secrets(self) -> None:
-        """Refuse default secrets outside dev, demo and test."""
+        """Refuse default secrets outside dev, demo and test, and in production everything
+        the settings alone show is unfit (what is plugged in is checked by ``create_app``)."""
         if self.mode in (Mode.DEV, Mode.DEMO, Mode.TEST):
             return
+        problems = []
         for name in ("secret_key", "data_key"):
             value: SecretStr = getattr(self, name)
             if value.get_secret_value() == DEFAULT_SECRET or len(value.get_secret_value()) < 32:
-                raise InsecureSettings(
-                    f"CONTACTLESS_{name.upper()} must be set to a random value of 32+ characters"
-                )
+                problems.append(f"CONTACTLESS_{name.upper()} must be set to a random value of "
+                                "32+ characters")
+        if self.mode is Mode.PRODUCTION:
+            problems += self.production_problems()
+        if problems:
+            raise InsecureSettings(problems)
+
+    def production_problems(self) -> list[str]:
+        problems = []
+        if not self.cookie_secure:
+            problems.append("CONTACTLESS_COOKIE_SECURE must be true (cookies only over HTTPS)")
+        token = self.metrics_token.get_secret_value() if self.metrics_token else ""
+        if token and len(token) < 32:
+            problems.append("CONTACTLESS_METRICS_TOKEN must be 32+ random characters")
+        return problems
 
 
 def generate_home_keys(home: Path) -> dict[str, str]:

@@ -3,6 +3,7 @@ batches; every other code, and every rejection, still goes through ``resolve_sca
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 from sqlalchemy import select
 
 from contactless.outreach import service as outreach
@@ -80,7 +81,8 @@ def test_a_fast_scan_carries_a_request_id_and_is_counted_in_the_metrics(
         assert response.status_code == 303
         assert response.headers["x-request-id"] == "abcdef0123456789"
         assert client.app.state.scan_buffer.pending() == 1  # type: ignore[attr-defined]
-        metrics = client.get("/metrics").text
+        sqlite_kernel.settings.metrics_token = SecretStr("t" * 40)
+        metrics = client.get("/metrics", headers={"Authorization": "Bearer " + "t" * 40}).text
     assert 'route="/q/{token}",status="303"' in metrics.replace(
         'method="GET",', "")
     # the shutdown wrote the buffered scan

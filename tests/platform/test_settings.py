@@ -13,7 +13,7 @@ def test_default_secrets_are_refused_in_production(tmp_path: Path) -> None:
 
 def test_strong_secrets_are_accepted_in_production(tmp_path: Path) -> None:
     settings = Settings(mode=Mode.PRODUCTION, home=tmp_path, secret_key="s" * 40,  # type: ignore[arg-type]
-                        data_key="d" * 40)  # type: ignore[arg-type]
+                        data_key="d" * 40, cookie_secure=True)  # type: ignore[arg-type]
     settings.check_secrets()
 
 

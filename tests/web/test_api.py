@@ -2,8 +2,10 @@ import re
 
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from contactless.app import PUBLIC_ROUTES, create_app
+from contactless.platform.channels import list_messages
 from contactless.platform.kernel import Kernel
 from tests.factories.identity import PASSWORD, make_customer, make_small_bank
 
@@ -77,7 +79,10 @@ def test_health_and_metrics(kernel: Kernel, client: TestClient) -> None:
     health = client.get("/healthz").json()
     assert health["status"] == "ok"
     assert health["database"] in ("sqlite", "postgresql")
-    metrics = client.get("/metrics").text
+    assert client.get("/metrics").status_code == 401
+    assert client.get("/metrics", headers={"Authorization": "Bearer guess"}).status_code == 403
+    kernel.settings.metrics_token = SecretStr("m" * 40)
+    metrics = client.get("/metrics", headers={"Authorization": "Bearer " + "m" * 40}).text
     assert 'contactless_http_requests_total{method="GET",route="/healthz",status="200"}' in metrics
     assert "contactless_http_request_seconds_bucket" in metrics
 
@@ -92,7 +97,12 @@ def test_customers_sign_in_through_the_api(kernel: Kernel, client: TestClient) -
     assert again.status_code == 429
     assert again.json()["code"] == "otp_resend_cooldown"
     messages = client.get("/api/v1/messages", params={"to": "13612345678"}, headers=auth(client))
-    code = re.search(r"\d{6}", messages.json()[0]["body"])
+    # staff never read a live code: it is masked for them, the server's CLI shows it
+    assert "******" in messages.json()[0]["body"]
+    assert not re.search(r"\d{6}", messages.json()[0]["body"])
+    with kernel.db.session() as session:
+        code = re.search(r"\d{6}", list_messages(session, kernel.cipher,
+                                                  to_mobile="13612345678")[0].body)
     assert code
     wrong = client.post("/api/v1/customer-auth/verify",
                         json={"mobile": "13612345678", "code": "12345x"})

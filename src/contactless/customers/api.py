@@ -6,11 +6,11 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
 
 from contactless.customers import schemas
 from contactless.customers import service as customers
 from contactless.customers.web import CurrentCustomer
-from contactless.identity import service as identity
 from contactless.identity.web import CurrentStaff
 from contactless.platform.errors import ContactlessError
 from contactless.web.deps import DbSession, KernelDep
@@ -33,10 +33,17 @@ def verify_code(request: Request, body: schemas.OtpVerify, session: DbSession,
                                            channel="api")
     except ContactlessError as error:
         return problem_response(request, error)
-    token = identity.issue_access_token(session, actor, version=0)
+    token = customers.issue_customer_token(session, actor)
     return schemas.CustomerToken(access_token=token,
                                  expires_in=kernel.settings.access_token_seconds,
                                  customer_id=uuid.UUID(actor.id))
+
+
+@router.post("/customer-auth/logout", status_code=204)
+def sign_out(session: DbSession, actor: CurrentCustomer) -> Response:
+    """End this customer's tokens and sessions on every device."""
+    customers.sign_out(session, actor)
+    return Response(status_code=204)
 
 
 @router.get("/customers/me", response_model=schemas.Customer)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 import contactless.identity.models  # noqa: F401  (branch and staff_user, referenced below)
@@ -24,6 +24,9 @@ class Customer(IdMixin, CreatedMixin, Base):
     branch_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("branch.id"), nullable=False,
                                                  index=True)
     status: Mapped[str] = mapped_column(String(16), nullable=False, default="active")
+    # bumped when the customer signs out or changes mobile: every older token stops working
+    session_version: Mapped[int] = mapped_column(Integer, nullable=False, default=0,
+                                                 server_default="0")
 
 
 class CustomerShare(IdMixin, CreatedMixin, Base):

@@ -227,9 +227,12 @@ def change_mobile(session: Session, actor: Actor, *, customer_id: uuid.UUID,
     before = cipher.decrypt(customer.mobile_encrypted, context="customer.mobile")
     customer.mobile_encrypted = cipher.encrypt(mobile, context="customer.mobile")
     customer.mobile_index = index
+    # whoever holds a session from before the change (perhaps the old phone) is signed out
+    customer.session_version += 1
     session.flush()
     audit.record(session, actor, action="customer.mobile_changed", target_type="customer",
-                 target_id=customer.id, before={"mobile": before}, after={"mobile": mobile})
+                 target_id=customer.id, before={"mobile": before}, after={"mobile": mobile},
+                 details={"sessions_ended": True})
     return _decrypt(session, customer, unmasked=False)
 
 
@@ -259,15 +262,41 @@ def customer_actor(customer_id: uuid.UUID, *, channel: str = "mobile") -> Actor:
     return Actor(kind="customer", id=str(customer_id), channel=channel)
 
 
-def actor_for_customer_session(session: Session, *, customer_id: str,
+def actor_for_customer_session(session: Session, *, customer_id: str, version: int,
                                channel: str = "mobile") -> Actor | None:
+    """The customer behind a cookie or token, if still active and the token's version is the
+    customer's (signing out and changing the mobile end every older token)."""
     try:
         customer = session.get(Customer, uuid.UUID(customer_id))
     except ValueError:
         return None
-    if customer is None or customer.status != "active":
+    if customer is None or customer.status != "active" or customer.session_version != version:
         return None
     return customer_actor(customer.id, channel=channel)
+
+
+def session_version(session: Session, *, customer_id: uuid.UUID) -> int:
+    """The version a new token or cookie of this customer carries."""
+    customer = session.get(Customer, customer_id)
+    if customer is None:
+        raise CustomerNotFound("customer not found")
+    return customer.session_version
+
+
+def issue_customer_token(session: Session, actor: Actor) -> str:
+    """A bearer token for a signed-in customer, at the customer's current version."""
+    return identity.issue_access_token(
+        session, actor, version=session_version(session, customer_id=uuid.UUID(actor.id)))
+
+
+def sign_out(session: Session, actor: Actor) -> None:
+    """End every session and token of this customer, on every device."""
+    customer = session.get(Customer, uuid.UUID(actor.id))
+    if customer is None:
+        raise CustomerNotFound("customer not found")
+    customer.session_version += 1
+    audit.record(session, actor, action="customer.signed_out", target_type="customer",
+                 target_id=customer.id, after={"session_version": customer.session_version})
 
 
 def customer_ids(session: Session) -> list[uuid.UUID]:

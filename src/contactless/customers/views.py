@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import secrets
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from contactless.customers import service as customers
-from contactless.customers.web import OptionalCustomer
+from contactless.customers.web import OptionalCustomer, customer_cookie
 from contactless.identity import service as identity
 from contactless.identity.web import CurrentStaff
 from contactless.platform.errors import ContactlessError
@@ -17,7 +16,6 @@ from contactless.platform.i18n import gettext_for
 from contactless.platform.security import mask_mobile
 from contactless.web.deps import (
     CUSTOMER_COOKIE,
-    CUSTOMER_SESSION,
     CsrfChecked,
     DbSession,
     KernelDep,
@@ -77,16 +75,17 @@ def verify(request: Request, session: DbSession, kernel: KernelDep,
         return render(request, template, {"mobile": mobile, "masked": mask_mobile(mobile),
                                           "next": next, "error": message}, status=error.status)
     response = RedirectResponse(_safe_next(next), status_code=303)
-    token = kernel.signer.dumps({"cid": actor.id, "csrf": secrets.token_urlsafe(24)},
-                                purpose=CUSTOMER_SESSION)
-    response.set_cookie(CUSTOMER_COOKIE, token, max_age=30 * 60, httponly=True, samesite="lax",
-                        secure=kernel.settings.cookie_secure)
+    response.set_cookie(CUSTOMER_COOKIE, customer_cookie(session, actor), max_age=30 * 60,
+                        httponly=True, samesite="lax", secure=kernel.settings.cookie_secure)
     response.delete_cookie("cl_pre")
     return response
 
 
 @mobile_router.post("/logout", dependencies=[CsrfChecked])
-def logout() -> Response:
+def logout(session: DbSession, actor: OptionalCustomer) -> Response:
+    """Signing out ends the session on the server too (and every other of this customer)."""
+    if actor is not None:
+        customers.sign_out(session, actor)
     response = RedirectResponse("/m/login", status_code=303)
     response.delete_cookie(CUSTOMER_COOKIE)
     return response

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
 from fastapi.security import OAuth2PasswordRequestForm
 
 from contactless.identity import approvals, schemas
@@ -36,6 +37,22 @@ def issue_token(
         return problem_response(request, error)
     token = identity.issue_access_token(session, actor, version=version)
     return schemas.Token(access_token=token, expires_in=kernel.settings.access_token_seconds)
+
+
+@router.post("/auth/logout", status_code=204)
+def sign_out(session: DbSession, actor: CurrentStaff) -> Response:
+    """End every session and token of the signed-in staff member."""
+    identity.sign_out(session, actor)
+    return Response(status_code=204)
+
+
+@router.post("/me/password", status_code=204)
+def change_password(body: schemas.PasswordChange, session: DbSession,
+                    actor: CurrentStaff) -> Response:
+    """Change one's own password; every session and token issued before ends."""
+    identity.change_password(session, actor, current_password=body.current_password,
+                             new_password=body.new_password)
+    return Response(status_code=204)
 
 
 @router.get("/me", response_model=schemas.Me)
@@ -90,7 +107,7 @@ def audit_verify(session: DbSession, actor: CurrentStaff) -> Any:
 def messages(session: DbSession, kernel: KernelDep, actor: CurrentStaff,
              to: str | None = None, limit: Annotated[int, Query(ge=1, le=500)] = 50,
              ) -> list[dict[str, str]]:
-    """The embedded outbox channel (admins only)."""
+    """The embedded outbox channel (admins only); one-time codes are masked."""
     mobile = identity.check_mobile(to) if to else None
     return [
         {"id": str(m.id), "to": m.to_masked, "kind": m.kind, "body": m.body,

@@ -51,6 +51,29 @@ def staff_create(
     typer.echo(f"created {view.username} ({view.role}) at {view.branch_code}")
 
 
+@staff_app.command("set-password")
+def staff_set_password(
+    username: Annotated[str, typer.Option(help="sign-in name")],
+    password_stdin: Annotated[bool, typer.Option("--password-stdin",
+                                                 help="read the password from standard input")
+                              ] = False,
+) -> None:
+    """Set a staff member's password; every session and token they hold ends."""
+    if not password_stdin:
+        typer.echo("give the password on standard input with --password-stdin", err=True)
+        raise typer.Exit(2)
+    password = sys.stdin.readline().rstrip("\n")
+    kernel = cli_kernel()
+    try:
+        with kernel.db.session() as session:
+            identity.reset_password(session, SYSTEM.with_channel("cli"), username=username,
+                                    password=password)
+    except ContactlessError as error:
+        _fail(error)
+        return
+    typer.echo(f"password set for {username}; their sessions have ended")
+
+
 @staff_app.command("list")
 def staff_list() -> None:
     """Every staff member."""

@@ -16,7 +16,6 @@ import json
 import re
 import secrets
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -189,28 +188,13 @@ def check_one_time_code(session: Session, *, mobile: str, code: str, purpose: st
                    failures=counts[0], failures_today=counts[1], locked=left <= 0)
 
 
-def _refused(session: Session, actor: Actor, error: ContactlessError, **entry: Any,
-             ) -> ContactlessError:
-    """Audit the refusal and keep the entry on the error: a caller whose savepoint rolls the
-    entry back records it again with :func:`record_refusal_again`."""
-    record_refusal(session, actor, **entry)
-    error.audit_entry = {"actor": actor, **entry}  # type: ignore[attr-defined]
-    return error
-
-
-def record_refusal(session: Session, actor: Actor, *, ref: str, purpose: str, reason: str,
-                   **details: object) -> None:
+def _refused(session: Session, actor: Actor, error: ContactlessError, *, ref: str,
+             purpose: str, reason: str, **details: object) -> Exception:
     """Audit a refused code (the number appears only as its keyed index)."""
     origin = current_origin()
-    audit.record(session, actor, action="otp.failed" if reason == "wrong_code" else "otp.refused",
-                 target_type="mobile", target_id=ref,
-                 details={"purpose": purpose, "reason": reason,
-                          "network": origin.network if origin else None, **details})
-
-
-def record_refusal_again(session: Session, error: Exception) -> None:
-    """For a caller that checked a code inside a savepoint and rolled it back: write the
-    refusal's audit entry again, outside it (nothing happens for any other error)."""
-    entry = getattr(error, "audit_entry", None)
-    if isinstance(entry, dict):
-        record_refusal(session, **entry)
+    return audit.record_refusal(
+        session, actor, error,
+        action="otp.failed" if reason == "wrong_code" else "otp.refused",
+        target_type="mobile", target_id=ref,
+        details={"purpose": purpose, "reason": reason,
+                 "network": origin.network if origin else None, **details})

@@ -92,3 +92,6 @@ class Decision(BaseModel):
     """An approver's decision note (optional)."""
 
     note: str = Field(default="", max_length=500)
+class PasswordChange(BaseModel):
+    current_password: str = Field(max_length=256)
+    new_password: str = Field(max_length=256)

@@ -6,11 +6,12 @@ other role sees its branch subtree; a role at head office (HQ) sees the whole ba
 
 from __future__ import annotations
 
+import hashlib
 import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NoReturn
 
 from sqlalchemy import Select
 from sqlalchemy.orm import Session
@@ -19,7 +20,6 @@ from contactless.identity import permissions, repository
 from contactless.identity.codes import MOBILE_PATTERN as MOBILE_PATTERN
 from contactless.identity.codes import check_mobile as check_mobile
 from contactless.identity.codes import check_one_time_code as check_one_time_code
-from contactless.identity.codes import record_refusal_again as record_refusal_again
 from contactless.identity.codes import send_one_time_code as send_one_time_code
 from contactless.identity.errors import (
     AccountLocked,
@@ -41,12 +41,14 @@ from contactless.identity.models import BranchKind as BranchKind
 from contactless.identity.models import Role as Role
 from contactless.identity.permissions import Operation, authorize
 from contactless.platform import audit
-from contactless.platform.channels import Message, list_messages
+from contactless.platform.channels import Message, for_staff, list_messages
 from contactless.platform.context import Actor
 from contactless.platform.db import utcnow
+from contactless.platform.errors import Unauthorized
 from contactless.platform.kernel import kernel_of
 
 HEAD_OFFICE_CODE = "HQ"
+UNKNOWN_FAILURES_KEPT = 30 * 24 * 3600
 ACCESS_PURPOSE = "access-token"
 USERNAME_PATTERN = re.compile(r"^[a-z][a-z0-9_.-]{2,63}$")
 _PARENT_KIND = {
@@ -229,9 +231,12 @@ def verify_audit(session: Session, actor: Actor) -> audit.ChainReport:
 
 def outbox_messages(session: Session, actor: Actor, *, to_mobile: str | None = None,
                     limit: int = 50) -> list[Message]:
-    """Texts in the embedded outbox channel (the message center)."""
+    """Texts in the embedded outbox channel (the message center), with one-time codes masked:
+    staff never read a customer's live code (``contactless messages list`` on the server
+    shows them)."""
     authorize(actor, Operation.MESSAGES_READ)
-    return list_messages(session, kernel_of(session).cipher, to_mobile=to_mobile, limit=limit)
+    return [for_staff(m) for m in list_messages(session, kernel_of(session).cipher,
+                                                to_mobile=to_mobile, limit=limit)]
 
 
 # ---- sign-in ----------------------------------------------------------------------------
@@ -246,14 +251,17 @@ def authenticate(
     settings = kernel.settings
     if kernel.store.incr(f"login-ip:{ip}", ttl=60) > settings.login_ip_limit_per_minute:
         raise TooManyLoginAttempts("too many sign-in attempts from this address; wait a minute")
-    user = repository.staff_by_username(session, username.strip().lower(), for_update=True)
+    username = username.strip().lower()
+    user = repository.staff_by_username(session, username, for_update=True)
     now = utcnow()
     if user is None or not user.active:
         kernel.passwords.burn(password)
-        raise InvalidCredentials("wrong username or password")
+        _unknown_user_failed(session, username)
+    assert user is not None  # noqa: S101 - _unknown_user_failed always raises
     if user.locked_until and user.locked_until > now:
+        kernel.passwords.burn(password)
         raise AccountLocked("account locked after repeated failures; try again later",
-                            locked_until=user.locked_until.isoformat())
+                            retry_after=max(int((user.locked_until - now).total_seconds()), 1))
     system = Actor(kind="staff", id=str(user.id), channel=channel)
     if not kernel.passwords.verify(user.password_hash, password):
         user.failed_logins += 1
@@ -276,6 +284,23 @@ def authenticate(
     return actor, user.session_version
 
 
+def _unknown_user_failed(session: Session, username: str) -> NoReturn:
+    """A name that is no (active) account fails, and locks, exactly like a real one: the
+    same answers after the same number of tries, so a lock tells nobody that a name exists."""
+    kernel = kernel_of(session)
+    settings, store = kernel.settings, kernel.store
+    name = hashlib.sha256(username.encode()).hexdigest()[:32]
+    lock_key, count_key = f"login-lock:{name}", f"login-fail:{name}"
+    if store.get(lock_key):
+        raise AccountLocked("account locked after repeated failures; try again later",
+                            retry_after=store.ttl(lock_key) or 1)
+    # a real account's count of failures has no window either: it lasts until a success
+    if store.incr(count_key, ttl=UNKNOWN_FAILURES_KEPT) >= settings.login_max_failures:
+        store.delete(count_key)
+        store.set(lock_key, "1", ttl=settings.login_lock_seconds)
+    raise InvalidCredentials("wrong username or password")
+
+
 def actor_for_session(
     session: Session, *, staff_id: str, version: int, channel: str = "console",
 ) -> Actor | None:
@@ -290,6 +315,52 @@ def actor_for_session(
     if not user.active or user.session_version != version:
         return None
     return staff_actor(user, branch, channel=channel)
+
+
+def _signed_in_user(session: Session, actor: Actor) -> StaffUser:
+    if actor.kind != "staff":
+        raise Unauthorized("only staff members sign in here")
+    user = repository.staff_by_id(session, uuid.UUID(actor.id))
+    if user is None:
+        raise UnknownStaff("unknown staff member")
+    return user
+
+
+def sign_out(session: Session, actor: Actor) -> None:
+    """End every session and token of this person (on every device), on the server."""
+    user = _signed_in_user(session, actor)
+    user.session_version += 1
+    audit.record(session, actor, action="staff.signed_out", target_type="staff_user",
+                 target_id=user.id)
+
+
+def change_password(session: Session, actor: Actor, *, current_password: str,
+                    new_password: str) -> None:
+    """Change one's own password: the current one is required, and every session and token
+    issued before ends."""
+    user = _signed_in_user(session, actor)
+    if not kernel_of(session).passwords.verify(user.password_hash, current_password):
+        raise InvalidCredentials("the current password is not right")
+    _set_password(session, actor, user, new_password)
+
+
+def reset_password(session: Session, actor: Actor, *, username: str, password: str) -> None:
+    """An admin (or the CLI) sets someone's password; their sessions and tokens end."""
+    authorize(actor, Operation.STAFF_MANAGE)
+    user = repository.staff_by_username(session, username.strip().lower(), for_update=True)
+    if user is None:
+        raise UnknownStaff(f"unknown staff member {username!r}")
+    _set_password(session, actor, user, password)
+
+
+def _set_password(session: Session, actor: Actor, user: StaffUser, password: str) -> None:
+    check_password_strength(password)
+    user.password_hash = kernel_of(session).passwords.hash(password)
+    user.session_version += 1
+    user.failed_logins = 0
+    user.locked_until = None
+    audit.record(session, actor, action="staff.password_changed", target_type="staff_user",
+                 target_id=user.id, details={"sessions_ended": True})
 
 
 def issue_access_token(session: Session, actor: Actor, *, version: int) -> str:

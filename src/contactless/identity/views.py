@@ -16,7 +16,12 @@ from contactless.identity import approvals
 from contactless.identity import service as identity
 from contactless.identity.models import BranchKind, Role
 from contactless.identity.permissions import Operation, may
-from contactless.identity.web import CurrentStaff
+from contactless.identity.web import (
+    CurrentStaff,
+    OptionalStaff,
+    end_console_session,
+    start_idle_clock,
+)
 from contactless.platform.errors import ContactlessError
 from contactless.platform.i18n import gettext_for
 from contactless.web.deps import (
@@ -62,8 +67,10 @@ def login(
                       {"error": _message(request, error), "username": username, "next": next},
                       status=error.status)
     response = RedirectResponse(_safe_next(next), status_code=303)
-    cookie = kernel.signer.dumps({"sid": actor.id, "v": version,
-                                  "csrf": secrets.token_urlsafe(24)}, purpose=STAFF_SESSION)
+    data: dict[str, object] = {"sid": actor.id, "v": version, "n": secrets.token_urlsafe(18),
+                               "csrf": secrets.token_urlsafe(24)}
+    start_idle_clock(kernel, data)
+    cookie = kernel.signer.dumps(data, purpose=STAFF_SESSION)
     response.set_cookie(STAFF_COOKIE, cookie, max_age=kernel.settings.session_max_age_seconds,
                         httponly=True, samesite="lax", secure=kernel.settings.cookie_secure)
     response.delete_cookie("cl_pre")
@@ -71,7 +78,12 @@ def login(
 
 
 @router.post("/logout", dependencies=[CsrfChecked])
-def logout() -> Response:
+def logout(request: Request, session: DbSession, actor: OptionalStaff) -> Response:
+    """Signing out ends this session on the server, and every other session and token of the
+    same person."""
+    if actor is not None:
+        identity.sign_out(session, actor)
+    end_console_session(request)
     response = RedirectResponse("/console/login", status_code=303)
     response.delete_cookie(STAFF_COOKIE)
     return response

@@ -1,5 +1,6 @@
 """Staff sign-in as web dependencies: a console session cookie or an API bearer token,
-checked against the person's session version (deactivation ends both at once)."""
+checked against the person's session version (signing out, a new password or deactivation
+end both at once); a console session also ends after its idle time."""
 
 from __future__ import annotations
 
@@ -10,7 +11,14 @@ from fastapi import Depends, Request
 from contactless.identity import service as identity
 from contactless.platform.context import Actor
 from contactless.platform.errors import Forbidden
-from contactless.web.deps import DbSession, LoginRequired, bearer_token, staff_session_data
+from contactless.platform.kernel import Kernel
+from contactless.web.deps import (
+    DbSession,
+    LoginRequired,
+    bearer_token,
+    get_kernel,
+    staff_session_data,
+)
 
 
 def optional_staff(request: Request, session: DbSession) -> Actor | None:
@@ -22,10 +30,33 @@ def optional_staff(request: Request, session: DbSession) -> Actor | None:
                                               version=int(str(data["v"])), channel="api")
         return None
     cookie = staff_session_data(request)
-    if cookie:
+    if cookie and still_active(get_kernel(request), cookie):
         return identity.actor_for_session(session, staff_id=str(cookie["sid"]),
                                           version=int(str(cookie["v"])))
     return None
+
+
+def _idle_key(cookie: dict[str, object]) -> str:
+    return f"staff-idle:{cookie.get('n', '')}"
+
+
+def start_idle_clock(kernel: Kernel, cookie: dict[str, object]) -> None:
+    kernel.store.set(_idle_key(cookie), "1", ttl=kernel.settings.staff_idle_seconds)
+
+
+def still_active(kernel: Kernel, cookie: dict[str, object]) -> bool:
+    """A console session lives while it is used: each request restarts its idle clock, and
+    after ``staff_idle_seconds`` without one (or once signed out) the cookie is worth nothing."""
+    if not cookie.get("n") or kernel.store.get(_idle_key(cookie)) is None:
+        return False
+    start_idle_clock(kernel, cookie)
+    return True
+
+
+def end_console_session(request: Request) -> None:
+    cookie = staff_session_data(request)
+    if cookie:
+        get_kernel(request).store.delete(_idle_key(cookie))
 
 
 def current_staff(request: Request, actor: Annotated[Actor | None, Depends(optional_staff)],

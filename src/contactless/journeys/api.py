@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import Response
 
-from contactless.identity import service as identity
+from contactless.customers import service as customers
 from contactless.identity.web import CurrentStaff
 from contactless.journeys import schemas
 from contactless.journeys import service as journeys
@@ -50,7 +50,7 @@ def prospect_token(request: Request, body: schemas.ProspectVerify, session: DbSe
         # answered without raising, so the refused code's audit entry is committed
         return problem_response(request, error)
     if actor.kind == "customer":
-        token = identity.issue_access_token(session, actor, version=0)
+        token = customers.issue_customer_token(session, actor)
     else:
         token = journeys.issue_prospect_token(session, actor)
     return schemas.ProspectToken(access_token=token,

@@ -12,10 +12,15 @@ from sqlalchemy.orm import Session
 
 from contactless.customers import service as customers
 from contactless.identity import service as identity
-from contactless.journeys.errors import InvalidUpload
+from contactless.journeys.errors import IdentityNotVerified, InvalidUpload, KycAttemptsExceeded
 from contactless.journeys.uploads import UploadedFile, check_upload
-from contactless.platform.context import SYSTEM
+from contactless.platform import audit
+from contactless.platform.context import SYSTEM, Actor
 from contactless.platform.errors import ContactlessError
+from contactless.platform.kernel import kernel_of
+
+DAY = 24 * 3600
+NOT_VERIFIED = "we could not verify your identity with these details"
 
 
 @dataclass(frozen=True)
@@ -82,3 +87,33 @@ class EmbeddedVerifier:
         except InvalidUpload:
             return KycResult(False, ("selfie_not_a_real_photo",))
         return KycResult(True)
+
+
+def check_person(session: Session, actor: Actor, verifier: IdentityVerifier, *, name: str,
+                 id_number: str, mobile: str, customer_id: uuid.UUID | None = None,
+                 known_mismatch: tuple[str, ...] = ()) -> KycResult:
+    """Run the identity check for ``actor`` (a prospect or a customer): at most
+    ``kyc_attempts_per_day`` a day each. Whatever fails (the verifier's reasons, a
+    ``known_mismatch`` found by the caller, or details that are not ``customer_id``'s), the
+    answer is one and the same; the reasons are kept in the audit trail (``kyc.failed``)."""
+    kernel = kernel_of(session)
+    key = f"kyc-attempts:{actor.kind}:{actor.id}"
+    attempts = kernel.store.incr(key, ttl=DAY)
+    if attempts > kernel.settings.kyc_attempts_per_day:
+        raise audit.record_refusal(
+            session, actor, KycAttemptsExceeded(
+                "too many identity checks today; try again tomorrow",
+                retry_after=kernel.store.ttl(key) or 1),
+            action="kyc.refused", target_type=actor.kind, target_id=actor.id,
+            details={"attempts": attempts})
+    result = (KycResult(False, known_mismatch) if known_mismatch else
+              verifier.verify_identity(session, name=name, id_number=id_number, mobile=mobile))
+    reasons = list(result.reasons)
+    if result.passed and customer_id is not None and result.customer_id != customer_id:
+        reasons.append("not_this_customer")
+    if not result.passed or reasons:
+        raise audit.record_refusal(
+            session, actor, IdentityNotVerified(NOT_VERIFIED),
+            action="kyc.failed", target_type=actor.kind, target_id=actor.id,
+            details={"verifier": verifier.name, "reasons": reasons, "attempts": attempts})
+    return result

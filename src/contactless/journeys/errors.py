@@ -8,6 +8,7 @@ from contactless.platform.errors import (
     ContactlessError,
     Forbidden,
     NotFound,
+    RateLimited,
     ValidationFailed,
 )
 
@@ -89,9 +90,16 @@ class InvalidUpload(ValidationFailed):
 
 
 class IdentityNotVerified(ValidationFailed):
-    """Remote identity verification (e-KYC) did not pass."""
+    """Remote identity verification (e-KYC) did not pass. One answer for every reason (the
+    reasons are in the audit trail), so nobody learns whether an ID number is a customer's."""
 
     code = "identity_not_verified"
+
+
+class KycAttemptsExceeded(RateLimited):
+    """This person has run as many identity checks as they may today."""
+
+    code = "kyc_attempts_exceeded"
 
 
 class AlreadyCustomer(Conflict):

@@ -38,6 +38,17 @@ def use_sources(kernel: Kernel, sources: QrSources) -> None:
     kernel.extensions[_KEY] = replace(current, sources=sources)
 
 
+def use_verifier(kernel: Kernel, verifier: IdentityVerifier) -> None:
+    """Keep the other plugins, check identities with ``verifier`` (the bank's e-KYC)."""
+    current = kernel.extensions.get(_KEY) or JourneyPlugins()
+    kernel.extensions[_KEY] = replace(current, verifier=verifier)
+
+
+def verifier_of(kernel: Kernel) -> IdentityVerifier:
+    plugins: JourneyPlugins = kernel.extensions.get(_KEY) or JourneyPlugins()
+    return plugins.verifier
+
+
 def plugins_of(session: Session) -> JourneyPlugins:
     extensions = kernel_of(session).extensions
     plugins: JourneyPlugins | None = extensions.get(_KEY)

@@ -12,8 +12,10 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
+from contactless.customers.web import customer_cookie
 from contactless.identity.web import CurrentStaff
 from contactless.journeys import service as journeys
 from contactless.journeys.schemas import JourneyView
@@ -32,7 +34,6 @@ from contactless.platform.i18n import gettext_for
 from contactless.platform.security import mask_mobile
 from contactless.web.deps import (
     CUSTOMER_COOKIE,
-    CUSTOMER_SESSION,
     CsrfChecked,
     DbSession,
     KernelDep,
@@ -66,11 +67,9 @@ def _here(request: Request) -> str:
     return request.url.path + (f"?{query}" if query else "")
 
 
-def _customer_cookie(response: Response, kernel: Any, actor: Actor) -> None:
-    token = kernel.signer.dumps({"cid": actor.id, "csrf": secrets.token_urlsafe(24)},
-                                purpose=CUSTOMER_SESSION)
-    response.set_cookie(CUSTOMER_COOKIE, token, max_age=30 * 60, httponly=True, samesite="lax",
-                        secure=kernel.settings.cookie_secure)
+def _customer_cookie(response: Response, kernel: Any, session: Session, actor: Actor) -> None:
+    response.set_cookie(CUSTOMER_COOKIE, customer_cookie(session, actor), max_age=30 * 60,
+                        httponly=True, samesite="lax", secure=kernel.settings.cookie_secure)
     response.delete_cookie(PROSPECT_COOKIE)
     response.delete_cookie("cl_pre")
 
@@ -178,7 +177,7 @@ def prospect_verify(request: Request, session: DbSession, kernel: KernelDep, jou
         }, status=error.status)
     response = RedirectResponse(target, status_code=303)
     if actor.kind == "customer":
-        _customer_cookie(response, kernel, actor)
+        _customer_cookie(response, kernel, session, actor)
     else:
         token = kernel.signer.dumps({"pid": actor.id}, purpose=PROSPECT_SESSION)
         response.set_cookie(PROSPECT_COOKIE, token, max_age=PROSPECT_MAX_AGE, httponly=True,
@@ -244,7 +243,8 @@ def instance_page(request: Request, session: DbSession, kernel: KernelDep,
     customer_id = journeys.customer_of_prospect(session, actor)
     if customer_id is not None and view.status == "completed":
         # the prospect became a customer: from now on they are signed in as one
-        _customer_cookie(response, kernel, Actor(kind="customer", id=str(customer_id)))
+        _customer_cookie(response, kernel, session,
+                         Actor(kind="customer", id=str(customer_id)))
     return response
 
 

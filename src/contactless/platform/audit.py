@@ -158,3 +158,20 @@ def search(
         query = query.where(AuditEntry.at < until)
     query = query.order_by(AuditEntry.seq.desc()).limit(limit).offset(offset)
     return list(session.scalars(query))
+
+
+def record_refusal(session: Session, actor: Actor, error: Exception, **entry: Any) -> Exception:
+    """Audit a refusal in the caller's transaction and keep the entry on the error, so a
+    caller that rolls a savepoint back (the journey engine) writes it again with
+    :func:`record_again` once outside it. Returns the error, to be raised."""
+    record(session, actor, **entry)
+    error.audit_entry = (actor, entry)  # type: ignore[attr-defined]
+    return error
+
+
+def record_again(session: Session, error: Exception) -> None:
+    """Write the refusal entry an error carries (nothing for any other error)."""
+    kept = getattr(error, "audit_entry", None)
+    if isinstance(kept, tuple):
+        actor, entry = kept
+        record(session, actor, **entry)

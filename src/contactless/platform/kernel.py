@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from contactless.platform.channels import MessageChannel, OutboxChannel
 from contactless.platform.db import Database
 from contactless.platform.events import EventBus
+from contactless.platform.loading import load_part
 from contactless.platform.security import FieldCipher, Passwords, TokenSigner
 from contactless.platform.store import Store, build_store
 from contactless.settings import Settings
@@ -52,12 +53,20 @@ def build_kernel(
         cipher=cipher,
         signer=TokenSigner(settings.secret_key.get_secret_value()),
         bus=EventBus(database),
-        channel=channel or OutboxChannel(cipher),
+        channel=channel or _channel(settings, cipher),
         passwords=Passwords(time_cost=settings.argon2_time_cost,
                             memory_kib=settings.argon2_memory_kib),
     )
     database.kernel = kernel
     return kernel
+
+
+def _channel(settings: Settings, cipher: FieldCipher) -> MessageChannel:
+    if settings.sms_channel == OutboxChannel.name:
+        return OutboxChannel(cipher)
+    channel: MessageChannel = load_part(settings.sms_channel, setting="sms_channel",
+                                        settings=settings)
+    return channel
 
 
 def kernel_of(session: Session) -> Kernel:

@@ -23,6 +23,16 @@ def install_policy(kernel: Kernel, policy: RiskPolicy) -> None:
     kernel.extensions[_KEY] = policy
 
 
+def installed_policy(kernel: Kernel) -> RiskPolicy:
+    policy: RiskPolicy = kernel.extensions.get(_KEY, _DEFAULT)
+    return policy
+
+
+def approves_everything(kernel: Kernel) -> bool:
+    """Whether this kernel decides with the placeholder that approves every operation."""
+    return isinstance(installed_policy(kernel), ApproveAll)
+
+
 def policy_of(session: Session) -> RiskPolicy:
     policy: RiskPolicy = kernel_of(session).extensions.get(_KEY, _DEFAULT)
     return policy

@@ -76,7 +76,7 @@ def problem_response(request: Request, error: ContactlessError) -> Response:
 def retry_headers(error: ContactlessError) -> dict[str, str]:
     """``Retry-After`` for a refusal that says how long to wait."""
     retry_after = error.extra.get("retry_after")
-    if error.status in (429, 503) and isinstance(retry_after, int) and retry_after > 0:
+    if error.status in (423, 429, 503) and isinstance(retry_after, int) and retry_after > 0:
         return {"Retry-After": str(retry_after)}
     return {}
 

@@ -19,7 +19,8 @@ from contactless.journeys.declaration import (
     StepKind,
     _,
 )
-from contactless.journeys.errors import IdentityNotVerified, MobileTaken
+from contactless.journeys.ekyc import check_person
+from contactless.journeys.errors import MobileTaken
 from contactless.journeys.forms import IdNumber, MobileNumber, PersonName
 from contactless.platform.kernel import kernel_of
 from contactless.platform.security import mask_mobile
@@ -37,13 +38,11 @@ class IdentityForm(BaseModel):
 
 def _identity(ctx: StepContext, form: IdentityForm) -> None:
     me = ctx.customer()
-    if me.name != form.name or me.id_number != form.id_number:
-        raise IdentityNotVerified("the name or ID number does not match our records")
-    result = ctx.verifier.verify_identity(ctx.session, name=form.name, id_number=form.id_number,
-                                          mobile=me.mobile)
-    if not result.passed or result.customer_id != me.id:
-        raise IdentityNotVerified("we could not verify your identity with these details",
-                                  reasons=list(result.reasons))
+    mismatch = (("does_not_match_customer_records",)
+                if me.name != form.name or me.id_number != form.id_number else ())
+    check_person(ctx.session, ctx.actor, ctx.verifier, name=form.name,
+                 id_number=form.id_number, mobile=me.mobile, customer_id=me.id,
+                 known_mismatch=mismatch)
     if form.new_mobile == me.mobile:
         raise MobileTaken("this is already your registered mobile number")
     if customers.find_by_mobile(ctx.session, mobile=form.new_mobile) is not None:

@@ -18,6 +18,7 @@ from contactless.journeys.declaration import (
     _,
     format_money,
 )
+from contactless.journeys.ekyc import check_person
 from contactless.journeys.errors import IdentityNotVerified, NoAccount
 from contactless.journeys.forms import IdNumber, MobileNumber, PersonName
 from contactless.platform.security import mask_id_number
@@ -45,15 +46,13 @@ def check_identity(ctx: StepContext, form: IdentityForm) -> None:
     theirs; the e-KYC verifier checks them against the bank's records."""
     if form.mobile != ctx.mobile():
         raise IdentityNotVerified("use the mobile number you proved with the one-time code")
+    mismatch: tuple[str, ...] = ()
     if ctx.customer_id is not None:
         me = ctx.customer()
         if me.id_number != form.id_number or me.name != form.name:
-            raise IdentityNotVerified("the name or ID number does not match our records")
-    result = ctx.verifier.verify_identity(ctx.session, name=form.name,
-                                          id_number=form.id_number, mobile=form.mobile)
-    if not result.passed:
-        raise IdentityNotVerified("we could not verify your identity with these details",
-                                  reasons=list(result.reasons))
+            mismatch = ("does_not_match_customer_records",)
+    check_person(ctx.session, ctx.actor, ctx.verifier, name=form.name,
+                 id_number=form.id_number, mobile=form.mobile, known_mismatch=mismatch)
     ctx.facts["kyc"] = {"verifier": ctx.verifier.name, "passed": True,
                         "at": ctx.now.isoformat()}
 

@@ -61,7 +61,7 @@ from contactless.journeys.service.engine import (
 )
 from contactless.journeys.service.start import enter_step
 from contactless.journeys.uploads import CheckedFile, UploadedFile, check_upload
-from contactless.platform.audit import canonical
+from contactless.platform.audit import canonical, record_again
 from contactless.platform.context import Actor
 from contactless.platform.errors import ContactlessError, IdempotencyKeyReused
 from contactless.platform.i18n import gettext_for
@@ -121,7 +121,7 @@ def submit_step(
         return view
     except ContactlessError as error:
         # a refused one-time code was audited inside the savepoint just rolled back
-        identity.record_refusal_again(session, error)
+        record_again(session, error)
         raise
 
 
