@@ -12,7 +12,7 @@ from contactless.corebank import service as corebank
 from contactless.corebank.models import IdempotentRequest, JournalEntry
 from contactless.platform.kernel import Kernel
 from contactless.platform.money import AmountOutOfRange, Money
-from tests.corebank.test_api import customer_headers, setup_two, staff_headers
+from tests.corebank.test_api import setup_two, staff_headers
 
 PROBLEM = "application/problem+json"
 
@@ -59,12 +59,12 @@ def test_a_form_with_a_non_ascii_csrf_token_gets_403(kernel: Kernel, client: Tes
 
 
 def test_a_json_body_over_one_mebibyte_gets_413(kernel: Kernel, client: TestClient) -> None:
-    alice, _bob, first, second = setup_two(kernel)
+    _alice, _bob, first, second = setup_two(kernel)
     before = entries(kernel)
     body = {"source_account_id": str(first), "target_account_id": str(second),
             "amount": {"amount": "1.00"}, "memo": "x" * (1024 * 1024)}
     response = client.post("/api/v1/corebank/transfers", json=body,
-                           headers=customer_headers(kernel, alice, key="huge-1"))
+                           headers=staff_headers(client, "rm.xh") | {"Idempotency-Key": "h-1"})
     assert response.status_code == 413
     assert response.headers["content-type"] == PROBLEM
     assert response.json()["code"] == "request_too_large"

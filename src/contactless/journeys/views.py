@@ -15,7 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
-from contactless.customers.web import customer_cookie
+from contactless.customers.web import customer_cookie, session_ended_here
 from contactless.identity.web import CurrentStaff
 from contactless.journeys import service as journeys
 from contactless.journeys.schemas import JourneyView
@@ -255,8 +255,9 @@ def step_page(journey_id: uuid.UUID, step: str) -> Response:
 
 
 @mobile_router.post("/{journey_id}/steps/{step}", dependencies=[CsrfChecked])
-def submit(request: Request, session: DbSession, actor: JourneyActor, journey_id: uuid.UUID,
-           step: str, payload: Annotated[StepPayload, Depends(step_payload)]) -> Response:
+def submit(request: Request, session: DbSession, kernel: KernelDep, actor: JourneyActor,
+           journey_id: uuid.UUID, step: str,
+           payload: Annotated[StepPayload, Depends(step_payload)]) -> Response:
     locale = locale_of(request)
     try:
         journeys.submit_step(
@@ -273,7 +274,12 @@ def submit(request: Request, session: DbSession, actor: JourneyActor, journey_id
                      field_errors={str(item.get("field")): str(item.get("message"))
                                    for item in errors if isinstance(item, dict)},
                      values={k: v for k, v in payload.data.items() if isinstance(v, str)})
-    return RedirectResponse(f"/m/journeys/{journey_id}", status_code=303)
+    response = RedirectResponse(f"/m/journeys/{journey_id}", status_code=303)
+    if actor.kind == "customer" and session_ended_here(request, session, actor):
+        # a new mobile ended every older session: the person who proved both numbers keeps
+        # theirs, at the new version
+        _customer_cookie(response, kernel, session, actor)
+    return response
 
 
 @mobile_router.post("/{journey_id}/cancel", dependencies=[CsrfChecked])

@@ -1,7 +1,7 @@
 """customer_session_version: signing out or changing the mobile ends a customer's tokens
 
 Revision ID: custsess
-Revises: 0006
+Revises: 0008
 Create Date: 2026-12-02 02:05:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = 'custsess'
-down_revision: str | None = '0006'
+down_revision: str | None = '0008'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
