@@ -93,11 +93,7 @@ def create_app(settings: Settings | None = None, *, kernel: Kernel | None = None
     configure_logging(json_lines=kernel.settings.json_logs)
     install_parts(kernel)
     refuse_unfit_production(kernel)
-    docs = kernel.settings.api_docs
-    app = FastAPI(title="Contactless", version=__version__,
-                  description="Contactless banking platform (非接触金融服务)",
-                  docs_url="/docs" if docs else None, redoc_url="/redoc" if docs else None,
-                  openapi_url="/openapi.json" if docs else None)
+    app = bare_app(kernel.settings)
     app.state.kernel = kernel
     app.state.templates = build_environment()
     app.state.metrics = HttpMetrics()
@@ -152,6 +148,15 @@ def create_app(settings: Settings | None = None, *, kernel: Kernel | None = None
                         media_type=CONTENT_TYPE_LATEST)
 
     return app
+
+
+def bare_app(settings: Settings) -> FastAPI:
+    """The application object; the OpenAPI document and its pages only when turned on."""
+    on = settings.api_docs
+    return FastAPI(title="Contactless", version=__version__,
+                   description="Contactless banking platform (非接触金融服务)",
+                   docs_url="/docs" if on else None, redoc_url="/redoc" if on else None,
+                   openapi_url="/openapi.json" if on else None)
 
 
 def app_factory() -> FastAPI:
