@@ -18,6 +18,7 @@ from contactless.identity import cli as identity_cli
 from contactless.journeys.cli import journeys_app
 from contactless.outreach import cli as outreach_cli
 from contactless.platform import cli as platform_cli
+from contactless.risk.cli import risk_app
 from contactless.server import serve, worker
 from contactless.settings import InsecureSettings
 
@@ -35,6 +36,7 @@ app.add_typer(journeys_app, name="journeys")
 app.add_typer(corebank_app, name="corebank")
 app.add_typer(outreach_cli.outreach_app, name="outreach")
 app.add_typer(assistant_app, name="assistant")
+app.add_typer(risk_app, name="risk")
 app.command("serve")(serve)
 app.command("worker")(worker)
 app.command("demo")(demo_cli.demo)
