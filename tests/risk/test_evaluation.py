@@ -97,3 +97,16 @@ def test_a_model_file_that_was_changed_is_not_loaded(history_folder: Path,
     path.write_text(path.read_text().replace("Tree=0", "Tree=0 ", 1))
     with pytest.raises(ModelRejected, match="checksum"):
         load_model(path)
+
+
+def test_a_transaction_found_in_two_files_is_read_once(history_folder: Path,
+                                                       tmp_path: Path) -> None:
+    once = read_transactions(history_folder)
+    for file in history_folder.glob("*.parquet"):
+        (tmp_path / file.name).write_bytes(file.read_bytes())
+    first = pq.read_table(next(history_folder.glob("*.parquet")))
+    pq.write_table(first.append_column("EXTRA_FEATURE", pa.array([1.0] * len(first))),
+                   tmp_path / "features-extract.parquet")
+    twice = read_transactions(tmp_path)
+    assert len(twice) == len(once)
+    assert twice.column("TRANSACTION_ID").to_pylist() == once.column("TRANSACTION_ID").to_pylist()

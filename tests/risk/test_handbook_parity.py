@@ -6,6 +6,7 @@ where it is not there, the test is skipped and says so."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -34,8 +35,8 @@ def test_online_features_reproduce_the_handbook_features() -> None:
     table = read_transactions(HANDBOOK)
     # 30-day windows with a 7-day delay need 37 days of history before the first day compared
     moments = table.column("TX_DATETIME")
-    start = pa.scalar(np.datetime64("2018-06-15"), type=moments.type)
-    end = pa.scalar(np.datetime64("2018-08-08"), type=moments.type)
+    start = pa.scalar(datetime(2018, 6, 15), type=moments.type)
+    end = pa.scalar(datetime(2018, 8, 8), type=moments.type)
     table = table.filter(pc.and_(pc.greater_equal(moments, start), pc.less(moments, end)))
     history = replay_history(table, label_delay_days=7)
     offline = pq.read_table(OFFLINE)

@@ -43,7 +43,8 @@ class History:
 
 
 def read_transactions(folder: Path) -> pa.Table:
-    """Every Parquet file of ``folder`` (other columns ignored), sorted by time then id."""
+    """Every Parquet file of ``folder`` (other columns ignored), each transaction id once,
+    sorted by time then id."""
     files = sorted(folder.glob("*.parquet")) if folder.is_dir() else [folder]
     if not files:
         raise InvalidTransactions(f"no Parquet files in {folder}")
@@ -57,6 +58,10 @@ def read_transactions(folder: Path) -> pa.Table:
         missing = ", ".join(REQUIRED)
         raise InvalidTransactions(f"no file in {folder} has the columns {missing}")
     table = pa.concat_tables(tables)
+    # a transaction found in two files (say, a features extract beside the raw files) is one
+    table = table.append_column("_row", pa.array(range(len(table)), type=pa.int64()))
+    first = table.group_by("TRANSACTION_ID").aggregate([("_row", "min")]).column("_row_min")
+    table = table.take(first).drop_columns(["_row"])
     order = pc.sort_indices(table, sort_keys=[("TX_DATETIME", "ascending"),
                                               ("TRANSACTION_ID", "ascending")])
     return table.take(order)

@@ -180,13 +180,13 @@ class FeatureEngine:
 
     def _ratios(self, row: list[float]) -> None:
         amount = row[0]
-        first = len(FEATURES) - 3 - 6
+        first = _INDEX["amount_to_mean_1d"]
         for position in range(len(CUSTOMER_WINDOWS)):
-            row[first + position] = amount / row[4 + 3 * position]
+            row[first + position] = _ratio(amount, row[4 + 3 * position])
         mean_30, std_30 = row[_INDEX["card_mean_amount_30d"]], row[_INDEX["card_std_amount_30d"]]
         row[_INDEX["amount_zscore_30d"]] = (amount - mean_30) / (std_30 + 1.0)
-        row[_INDEX["mean_1d_to_30d"]] = row[_INDEX["card_mean_amount_1d"]] / mean_30
-        row[_INDEX["mean_7d_to_30d"]] = row[_INDEX["card_mean_amount_7d"]] / mean_30
+        row[_INDEX["mean_1d_to_30d"]] = _ratio(row[_INDEX["card_mean_amount_1d"]], mean_30)
+        row[_INDEX["mean_7d_to_30d"]] = _ratio(row[_INDEX["card_mean_amount_7d"]], mean_30)
         row[_INDEX["count_7d_to_30d"]] = (row[_INDEX["card_count_7d"]]
                                           / row[_INDEX["card_count_30d"]])
 
@@ -203,6 +203,11 @@ class FeatureEngine:
         ratio = row[_INDEX["amount_to_mean_30d"]]
         recent.append((tx.time, 1.0 if ratio > ANOMALY_RATIO else 0.0,
                        row[_INDEX["amount_zscore_30d"]]))
+
+
+def _ratio(part: float, whole: float) -> float:
+    # a mean of zero means every amount in the window was zero, the current one included
+    return part / whole if whole else 1.0
 
 
 def _trim(times: list[float], values: list[Any], starts: list[int]) -> int:
