@@ -82,6 +82,7 @@ def create_customer(
 ) -> CustomerView:
     """Register a customer under a primary RM of the actor's scope (an RM registers their
     own customers); mobile and ID number must be new to the bank."""
+    authorize(actor, Operation.CUSTOMER_CREATE)
     rm = identity.actor_for_staff_id(session, primary_rm_id)
     authorize(actor, Operation.CUSTOMER_CREATE,
               branch_path=identity.branch_path_of(session, rm.branch_id))

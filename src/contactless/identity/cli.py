@@ -114,3 +114,22 @@ def branch_list() -> None:
     for b in rows:
         table.add_row(b.code, b.name, b.kind, b.path)
     Console().print(table)
+
+
+security_app = typer.Typer(help="Who may do what: the permission table.", no_args_is_help=True)
+
+
+@security_app.command("permissions")
+def security_permissions(
+    markdown: Annotated[bool, typer.Option("--markdown", help="as docs/security.md shows it")]
+    = False,
+) -> None:
+    """Print the permission table (operations, roles, scope, four eyes) from the code."""
+    from contactless.identity.permissions import PERMISSIONS, markdown_table
+
+    if markdown:
+        typer.echo(markdown_table(), nl=False)
+        return
+    for operation, rule in PERMISSIONS.items():
+        roles = ",".join(sorted(r.value for r in rule.roles)) or "system"
+        typer.echo(f"{operation.value}\t{rule.scope.value}\t{roles}\t{rule.four_eyes.value}")

@@ -246,7 +246,7 @@ PERMISSIONS: dict[Operation, Rule] = {
                                  _roles(Role.RM, Role.BRANCH_MANAGER, Role.ADMIN,
                                         Role.AUDITOR), Scope.OWN),
     O.LEADERBOARD_READ: Rule("Read RM and channel leaderboards",
-                             _roles(Role.BRANCH_MANAGER, Role.ADMIN, Role.MARKETER),
+                             _roles(Role.BRANCH_MANAGER, Role.ADMIN),
                              Scope.BRANCH),
     O.ATTRIBUTION_POLICY_SET: Rule("Set the attribution window", _roles(Role.ADMIN),
                                    Scope.BANK),

@@ -30,6 +30,7 @@ from contactless.platform.money import Money
 
 def _account_in_scope(session: Session, actor: Actor, account_id: uuid.UUID,
                       operation: Operation) -> AccountView:
+    permit(actor, operation)
     account = get_port(session).get_account(account_id)
     check_customer_access(session, actor, account.customer_id, operation=operation)
     return account
@@ -37,6 +38,7 @@ def _account_in_scope(session: Session, actor: Actor, account_id: uuid.UUID,
 
 def _outbound_in_scope(session: Session, actor: Actor, transfer_id: uuid.UUID,
                        operation: Operation) -> OutboundTransferView:
+    permit(actor, operation)
     port = get_port(session)
     outbound = port.get_outbound_transfer(transfer_id)
     source = port.get_account(outbound.source_account_id)
@@ -249,6 +251,7 @@ def transfer(
     (``account_frozen``), too little money (``insufficient_funds``), and Class II caps
     (``class2_limit_exceeded``).
     """
+    permit(actor, Operation.TRANSFER)
     source = get_port(session).get_account(source_account_id)
     check_customer_access(session, actor, source.customer_id, operation=Operation.TRANSFER)
     reason = second_person_needed(actor, Operation.TRANSFER,
@@ -270,6 +273,7 @@ def run_transfer(session: Session, actor: Actor, *, idempotency_key: str,
                  source_account_id: uuid.UUID, target_account_id: uuid.UUID, amount: Money,
                  memo: str = "", on: date | None = None) -> TransferResult:
     """The transfer itself, for an actor four eyes no longer holds."""
+    permit(actor, Operation.TRANSFER)
     source = get_port(session).get_account(source_account_id)
     check_customer_access(session, actor, source.customer_id, operation=Operation.TRANSFER)
     return idempotent(
@@ -297,6 +301,7 @@ def send_outbound_transfer(
     """Send money to another bank: demand account → clearing, status ``pending`` until the
     clearing system settles or returns it. A staff member's transfer above
     ``settings.four_eyes_debit_limit`` waits for a branch manager (the pending approval)."""
+    permit(actor, Operation.OUTBOUND_SEND)
     source = get_port(session).get_account(source_account_id)
     check_customer_access(session, actor, source.customer_id, operation=Operation.OUTBOUND_SEND)
     reason = second_person_needed(actor, Operation.OUTBOUND_SEND,
@@ -318,6 +323,7 @@ def run_outbound(session: Session, actor: Actor, *, idempotency_key: str,
                  source_account_id: uuid.UUID, bank_code: str, external_account: str,
                  amount: Money, memo: str = "", on: date | None = None) -> OutboundTransferView:
     """Sending itself, for an actor four eyes no longer holds."""
+    permit(actor, Operation.OUTBOUND_SEND)
     source = get_port(session).get_account(source_account_id)
     check_customer_access(session, actor, source.customer_id, operation=Operation.OUTBOUND_SEND)
     return idempotent(
@@ -363,6 +369,7 @@ def return_outbound_transfer(session: Session, actor: Actor, *, idempotency_key:
     outbound = _outbound_in_scope(session, actor, transfer_id, Operation.OUTBOUND_RETURN)
     held = second_person_needed(actor, Operation.OUTBOUND_RETURN)
     if held:
+        permit(actor, Operation.OUTBOUND_RETURN)
         source = get_port(session).get_account(outbound.source_account_id)
         return file(session, actor, operation=Operation.OUTBOUND_RETURN, reason=held,
                     idempotency_key=idempotency_key, target_type="corebank_outbound",

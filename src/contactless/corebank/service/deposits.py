@@ -82,6 +82,7 @@ def place_deposit(
     """Move money from a demand account into a new time deposit (整存整取) or large CD
     (大额存单, at least 200,000 CNY) at the rate effective today for that term. The deposit
     matures ``term`` after ``on`` and then follows ``instruction``."""
+    permit(actor, Operation.DEPOSIT_PLACE)
     source = get_port(session).get_account(source_account_id)
     check_customer_access(session, actor, source.customer_id,
                           operation=Operation.DEPOSIT_PLACE)
@@ -112,6 +113,7 @@ def change_maturity_instruction(
     goes into ``renewal_term`` when given (at that term's rate on the maturity date), in the
     same entry as the maturity. Allowed until the day before maturity
     (``instruction_locked`` from the maturity date on)."""
+    permit(actor, Operation.DEPOSIT_INSTRUCT)
     deposit = get_port(session).get_deposit(deposit_id)
     check_customer_access(session, actor, deposit.customer_id,
                           operation=Operation.DEPOSIT_INSTRUCT)
@@ -138,6 +140,7 @@ def withdraw_deposit_early(session: Session, actor: Actor, *, idempotency_key: s
                            on: date | None = None) -> DepositSettlement:
     """Close a deposit before maturity: the principal comes back with interest at the demand
     rate for the days held (ACT/365), not the deposit rate."""
+    permit(actor, Operation.DEPOSIT_WITHDRAW_EARLY)
     deposit = get_port(session).get_deposit(deposit_id)
     check_customer_access(session, actor, deposit.customer_id,
                           operation=Operation.DEPOSIT_WITHDRAW_EARLY)

@@ -23,6 +23,7 @@ from contactless.corebank.service.core import (
     get_port,
     idempotent,
     money_details,
+    permit,
 )
 from contactless.identity.approvals import ApprovalView, second_person_needed
 from contactless.identity.permissions import Operation
@@ -101,6 +102,7 @@ def disburse_loan(session: Session, actor: Actor, *, idempotency_key: str, loan_
     Four eyes: only a branch manager who did not book the loan pays it out; anyone else in
     scope (the booking RM) gets the pending approval, and nothing is paid until another
     person approves it."""
+    permit(actor, Operation.LOAN_DISBURSE)
     loan = get_port(session).get_loan(loan_id)
     check_customer_access(session, actor, loan.customer_id, operation=Operation.LOAN_DISBURSE)
     reason = second_person_needed(actor, Operation.LOAN_DISBURSE,
@@ -117,6 +119,7 @@ def disburse_loan(session: Session, actor: Actor, *, idempotency_key: str, loan_
 def run_disbursement(session: Session, actor: Actor, *, idempotency_key: str,
                      loan_id: uuid.UUID, on: date | None = None) -> LoanView:
     """The disbursement itself, for an actor four eyes no longer holds."""
+    permit(actor, Operation.LOAN_DISBURSE)
     loan = get_port(session).get_loan(loan_id)
     check_customer_access(session, actor, loan.customer_id, operation=Operation.LOAN_DISBURSE)
     return idempotent(
@@ -135,6 +138,7 @@ def repay_instalment(session: Session, actor: Actor, *, idempotency_key: str,
                      loan_id: uuid.UUID, on: date | None = None) -> LoanRepayment:
     """Pay the oldest instalment due by ``on`` from the borrower's demand account
     (``nothing_due`` when none is)."""
+    permit(actor, Operation.LOAN_REPAY)
     loan = get_port(session).get_loan(loan_id)
     check_customer_access(session, actor, loan.customer_id, operation=Operation.LOAN_REPAY)
     return idempotent(
@@ -156,6 +160,7 @@ def prepay_loan(session: Session, actor: Actor, *, idempotency_key: str, loan_id
     """Repay principal early (提前还款). Interest on the prepaid amount since the last due date
     is charged now; the rest of the principal is re-spread over the same remaining
     instalments. Repaying all of it closes the loan."""
+    permit(actor, Operation.LOAN_REPAY)
     loan = get_port(session).get_loan(loan_id)
     check_customer_access(session, actor, loan.customer_id, operation=Operation.LOAN_REPAY)
     return idempotent(
@@ -176,6 +181,7 @@ def defer_loan(session: Session, actor: Actor, *, idempotency_key: str, loan_id:
     """延期还款: move every unpaid instalment ``months`` later (12 months at most per loan).
     Interest keeps accruing on the outstanding principal and is added to the first deferred
     instalment (staff only: deferral is a credit decision)."""
+    permit(actor, Operation.LOAN_DEFER)
     loan = get_port(session).get_loan(loan_id)
     check_customer_access(session, actor, loan.customer_id, operation=Operation.LOAN_DEFER)
     return idempotent(

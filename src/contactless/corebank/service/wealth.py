@@ -71,6 +71,7 @@ def buy_wealth(session: Session, actor: Actor, *, idempotency_key: str,
                on: date | None = None) -> WealthOrderView:
     """Subscribe (申购): the money leaves the demand account now (→ product settlement);
     units are allocated at the next NAV after the trade date by the T+1 settlement."""
+    permit(actor, Operation.WEALTH_BUY)
     source = get_port(session).get_account(source_account_id)
     check_customer_access(session, actor, source.customer_id, operation=Operation.WEALTH_BUY)
     return idempotent(
@@ -93,6 +94,7 @@ def redeem_wealth(session: Session, actor: Actor, *, idempotency_key: str,
                   on: date | None = None) -> WealthOrderView:
     """Redeem (赎回) units: they are reserved now and paid to the demand account at the T+1
     NAV by the settlement step."""
+    permit(actor, Operation.WEALTH_REDEEM)
     owner = get_port(session).get_holding(holding_id).customer_id
     check_customer_access(session, actor, owner, operation=Operation.WEALTH_REDEEM)
     return idempotent(

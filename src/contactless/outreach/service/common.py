@@ -170,10 +170,12 @@ def code_for_view(session: Session, actor: Actor, code_id: uuid.UUID,
                   operation: Operation = Operation.CODE_READ) -> QrCode:
     """A code the actor may see: creator, owners and invitees, managers, admins and auditors
     of its branch subtree."""
-    code = repository.code_by_id(session, code_id)
-    if code is None or actor.kind not in ("staff", "system"):
+    if actor.kind not in ("staff", "system"):
         raise CodeNotFound("QR code not found")
     authorize(actor, operation)
+    code = repository.code_by_id(session, code_id)
+    if code is None:
+        raise CodeNotFound("QR code not found")
     if _sees_branch(actor, code):
         return code
     staff_id = staff_id_of(actor)
