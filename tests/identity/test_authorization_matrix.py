@@ -91,6 +91,14 @@ ROUTES: dict[tuple[str, str], Operation | str] = {
     ("POST", "/api/v1/corebank/loans/{loan_id}/repayments"): O.LOAN_REPAY,
     ("POST", "/api/v1/corebank/loans/{loan_id}/prepayments"): O.LOAN_REPAY,
     ("POST", "/api/v1/corebank/loans/{loan_id}/deferrals"): O.LOAN_DEFER,
+    ("GET", "/api/v1/corebank/closed-days/last"): O.BOOKS_READ,
+    ("GET", "/console/books"): O.BOOKS_READ,
+    ("POST", "/api/v1/corebank/accounts/{account_id}/closure"): O.ACCOUNT_CLOSE,
+    ("POST", "/api/v1/corebank/deposits/{deposit_id}/partial-withdrawal"):
+        O.DEPOSIT_WITHDRAW_EARLY,
+    ("POST", "/console/customers/{customer_id}/accounts/{account_id}/closure"): O.ACCOUNT_CLOSE,
+    ("POST", "/console/customers/{customer_id}/deposits/{deposit_id}/partial-withdrawal"):
+        O.DEPOSIT_WITHDRAW_EARLY,
     ("GET", "/console/customers/{customer_id}"): O.CUSTOMER_READ,
     ("GET", "/console/accounts/{account_id}"): O.ACCOUNT_READ,
     ("POST", "/api/v1/outreach/codes"): O.CODE_CREATE,

@@ -71,6 +71,7 @@ def close_account(session: Session, actor: Actor, *, idempotency_key: str,
     deposits, loans, wealth holdings, a bound Class II account or a pending transfer still
     settle into it (``account_has_linked_products``). Customers close their own Class II
     accounts; a Class I account is closed by staff."""
+    permit(actor, Operation.ACCOUNT_CLOSE)
     account = get_port(session).get_account(account_id)
     check_customer_access(session, actor, account.customer_id,
                           operation=Operation.ACCOUNT_CLOSE)

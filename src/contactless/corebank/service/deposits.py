@@ -175,6 +175,7 @@ def withdraw_deposit_partially(session: Session, actor: Actor, *, idempotency_ke
     must stay (``remaining_below_minimum``); a second one is refused
     (``partial_withdrawal_used``), and large CDs allow none unless the bank's product does
     (``partial_withdrawal_not_allowed``)."""
+    permit(actor, Operation.DEPOSIT_WITHDRAW_EARLY)
     deposit = get_port(session).get_deposit(deposit_id)
     check_customer_access(session, actor, deposit.customer_id,
                           operation=Operation.DEPOSIT_WITHDRAW_EARLY)
