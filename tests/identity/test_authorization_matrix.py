@@ -33,6 +33,9 @@ CUSTOMER = "customer"  # a customer's or prospect's own journey, profile or conv
 ROUTES: dict[tuple[str, str], Operation | str] = {
     ("POST", "/api/v1/auth/token"): PUBLIC,
     ("GET", "/api/v1/me"): SIGNED_IN,
+    ("POST", "/api/v1/auth/logout"): SIGNED_IN,
+    ("POST", "/api/v1/me/password"): SIGNED_IN,
+    ("POST", "/api/v1/customer-auth/logout"): CUSTOMER,
     ("GET", "/api/v1/branches"): O.BRANCH_READ,
     ("POST", "/api/v1/branches"): O.BRANCH_CREATE,
     ("GET", "/api/v1/staff"): O.STAFF_READ,
