@@ -244,7 +244,7 @@ def test_e_an_employee_on_the_roster_opens_a_payroll_card_through_the_group_code
     bank = make_small_bank(kernel)
     employer = make_employer(kernel, bank)
     use_outreach_codes(kernel)
-    path = qr_code(kernel, bank.rm_nb, "payroll_card_group", enterprise_id=employer.enterprise_id,
+    path = qr_code(kernel, bank.rm_bj, "payroll_card_group", enterprise_id=employer.enterprise_id,
                    channel="poster")
 
     phone.goto(f"{live_server}{path}")
@@ -270,7 +270,7 @@ def test_e_an_employee_on_the_roster_opens_a_payroll_card_through_the_group_code
     with kernel.db.session() as session:
         customer = customers.find_by_mobile(session, mobile=employer.employee_mobile)
         assert customer is not None
-        assert str(customer.primary_rm_id) == bank.rm_nb.id
+        assert str(customer.primary_rm_id) == bank.rm_bj.id
         accounts = corebank.accounts_of_customer(session, SYSTEM, customer_id=customer.id)
         enrolled = session.scalar(select(PayrollEnrollment).where(
             PayrollEnrollment.customer_id == customer.id))

@@ -22,6 +22,7 @@ from contactless.journeys.models import (
     Prospect,
 )
 from contactless.journeys.service.engine import (
+    PROSPECT,
     STEP_UP,
     Loaded,
     action_context,
@@ -214,7 +215,9 @@ def make_customer(session: Session, actor: Actor, loaded: Loaded, *, name: str, 
     source = loaded.facts.get("_source") or {}
     owners = source.get("owner_ids") or []
     rm_id = uuid.UUID(owners[0]) if owners else (fallback_rm_id or default_rm(session, loaded))
-    view = customers.create_customer(session, actor, name=name, mobile=mobile,
+    # a prospect cannot register themself: the bank does, through the journey they completed
+    registrar = actor if actor.kind != PROSPECT else engine_actor(instance.channel)
+    view = customers.create_customer(session, registrar, name=name, mobile=mobile,
                                      id_number=id_number, primary_rm_id=rm_id)
     instance.customer_id = view.id
     if instance.prospect_id is not None:
