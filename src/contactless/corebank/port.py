@@ -35,6 +35,7 @@ from contactless.corebank.schemas import (
     DepositView,
     HistoryPage,
     HoldingView,
+    LedgerEntryView,
     LoanRepayment,
     LoanView,
     MaturityReport,
@@ -217,6 +218,14 @@ class CoreBankPort(Protocol):
     def get_outbound_transfer(self, transfer_id: uuid.UUID) -> OutboundTransferView: ...
 
     def get_wealth_product(self, product_id: uuid.UUID) -> WealthProductView: ...
+
+    def get_wealth_order(self, order_id: uuid.UUID) -> WealthOrderView: ...
+
+    def entries_for(self, reference_type: str,
+                    reference_id: uuid.UUID) -> list[LedgerEntryView]:
+        """The entries posted for one contract: ``reference_type`` is "deposit",
+        "wealth_order" or "loan" (an adapter maps them to the core's contract numbers)."""
+        ...
 
     def list_wealth_products(self, *, open_only: bool = True) -> list[WealthProductView]: ...
 

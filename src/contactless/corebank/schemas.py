@@ -261,6 +261,8 @@ class MaturityReport(Result):
     on: date
     deposits: list[MaturedDeposit]
     wealth_orders_confirmed: int
+    # the orders confirmed by this run (their ids), for the events that announce them
+    wealth_orders_settled: list[uuid.UUID] = []
     wealth_orders_waiting_for_nav: int
     wealth_products_matured: int
     holdings_paid_out: int
@@ -273,6 +275,27 @@ class WealthSettlementReport(Result):
     on: date
     confirmed: list[uuid.UUID]
     waiting_for_nav: int
+
+
+class EntryLine(Result):
+    """One posting of an entry: ``amount`` is signed as stored (debit positive, credit
+    negative) on an account of ``account_kind``."""
+
+    account_id: uuid.UUID
+    account_kind: str
+    amount: Money
+
+
+class LedgerEntryView(Result):
+    """A journal entry with its postings, as the books hold it (a contract's history)."""
+
+    id: uuid.UUID
+    kind: str
+    value_date: date
+    booked_at: datetime
+    reference_type: str | None
+    reference_id: uuid.UUID | None
+    lines: list[EntryLine]
 
 
 class TrialBalanceLine(Result):

@@ -43,6 +43,7 @@ class MaturityOps(DepositOps, WealthOps, LoanOps):
             on=on,
             deposits=deposits,
             wealth_orders_confirmed=len(wealth.confirmed),
+            wealth_orders_settled=wealth.confirmed,
             wealth_orders_waiting_for_nav=wealth.waiting_for_nav,
             wealth_products_matured=products_matured,
             holdings_paid_out=holdings_paid,

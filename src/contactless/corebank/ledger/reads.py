@@ -21,6 +21,7 @@ from contactless.corebank.errors import (
     DepositNotFound,
     HoldingNotFound,
     LoanNotFound,
+    OrderNotFound,
     ProductNotFound,
     TransferNotFound,
 )
@@ -52,13 +53,16 @@ from contactless.corebank.schemas import (
     AccountView,
     BooksCheck,
     DepositView,
+    EntryLine,
     HistoryItem,
     HistoryPage,
     HoldingView,
+    LedgerEntryView,
     LoanView,
     OutboundTransferView,
     TrialBalance,
     TrialBalanceLine,
+    WealthOrderView,
     WealthProductView,
 )
 
@@ -98,6 +102,35 @@ class ReadOps(WealthOps, LoanOps):
 
     def get_outbound_transfer(self, transfer_id: uuid.UUID) -> OutboundTransferView:
         return outbound_view(self.get_row(OutboundTransfer, transfer_id, TransferNotFound))
+
+    def get_wealth_order(self, order_id: uuid.UUID) -> WealthOrderView:
+        return order_view(self.get_row(WealthOrder, order_id, OrderNotFound))
+
+    def entries_for(self, reference_type: str, reference_id: uuid.UUID) -> list[LedgerEntryView]:
+        """Every entry posted for one contract (a deposit, a wealth order, a loan), oldest
+        first, with its postings and the kind of each account they touch."""
+        entries = list(self.session.scalars(
+            select(JournalEntry)
+            .where(JournalEntry.reference_type == reference_type,
+                   JournalEntry.reference_id == reference_id)
+            .order_by(JournalEntry.created_at, JournalEntry.id)))
+        if not entries:
+            return []
+        lines: dict[uuid.UUID, list[EntryLine]] = defaultdict(list)
+        for entry_id, account_id, kind, amount, currency in self.session.execute(
+            select(Posting.entry_id, Posting.account_id, LedgerAccount.kind, Posting.amount,
+                   Posting.currency)
+            .join(LedgerAccount, LedgerAccount.id == Posting.account_id)
+            .where(Posting.entry_id.in_([entry.id for entry in entries]))
+            .order_by(Posting.id)
+        ):
+            lines[entry_id].append(EntryLine(account_id=account_id, account_kind=kind,
+                                             amount=money(amount, currency)))
+        return [LedgerEntryView(id=entry.id, kind=entry.kind, value_date=entry.value_date,
+                                booked_at=entry.created_at,
+                                reference_type=entry.reference_type,
+                                reference_id=entry.reference_id, lines=lines[entry.id])
+                for entry in entries]
 
     def get_wealth_product(self, product_id: uuid.UUID) -> WealthProductView:
         product = self.get_row(WealthProduct, product_id, ProductNotFound)

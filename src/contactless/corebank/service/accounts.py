@@ -80,8 +80,8 @@ def open_account(
             bound_external_account=bound_external_account, on=on,
         ),
         audit_target=lambda result: ("corebank_account", result.id),
-        details=lambda result: {"customer_id": customer_id, "account_class": account_class,
-                                "currency": currency},
+        details=lambda result: {"account_id": result.id, "customer_id": customer_id,
+                                "account_class": account_class, "currency": currency},
         topic="corebank.account_opened",
     )
 

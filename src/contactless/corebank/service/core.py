@@ -273,3 +273,21 @@ def idempotent(
 
 def money_details(amount: Money) -> dict[str, str]:
     return {"amount": str(amount.amount), "currency": amount.currency}
+
+
+WEALTH_ORDER_SETTLED = "corebank.wealth_order_settled"
+
+
+def announce_settled_orders(session: Session, order_ids: list[uuid.UUID]) -> None:
+    """One ``corebank.wealth_order_settled`` event per order confirmed at its NAV (units
+    allocated, or a redemption paid), with what the order became."""
+    port = get_port(session)
+    for order_id in order_ids:
+        order = port.get_wealth_order(order_id)
+        publish(session, WEALTH_ORDER_SETTLED, {
+            "order_id": str(order.id), "kind": order.kind, "product_id": str(order.product_id),
+            "demand_account_id": str(order.demand_account_id),
+            "amount": str(order.amount.amount) if order.amount else None,
+            "currency": order.amount.currency if order.amount else None,
+            "units": str(order.units) if order.units is not None else None,
+            "settle_date": order.settle_date.isoformat()})

@@ -32,6 +32,9 @@ from contactless.platform.money import Money
 
 HISTORY_DAYS = 182
 MATURITY_WINDOW_DAYS = 90
+# some deposits fell due in the last weeks and wait for the maturity run (the demo's last
+# step), so instructions set before their maturity are seen renewed or paid out
+PAST_MATURITY_DAYS = 20
 BANKS = ("ICBC", "CCB", "BOC", "ABC", "BOCOM", "CMB")
 MERCHANTS = ("超市", "加油站", "餐厅", "药房", "网购", "电影院", "菜市场", "水电缴费")
 TERMS = (Term.M3, Term.M6, Term.Y1, Term.Y2, Term.Y3, Term.Y5)
@@ -169,9 +172,10 @@ class _Seeder:
         return events
 
     def _term_since(self, opened: date, terms: tuple[Term, ...]) -> tuple[Term, date] | None:
-        """A term and start date for a deposit maturing in the next 90 days, placed after the
-        account was opened."""
-        maturity = self.today + timedelta(days=self.rng.randint(1, MATURITY_WINDOW_DAYS))
+        """A term and start date for a deposit maturing between 20 days ago and 90 days from
+        now, placed after the account was opened."""
+        maturity = self.today + timedelta(days=self.rng.randint(-PAST_MATURITY_DAYS,
+                                                                 MATURITY_WINDOW_DAYS))
         fitting = [term for term in terms
                    if opened <= add_months(maturity, -term.months) <= self.today]
         if not fitting:

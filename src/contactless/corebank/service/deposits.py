@@ -22,6 +22,7 @@ from contactless.corebank.schemas import (
     RateView,
 )
 from contactless.corebank.service.core import (
+    announce_settled_orders,
     check_customer_access,
     embedded_ledger,
     get_port,
@@ -95,7 +96,8 @@ def place_deposit(
             actor, idempotency_key=idempotency_key, source_account_id=source_account_id,
             product=product, term=term, amount=amount, instruction=instruction, on=on),
         audit_target=lambda result: ("corebank_deposit", result.id),
-        details=lambda result: {"customer_id": result.customer_id, "product": result.product,
+        details=lambda result: {"deposit_id": result.id, "customer_id": result.customer_id,
+                                "product": result.product,
                                 "term": result.term, "annual_rate": result.annual_rate,
                                 "maturity_date": result.maturity_date,
                                 **money_details(amount)},
@@ -127,7 +129,7 @@ def change_maturity_instruction(
             actor, idempotency_key=idempotency_key, deposit_id=deposit_id,
             instruction=instruction, renewal_term=renewal_term, on=on),
         audit_target=lambda result: ("corebank_deposit", result.id),
-        details=lambda result: {"instruction": result.instruction,
+        details=lambda result: {"deposit_id": result.id, "instruction": result.instruction,
                                 "renewal_term": result.renewal_term,
                                 "before": deposit.instruction,
                                 "renewal_term_before": deposit.renewal_term},
@@ -150,7 +152,8 @@ def withdraw_deposit_early(session: Session, actor: Actor, *, idempotency_key: s
         perform=lambda port: port.withdraw_deposit_early(
             actor, idempotency_key=idempotency_key, deposit_id=deposit_id, on=on),
         audit_target=lambda result: ("corebank_deposit", result.deposit_id),
-        details=lambda result: {"entry_id": result.entry_id, "days": result.days,
+        details=lambda result: {"deposit_id": result.deposit_id,
+                                "entry_id": result.entry_id, "days": result.days,
                                 "interest": result.interest.amount,
                                 "customer_id": deposit.customer_id},
         topic="corebank.deposit_withdrawn_early",
@@ -203,6 +206,7 @@ def run_maturities(session: Session, actor: Actor, *, on: date) -> MaturityRepor
     date changes nothing (each item is keyed by its id and date)."""
     permit(actor, Operation.BATCH_RUN)
     report = get_port(session).run_maturities(actor, on=on)
+    announce_settled_orders(session, report.wealth_orders_settled)
     for matured in report.deposits:
         details = {"instruction": matured.instruction, "on": on.isoformat(),
                    "principal": str(matured.principal.amount),

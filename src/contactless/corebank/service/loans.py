@@ -128,7 +128,7 @@ def run_disbursement(session: Session, actor: Actor, *, idempotency_key: str,
         perform=lambda port: port.disburse_loan(
             actor, idempotency_key=idempotency_key, loan_id=loan_id, on=on),
         audit_target=lambda result: ("corebank_loan", result.id),
-        details=lambda result: {"customer_id": result.customer_id,
+        details=lambda result: {"loan_id": result.id, "customer_id": result.customer_id,
                                 **money_details(result.principal)},
         topic="corebank.loan_disbursed",
     )

@@ -15,9 +15,11 @@ from contactless.corebank.schemas import (
     HistoryItem,
     HistoryPage,
     HoldingView,
+    LedgerEntryView,
     LoanView,
     OutboundTransferView,
     TrialBalance,
+    WealthOrderView,
     WealthProductView,
 )
 from contactless.corebank.service.core import (
@@ -127,6 +129,23 @@ def list_wealth_products(session: Session, *, open_only: bool = True
 
 def get_wealth_product(session: Session, *, product_id: uuid.UUID) -> WealthProductView:
     return get_port(session).get_wealth_product(product_id)
+
+
+def get_wealth_order(session: Session, actor: Actor, *, order_id: uuid.UUID,
+                     can_see_customer: CustomerScope | None = None) -> WealthOrderView:
+    """One subscription or redemption with its status (``pending`` until the T+1 NAV)."""
+    order = get_port(session).get_wealth_order(order_id)
+    authorize_account(session, actor, account_id=order.demand_account_id,
+                      can_see_customer=can_see_customer)
+    return order
+
+
+def entries_for(session: Session, actor: Actor, *, reference_type: str,
+                reference_id: uuid.UUID) -> list[LedgerEntryView]:
+    """What the books posted for one deposit, wealth order or loan, oldest first, each entry
+    with its postings (the bank's own books: those who read them, and the system)."""
+    permit(actor, Operation.BOOKS_READ)
+    return get_port(session).entries_for(reference_type, reference_id)
 
 
 def trial_balance(session: Session, actor: Actor | None = None) -> TrialBalance:

@@ -15,6 +15,7 @@ from contactless.corebank.schemas import (
     WealthSettlementReport,
 )
 from contactless.corebank.service.core import (
+    announce_settled_orders,
     check_customer_access,
     get_port,
     idempotent,
@@ -83,7 +84,8 @@ def buy_wealth(session: Session, actor: Actor, *, idempotency_key: str,
             actor, idempotency_key=idempotency_key, source_account_id=source_account_id,
             product_id=product_id, amount=amount, on=on),
         audit_target=lambda result: ("corebank_wealth_order", result.id),
-        details=lambda result: {"product_id": product_id, "customer_id": source.customer_id,
+        details=lambda result: {"order_id": result.id, "product_id": product_id,
+                                "customer_id": source.customer_id,
                                 **money_details(amount)},
         topic="corebank.wealth_subscribed",
     )
@@ -104,7 +106,8 @@ def redeem_wealth(session: Session, actor: Actor, *, idempotency_key: str,
         perform=lambda port: port.redeem_wealth(
             actor, idempotency_key=idempotency_key, holding_id=holding_id, units=units, on=on),
         audit_target=lambda result: ("corebank_wealth_order", result.id),
-        details=lambda result: {"product_id": result.product_id, "units": units,
+        details=lambda result: {"order_id": result.id, "product_id": result.product_id,
+                                "units": units,
                                 "customer_id": owner},
         topic="corebank.wealth_redeemed",
     )
@@ -115,6 +118,7 @@ def settle_wealth_orders(session: Session, actor: Actor, *, on: date) -> WealthS
     is not yet published wait for a later run."""
     permit(actor, Operation.BATCH_RUN)
     report = get_port(session).settle_wealth_orders(actor, on=on)
+    announce_settled_orders(session, report.confirmed)
     if report.confirmed:
         audit.record(session, actor, action="corebank.settle_wealth_orders",
                      target_type="corebank_run", target_id=on.isoformat(),
