@@ -19,7 +19,7 @@ from tests.factories.journeys import last_code, today
 
 def _demo_customer_with_cd(kernel: Kernel) -> tuple[str, uuid.UUID]:
     """The demo books (the core's own demo seeder) for 40 customers; the first customer with a
-    large CD maturing within 30 days."""
+    large CD maturing within 60 days."""
     bank = make_small_bank(kernel)
     surnames = "赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨朱秦尤许何吕施张孔曹严华金魏陶姜戚谢邹喻柏水窦章"
     with kernel.db.session() as session:
@@ -33,11 +33,11 @@ def _demo_customer_with_cd(kernel: Kernel) -> tuple[str, uuid.UUID]:
             for deposit in corebank.deposits_of_customer(session, SYSTEM,
                                                          customer_id=customer_id):
                 if deposit.product == "cd" and \
-                        1 < (deposit.maturity_date - today(kernel)).days <= 30:
+                        1 < (deposit.maturity_date - today(kernel)).days <= 60:
                     mobile = customers.get_customer(session, SYSTEM, customer_id=customer_id,
                                                     unmasked=True).mobile
                     return mobile, deposit.id
-    raise AssertionError("the demo books have no CD maturing within 30 days")
+    raise AssertionError("the demo books have no CD maturing within 60 days")
 
 
 def _sign_in(client: TestClient, kernel: Kernel, mobile: str) -> dict[str, str]:
@@ -67,7 +67,7 @@ def _assert_renewed_at_maturity(kernel: Kernel, deposit_id: uuid.UUID) -> None:
     assert renewed[0].maturity_date > deposit.maturity_date + timedelta(days=80)
 
 
-def test_the_app_renews_a_cd_maturing_within_30_days_and_the_ledger_shows_it(
+def test_the_app_renews_a_cd_maturing_within_60_days_and_the_ledger_shows_it(
     kernel: Kernel, client: TestClient,
 ) -> None:
     mobile, deposit_id = _demo_customer_with_cd(kernel)

@@ -16,7 +16,7 @@ from contactless.journeys import schemas
 from contactless.journeys import service as journeys
 from contactless.journeys.web import JourneyActor
 from contactless.platform.errors import ContactlessError
-from contactless.web.deps import DbSession, IdempotencyKey, KernelDep, locale_of
+from contactless.web.deps import DEVICE_COOKIE, DbSession, IdempotencyKey, KernelDep, locale_of
 from contactless.web.errors import problem_response
 
 router = APIRouter(prefix="/api/v1/journeys", tags=["journeys"])
@@ -93,7 +93,8 @@ def start(request: Request, body: schemas.JourneyStart, session: DbSession,
     and that step's JSON Schema."""
     return journeys.start_journey(session, actor, journey_key=body.journey, params=body.params,
                                   qr_code_id=body.qr_code_id, campaign_id=body.campaign_id,
-                                  locale=locale_of(request))
+                                  locale=locale_of(request),
+                                  device_id=request.cookies.get(DEVICE_COOKIE))
 
 
 @router.get("", response_model=list[schemas.JourneyView])

@@ -176,14 +176,39 @@ class Deal:
     attributes: dict[str, Any] = field(default_factory=dict)
 
 
+class BusinessKind(StrEnum):
+    """The business outcomes a journey can bring about (what RMs are credited for)."""
+
+    DEPOSIT_KEPT = "deposit_kept"  # a deposit's instruction to renew (kept at maturity)
+    DEPOSIT_PLACED = "deposit_placed"  # new money in a time deposit or CD
+    WEALTH_PURCHASE = "wealth_purchase"  # a subscription, settled at the T+1 NAV
+    LOAN_DISBURSED = "loan_disbursed"
+    ACCOUNT_OPENED = "account_opened"
+
+
+@dataclass(frozen=True)
+class BusinessOutcome:
+    """The one business thing an action did, named by the core's own id (the deposit, the
+    wealth order, the loan, the account): two journeys on the same thing name the same
+    outcome."""
+
+    kind: BusinessKind
+    reference_id: uuid.UUID
+
+    def fact(self) -> dict[str, str]:
+        return {"kind": self.kind.value, "reference_id": str(self.reference_id)}
+
+
 @dataclass(frozen=True)
 class Done:
     """What the final action did: ``references`` (ids, account numbers) are kept on the
-    instance and shown on the outcome page through ``Journey.outcome``."""
+    instance and shown on the outcome page through ``Journey.outcome``; ``business`` is the
+    business outcome, if any (changing a mobile number or deferring a loan has none)."""
 
     product: str
     amount: Money | None = None
     references: dict[str, str] = field(default_factory=dict)
+    business: BusinessOutcome | None = None
 
 
 @dataclass(frozen=True)
@@ -308,7 +333,7 @@ def money_of(fact: Mapping[str, str]) -> Money:
 
 
 __all__ = [
-    "ActionContext", "Choice", "ConsentDocument", "Deal", "Done", "Journey", "Line", "Msg",
-    "Step", "StepContext", "StepKind", "Upload", "_", "fixed_text", "format_money",
-    "money_fact", "money_of", "render_text",
+    "ActionContext", "BusinessKind", "BusinessOutcome", "Choice", "ConsentDocument", "Deal",
+    "Done", "Journey", "Line", "Msg", "Step", "StepContext", "StepKind", "Upload", "_",
+    "fixed_text", "format_money", "money_fact", "money_of", "render_text",
 ]

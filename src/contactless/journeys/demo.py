@@ -106,29 +106,48 @@ def seed_journeys(session: Session, customer_ids: list[uuid.UUID], rng: random.R
     counts = {"started": 0, "completed": 0}
     renewals = rng.sample(customer_ids, min(len(customer_ids), 120))
     for number, customer_id in enumerate(renewals, start=1):
+        actor = customers.customer_actor(customer_id)
         deposits = corebank.deposits_of_customer(session, SYSTEM, customer_id=customer_id)
-        upcoming = sorted(d.maturity_date for d in deposits if d.maturity_date >= today)
-        if upcoming:
-            # customers come when the bank's reminder reaches them, 3–25 days before maturity
+        # deposits that fell due lately (the maturity run below pays or renews them) too
+        upcoming = sorted((d for d in deposits
+                           if d.maturity_date >= today - timedelta(days=DAYS - 3)),
+                          key=lambda d: (d.maturity_date, str(d.id)))
+        if upcoming and not _has_done(session, actor, "deposit_renewal"):
+            # customers come when the bank's reminder about their next maturity reaches
+            # them, 3–25 days before it, and open the reminder's link to that deposit
             lead = timedelta(days=rng.randint(3, 25))
-            day = max(today - timedelta(days=DAYS - 1), min(today, upcoming[0] - lead))
-            view = run_journey(session, rng, customers.customer_actor(customer_id),
-                               "deposit_renewal", daytime(rng, day),
+            soonest = upcoming[0]
+            day = max(today - timedelta(days=DAYS - 1),
+                      min(today, soonest.maturity_date - lead))
+            view = run_journey(session, rng, actor, "deposit_renewal", daytime(rng, day),
+                               params={"deposit_id": str(soonest.id)},
                                give_up_after=rng.choice((None, None, None, 1, 2)))
             _count(counts, view)
         progress("journeys: deposit renewals", number, len(renewals))
     buyers = rng.sample(customer_ids, min(len(customer_ids), 40))
     for number, customer_id in enumerate(buyers, start=1):
+        actor = customers.customer_actor(customer_id)
+        if _has_done(session, actor, "wealth_purchase"):
+            continue  # bought today already, from an RM's code: once is what they meant
         # purchases move money, so they happen today, after the books' history
-        view = run_journey(session, rng, customers.customer_actor(customer_id),
-                           "wealth_purchase", daytime(rng, today),
+        view = run_journey(session, rng, actor, "wealth_purchase", daytime(rng, today),
                            give_up_after=rng.choice((None, None, 1, 2)))
         _count(counts, view)
         progress("journeys: wealth purchases", number, len(buyers))
-    # what the worker would have done meanwhile: left journeys expire, cooling-off ends
+    # what the worker would have done meanwhile: left journeys expire, cooling-off ends, and
+    # the maturity run catches up with the deposits that fell due (renewed or paid out as
+    # their instructions say, which settles the RMs' pending renewals)
     report = journeys.sweep(session)
     counts["expired"] = report.expired
+    counts["matured"] = len(corebank.run_maturities(session, SYSTEM, on=today).deposits)
     return counts
+
+
+def _has_done(session: Session, actor: Actor, journey_key: str) -> bool:
+    """Whether this customer has this journey open or finished already (a customer does not
+    renew the same deposit twice in a fortnight, or buy the same product twice, unasked)."""
+    return any(view.journey == journey_key and view.status != JourneyStatus.CANCELLED
+               for view in journeys.my_journeys(session, actor, locale=LOCALE))
 
 
 def _count(counts: dict[str, int], view: JourneyView | None) -> None:

@@ -1,14 +1,17 @@
 """Where a journey came from: the QR-code port.
 
 Outreach (above journeys in the dependency order) owns QR codes; it tells the engine what a
-code stands for through this port, installed with ``journeys.plugins.install``. Without it
-the engine still records the code's id and takes the campaign from the start parameters.
+code stands for through this port, installed with ``journeys.plugins.install``, and checks
+that a start link's code was really scanned by the person starting (else the journey starts
+without a source). Without it the engine records the code's id as given and takes the
+campaign from the start parameters.
 """
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from sqlalchemy.orm import Session
@@ -26,11 +29,30 @@ class QrSource:
     channel_code: str | None = None
     title: str | None = None  # what staff call the code
     link: str | None = None  # the code's page in the console
+    # the recorded scan that proves the person came from this code
+    scan_id: uuid.UUID | None = None
+
+
+@dataclass(frozen=True)
+class QrCheck:
+    """A start link's code checked against the scans on record: ``source`` when the person
+    really scanned it, else None with the ``reason`` (a stable code) for the audit trail."""
+
+    source: QrSource | None
+    reason: str | None = None
 
 
 class QrSources(Protocol):
     def describe(self, session: Session, *, qr_code_id: uuid.UUID) -> QrSource | None:
         """The code's facts, or None when the code is unknown."""
+        ...
+
+    def verify(self, session: Session, *, qr_code_id: uuid.UUID,
+               customer_id: uuid.UUID | None, device_id: str | None,
+               at: datetime) -> QrCheck:
+        """The code's facts only if this customer (or, for someone not yet a customer, this
+        device) has an accepted scan of it within the attribution window before ``at``, and
+        the bank has not revoked it since."""
         ...
 
 
@@ -39,3 +61,9 @@ class NoQrSources:
 
     def describe(self, session: Session, *, qr_code_id: uuid.UUID) -> QrSource | None:
         return None
+
+    def verify(self, session: Session, *, qr_code_id: uuid.UUID,
+               customer_id: uuid.UUID | None, device_id: str | None,
+               at: datetime) -> QrCheck:
+        # nothing to check against: the id is recorded as given, and nobody is credited
+        return QrCheck(QrSource(qr_code_id=qr_code_id))

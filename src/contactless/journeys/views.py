@@ -34,6 +34,7 @@ from contactless.platform.i18n import gettext_for
 from contactless.platform.security import mask_mobile
 from contactless.web.deps import (
     CUSTOMER_COOKIE,
+    DEVICE_COOKIE,
     CsrfChecked,
     DbSession,
     KernelDep,
@@ -125,7 +126,8 @@ def start(request: Request, session: DbSession, actor: OptionalJourneyActor,
     try:
         view = journeys.start_journey(session, actor, journey_key=journey_key, params=params,
                                       qr_code_id=qr, campaign_id=params.get("campaign"),
-                                      locale=locale_of(request))
+                                      locale=locale_of(request),
+                                      device_id=request.cookies.get(DEVICE_COOKIE))
     except ContactlessError as error:
         return _error_page(request, error)
     return RedirectResponse(f"/m/journeys/{view.id}", status_code=303)

@@ -18,6 +18,8 @@ from contactless.platform.kernel import Kernel
 STAFF_COOKIE = "cl_staff"
 CUSTOMER_COOKIE = "cl_customer"
 LOCALE_COOKIE = "cl_lang"
+# the anonymous device id a QR scan leaves (random, tied to nobody until a sign-in)
+DEVICE_COOKIE = "cl_dev"
 STAFF_SESSION = "staff-session"
 CUSTOMER_SESSION = "customer-session"
 

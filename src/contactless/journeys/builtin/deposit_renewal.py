@@ -29,6 +29,8 @@ from contactless.journeys import repository
 from contactless.journeys.builtin.arithmetic import TERM_MONTHS, add_months, deposit_interest
 from contactless.journeys.declaration import (
     ActionContext,
+    BusinessKind,
+    BusinessOutcome,
     Choice,
     Deal,
     Done,
@@ -244,7 +246,8 @@ def _action(ctx: ActionContext) -> Done:
         ctx.facts["result"] = {"mode": "renewed", "deposit_id": str(placed.id),
                                "maturity_date": placed.maturity_date.isoformat()}
         return Done(product=f"{deposit['product']}:{quote['term']}", amount=amount,
-                    references={"deposit_id": str(placed.id)})
+                    references={"deposit_id": str(placed.id)},
+                    business=BusinessOutcome(BusinessKind.DEPOSIT_PLACED, placed.id))
     option = quote["option"]
     # the core renews into the chosen term in the maturity entry itself
     instruction = MaturityInstruction(option)
@@ -257,11 +260,15 @@ def _action(ctx: ActionContext) -> Done:
                                              deposit_id=deposit_id, instruction=instruction,
                                              renewal_term=renewal_term)
     ctx.facts["result"] = {"mode": "instruction", "instruction": option}
+    # the same deposit whatever the choice: a later payout instruction is seen on the
+    # conversion an earlier renewal choice made (it is lost if the money leaves at maturity)
+    kept = BusinessOutcome(BusinessKind.DEPOSIT_KEPT, deposit_id)
     if option == "payout":
         return Done(product=f"{deposit['product']}:payout",
-                    references={"deposit_id": deposit["id"]})
+                    references={"deposit_id": deposit["id"]}, business=kept)
     return Done(product=f"{deposit['product']}:{quote['term']}",
-                amount=_money(ctx, quote["amount"]), references={"deposit_id": deposit["id"]})
+                amount=_money(ctx, quote["amount"]), references={"deposit_id": deposit["id"]},
+                business=kept)
 
 
 def _order(ctx: ActionContext, deposit_id: uuid.UUID, quote: dict[str, str], *,

@@ -28,6 +28,8 @@ from contactless.journeys.builtin.common import (
 )
 from contactless.journeys.declaration import (
     ActionContext,
+    BusinessKind,
+    BusinessOutcome,
     Choice,
     ConsentDocument,
     Deal,
@@ -329,7 +331,8 @@ def _action(ctx: ActionContext) -> Done:
                            "first_total": str(first.total.amount) if first else "0"}
     return Done(product=f"loan:{kind}", amount=principal,
                 references={"loan_id": str(disbursed.id),
-                            "loan_account_id": str(disbursed.account_id)})
+                            "loan_account_id": str(disbursed.account_id)},
+                business=BusinessOutcome(BusinessKind.LOAN_DISBURSED, disbursed.id))
 
 
 def _outcome(ctx: StepContext) -> list[Line]:

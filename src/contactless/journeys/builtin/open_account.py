@@ -22,6 +22,8 @@ from contactless.journeys.builtin.common import (
 )
 from contactless.journeys.declaration import (
     ActionContext,
+    BusinessKind,
+    BusinessOutcome,
     ConsentDocument,
     Deal,
     Done,
@@ -138,7 +140,8 @@ def _action(ctx: ActionContext) -> Done:
         customer_id=customer_id, account_class=2, bound_external_account=f"{bank}:{card}")
     ctx.facts["account"] = {"id": str(account.id), "number": account.number}
     return Done(product="class2_account",
-                references={"account_id": str(account.id), "account_number": account.number})
+                references={"account_id": str(account.id), "account_number": account.number},
+                business=BusinessOutcome(BusinessKind.ACCOUNT_OPENED, account.id))
 
 
 def _outcome(ctx: StepContext) -> list[Line]:

@@ -25,6 +25,8 @@ from contactless.journeys.builtin.common import (
 )
 from contactless.journeys.declaration import (
     ActionContext,
+    BusinessKind,
+    BusinessOutcome,
     ConsentDocument,
     Deal,
     Done,
@@ -132,7 +134,8 @@ def _action(ctx: ActionContext) -> Done:
     ctx.facts["account"] = {"id": str(account.id), "number": account.number}
     return Done(product="payroll_card",
                 references={"account_id": str(account.id), "account_number": account.number,
-                            "enterprise_id": enterprise["id"]})
+                            "enterprise_id": enterprise["id"]},
+                business=BusinessOutcome(BusinessKind.ACCOUNT_OPENED, account.id))
 
 
 def _outcome(ctx: StepContext) -> list[Line]:

@@ -24,6 +24,8 @@ from contactless.journeys.builtin.common import (
 )
 from contactless.journeys.declaration import (
     ActionContext,
+    BusinessKind,
+    BusinessOutcome,
     Choice,
     ConsentDocument,
     Deal,
@@ -281,7 +283,8 @@ def _action(ctx: ActionContext) -> Done:
         product_id=uuid.UUID(product["id"]), amount=amount)
     ctx.facts["order"] = {"id": str(order.id), "settle_date": order.settle_date.isoformat()}
     return Done(product=product["code"], amount=amount,
-                references={"order_id": str(order.id), "product_id": product["id"]})
+                references={"order_id": str(order.id), "product_id": product["id"]},
+                business=BusinessOutcome(BusinessKind.WEALTH_PURCHASE, order.id))
 
 
 def _outcome(ctx: StepContext) -> list[Line]:

@@ -196,6 +196,7 @@ def source_of(facts: dict[str, Any]) -> QrSource | None:
         enterprise_id=uuid.UUID(stored["enterprise_id"]) if stored.get("enterprise_id")
         else None,
         channel_code=stored.get("channel_code"),
+        scan_id=uuid.UUID(stored["scan_id"]) if stored.get("scan_id") else None,
     )
 
 
@@ -204,7 +205,13 @@ def source_fact(source: QrSource) -> dict[str, Any]:
             "owner_ids": [str(owner) for owner in source.owner_ids],
             "campaign_id": source.campaign_id,
             "enterprise_id": str(source.enterprise_id) if source.enterprise_id else None,
-            "channel_code": source.channel_code}
+            "channel_code": source.channel_code,
+            "scan_id": str(source.scan_id) if source.scan_id else None}
+
+
+def source_scan_id(facts: dict[str, Any]) -> str | None:
+    """The id of the scan that proved the journey's source code (for the events)."""
+    return (facts.get("_source") or {}).get("scan_id")
 
 
 def prospect_mobile(session: Session, prospect_id: uuid.UUID | None) -> str | None:

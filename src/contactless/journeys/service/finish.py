@@ -29,6 +29,7 @@ from contactless.journeys.service.engine import (
     code_purpose,
     emit,
     save_facts,
+    source_scan_id,
 )
 from contactless.platform import audit
 from contactless.platform.context import Actor
@@ -161,7 +162,9 @@ def complete(session: Session, actor: Actor, loaded: Loaded, done: Done, at: dat
     emit(session, "journey.completed", instance, at,
          amount=str(done.amount.amount) if done.amount else None,
          currency=done.amount.currency if done.amount else None, product=done.product,
-         completed_at=at.isoformat(),
+         completed_at=at.isoformat(), references=dict(done.references),
+         qr_scan_id=source_scan_id(loaded.facts),
+         outcome=done.business.fact() if done.business else None,
          duration_seconds=round((at - instance.started_at).total_seconds(), 3))
 
 

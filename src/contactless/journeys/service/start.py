@@ -44,6 +44,7 @@ from contactless.journeys.service.engine import (
     save_facts,
     source_fact,
 )
+from contactless.journeys.sources import QrSource
 from contactless.platform import audit
 from contactless.platform.context import Actor
 from contactless.platform.i18n import gettext_for
@@ -72,17 +73,39 @@ def _person(actor: Actor) -> tuple[uuid.UUID | None, uuid.UUID | None]:
 def start_journey(
     session: Session, actor: Actor, *, journey_key: str, params: dict[str, str] | None = None,
     qr_code_id: uuid.UUID | None = None, campaign_id: str | None = None, locale: str,
+    device_id: str | None = None,
 ) -> JourneyView:
     """Start (or resume, if the same person has the same journey open with the same
     parameters) an instance; it records the source QR code and campaign, and the channel
-    (``qr`` when started from a code). Publishes ``journey.started``."""
+    (``qr`` when started from a code). The code counts only if this person (or this device,
+    ``device_id`` from the scan's cookie) really scanned it: otherwise the journey starts
+    without a source, and the refused code is audited. Publishes ``journey.started``."""
     with session.begin_nested():
         return _start(session, actor, journey_key=journey_key, params=params or {},
-                      qr_code_id=qr_code_id, campaign_id=campaign_id, locale=locale)
+                      qr_code_id=qr_code_id, campaign_id=campaign_id, locale=locale,
+                      device_id=device_id)
+
+
+def _verified_source(session: Session, actor: Actor, *, journey_key: str,
+                     qr_code_id: uuid.UUID | None, customer_id: uuid.UUID | None,
+                     device_id: str | None, at: datetime) -> QrSource | None:
+    """The start link's code if the scans on record prove it; a code that fails is audited
+    (``journey.qr_unverified`` with the reason) and the journey starts uncredited."""
+    if qr_code_id is None:
+        return None
+    check = plugins_of(session).sources.verify(session, qr_code_id=qr_code_id,
+                                               customer_id=customer_id,
+                                               device_id=device_id or None, at=at)
+    if check.source is None:
+        audit.record(session, actor, action="journey.qr_unverified", target_type="qr_code",
+                     target_id=qr_code_id, details={"journey": journey_key,
+                                                    "reason": check.reason})
+    return check.source
 
 
 def _start(session: Session, actor: Actor, *, journey_key: str, params: dict[str, str],
-           qr_code_id: uuid.UUID | None, campaign_id: str | None, locale: str) -> JourneyView:
+           qr_code_id: uuid.UUID | None, campaign_id: str | None, locale: str,
+           device_id: str | None) -> JourneyView:
     plugins = plugins_of(session)
     journey = plugins.catalog.get(journey_key)
     customer_id, prospect_id = _person(actor)
@@ -90,13 +113,15 @@ def _start(session: Session, actor: Actor, *, journey_key: str, params: dict[str
         raise SignInRequired("sign in as a customer to start this journey")
     clean = _check_params(journey, params, locale)
     at = now()
+    source = _verified_source(session, actor, journey_key=journey.key, qr_code_id=qr_code_id,
+                              customer_id=customer_id, device_id=device_id, at=at)
+    qr_code_id = source.qr_code_id if source else None
     for existing in repository.open_instances(session, customer_id=customer_id,
                                               prospect_id=prospect_id, now=at,
                                               journey_key=journey.key):
         if existing.params == clean and existing.source_qr_code_id == qr_code_id \
                 and existing.status in JourneyStatus.OPEN:
             return build_view(session, actor, read(session, existing), locale=locale, at=at)
-    source = plugins.sources.describe(session, qr_code_id=qr_code_id) if qr_code_id else None
     facts: dict[str, Any] = {"_source": source_fact(source)} if source else {}
     instance = JourneyInstance(
         id=uuid.uuid4(), journey_key=journey.key, journey_version=journey.version,
@@ -122,7 +147,8 @@ def _start(session: Session, actor: Actor, *, journey_key: str, params: dict[str
                  target_id=instance.id, details={"journey": journey.key,
                                                  "qr_code_id": str(qr_code_id) if qr_code_id
                                                  else None, "channel": instance.channel})
-    emit(session, "journey.started", instance, at, params=clean)
+    emit(session, "journey.started", instance, at, params=clean,
+         qr_scan_id=str(source.scan_id) if source and source.scan_id else None)
     session.flush()
     loaded.records = repository.steps(session, instance.id)
     return build_view(session, actor, loaded, locale=locale, at=at)
