@@ -50,14 +50,49 @@ def publish_journey(kernel: Kernel, topic: str, **payload: Any) -> None:
         events.publish(session, topic, body)
 
 
+def place_money(kernel: Kernel, customer_id: uuid.UUID, amount: str | None) -> tuple[str, str]:
+    """A real business outcome in the books for this customer: a demand account, and when
+    ``amount`` is given a time deposit of that much from it. Returns (kind, reference id)
+    as a journey's ``outcome`` names them."""
+    from decimal import Decimal
+
+    from contactless.corebank import service as corebank
+    from contactless.corebank.constants import DepositProduct, Term
+    from contactless.platform.context import SYSTEM
+    from contactless.platform.money import Money
+
+    teller = SYSTEM.with_channel("counter")
+    with kernel.db.session() as session:
+        account = corebank.open_account(session, teller, idempotency_key=str(uuid.uuid4()),
+                                        customer_id=customer_id)
+        if amount is None or Decimal(amount) == 0:
+            return "account_opened", str(account.id)
+        corebank.deposit_cash(session, teller, idempotency_key=str(uuid.uuid4()),
+                              account_id=account.id, amount=Money.of(amount))
+        deposit = corebank.place_deposit(
+            session, Actor(kind="customer", id=str(customer_id), channel="mobile"),
+            idempotency_key=str(uuid.uuid4()), source_account_id=account.id,
+            product=DepositProduct.TIME, term=Term.M6, amount=Money.of(amount))
+        return "deposit_placed", str(deposit.id)
+
+
 def complete_journey(kernel: Kernel, *, customer_id: uuid.UUID | None,
                      qr_code_id: uuid.UUID | None = None, amount: str | None = "10000.00",
                      journey_id: str | None = None, completed_at: datetime | None = None,
-                     product: str = "CD-1Y") -> str:
+                     product: str = "CD-1Y", outcome: tuple[str, str] | None = None,
+                     qr_scan_id: uuid.UUID | None = None) -> str:
+    """Publish ``journey.completed`` as the engine does, for a business outcome that is in the
+    books: ``outcome`` (kind, reference id), else new money placed for ``amount`` (an
+    account opened when it is None)."""
     journey_id = journey_id or str(uuid.uuid4())
+    if outcome is None and customer_id is not None:
+        outcome = place_money(kernel, customer_id, amount)
     publish_journey(kernel, "journey.completed", journey_id=journey_id,
                     journey_key="deposit_renewal", customer_id=customer_id,
-                    qr_code_id=qr_code_id, amount=amount, currency="CNY", product=product,
+                    qr_code_id=qr_code_id, qr_scan_id=qr_scan_id, amount=amount,
+                    currency="CNY", product=product,
+                    outcome={"kind": outcome[0], "reference_id": outcome[1]} if outcome
+                    else None,
                     **({"completed_at": completed_at} if completed_at else {}))
     return journey_id
 

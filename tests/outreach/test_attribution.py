@@ -59,11 +59,11 @@ def test_a_completed_journey_is_credited_to_the_owners_by_share(kernel: Kernel) 
     with kernel.db.session() as session:
         mine = outreach.my_conversions(session, bank.rm_bj)
     assert mine.conversions == D("0.4")
-    assert mine.amounts == {"CNY": D("4000.00")}
+    assert mine.outcomes.realised.amount == D("4000.00")
     assert mine.window_days == 30
     (credit,) = mine.credits
-    assert (credit.share, credit.credited, credit.amount) == (D("40"), D("4000.00"),
-                                                             D("10000.01"))
+    assert (credit.share, credit.credited, credit.amount, credit.status) == (
+        D("40"), D("4000.00"), D("10000.01"), "realised")
     assert credit.customer == "张* 138****0001"
 
 
@@ -132,19 +132,23 @@ def test_a_new_customer_with_no_scan_of_their_own_credits_the_journeys_code(
 ) -> None:
     bank = make_small_bank(kernel)
     code = make_code(kernel, bank.rm_xh)
-    scan(kernel, code, device="device-prospect-1")  # anonymous: the prospect has no account
+    # anonymous: the prospect has no account; the engine keeps this scan as the start's proof
+    proof = scan(kernel, code, device="device-prospect-1")
     newcomer = make_customer(kernel, bank.rm_xh, serial=5, mobile="13800000005").id
-    complete_journey(kernel, customer_id=newcomer, qr_code_id=code.id, amount=None)
+    complete_journey(kernel, customer_id=newcomer, qr_code_id=code.id, amount=None,
+                     qr_scan_id=proof.scan_id)
     (conversion,) = conversions(kernel)
     assert (conversion.code_id, conversion.basis, conversion.scan_id) == (
-        code.id, "journey_code", None)
+        code.id, "journey_code", proof.scan_id)
     assert conversion.amount == D("0.00")
     # a code that nobody scanned, or a revoked one, is not credited that way
     idle = make_code(kernel, bank.rm_xh)
-    complete_journey(kernel, customer_id=newcomer, qr_code_id=idle.id)
+    complete_journey(kernel, customer_id=newcomer, qr_code_id=idle.id, amount=None,
+                     qr_scan_id=proof.scan_id)
     with kernel.db.session() as session:
         outreach.revoke_code(session, bank.rm_xh, code_id=code.id)
-    complete_journey(kernel, customer_id=newcomer, qr_code_id=code.id)
+    complete_journey(kernel, customer_id=newcomer, qr_code_id=code.id, amount=None,
+                     qr_scan_id=proof.scan_id)
     complete_journey(kernel, customer_id=newcomer, qr_code_id=uuid.uuid4())
     assert len(conversions(kernel)) == 1
 
@@ -167,7 +171,7 @@ def test_journeys_started_and_completed_move_the_codes_funnel(kernel: Kernel) ->
     with kernel.db.session() as session:
         result = outreach.funnel(session, bank.rm_xh, code_id=code.id)
     assert [s.count for s in result.steps] == [2, 1, 1, 1]
-    assert result.amounts == {"CNY": D("5000.00")}
+    assert result.outcomes.realised.amount == D("5000.00")
     assert sum(n for _day, n in result.daily) == 2
 
 

@@ -1,8 +1,8 @@
 """Group codes for an enterprise's roster: uploads checked row by row, personal codes."""
 
 import io
+import uuid
 import zipfile
-from decimal import Decimal
 
 import pytest
 import zxingcpp
@@ -12,7 +12,13 @@ from contactless.outreach import service as outreach
 from contactless.outreach.errors import RosterInvalid
 from contactless.platform.kernel import Kernel
 from tests.factories.identity import make_customer, make_small_bank, valid_id_number
-from tests.factories.outreach import make_code, make_enterprise, make_group_code, scan
+from tests.factories.outreach import (
+    make_code,
+    make_enterprise,
+    make_group_code,
+    place_money,
+    scan,
+)
 
 # rules that do not depend on the database engine run on SQLite only, to keep the suite quick
 SQLITE_ONLY = pytest.mark.parametrize("kernel", ["sqlite"], indirect=True)
@@ -116,10 +122,12 @@ def test_someone_new_to_the_bank_gets_through_a_roster_by_the_mobile_they_proved
     with kernel.db.session() as session:
         assert not any(m.completed for m in outreach.roster_members(session, bank.rm_xh,
                                                                      code_id=code.id))
-        credited = outreach.credit_conversion(session, journey_id="j-payroll-1",
-                                              customer_id=became.id, amount=Decimal("0"),
-                                              qr_code_id=code.id,
-                                              journey_key="payroll_card_group")
+    kind, account_id = place_money(kernel, became.id, None)  # the payroll account
+    with kernel.db.session() as session:
+        credited = outreach.credit_conversion(session, outreach.Completion(
+            journey_id="j-payroll-1", customer_id=became.id, kind=kind,
+            reference_id=uuid.UUID(account_id), qr_code_id=code.id, scan_id=done.scan_id,
+            journey_key="payroll_card_group"))
         assert credited is not None
     with kernel.db.session() as session:
         members = outreach.roster_members(session, bank.rm_xh, code_id=code.id)

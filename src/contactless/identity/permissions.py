@@ -88,6 +88,7 @@ class Operation(StrEnum):
     ROSTER_MANAGE = "roster.manage"
     OUTREACH_REPORT_READ = "outreach_report.read"
     LEADERBOARD_READ = "leaderboard.read"
+    CONVERSIONS_EXPORT = "conversions.export"
     ATTRIBUTION_POLICY_SET = "attribution_policy.set"
     SIGNING_KEY_READ = "signing_key.read"
     SIGNING_KEY_MANAGE = "signing_key.manage"
@@ -248,6 +249,9 @@ PERMISSIONS: dict[Operation, Rule] = {
     O.LEADERBOARD_READ: Rule("Read RM and channel leaderboards",
                              _roles(Role.BRANCH_MANAGER, Role.ADMIN),
                              Scope.BRANCH),
+    O.CONVERSIONS_EXPORT: Rule("Export conversions and credits as CSV (customers masked): "
+                               "an RM their own, a manager their subtree's",
+                               _roles(Role.RM, Role.BRANCH_MANAGER, Role.ADMIN), Scope.BRANCH),
     O.ATTRIBUTION_POLICY_SET: Rule("Set the attribution window", _roles(Role.ADMIN),
                                    Scope.BANK),
     O.SIGNING_KEY_READ: Rule("List QR signing keys", _roles(Role.ADMIN, Role.AUDITOR),

@@ -20,10 +20,14 @@ from contactless.web.deps import DbSession, locale_of
 
 router = APIRouter(prefix="/api/v1/outreach", tags=["outreach"])
 
-RULE = ("A conversion is credited to the QR code the customer last scanned within {days} days "
-        "before completing; the code's owners share it by their shares. Someone with no scan of "
-        "their own on record (such as a new customer who opened online) is credited to the code "
-        "the journey was started from. Rejected scans never count.")
+RULE = ("A conversion is a business outcome counted once: a deposit kept at maturity, new "
+        "money placed (a deposit, a wealth purchase, a loan), an account opened. It is credited "
+        "to the QR code the customer last scanned within {days} days before completing the "
+        "journey, or to the code of the start link when the customer's own scan of it is on "
+        "record; the code's owners share it by their shares. It stays pending until the books "
+        "realise it (the maturity renews the deposit, the order settles) and is lost if the "
+        "money leaves instead; the amount is what the books moved or kept. Rejected scans never "
+        "count.")
 
 
 def base_url(request: Request) -> str:
@@ -241,7 +245,8 @@ def funnel(code_id: uuid.UUID, session: DbSession, actor: CurrentStaff,
     return schemas.Funnel(
         code_id=result.code_id,
         steps=[schemas.FunnelStep.model_validate(s) for s in result.steps],
-        rejected=result.rejected, pending=result.pending, amounts=result.amounts,
+        rejected=result.rejected, pending=result.pending,
+        outcomes=schemas.Outcomes.model_validate(result.outcomes),
         daily=[schemas.DailyScans(date=d, scans=n) for d, n in result.daily])
 
 
@@ -258,14 +263,27 @@ def my_conversions(request: Request, session: DbSession, actor: CurrentStaff,
     mine = outreach.my_conversions(session, actor, limit=limit)
     rule = gettext_for(locale_of(request))(RULE).format(days=mine.window_days)
     return schemas.Conversions(rule=rule, window_days=mine.window_days,
-                               conversions=mine.conversions, amounts=mine.amounts,
+                               outcomes=schemas.Outcomes.model_validate(mine.outcomes),
                                items=[schemas.Credit.model_validate(c) for c in mine.credits])
 
 
 @router.get("/leaderboards/rms", response_model=list[schemas.RmRank])
 def rm_leaderboard(session: DbSession, actor: CurrentStaff,
                    days: Annotated[int, Query(ge=1, le=365)] = 30) -> Any:
+    """RMs ranked by the money of their realised conversions; pending and lost beside."""
     return outreach.rm_leaderboard(session, actor, days=days)
+
+
+@router.get("/leaderboards/branches", response_model=list[schemas.BranchRank])
+def branch_leaderboard(session: DbSession, actor: CurrentStaff,
+                       days: Annotated[int, Query(ge=1, le=365)] = 30) -> Any:
+    return outreach.branch_leaderboard(outreach.rm_leaderboard(session, actor, days=days))
+
+
+@router.get("/leaderboards/codes", response_model=list[schemas.CodeRank])
+def code_leaderboard(session: DbSession, actor: CurrentStaff,
+                     days: Annotated[int, Query(ge=1, le=365)] = 30) -> Any:
+    return outreach.code_leaderboard(session, actor, days=days)
 
 
 @router.get("/leaderboards/channels", response_model=list[schemas.ChannelRank])

@@ -1,17 +1,20 @@
 """The demo bank's outreach: every RM's codes, a group code per enterprise of the first
-branches with co-owners and a roster, and 30 days of scans, sign-ins, journeys and
-conversions, all through the outreach services. The same random generator gives the same
-codes and counts."""
+branches with co-owners and a roster, and 30 days of scans and sign-ins, all through the
+outreach services. Conversions come only from real journeys started from the codes' landing
+pages (renewals on the day of the scan, wealth purchases today), credited by the same events
+as in the bank: no conversion without its business outcome in the books. The same random
+generator gives the same codes and counts."""
 
 from __future__ import annotations
 
 import random
 import uuid
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
+from contactless.corebank import service as corebank
+from contactless.corebank.schemas import DepositView
 from contactless.customers import service as customers
 from contactless.identity import service as identity
 from contactless.identity.service import Role
@@ -33,11 +36,8 @@ PURPOSES: list[tuple[str, str, dict[str, str], str]] = [
     ("wealth_purchase", "稳健理财新品认购", {"product": "WM-90D"}, "poster"),
     ("open_account_class2", "春季线上开户活动", {"product": "CLASS2"}, "campaign:spring2026"),
 ]
-# purposes whose journeys the demo runs for real (the others are recorded as started and
-# completed: opening accounts needs documents the demo does not have, purchases move money
-# that the books' history must not see in the past)
-REAL_JOURNEYS = frozenset({"deposit_renewal"})
-AMOUNTS = (Decimal("10000.00"), Decimal("50000.00"), Decimal("100000.00"), Decimal("200000.00"))
+# a customer who renewed through a code comes back to change the term only now and then
+CHANGE_OF_MIND = 0.1
 AGENTS = ("Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) MicroMessenger/8.0.50",
           "Mozilla/5.0 (Linux; Android 15; HarmonyOS) AlipayClient/10.6",
           "Mozilla/5.0 (Linux; Android 14) Chrome/130.0 Mobile Safari/537.36")
@@ -64,80 +64,155 @@ def seed_outreach(session: Session, customer_ids: list[uuid.UUID], rng: random.R
     start = datetime.combine(today - timedelta(days=DAYS + 5), time(0, 0), UTC)
     # valid 90 days past the later of the demo's day and the real one, so the codes open
     ends = datetime.combine(max(today, utcnow().date()) + timedelta(days=90), time(0, 0), UTC)
-    codes: list[outreach.CodeView] = []
-    for number, rm in enumerate(rms):
-        for purpose, title, params, channel in rng.sample(PURPOSES, 2):
-            codes.append(outreach.create_code(
-                session, rm, purpose=purpose, title=title, params=params, channel=channel,
-                not_before=start, expires_at=ends))
-        progress("outreach codes", number + 1, len(rms))
+    codes = _rm_codes(session, rms, rng, start, ends, progress)
     codes += _group_codes(session, rms, rng, start, ends)
     scans = conversions = 0
     journey = 0
     pool = list(customer_ids)
+    # whose deposits fall due within the month around today: who renewal codes go to
+    maturing = {person: customers.get_customer(session, SYSTEM, customer_id=person).primary_rm_id
+                for person in pool
+                if any(today - timedelta(days=DAYS - 5) <= d.maturity_date
+                       <= today + timedelta(days=DAYS)
+                       for d in corebank.deposits_of_customer(session, SYSTEM,
+                                                              customer_id=person))}
+    renewed: dict[uuid.UUID, int] = {}  # customer -> renewal journeys completed
+    buyers: dict[uuid.UUID, uuid.UUID] = {}  # customer -> the wealth code they scanned last
     for index, code in enumerate(codes):
         token = code.path.removeprefix("/q/")
-        audience = rng.sample(pool, min(len(pool), 12))
-        for offset in range(DAYS, 0, -1):
-            day = today - timedelta(days=offset - 1)
-            for _ in range(rng.choice((0, 0, 1, 1, 2, 3))):
-                at = daytime(rng, day)
-                person = rng.choice(audience) if rng.random() < 0.55 else None
-                device = f"demo-{rng.getrandbits(64):016x}"
-                outcome = outreach.resolve_scan(
-                    session, token=token, device_id=device, user_agent=rng.choice(AGENTS),
-                    ip=f"10.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}",
-                    customer_id=person if not code.roster_restricted else None, at=at)
-                scans += 1
-                if (person is None or outcome.result != "accepted" or code.purpose == "info"
-                        or rng.random() > 0.45):
-                    continue
-                started, converted = _journey_after_scan(session, rng, code, person, at)
-                journey += started
-                conversions += converted
+        scans += _daily_scans(session, rng, code, rng.sample(pool, min(len(pool), 12)), buyers,
+                              today)
+        if code.purpose == "deposit_renewal":
+            # the RM's own customers whose deposits fall due around now get the code
+            mine = [person for person in maturing if maturing[person] == code.created_by]
+            done, started = _renewals(session, rng, code, mine, renewed, today)
+            conversions += done
+            journey += started
+            scans += started
         if code.roster_restricted:
-            signed_up = _employees_sign_up(session, rng, code, today)
-            scans += signed_up[0]
-            journey += signed_up[1]
-            conversions += signed_up[2]
+            scans += _employees_sign_up(session, rng, code, today)
         _forged(session, rng, token, today)
         progress("outreach scans", index + 1, len(codes))
+    journey += _purchases_today(session, rng, buyers, today)
     return {"codes": len(codes), "scans": scans, "journeys": journey,
-            "conversions": conversions}
+            "renewals": conversions}
 
 
-def _journey_after_scan(session: Session, rng: random.Random, code: outreach.CodeView,
-                        person: uuid.UUID, at: datetime) -> tuple[int, int]:
-    """The scanning customer goes on to the code's journey: (journeys started, conversions)."""
-    if code.purpose in REAL_JOURNEYS:
-        # the real journey from the code's landing page; its events credit the code
-        view = run_journey(session, rng, customers.customer_actor(person),
-                           code.purpose, at + timedelta(minutes=2),
-                           params=code.params, qr_code_id=code.id,
+def _rm_codes(session: Session, rms: list[Actor], rng: random.Random, start: datetime,
+              ends: datetime, progress: Progress) -> list[outreach.CodeView]:
+    """Two codes per RM: every RM reminds their customers of maturing deposits with a renewal
+    code, and has one other."""
+    renewal = next(p for p in PURPOSES if p[0] == "deposit_renewal")
+    others = [p for p in PURPOSES if p is not renewal]
+    codes: list[outreach.CodeView] = []
+    for number, rm in enumerate(rms):
+        for purpose, title, params, channel in [renewal, rng.choice(others)]:
+            codes.append(outreach.create_code(
+                session, rm, purpose=purpose, title=title, params=params, channel=channel,
+                not_before=start, expires_at=ends))
+        progress("outreach codes", number + 1, len(rms))
+    return codes
+
+
+def _daily_scans(session: Session, rng: random.Random, code: outreach.CodeView,
+                 audience: list[uuid.UUID], buyers: dict[uuid.UUID, uuid.UUID],
+                 today: date) -> int:
+    """30 days of scans of the code, some by customers of its audience; those who scan a
+    wealth code may buy later (``buyers``). Returns the scans."""
+    token = code.path.removeprefix("/q/")
+    scans = 0
+    for offset in range(DAYS, 0, -1):
+        day = today - timedelta(days=offset - 1)
+        for _ in range(rng.choice((0, 0, 1, 1, 2, 3))):
+            at = daytime(rng, day)
+            person = rng.choice(audience) if rng.random() < 0.55 else None
+            device = f"demo-{rng.getrandbits(64):016x}"
+            outcome = outreach.resolve_scan(
+                session, token=token, device_id=device, user_agent=rng.choice(AGENTS),
+                ip=f"10.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}",
+                customer_id=person if not code.roster_restricted else None, at=at)
+            scans += 1
+            if (person is not None and outcome.result == "accepted"
+                    and code.purpose == "wealth_purchase" and rng.random() < 0.45):
+                buyers[person] = code.id
+    return scans
+
+
+def _renewals(session: Session, rng: random.Random, code: outreach.CodeView,
+              audience: list[uuid.UUID], renewed: dict[uuid.UUID, int],
+              today: date) -> tuple[int, int]:
+    """The RM sends the renewal code to customers a few days before their next deposit falls
+    due; some scan it then and renew through the real journey from its landing page (its
+    events credit the code). Returns (renewals completed, journeys started)."""
+    token = code.path.removeprefix("/q/")
+    done = started = 0
+    first = today - timedelta(days=DAYS - 1)
+    for person in audience:
+        deposit = _next_maturity(session, person, first)
+        if deposit is None or rng.random() > 0.6 or not _comes_to_renew(rng, renewed, person):
+            continue
+        lead = timedelta(days=rng.randint(3, 20))
+        at = daytime(rng, max(first, min(today, deposit.maturity_date - lead)))
+        if at.date() >= deposit.maturity_date:
+            continue
+        outcome = outreach.resolve_scan(
+            session, token=token, device_id=f"demo-{rng.getrandbits(64):016x}",
+            user_agent=rng.choice(AGENTS), ip=f"10.{rng.randint(0, 255)}.0.{rng.randint(1, 254)}",
+            customer_id=person, at=at)
+        if outcome.result != "accepted":
+            continue
+        view = run_journey(session, rng, customers.customer_actor(person), code.purpose,
+                           at + timedelta(minutes=2),
+                           params={**code.params, "deposit_id": str(deposit.id)},
+                           qr_code_id=code.id, give_up_after=rng.choice((None, None, None, 1)))
+        started += view is not None
+        if view is not None and view.status == "completed":
+            renewed[person] = renewed.get(person, 0) + 1
+            done += 1
+    return done, started
+
+
+def _next_maturity(session: Session, person: uuid.UUID, after: date) -> DepositView | None:
+    """The customer's deposit maturing next after ``after`` (what a renewal code is about)."""
+    deposits = sorted((d for d in corebank.deposits_of_customer(session, SYSTEM,
+                                                                customer_id=person)
+                       if d.maturity_date > after + timedelta(days=1)),
+                      key=lambda d: (d.maturity_date, str(d.id)))
+    return deposits[0] if deposits else None
+
+
+def _comes_to_renew(rng: random.Random, renewed: dict[uuid.UUID, int],
+                    person: uuid.UUID) -> bool:
+    """A customer renews a deposit once; now and then one comes back once more to choose
+    another term (the same conversion, changed), never a third time."""
+    times = renewed.get(person, 0)
+    return times == 0 or (times == 1 and rng.random() < CHANGE_OF_MIND)
+
+
+def _purchases_today(session: Session, rng: random.Random,
+                     buyers: dict[uuid.UUID, uuid.UUID], today: date) -> int:
+    """Some who scanned a wealth code in the last 30 days buy today, once each, through the
+    real journey from that code (purchases move money, so they happen after the books'
+    history; the orders settle at the next NAV)."""
+    started = 0
+    for person, code_id in sorted(buyers.items(), key=lambda item: str(item[0])):
+        if rng.random() > 0.5:
+            continue
+        view = run_journey(session, rng, customers.customer_actor(person), "wealth_purchase",
+                           daytime(rng, today), qr_code_id=code_id,
                            give_up_after=rng.choice((None, None, 1)))
-        return int(view is not None), 0
-    journey_id = str(uuid.UUID(int=rng.getrandbits(128)))
-    outreach.record_journey_started(session, journey_id=journey_id,
-                                    customer_id=person, journey_key=code.purpose,
-                                    started_at=at + timedelta(minutes=2))
-    if rng.random() >= 0.6:
-        return 1, 0
-    done = outreach.credit_conversion(
-        session, journey_id=journey_id, customer_id=person,
-        amount=rng.choice(AMOUNTS), product=code.params.get("product", ""),
-        completed_at=at + timedelta(minutes=rng.randint(5, 40)),
-        journey_key=code.purpose)
-    return 1, int(done is not None)
+        started += view is not None
+    return started
 
 
 def _employees_sign_up(session: Session, rng: random.Random, code: outreach.CodeView,
-                       today: date) -> tuple[int, int, int]:
-    """Employees on a group code's roster who bank with us scan it, sign in on the same phone
-    (which completes the pending scan) and most open their payroll card: (scans, journeys,
-    conversions)."""
+                       today: date) -> int:
+    """Employees on a group code's roster who bank with us scan it and sign in on the same
+    phone, which completes the pending scan (opening the payroll card itself needs a selfie
+    the demo does not have). Returns the scans."""
     assert code.enterprise_id is not None  # noqa: S101 - roster codes belong to an enterprise
     token = code.path.removeprefix("/q/")
-    scans = journeys = conversions = 0
+    scans = 0
     for employee in customers.roster(session, enterprise_id=code.enterprise_id):
         if employee.customer_id is None or rng.random() > 0.75:
             continue
@@ -147,27 +222,10 @@ def _employees_sign_up(session: Session, rng: random.Random, code: outreach.Code
         ip = f"10.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}"
         outreach.resolve_scan(session, token=token, device_id=device, user_agent=agent, ip=ip,
                               at=at)
-        outcome = outreach.resolve_scan(session, token=token, device_id=device,
-                                        user_agent=agent, ip=ip,
-                                        customer_id=employee.customer_id,
-                                        at=at + timedelta(minutes=1))
+        outreach.resolve_scan(session, token=token, device_id=device, user_agent=agent, ip=ip,
+                              customer_id=employee.customer_id, at=at + timedelta(minutes=1))
         scans += 1
-        if outcome.result != "accepted" or rng.random() > 0.8:
-            continue
-        journey_id = str(uuid.UUID(int=rng.getrandbits(128)))
-        journeys += 1
-        outreach.record_journey_started(session, journey_id=journey_id,
-                                        customer_id=employee.customer_id,
-                                        journey_key=code.purpose,
-                                        started_at=at + timedelta(minutes=2))
-        if rng.random() < 0.85:
-            done = outreach.credit_conversion(
-                session, journey_id=journey_id, customer_id=employee.customer_id,
-                amount=Decimal("0.00"), product="PAYROLL",
-                completed_at=at + timedelta(minutes=rng.randint(5, 40)),
-                journey_key=code.purpose)
-            conversions += done is not None
-    return scans, journeys, conversions
+    return scans
 
 
 def _forged(session: Session, rng: random.Random, token: str, today: date) -> None:

@@ -18,6 +18,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio
+import structlog
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -28,10 +29,10 @@ from contactless.outreach.service import fastscan, tokens
 from contactless.outreach.service.fastscan import CodeState, CodeStateCache, ScanBuffer
 from contactless.platform.db import utcnow
 from contactless.platform.kernel import Kernel
-from contactless.web.deps import CUSTOMER_COOKIE
+from contactless.web.deps import CUSTOMER_COOKIE, DEVICE_COOKIE
 
 PREFIX = "/q/"
-DEVICE_COOKIE = "cl_dev"
+log = structlog.get_logger(__name__)
 DEVICE_MAX_AGE = 400 * 86400
 
 
@@ -142,6 +143,7 @@ def install(app: FastAPI, kernel: Kernel) -> ScanBuffer:
             kernel.bus.deliver(undelivered)
 
     buffer = ScanBuffer(write)
+    app.add_middleware(WrittenBeforeStart, buffer=buffer)
     app.add_middleware(FastScan, kernel=kernel, cache=cache, buffer=buffer)
     app.state.scan_buffer = buffer
     inner = app.router.lifespan_context
@@ -156,6 +158,31 @@ def install(app: FastAPI, kernel: Kernel) -> ScanBuffer:
 
     app.router.lifespan_context = lifespan
     return buffer
+
+
+class WrittenBeforeStart:
+    """A scan's landing page starts the journey at once, and the engine checks the start
+    link's code against the scans on record: buffered scans are written first (only when
+    some wait, before the request opens its transaction)."""
+
+    def __init__(self, app: ASGIApp, buffer: ScanBuffer) -> None:
+        self.app = app
+        self.buffer = buffer
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and self.buffer.pending() and _starts_journey(scope):
+            try:
+                await anyio.to_thread.run_sync(self.buffer.flush)
+            except Exception:  # the scans stay buffered; the journey starts uncredited
+                log.exception("scan_buffer_flush_failed")
+        await self.app(scope, receive, send)
+
+
+def _starts_journey(scope: Scope) -> bool:
+    path = str(scope.get("path", ""))
+    if path == "/api/v1/journeys":
+        return scope.get("method") == "POST"
+    return path.startswith("/m/journeys/") and path.endswith("/start")
 
 
 def _headers(scope: Scope) -> list[tuple[str, str]]:
@@ -174,4 +201,4 @@ def _cookies(scope: Scope) -> dict[str, str]:
     return found
 
 
-__all__ = ["FastScan", "install"]
+__all__ = ["FastScan", "WrittenBeforeStart", "install"]

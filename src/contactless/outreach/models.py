@@ -167,33 +167,67 @@ class QrJourney(IdMixin, Base):
     customer_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("customer.id"))
     journey_key: Mapped[str] = mapped_column(String(64), nullable=False, default="")
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    # set once its completion was counted (a replayed completion finds it set), with the
+    # conversion it made or changed (None: the journey had no business outcome)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    conversion_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+
+
+class ConversionStatus(StrEnum):
+    # an instruction set, an order placed: waiting for the books to realise it
+    PENDING = "pending"
+    # the books moved or kept the money (the maturity renewed it, the order settled, ...)
+    REALISED = "realised"
+    # the money left instead (paid out at maturity, withdrawn early)
+    LOST = "lost"
+    # recorded before conversions were business outcomes: no outcome to check it against
+    UNVERIFIED = "unverified"
 
 
 class QrConversion(IdMixin, CreatedMixin, Base):
-    """A completed journey credited to a code (the customer's last touch inside the window)."""
+    """One business outcome (a deposit kept at maturity, new money placed, a loan paid out, an
+    account opened) credited to a code, counted once: ``business_key`` names the outcome
+    (kind and the core's id of the deposit, order, loan or account), so a second journey on
+    the same thing updates this row. ``amount`` is what the books moved or kept (zero until
+    realised); ``expected_amount`` what a pending one would bring."""
 
     __tablename__ = "qr_conversion"
+    __table_args__ = (Index("ix_qr_conversion_status_settled", "status", "settled_at"),)
 
-    journey_id: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    business_key: Mapped[str] = mapped_column(String(80), unique=True, nullable=False)
+    kind: Mapped[str] = mapped_column(String(24), nullable=False)
+    reference_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    status: Mapped[str] = mapped_column(String(16), nullable=False,
+                                        default=ConversionStatus.PENDING)
+    # the latest journey that made or changed it, and how many did
+    journey_id: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    journeys: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     code_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("qr_code.id"), nullable=False,
                                                index=True)
-    # the winning scan; None when credit went to the code the journey was started from
+    # the winning scan (the customer's last touch, or the scan that proved the start link)
     scan_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("qr_scan.id"))
     basis: Mapped[str] = mapped_column(String(16), nullable=False, default="last_scan")
     customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customer.id"), nullable=False,
                                                    index=True)
     product: Mapped[str] = mapped_column(String(64), nullable=False, default="")
+    expected_amount: Mapped[Decimal] = mapped_column(MinorUnits, nullable=False,
+                                                     default=Decimal("0.00"))
     amount: Mapped[Decimal] = mapped_column(MinorUnits, nullable=False)
     currency: Mapped[str] = mapped_column(String(3), nullable=False)
     completed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, index=True)
     touched_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     window_days: Mapped[int] = mapped_column(Integer, nullable=False)
+    # when it was realised or lost (the business date of the entry, at midnight UTC), and
+    # the entry that realised it
+    settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    entry_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
 
 
 class QrCredit(IdMixin, Base):
     """One owner's part of a conversion: ``share`` percent of it (so share / 100 conversions)
-    and that part of the amount. Shares are exact to 1/100 percent, stored as integers so
-    reports can sum them."""
+    and that part of the realised amount (``amount``) and of the expected one
+    (``expected``). Shares are exact to 1/100 percent, stored as integers so reports can sum
+    them."""
 
     __tablename__ = "qr_credit"
     __table_args__ = (UniqueConstraint("conversion_id", "staff_id"),)
@@ -204,6 +238,8 @@ class QrCredit(IdMixin, Base):
                                                 index=True)
     share: Mapped[Decimal] = mapped_column(MinorUnits, nullable=False)
     amount: Mapped[Decimal] = mapped_column(MinorUnits, nullable=False)
+    expected: Mapped[Decimal] = mapped_column(MinorUnits, nullable=False,
+                                              default=Decimal("0.00"))
     currency: Mapped[str] = mapped_column(String(3), nullable=False)
     completed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, index=True)
 
@@ -220,6 +256,7 @@ class OutreachPolicy(Base):
 
 
 __all__ = [
-    "CodeStatus", "OutreachPolicy", "OwnerStatus", "QrCode", "QrCodeOwner", "QrConversion",
-    "QrCredit", "QrJourney", "QrRosterMember", "QrScan", "QrSigningKey", "ScanResult",
+    "CodeStatus", "ConversionStatus", "OutreachPolicy", "OwnerStatus", "QrCode", "QrCodeOwner",
+    "QrConversion", "QrCredit", "QrJourney", "QrRosterMember", "QrScan", "QrSigningKey",
+    "ScanResult",
 ]

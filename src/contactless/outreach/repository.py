@@ -12,6 +12,7 @@ from sqlalchemy import BindParameter, Table, bindparam, func, insert, or_, selec
 from sqlalchemy.orm import Session
 
 from contactless.outreach.models import (
+    CodeStatus,
     OutreachPolicy,
     OwnerStatus,
     QrCode,
@@ -284,11 +285,12 @@ def identify_device_scans(session: Session, *, device_id: str, customer_id: uuid
 
 def last_touch(session: Session, customer_id: uuid.UUID, *, since: datetime,
                until: datetime) -> QrScan | None:
+    """The customer's latest accepted scan of a code the bank has not revoked since."""
     return session.scalar(
-        select(QrScan).where(QrScan.customer_id == customer_id,
-                             QrScan.result == ScanResult.ACCEPTED,
-                             QrScan.code_id.is_not(None),
-                             QrScan.scanned_at >= since, QrScan.scanned_at <= until)
+        select(QrScan).join(QrCode, QrCode.id == QrScan.code_id)
+        .where(QrScan.customer_id == customer_id, QrScan.result == ScanResult.ACCEPTED,
+               QrCode.status != CodeStatus.REVOKED,
+               QrScan.scanned_at >= since, QrScan.scanned_at <= until)
         .order_by(QrScan.scanned_at.desc(), QrScan.id.desc()).limit(1)
     )
 
@@ -340,7 +342,53 @@ def journey(session: Session, journey_id: str) -> QrJourney | None:
 
 
 def conversion(session: Session, journey_id: str) -> QrConversion | None:
+    """The conversion a journey made or changed last."""
     return session.scalar(select(QrConversion).where(QrConversion.journey_id == journey_id))
+
+
+def conversion_by_key(session: Session, business_key: str, *,
+                      for_update: bool = False) -> QrConversion | None:
+    query = select(QrConversion).where(QrConversion.business_key == business_key)
+    if for_update and session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    return session.scalar(query)
+
+
+def scan_by_id(session: Session, scan_id: uuid.UUID) -> QrScan | None:
+    return session.get(QrScan, scan_id)
+
+
+def proving_scan(session: Session, code_id: uuid.UUID, *, customer_id: uuid.UUID | None,
+                 device_id: str | None, since: datetime, until: datetime) -> QrScan | None:
+    """The latest accepted scan of the code by this customer or from this device."""
+    who = []
+    if customer_id is not None:
+        who.append(QrScan.customer_id == customer_id)
+    if device_id:
+        who.append(QrScan.device_id == device_id)
+    if not who:
+        return None
+    return session.scalar(
+        select(QrScan).where(QrScan.code_id == code_id, QrScan.result == ScanResult.ACCEPTED,
+                             or_(*who), QrScan.scanned_at >= since, QrScan.scanned_at <= until)
+        .order_by(QrScan.scanned_at.desc(), QrScan.id.desc()).limit(1))
+
+
+def credits_for(session: Session, conversion_id: uuid.UUID) -> list[QrCredit]:
+    return list(session.scalars(select(QrCredit).where(QrCredit.conversion_id == conversion_id)
+                                .order_by(QrCredit.id)))
+
+
+def delete_credits(session: Session, conversion_id: uuid.UUID) -> None:
+    for row in credits_for(session, conversion_id):
+        session.delete(row)
+    session.flush()
+
+
+def completed_journeys(session: Session, code_ids: Sequence[uuid.UUID]) -> int:
+    return int(session.scalar(select(func.count()).select_from(QrJourney)
+                              .where(QrJourney.code_id.in_(code_ids),
+                                     QrJourney.completed_at.is_not(None))) or 0)
 
 
 def journeys_started(session: Session, code_ids: Sequence[uuid.UUID]) -> int:
@@ -349,17 +397,15 @@ def journeys_started(session: Session, code_ids: Sequence[uuid.UUID]) -> int:
 
 
 def conversion_totals(session: Session, code_ids: Sequence[uuid.UUID],
-                      ) -> tuple[int, dict[str, Decimal]]:
+                      ) -> dict[str, tuple[int, Decimal, Decimal]]:
+    """status -> (conversions, amount realised, amount expected) of the codes."""
     rows = session.execute(
-        select(QrConversion.currency, func.count(), func.sum(QrConversion.amount))
-        .where(QrConversion.code_id.in_(code_ids)).group_by(QrConversion.currency)
+        select(QrConversion.status, func.count(), func.sum(QrConversion.amount),
+               func.sum(QrConversion.expected_amount))
+        .where(QrConversion.code_id.in_(code_ids)).group_by(QrConversion.status)
     )
-    count = 0
-    amounts: dict[str, Decimal] = {}
-    for currency, number, total in rows:
-        count += int(number)
-        amounts[str(currency)] = Decimal(total or 0)
-    return count, amounts
+    return {str(status): (int(count), Decimal(amount or 0), Decimal(expected or 0))
+            for status, count, amount, expected in rows}
 
 
 def converted_customers(session: Session, code_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
@@ -367,30 +413,63 @@ def converted_customers(session: Session, code_ids: Sequence[uuid.UUID]) -> set[
                                .where(QrConversion.code_id.in_(code_ids))))
 
 
-def credits_of(session: Session, staff_id: uuid.UUID, *, limit: int,
+def credits_of(session: Session, staff_ids: Sequence[uuid.UUID], *, limit: int,
+               since: datetime | None = None,
                ) -> list[tuple[QrCredit, QrConversion, QrCode]]:
-    rows = session.execute(
-        select(QrCredit, QrConversion, QrCode)
-        .join(QrConversion, QrConversion.id == QrCredit.conversion_id)
-        .join(QrCode, QrCode.id == QrConversion.code_id)
-        .where(QrCredit.staff_id == staff_id)
-        .order_by(QrCredit.completed_at.desc()).limit(limit)
-    )
+    """Credits of these staff members, latest activity first (realised, lost or completed
+    since ``since``)."""
+    if not staff_ids:
+        return []
+    query = (select(QrCredit, QrConversion, QrCode)
+             .join(QrConversion, QrConversion.id == QrCredit.conversion_id)
+             .join(QrCode, QrCode.id == QrConversion.code_id)
+             .where(QrCredit.staff_id.in_(staff_ids)))
+    if since is not None:
+        query = query.where(_activity() >= since)
+    rows = session.execute(query.order_by(_activity().desc(), QrConversion.id).limit(limit))
     return [(row[0], row[1], row[2]) for row in rows]
 
 
-def credit_totals(session: Session, staff_id: uuid.UUID) -> tuple[Decimal, dict[str, Decimal]]:
-    """(conversions credited, as sum of share / 100; amount credited by currency)."""
+def _activity() -> Any:
+    """When a conversion last moved: settled (realised or lost), else its latest journey."""
+    return func.coalesce(QrConversion.settled_at, QrConversion.completed_at)
+
+
+def credit_tallies(session: Session, staff_ids: Sequence[uuid.UUID], *,
+                   since: datetime | None = None, currency: str | None = None,
+                   ) -> dict[tuple[uuid.UUID, str], tuple[Decimal, Decimal, Decimal]]:
+    """(staff id, status) -> (share percent summed, amount credited, expected credited)."""
+    if not staff_ids:
+        return {}
+    query = (select(QrCredit.staff_id, QrConversion.status, func.sum(QrCredit.share),
+                    func.sum(QrCredit.amount), func.sum(QrCredit.expected))
+             .join(QrConversion, QrConversion.id == QrCredit.conversion_id)
+             .where(QrCredit.staff_id.in_(staff_ids)))
+    if since is not None:
+        query = query.where(_activity() >= since)
+    if currency is not None:
+        query = query.where(QrCredit.currency == currency)
+    rows = session.execute(query.group_by(QrCredit.staff_id, QrConversion.status))
+    return {(staff, str(status)): (Decimal(shares or 0), Decimal(amount or 0),
+                                   Decimal(expected or 0))
+            for staff, status, shares, amount, expected in rows}
+
+
+def conversion_tallies(session: Session, path_prefix: str | None, *, by_code: bool,
+                       since: datetime, currency: str,
+                       ) -> dict[tuple[Any, str], tuple[int, Decimal, Decimal]]:
+    """(channel or code id, status) -> (conversions, amount, expected) of the codes made in
+    a branch subtree (personal codes count for their group code)."""
+    scope = [QrCode.branch_path.startswith(path_prefix)] if path_prefix else []
+    key = func.coalesce(QrCode.parent_id, QrCode.id) if by_code else QrCode.channel
     rows = session.execute(
-        select(QrCredit.currency, func.sum(QrCredit.share), func.sum(QrCredit.amount))
-        .where(QrCredit.staff_id == staff_id).group_by(QrCredit.currency)
-    )
-    conversions = Decimal(0)
-    amounts: dict[str, Decimal] = {}
-    for currency, shares, total in rows:
-        conversions += Decimal(shares or 0) / 100
-        amounts[str(currency)] = Decimal(total or 0)
-    return conversions, amounts
+        select(key, QrConversion.status, func.count(QrConversion.id),
+               func.sum(QrConversion.amount), func.sum(QrConversion.expected_amount))
+        .join(QrConversion, QrConversion.code_id == QrCode.id)
+        .where(_activity() >= since, QrConversion.currency == currency, *scope)
+        .group_by(key, QrConversion.status))
+    return {(group, str(status)): (int(count), Decimal(amount or 0), Decimal(expected or 0))
+            for group, status, count, amount, expected in rows}
 
 
 # ---- leaderboards ----------------------------------------------------------------------------
@@ -428,28 +507,13 @@ def rm_code_counts(session: Session, staff_ids: Sequence[uuid.UUID]) -> dict[uui
     return {row[0]: int(row[1]) for row in rows}
 
 
-def rm_credit_stats(session: Session, staff_ids: Sequence[uuid.UUID], *, since: datetime,
-                    currency: str) -> dict[uuid.UUID, tuple[Decimal, Decimal]]:
-    """staff id -> (conversions credited, amount credited in ``currency``)."""
-    if not staff_ids:
-        return {}
-    rows = session.execute(
-        select(QrCredit.staff_id, func.sum(QrCredit.share),
-               func.sum(QrCredit.amount).filter(QrCredit.currency == currency))
-        .where(QrCredit.staff_id.in_(staff_ids), QrCredit.completed_at >= since)
-        .group_by(QrCredit.staff_id)
-    )
-    return {row[0]: (Decimal(row[1] or 0) / 100, Decimal(row[2] or 0)) for row in rows}
-
-
-def channel_stats(session: Session, path_prefix: str | None, *, since: datetime,
-                  currency: str) -> dict[str, dict[str, Any]]:
+def channel_stats(session: Session, path_prefix: str | None, *,
+                  since: datetime) -> dict[str, dict[str, Any]]:
     scope = [QrCode.branch_path.startswith(path_prefix)] if path_prefix else []
     stats: dict[str, dict[str, Any]] = {}
 
     def slot(channel: str) -> dict[str, Any]:
-        return stats.setdefault(channel, {"codes": 0, "scans": 0, "customers": 0,
-                                          "conversions": 0, "amount": Decimal(0)})
+        return stats.setdefault(channel, {"codes": 0, "scans": 0, "customers": 0})
 
     for channel, count in session.execute(
         select(QrCode.channel, func.count()).where(QrCode.parent_id.is_(None), *scope)
@@ -464,15 +528,6 @@ def channel_stats(session: Session, path_prefix: str | None, *, since: datetime,
     ):
         slot(channel)["scans"] = int(scans)
         slot(channel)["customers"] = int(customers)
-    for channel, conversions, amount in session.execute(
-        select(QrCode.channel, func.count(QrConversion.id),
-               func.sum(QrConversion.amount).filter(QrConversion.currency == currency))
-        .join(QrConversion, QrConversion.code_id == QrCode.id)
-        .where(QrConversion.completed_at >= since, *scope)
-        .group_by(QrCode.channel)
-    ):
-        slot(channel)["conversions"] = int(conversions)
-        slot(channel)["amount"] = Decimal(amount or 0)
     return stats
 
 

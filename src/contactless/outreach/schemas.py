@@ -140,12 +140,28 @@ class DailyScans(BaseModel):
     scans: int
 
 
+class Tally(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    conversions: Decimal = Field(description="conversions (by share for an RM)")
+    amount: Decimal = Field(description="realised: money the books moved or kept; pending: "
+                                        "what it would bring; lost: what left (CNY)")
+
+
+class Outcomes(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    pending: Tally
+    realised: Tally
+    lost: Tally
+
+
 class Funnel(BaseModel):
     code_id: uuid.UUID
     steps: list[FunnelStep]
     rejected: dict[str, int]
     pending: int
-    amounts: dict[str, Decimal]
+    outcomes: Outcomes
     daily: list[DailyScans]
 
 
@@ -165,23 +181,28 @@ class Credit(BaseModel):
 
     completed_at: datetime
     touched_at: datetime
+    settled_at: datetime | None
+    status: str = Field(description="pending, realised or lost")
+    kind: str
+    journeys: int = Field(description="journeys that made or changed this conversion")
     code_id: uuid.UUID
     code_title: str
     channel: str
     product: str
     customer: str | None
-    amount: Decimal
+    amount: Decimal = Field(description="what the books moved or kept (0 until realised)")
+    expected: Decimal
     currency: str
     share: Decimal
     credited: Decimal
+    credited_expected: Decimal
     window_days: int
 
 
 class Conversions(BaseModel):
     rule: str
     window_days: int
-    conversions: Decimal
-    amounts: dict[str, Decimal]
+    outcomes: Outcomes
     items: list[Credit]
 
 
@@ -194,8 +215,15 @@ class RmRank(BaseModel):
     codes: int
     scans: int
     sign_ins: int
-    conversions: Decimal
-    amount: Decimal
+    outcomes: Outcomes
+
+
+class BranchRank(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    branch_code: str
+    rms: int
+    outcomes: Outcomes
 
 
 class ChannelRank(BaseModel):
@@ -205,8 +233,17 @@ class ChannelRank(BaseModel):
     codes: int
     scans: int
     sign_ins: int
-    conversions: int
-    amount: Decimal
+    outcomes: Outcomes
+
+
+class CodeRank(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    code_id: uuid.UUID
+    title: str
+    channel: str
+    owner: str
+    outcomes: Outcomes
 
 
 class Policy(BaseModel):

@@ -5,13 +5,20 @@ journey engine what a code stands for. Plug it in with
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from contactless.journeys.sources import QrSource
+from contactless.journeys.sources import QrCheck, QrSource
 from contactless.outreach import repository
-from contactless.outreach.models import OwnerStatus
+from contactless.outreach.errors import QrCodeNotFound, QrCodeRevoked
+from contactless.outreach.models import CodeStatus, OwnerStatus
+from contactless.outreach.service.attribution import window_days
 from contactless.outreach.service.common import staff_name
+
+# a start link whose code this person (or device) never scanned in the window
+NOT_SCANNED = "qr_not_scanned"
 
 
 class OutreachQrSources:
@@ -31,3 +38,22 @@ class OutreachQrSources:
                         channel_code=code.channel,
                         title=f"{code.title} · {staff_name(session, code.created_by)}",
                         link=f"/console/outreach/codes/{code.id}")
+
+    def verify(self, session: Session, *, qr_code_id: uuid.UUID,
+               customer_id: uuid.UUID | None, device_id: str | None,
+               at: datetime) -> QrCheck:
+        """The code, if the bank has not revoked it and this customer or this device has an
+        accepted scan of it (so it was live then) within the attribution window."""
+        code = repository.code_by_id(session, qr_code_id)
+        if code is None:
+            return QrCheck(None, QrCodeNotFound.code)
+        if code.status == CodeStatus.REVOKED:
+            return QrCheck(None, QrCodeRevoked.code)
+        scan = repository.proving_scan(
+            session, code.id, customer_id=customer_id, device_id=device_id,
+            since=at - timedelta(days=window_days(session)), until=at)
+        if scan is None:
+            return QrCheck(None, NOT_SCANNED)
+        source = self.describe(session, qr_code_id=code.id)
+        return QrCheck(replace(source, scan_id=scan.id) if source else None,
+                       None if source else QrCodeNotFound.code)

@@ -3,6 +3,8 @@ conversions, leaderboards."""
 
 from __future__ import annotations
 
+import csv
+import io
 import uuid
 from datetime import datetime, time, timedelta
 from typing import Annotated, Any
@@ -280,6 +282,19 @@ def conversions(request: Request, session: DbSession, actor: CurrentStaff) -> Re
     return render(request, "outreach/conversions.html", {"mine": mine, "rule": rule})
 
 
+@console_router.get("/conversions.csv")
+def conversions_csv(session: DbSession, actor: CurrentStaff, days: int = 90) -> Response:
+    """The credits in the actor's scope as CSV (customers masked), for reconciliation."""
+    rows = outreach.export_conversions(session, actor, days=min(max(days, 1), 366))
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(outreach.EXPORT_COLUMNS))
+    writer.writeheader()
+    writer.writerows(rows)
+    return Response("\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="conversions.csv"',
+                             "Cache-Control": "no-store"})
+
+
 @console_router.get("/leaderboard")
 def leaderboard(request: Request, session: DbSession, actor: CurrentStaff,
                 days: int = 30) -> Response:
@@ -289,11 +304,13 @@ def leaderboard(request: Request, session: DbSession, actor: CurrentStaff,
     gettext = gettext_for(locale_of(request))
     chart = {
         "rms": [r.name for r in rms[:15]],
-        "rm_conversions": [plain(r.conversions) for r in rms[:15]],
-        "rm_scans": [r.scans for r in rms[:15]],
+        "rm_realised": [plain(r.outcomes.realised.amount) for r in rms[:15]],
+        "rm_pending": [plain(r.outcomes.pending.amount) for r in rms[:15]],
         "channels": [gettext(c.channel) for c in channels],
-        "channel_scans": [c.scans for c in channels],
-        "channel_conversions": [c.conversions for c in channels],
+        "channel_realised": [plain(c.outcomes.realised.amount) for c in channels],
+        "channel_pending": [plain(c.outcomes.pending.amount) for c in channels],
     }
     return render(request, "outreach/leaderboard.html", {
-        "rms": rms, "channels": channels, "days": days, "chart": chart})
+        "rms": rms, "branches": outreach.branch_leaderboard(rms), "channels": channels,
+        "codes": outreach.code_leaderboard(session, actor, days=days), "days": days,
+        "chart": chart})

@@ -20,13 +20,14 @@ from contactless.journeys import service as journeys
 from contactless.journeys.web import OptionalJourneyActor
 from contactless.outreach import service as outreach
 from contactless.outreach.errors import QrLinksRateLimited
-from contactless.outreach.fastscan import DEVICE_COOKIE, DEVICE_MAX_AGE
+from contactless.outreach.fastscan import DEVICE_MAX_AGE
 from contactless.platform.errors import ContactlessError
 from contactless.platform.i18n import gettext_for
 from contactless.platform.kernel import Kernel
 from contactless.web.deps import (
     CUSTOMER_COOKIE,
     CUSTOMER_SESSION,
+    DEVICE_COOKIE,
     DbSession,
     KernelDep,
     client_ip,

@@ -31,21 +31,21 @@
     },
 
     "leaderboard": function (data) {
-      var chart = data.chart, names = data.labels;
+      var chart = data.chart, names = data.labels, gold = "#c9a227";
       var rm = echarts.init(document.getElementById("rm-chart"));
       rm.setOption({
-        tooltip: {trigger: "axis"}, legend: {}, grid: {left: 50, right: 50, top: 30, bottom: 60},
+        tooltip: {trigger: "axis"}, legend: {}, grid: {left: 70, right: 20, top: 30, bottom: 60},
         xAxis: {type: "category", data: chart.rms, axisLabel: {rotate: 30}},
-        yAxis: [{type: "value", name: names.conversions}, {type: "value", name: names.scans}],
-        series: [{name: names.conversions, type: "bar", data: chart.rm_conversions, itemStyle: {color: green}},
-                 {name: names.scans, type: "line", yAxisIndex: 1, data: chart.rm_scans}]
+        yAxis: {type: "value"},
+        series: [{name: names.realised, type: "bar", data: chart.rm_realised, itemStyle: {color: green}},
+                 {name: names.pending, type: "bar", data: chart.rm_pending, itemStyle: {color: gold}}]
       });
       var channel = echarts.init(document.getElementById("channel-chart"));
       channel.setOption({
-        tooltip: {trigger: "axis"}, legend: {}, grid: {left: 50, right: 20, top: 30, bottom: 30},
+        tooltip: {trigger: "axis"}, legend: {}, grid: {left: 70, right: 20, top: 30, bottom: 30},
         xAxis: {type: "category", data: chart.channels}, yAxis: {type: "value"},
-        series: [{name: names.scans, type: "bar", data: chart.channel_scans},
-                 {name: names.conversions, type: "bar", data: chart.channel_conversions, itemStyle: {color: green}}]
+        series: [{name: names.realised, type: "bar", data: chart.channel_realised, itemStyle: {color: green}},
+                 {name: names.pending, type: "bar", data: chart.channel_pending, itemStyle: {color: gold}}]
       });
       return [rm, channel];
     },
