@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from contactless.corebank import service as corebank
 from contactless.corebank.models import JournalEntry, Posting, TimeDeposit
+from contactless.identity.errors import NotAllowed
 from contactless.journeys import service as journeys
 from contactless.journeys.models import JourneyInstance
 from contactless.journeys.plugins import use_sources
@@ -345,7 +346,7 @@ def test_the_export_is_scoped_and_masked(kernel: Kernel) -> None:
         mine = outreach.export_conversions(session, bank.rm_xh)
         hangzhou = outreach.export_conversions(session, bank.manager_hz)
         everyone = outreach.export_conversions(session, bank.admin)
-        with pytest.raises(Exception, match="role does not allow"):
+        with pytest.raises(NotAllowed):
             outreach.export_conversions(session, banked.actor)
     assert [(row["status"], row["credited"], row["customer"]) for row in mine] == [
         ("realised", "5000.00", "张* 138****0051")]

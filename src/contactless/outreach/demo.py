@@ -149,7 +149,7 @@ def _renewals(session: Session, rng: random.Random, code: outreach.CodeView,
     first = today - timedelta(days=DAYS - 1)
     for person in audience:
         deposit = _next_maturity(session, person, first)
-        if deposit is None or rng.random() > 0.6 or not _comes_to_renew(rng, renewed, person):
+        if deposit is None or rng.random() > 0.85 or not _comes_to_renew(rng, renewed, person):
             continue
         lead = timedelta(days=rng.randint(3, 20))
         at = daytime(rng, max(first, min(today, deposit.maturity_date - lead)))

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from contactless.journeys.sources import QrCheck, QrSource
 from contactless.outreach import repository
+from contactless.outreach import repository_conversions as conversions_repository
 from contactless.outreach.errors import QrCodeNotFound, QrCodeRevoked
 from contactless.outreach.models import CodeStatus, OwnerStatus
 from contactless.outreach.service.attribution import window_days
@@ -49,7 +50,7 @@ class OutreachQrSources:
             return QrCheck(None, QrCodeNotFound.code)
         if code.status == CodeStatus.REVOKED:
             return QrCheck(None, QrCodeRevoked.code)
-        scan = repository.proving_scan(
+        scan = conversions_repository.proving_scan(
             session, code.id, customer_id=customer_id, device_id=device_id,
             since=at - timedelta(days=window_days(session)), until=at)
         if scan is None:

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from contactless.identity.permissions import Operation, authorize
 from contactless.outreach import repository
+from contactless.outreach import repository_conversions as conversions_repository
 from contactless.outreach.errors import PolicyInvalid
 from contactless.outreach.models import (
     CodeStatus,
@@ -184,7 +185,7 @@ def find_touch(session: Session, *, customer_id: uuid.UUID | None,
                 return Touch(code, scan, scan.scanned_at, LAST_SCAN)
     if qr_code_id is None or scan_id is None:
         return None
-    proof = repository.scan_by_id(session, scan_id)
+    proof = conversions_repository.scan_by_id(session, scan_id)
     if (proof is None or proof.code_id != qr_code_id or proof.result != ScanResult.ACCEPTED
             or not since <= proof.scanned_at <= at):
         return None
@@ -201,7 +202,7 @@ def record_journey_started(
 ) -> QrJourney | None:
     """Count a started journey for the code it is attributed to (funnel step 3)."""
     started = started_at or utcnow()
-    if repository.journey(session, journey_id) is not None:
+    if conversions_repository.journey(session, journey_id) is not None:
         return None
     touch = find_touch(session, customer_id=customer_id, qr_code_id=qr_code_id, at=started,
                        days=window_days(session), scan_id=scan_id)
@@ -237,7 +238,7 @@ def credit_conversion(session: Session, completion: Completion) -> QrConversion 
     business outcome, nothing in the window earns it, or this journey was counted before (a
     replay, audited)."""
     completed = completion.completed_at or utcnow()
-    journey = repository.journey(session, completion.journey_id)
+    journey = conversions_repository.journey(session, completion.journey_id)
     if journey is not None and journey.completed_at is not None:
         audit.record(session, ATTRIBUTION, action="outreach.completion_replayed",
                      target_type="qr_journey", target_id=completion.journey_id,
@@ -262,7 +263,7 @@ def credit_conversion(session: Session, completion: Completion) -> QrConversion 
         _journey_done(session, journey, completion, None, touch, completed)
         return None
     key = outcomes.business_key(completion.kind, completion.reference_id)
-    conversion = repository.conversion_by_key(session, key, for_update=True)
+    conversion = conversions_repository.conversion_by_key(session, key, for_update=True)
     if conversion is None and completion.kind == outcomes.DEPOSIT_KEPT \
             and reading.status == outcomes.PENDING and reading.expected == 0:
         # an instruction to pay out keeps nothing: no conversion of its own
@@ -272,7 +273,7 @@ def credit_conversion(session: Session, completion: Completion) -> QrConversion 
         conversion = _new_conversion(session, completion, key, touch, completed, days,
                                      reading.currency)
         if conversion is None:  # another worker recorded the same outcome meanwhile
-            conversion = repository.conversion_by_key(session, key, for_update=True)
+            conversion = conversions_repository.conversion_by_key(session, key, for_update=True)
     else:
         _update_conversion(session, conversion, completion, touch, completed, days)
     _journey_done(session, journey, completion, conversion, touch, completed)
@@ -323,7 +324,7 @@ def _update_conversion(session: Session, conversion: QrConversion, completion: C
         conversion.basis = touch.basis
         conversion.touched_at = touch.touched_at
         conversion.window_days = days
-        repository.delete_credits(session, conversion.id)
+        conversions_repository.delete_credits(session, conversion.id)
         _credit_owners(session, conversion, touch.code)
     session.flush()
     audit.record(session, ATTRIBUTION, action="outreach.conversion_updated",
@@ -396,7 +397,7 @@ def settle(session: Session, conversion: QrConversion,
         conversion.settled_at = (outcomes.settled_moment(session, reading.on) if reading.on
                                  else utcnow())
         conversion.entry_id = reading.entry_id
-    credits = repository.credits_for(session, conversion.id)
+    credits = conversions_repository.credits_for(session, conversion.id)
     shares = [credit.share for credit in credits]
     for credit, part, hoped in zip(credits, split_amount(amount, shares, exponent),
                                    split_amount(expected, shares, exponent), strict=True):
@@ -414,8 +415,8 @@ def settle(session: Session, conversion: QrConversion,
 def settle_outcome(session: Session, *, kind: str, reference_id: uuid.UUID) -> bool:
     """The books changed for one deposit, order or loan: settle its conversion, if it has
     one. A settled conversion does not change again (a replayed event is audited)."""
-    conversion = repository.conversion_by_key(session, outcomes.business_key(kind, reference_id),
-                                              for_update=True)
+    key = outcomes.business_key(kind, reference_id)
+    conversion = conversions_repository.conversion_by_key(session, key, for_update=True)
     if conversion is None:
         return False
     if conversion.status != ConversionStatus.PENDING:

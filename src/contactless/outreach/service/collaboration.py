@@ -17,6 +17,7 @@ from contactless.identity import service as identity
 from contactless.identity.errors import UnknownStaff
 from contactless.identity.permissions import Operation, authorize
 from contactless.outreach import repository
+from contactless.outreach import repository_conversions as conversions_repository
 from contactless.outreach.errors import (
     CodeStateConflict,
     InvalidOwner,
@@ -199,7 +200,7 @@ def _decrypt(session: Session, value: str | None, context: str) -> str:
 
 def roster_progress(session: Session, code: QrCode) -> list[ProgressMember]:
     family = [code.id, *repository.child_code_ids(session, code.id)]
-    done = repository.converted_customers(session, family)
+    done = conversions_repository.converted_customers(session, family)
     return [
         ProgressMember(
             mask_name(_decrypt(session, m.name_encrypted, "outreach.roster.name")),

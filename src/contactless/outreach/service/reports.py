@@ -18,6 +18,7 @@ from contactless.identity import service as identity
 from contactless.identity.permissions import Operation, authorize
 from contactless.identity.service import Role
 from contactless.outreach import repository
+from contactless.outreach import repository_conversions as conversions_repository
 from contactless.outreach.models import ConversionStatus, QrCode, QrConversion, QrCredit, ScanResult
 from contactless.outreach.service.attribution import get_policy
 from contactless.outreach.service.common import code_for_view, staff_id_of, staff_name
@@ -90,12 +91,12 @@ def funnel(session: Session, actor: Actor, *, code_id: uuid.UUID, days: int = 30
                 if result == ScanResult.REJECTED}
     pending = sum(n for (result, _r), n in counts.items() if result == ScanResult.PENDING)
     sign_ins = repository.identified_customers(session, family)
-    started = repository.journeys_started(session, family)
-    completed = repository.completed_journeys(session, family)
+    started = conversions_repository.journeys_started(session, family)
+    completed = conversions_repository.completed_journeys(session, family)
     outcomes = {status: Tally(Decimal(count), amount if status == ConversionStatus.REALISED
                               else expected)
                 for status, (count, amount, expected)
-                in repository.conversion_totals(session, family).items()}
+                in conversions_repository.conversion_totals(session, family).items()}
     values = [("scans", "Scans", scans), ("sign_ins", "Sign-ins", sign_ins),
               ("started", "Journeys started", started), ("completed", "Completed", completed)]
     steps = []
@@ -223,9 +224,9 @@ def my_conversions(session: Session, actor: Actor, *, limit: int = 200,
     the pending, realised and lost totals (all time)."""
     authorize(actor, Operation.OUTREACH_REPORT_READ)
     staff_id = staff_id_of(actor)
-    rows = repository.credits_of(session, [staff_id], limit=limit)
+    rows = conversions_repository.credits_of(session, [staff_id], limit=limit)
     credits = [_credit(session, credit, conversion, code) for credit, conversion, code in rows]
-    tallies = repository.credit_tallies(session, [staff_id], currency=currency)
+    tallies = conversions_repository.credit_tallies(session, [staff_id], currency=currency)
     return MyConversions(credits, _rm_outcomes(tallies, staff_id),
                          get_policy(session).attribution_window_days)
 
@@ -308,7 +309,7 @@ def rm_leaderboard(session: Session, actor: Actor, *, days: int = 30,
     since = _since(days)
     scans = repository.rm_scan_stats(session, ids, since=since)
     codes = repository.rm_code_counts(session, ids)
-    tallies = repository.credit_tallies(session, ids, since=since, currency=currency)
+    tallies = conversions_repository.credit_tallies(session, ids, since=since, currency=currency)
     ranks = [RmRank(s.id, s.display_name, s.branch_code, codes.get(s.id, 0),
                     scans.get(s.id, (0, 0))[0], scans.get(s.id, (0, 0))[1],
                     _rm_outcomes(tallies, s.id)) for s in staff]
@@ -350,8 +351,8 @@ def channel_leaderboard(session: Session, actor: Actor, *, days: int = 30,
     path = identity.scope_path(actor)
     since = _since(days)
     stats = repository.channel_stats(session, path, since=since)
-    tallies = repository.conversion_tallies(session, path, by_code=False, since=since,
-                                            currency=currency)
+    tallies = conversions_repository.conversion_tallies(session, path, by_code=False,
+                                                        since=since, currency=currency)
     for channel, _status in tallies:
         stats.setdefault(channel, {"codes": 0, "scans": 0, "customers": 0})
     ranks = [ChannelRank(channel, s["codes"], s["scans"], s["customers"],
@@ -363,8 +364,9 @@ def code_leaderboard(session: Session, actor: Actor, *, days: int = 30, limit: i
                      currency: str = DEFAULT_CURRENCY) -> list[CodeRank]:
     """The codes of the manager's subtree with conversions in the period, best first."""
     authorize(actor, Operation.LEADERBOARD_READ)
-    tallies = repository.conversion_tallies(session, identity.scope_path(actor), by_code=True,
-                                            since=_since(days), currency=currency)
+    tallies = conversions_repository.conversion_tallies(
+        session, identity.scope_path(actor), by_code=True, since=_since(days),
+        currency=currency)
     codes = {code.id: code for code in repository.codes_by_ids(
         session, {code_id for code_id, _status in tallies})}
     ranks = [CodeRank(code.id, code.title, code.channel, staff_name(session, code.created_by),
@@ -390,7 +392,7 @@ def export_conversions(session: Session, actor: Actor, *, days: int = 90,
     else:
         staff = {s.id: (s.display_name, s.branch_code)
                  for s in identity.list_staff(session, actor, role=Role.RM.value)}
-    rows = repository.credits_of(session, list(staff), limit=limit, since=_since(days))
+    rows = conversions_repository.credits_of(session, list(staff), limit=limit, since=_since(days))
     export = []
     for credit, conversion, code in rows:
         name, branch = staff.get(credit.staff_id, ("", ""))
