@@ -145,3 +145,51 @@ def test_an_employee_new_to_the_bank_scans_the_roster_code_opens_a_payroll_card_
     roster = page.locator("[data-testid=roster-section]")
     expect(roster).to_contain_text("名单 2 人中已办理 1 人")
     expect(page.locator("[data-testid=roster] tr", has_text="周*")).to_contain_text("是")
+
+
+def test_a_renewal_from_an_rms_code_is_pending_then_realised_with_the_principal_kept(
+    sqlite_kernel: Kernel, live_server: str, phone: Page, page: Page,
+) -> None:
+    from contactless.corebank import service as corebank
+    from contactless.platform.context import SYSTEM
+    from tests.factories.journeys import deposit_maturing_in, make_banked_customer
+    from tests.journeys.steps import customer_signs_in, qr_code
+
+    kernel = sqlite_kernel
+    banked = make_banked_customer(kernel)
+    use_outreach_codes(kernel)
+    deposit = deposit_maturing_in(kernel, banked, days=9, amount="23456.78")
+    path = qr_code(kernel, banked.bank.rm_xh, "deposit_renewal", channel="sms")
+
+    phone.goto(f"{live_server}{path}")  # the lean scan path, then the start link it sends to
+    customer_signs_in(phone, kernel, banked.mobile)
+    on_step(phone, "deposit")
+    phone.check(f"input[name=deposit_id][value='{deposit.id}']")
+    next_step(phone)
+    on_step(phone, "plan")
+    phone.check("input[name=option][value=renew_all]")
+    phone.check("input[name=term][value='6m']")
+    next_step(phone)
+    next_step(phone)
+    completed(phone)
+
+    sign_in(page, live_server, "rm.xh")
+    page.goto(f"{live_server}/console/outreach/conversions")
+    expect(page.locator("[data-testid=pending-amount]")).to_have_text("23,456.78")
+    expect(page.locator("[data-testid=realised-amount]")).to_have_text("0.00")
+    expect(page.locator("[data-testid=credits] [data-testid=status]")).to_have_text(["待实现"])
+
+    with kernel.db.session() as session:
+        corebank.run_maturities(session, SYSTEM, on=deposit.maturity_date)
+    page.reload()
+    # the principal kept, not principal plus interest
+    expect(page.locator("[data-testid=realised-amount]")).to_have_text("23,456.78")
+    expect(page.locator("[data-testid=pending-amount]")).to_have_text("0.00")
+    expect(page.locator("[data-testid=credits] [data-testid=status]")).to_have_text(["已实现"])
+    with page.expect_download() as download:
+        page.click("[data-testid=export]")
+    exported = download.value.path().read_text(encoding="utf-8-sig")
+    assert "realised,deposit_kept" in exported
+    assert "23456.78" in exported
+    row = exported.splitlines()[1].split(",")
+    assert row[4].endswith(banked.mobile[:3] + "****" + banked.mobile[-4:])  # masked customer
