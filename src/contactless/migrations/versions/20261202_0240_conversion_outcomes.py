@@ -1,8 +1,8 @@
 """conversion_outcomes: a conversion is one business outcome, pending until the books settle it
 
-Revision ID: 0008
-Revises: 0007
-Create Date: 2026-12-02 02:20:00
+Revision ID: 0009
+Revises: custsess
+Create Date: 2026-12-02 02:40:00
 
 Conversions recorded before are kept as ``unverified`` (keyed by their journey): nothing tells
 which deposit or order they were, so no report counts them as realised.
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0008'
-down_revision: str | None = '0007'
+revision: str = '0009'
+down_revision: str | None = 'custsess'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
