@@ -21,9 +21,14 @@ log = structlog.get_logger(__name__)
 PROBLEM = "application/problem+json"
 
 
+def _under(path: str, *areas: str) -> bool:
+    # "/metrics" is not under "/m": an area is the segment itself or what lies below it
+    return any(path == area or path.startswith(area + "/") for area in areas)
+
+
 def wants_html(request: Request) -> bool:
     path = request.url.path
-    return path.startswith(("/console", "/m", "/q/")) or path == "/"
+    return _under(path, "/console", "/m", "/q") or path == "/"
 
 
 def localized(error: ContactlessError, locale: str) -> ContactlessError:
@@ -58,7 +63,7 @@ def problem_response(request: Request, error: ContactlessError) -> Response:
     if wants_html(request):
         from contactless.web.templating import render
 
-        area = "m" if request.url.path.startswith(("/m", "/q/")) else "console"
+        area = "m" if _under(request.url.path, "/m", "/q") else "console"
         page = render(request, f"errors/{area}.html", {
             "status": error.status, "title": gettext_for(locale)(error.code.replace("_", " ")),
             "detail": detail, "request_id": current_request_id(),
