@@ -95,3 +95,13 @@ def test_uploads_have_their_own_larger_cap(kernel: Kernel, client: TestClient) -
                        headers={"Idempotency-Key": "u-2", "content-type": "application/json"})
     assert huge.status_code == 413
     assert huge.json()["code"] == "request_too_large"
+
+
+def test_a_field_error_of_the_schema_is_not_given_the_catalogs_header(
+        client: TestClient) -> None:
+    response = client.post("/api/v1/auth/token", data={})
+    body = response.json()
+    assert response.status_code == 422
+    assert body["code"] == "request_invalid"
+    assert all("Project-Id-Version" not in str(item) for item in body["errors"])
+    assert all(item.get("msg") for item in body["errors"])

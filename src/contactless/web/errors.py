@@ -44,8 +44,10 @@ def localized(error: ContactlessError, locale: str) -> ContactlessError:
     errors = error.extra.get("errors")
     if isinstance(errors, list):
         error.extra["errors"] = [
-            {**item, "message": _field_message(item.get("message", ""), gettext)}
-            if isinstance(item, dict) else item for item in errors]
+            {**item, "message": _field_message(item["message"], gettext)}
+            # an item without a message of ours (pydantic's own "msg") stays as it is:
+            # gettext("") is the catalog's header, not a translation
+            if isinstance(item, dict) and item.get("message") else item for item in errors]
     return error
 
 
