@@ -23,6 +23,7 @@ from contactless.platform.context import SYSTEM
 from contactless.platform.db import utcnow
 from contactless.platform.events import DomainEvent
 from contactless.platform.kernel import Kernel
+from contactless.platform.money import Money
 from tests.factories.identity import make_customer
 from tests.factories.journeys import (
     Banked,
@@ -139,6 +140,26 @@ def test_a_deposit_paid_out_at_maturity_loses_its_pending_conversion(kernel: Ker
     (lost,) = _conversions(kernel)
     assert (lost.status, lost.amount) == ("lost", D("0.00"))
     assert _credited(kernel) == {banked.bank.rm_xh.id: D("0.00")}
+
+
+@SQLITE_ONLY
+def test_a_partial_withdrawal_lowers_what_the_pending_conversion_expects(kernel: Kernel) -> None:
+    _plugged(kernel)
+    banked = make_banked_customer(kernel)
+    deposit = deposit_maturing_in(kernel, banked, days=10, amount="20000.00")
+    code = make_code(kernel, banked.bank.rm_xh, purpose="deposit_renewal")
+    scan(kernel, code, customer_id=banked.customer.id)
+    _renew(kernel, banked, deposit.id, option="renew_principal", term="3m", qr_code_id=code.id)
+    with kernel.db.session() as session:
+        corebank.withdraw_deposit_partially(
+            session, banked.actor, idempotency_key=str(uuid.uuid4()), deposit_id=deposit.id,
+            amount=Money(D("5000.00"), "CNY"))
+    (pending,) = _conversions(kernel)
+    assert (pending.status, pending.expected_amount) == ("pending", D("15000.00"))
+    _mature(kernel, deposit.maturity_date)
+    (realised,) = _conversions(kernel)
+    assert (realised.status, realised.amount) == ("realised", D("15000.00"))
+    assert _credited(kernel) == {banked.bank.rm_xh.id: D("15000.00")}
 
 
 @SQLITE_ONLY
@@ -351,5 +372,6 @@ def test_the_export_is_scoped_and_masked(kernel: Kernel) -> None:
     assert [(row["status"], row["credited"], row["customer"]) for row in mine] == [
         ("realised", "5000.00", "张* 138****0051")]
     assert len(hangzhou) == 1  # the Ningbo RM is outside the Hangzhou branch
+    assert mine[0]["branch"] == hangzhou[0]["branch"] == "HZ-XH"
     assert len(everyone) == 2
     assert _audited(kernel, "outreach.conversions_exported") == 3

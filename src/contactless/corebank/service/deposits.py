@@ -191,7 +191,8 @@ def withdraw_deposit_partially(session: Session, actor: Actor, *, idempotency_ke
             actor, idempotency_key=idempotency_key, deposit_id=deposit_id, amount=amount,
             on=on),
         audit_target=lambda result: ("corebank_deposit", result.deposit_id),
-        details=lambda result: {"entry_id": result.entry_id, "days": result.days,
+        details=lambda result: {"deposit_id": result.deposit_id,
+                                "entry_id": result.entry_id, "days": result.days,
                                 "interest": result.interest.amount,
                                 "remaining": (result.remaining_principal.amount
                                               if result.remaining_principal else None),

@@ -63,6 +63,7 @@ JOURNEY_COMPLETED = "journey.completed"
 SETTLING_EVENTS: dict[str, tuple[str, str]] = {
     "corebank.deposit_matured": (outcomes.DEPOSIT_KEPT, "deposit_id"),
     "corebank.deposit_withdrawn_early": (outcomes.DEPOSIT_KEPT, "deposit_id"),
+    "corebank.deposit_partially_withdrawn": (outcomes.DEPOSIT_KEPT, "deposit_id"),
     "corebank.deposit_instruction_changed": (outcomes.DEPOSIT_KEPT, "deposit_id"),
     "corebank.wealth_order_settled": (outcomes.WEALTH_PURCHASE, "order_id"),
     "corebank.loan_disbursed": (outcomes.LOAN_DISBURSED, "loan_id"),

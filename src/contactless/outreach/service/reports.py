@@ -388,7 +388,8 @@ def export_conversions(session: Session, actor: Actor, *, days: int = 90,
     authorize(actor, Operation.CONVERSIONS_EXPORT)
     if actor.kind == "staff" and actor.role == Role.RM.value:
         me = staff_id_of(actor)
-        staff = {me: (actor.display or "", "")}
+        own_branch = (actor.branch_path or "").strip("/").rsplit("/", 1)[-1]
+        staff = {me: (actor.display or "", own_branch)}
     else:
         staff = {s.id: (s.display_name, s.branch_code)
                  for s in identity.list_staff(session, actor, role=Role.RM.value)}
