@@ -57,7 +57,14 @@ from contactless.platform.loading import load_part
 from contactless.platform.logging import configure_logging
 from contactless.platform.metrics import HttpMetrics
 from contactless.risk import service as risk
-from contactless.settings import InsecureSettings, Mode, Settings
+from contactless.settings import (
+    APPROVE_ALL_REFUSED,
+    SMS_OUTBOX_REFUSED,
+    VERIFIER_REFUSED,
+    InsecureSettings,
+    Mode,
+    Settings,
+)
 from contactless.web.errors import install_error_handlers, problem_response
 from contactless.web.limits import BodyLimit
 from contactless.web.openapi import install_openapi
@@ -190,16 +197,14 @@ def production_refusals(kernel: Kernel) -> list[str]:
     if settings.mode is not Mode.PRODUCTION:
         return []
     problems = settings.production_problems()
+    # the parts actually installed, which a deployment may have swapped in code
     if kernel.channel.name == OutboxChannel.name:
-        problems.append("CONTACTLESS_SMS_CHANNEL: the outbox keeps texts in the database and "
-                        "sends nothing; name your SMS gateway's module:factory")
+        problems.append(SMS_OUTBOX_REFUSED)
     if journey_plugins.verifier_of(kernel).name == EmbeddedVerifier.name:
-        problems.append("CONTACTLESS_IDENTITY_VERIFIER: the built-in identity check is for "
-                        "tests and demos; name your e-KYC provider's module:factory")
+        problems.append(VERIFIER_REFUSED)
     if risk.approves_everything(kernel) and not settings.risk_allow_approve_all:
-        problems.append("CONTACTLESS_RISK_POLICY: the default policy approves every "
-                        "operation; name your policy's module:factory (or set "
-                        "CONTACTLESS_RISK_ALLOW_APPROVE_ALL=true to run without one)")
+        problems.append(APPROVE_ALL_REFUSED)
+    problems = list(dict.fromkeys(problems))
     return problems
 
 

@@ -10,7 +10,8 @@ from rich.console import Console
 
 from contactless.platform import migrations
 from contactless.platform.cli import cli_kernel
-from contactless.settings import InsecureSettings, Mode
+from contactless.platform.kernel import build_kernel
+from contactless.settings import InsecureSettings, Mode, Settings
 
 err = Console(stderr=True)
 
@@ -25,17 +26,24 @@ def serve(
     with anything only fit for a demo, and names the setting to change."""
     import uvicorn
 
-    from contactless.app import refuse_unfit_production
+    from contactless.app import production_refusals, refuse_unfit_production
 
-    kernel = cli_kernel()
-    settings = kernel.settings
+    settings = Settings()
+    shared_store = []
     if workers > 1 and not settings.redis_url:
         if settings.mode is Mode.PRODUCTION:
-            raise InsecureSettings([
+            shared_store.append(
                 "CONTACTLESS_REDIS_URL must be set to run more than one worker: without it "
-                "each worker keeps its own one-time codes, limits and sessions"])
-        err.print("one worker: several need CONTACTLESS_REDIS_URL (a shared real-time store)")
-        workers = 1
+                "each worker keeps its own one-time codes, limits and sessions")
+        else:
+            err.print("one worker: several need CONTACTLESS_REDIS_URL (a shared real-time store)")
+            workers = 1
+    try:  # every refusal at once, so an operator fixes them in one round
+        kernel = build_kernel(settings)
+    except InsecureSettings as refused:
+        raise InsecureSettings(refused.problems + shared_store) from None
+    if shared_store:
+        raise InsecureSettings(shared_store + production_refusals(kernel))
     refuse_unfit_production(kernel)
     if migrate:
         migrations.upgrade(kernel.db)

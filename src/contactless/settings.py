@@ -22,12 +22,22 @@ class Mode(StrEnum):
     PRODUCTION = "production"
 
 
+SMS_OUTBOX_REFUSED = ("CONTACTLESS_SMS_CHANNEL: the outbox keeps texts in the database and "
+                      "sends nothing; name your SMS gateway's module:factory")
+VERIFIER_REFUSED = ("CONTACTLESS_IDENTITY_VERIFIER: the built-in identity check is for tests "
+                    "and demos; name your e-KYC provider's module:factory")
+APPROVE_ALL_REFUSED = ("CONTACTLESS_RISK_POLICY: the default policy approves every operation; "
+                       "name your policy's module:factory (or set "
+                       "CONTACTLESS_RISK_ALLOW_APPROVE_ALL=true to run without one)")
+
+
 class InsecureSettings(ValueError):
     """Raised when a default secret is used outside development or demo mode, or when
     production would start with something only fit for a demo; the message names each
     setting to change."""
 
     def __init__(self, problems: list[str]) -> None:
+        self.problems = list(problems)
         super().__init__("refusing to start:\n" + "\n".join(f"- {p}" for p in problems))
         self.problems = problems
 
@@ -163,6 +173,12 @@ class Settings(BaseSettings):
         token = self.metrics_token.get_secret_value() if self.metrics_token else ""
         if token and len(token) < 32:
             problems.append("CONTACTLESS_METRICS_TOKEN must be 32+ random characters")
+        if self.sms_channel == "outbox":
+            problems.append(SMS_OUTBOX_REFUSED)
+        if self.identity_verifier == "embedded":
+            problems.append(VERIFIER_REFUSED)
+        if self.risk_policy == "approve_all" and not self.risk_allow_approve_all:
+            problems.append(APPROVE_ALL_REFUSED)
         return problems
 
 

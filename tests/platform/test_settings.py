@@ -13,7 +13,9 @@ def test_default_secrets_are_refused_in_production(tmp_path: Path) -> None:
 
 def test_strong_secrets_are_accepted_in_production(tmp_path: Path) -> None:
     settings = Settings(mode=Mode.PRODUCTION, home=tmp_path, secret_key="s" * 40,  # type: ignore[arg-type]
-                        data_key="d" * 40, cookie_secure=True)  # type: ignore[arg-type]
+                        data_key="d" * 40, cookie_secure=True,  # type: ignore[arg-type]
+                        sms_channel="bank.sms:gateway", identity_verifier="bank.kyc:verifier",
+                        risk_policy="bank.risk:policy")
     settings.check_secrets()
 
 
