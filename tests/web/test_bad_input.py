@@ -41,6 +41,23 @@ def test_an_amount_no_account_can_hold_is_refused_with_422(kernel: Kernel, clien
         assert corebank.verify_books(session).ok
 
 
+def test_a_refusal_with_figures_reads_in_the_callers_language(kernel: Kernel,
+                                                             client: TestClient) -> None:
+    _alice, _bob, first, second = setup_two(kernel)
+    body = {"source_account_id": str(first), "target_account_id": str(second),
+            "amount": {"amount": "1E+26", "currency": "CNY"}}
+    headers = staff_headers(client, "rm.xh") | {"Idempotency-Key": "big-zh"}
+    chinese = client.post("/api/v1/corebank/transfers", json=body,
+                          headers=headers | {"Accept-Language": "zh-CN"}).json()
+    english = client.post("/api/v1/corebank/transfers", json=body,
+                          headers=headers | {"Accept-Language": "en",
+                                             "Idempotency-Key": "big-en"}).json()
+    assert chinese["detail"] == "金额须小于 1000000000000000 CNY"
+    assert english["detail"] == "amounts must be below 1000000000000000 CNY"
+    # the figures travel as fields too, for a program to read
+    assert (chinese["limit"], chinese["currency"]) == ("1000000000000000", "CNY")
+
+
 def test_money_refuses_amounts_past_the_books_range() -> None:
     with pytest.raises(AmountOutOfRange):
         Money.of("1E+26")

@@ -153,9 +153,11 @@ def _decimal(value: str, field: str) -> Decimal:
     try:
         result = Decimal(value)
     except InvalidOperation as exc:
-        raise ValidationFailed(f"{field} must be a decimal number", code="invalid_number") from exc
+        raise ValidationFailed("{field} must be a decimal number",
+                               field=field, code="invalid_number") from exc
     if not result.is_finite():
-        raise ValidationFailed(f"{field} must be a decimal number", code="invalid_number")
+        raise ValidationFailed("{field} must be a decimal number",
+                               field=field, code="invalid_number")
     return result
 
 

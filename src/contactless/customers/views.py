@@ -12,7 +12,6 @@ from contactless.customers.web import OptionalCustomer, customer_cookie
 from contactless.identity import service as identity
 from contactless.identity.web import CurrentStaff
 from contactless.platform.errors import ContactlessError
-from contactless.platform.i18n import gettext_for
 from contactless.platform.security import mask_mobile
 from contactless.web.deps import (
     CUSTOMER_COOKIE,
@@ -21,6 +20,7 @@ from contactless.web.deps import (
     KernelDep,
     locale_of,
 )
+from contactless.web.errors import localized
 from contactless.web.templating import render
 
 mobile_router = APIRouter(prefix="/m", include_in_schema=False)
@@ -50,7 +50,7 @@ def send_code(request: Request, session: DbSession, mobile: Annotated[str, Form(
         mobile = identity.check_mobile(mobile)
         customers.request_sign_in_code(session, mobile=mobile)
     except ContactlessError as error:
-        message = gettext_for(locale_of(request))(error.message)
+        message = localized(error, locale_of(request)).message
         if error.code == "otp_resend_cooldown":
             return render(request, "m/verify.html", {
                 "mobile": mobile, "masked": mask_mobile(mobile), "next": next, "error": message,
@@ -68,7 +68,7 @@ def verify(request: Request, session: DbSession, kernel: KernelDep,
     try:
         actor = customers.complete_sign_in(session, mobile=mobile, code=code)
     except ContactlessError as error:
-        message = gettext_for(locale_of(request))(error.message)
+        message = localized(error, locale_of(request)).message
         template = "m/login.html" if error.code in (
             "otp_expired", "otp_attempts_exceeded", "otp_locked", "otp_rate_limited",
             "customer_not_found") else "m/verify.html"
@@ -100,7 +100,7 @@ def customers_page(request: Request, session: DbSession, actor: CurrentStaff,
         rows, total = customers.list_customers(session, actor, mobile=mobile or None,
                                                limit=page_size, offset=(page - 1) * page_size)
     except ContactlessError as exc:
-        error = gettext_for(locale_of(request))(exc.message)
+        error = localized(exc, locale_of(request)).message
         rows, total = customers.list_customers(session, actor, limit=page_size)
     return render(request, "console/customers.html", {
         "customers": rows, "total": total, "mobile": mobile, "page": page,

@@ -104,7 +104,7 @@ def create_branch(
     if not name.strip():
         raise InvalidBranchTree("branch name is required")
     if repository.branch_by_code(session, code):
-        raise BranchCodeTaken(f"branch code {code} already exists")
+        raise BranchCodeTaken("branch code {branch} already exists", branch=code)
     parent: Branch | None = None
     if kind == BranchKind.HEAD_OFFICE:
         if parent_code or repository.branches(session):
@@ -112,9 +112,10 @@ def create_branch(
     else:
         parent = repository.branch_by_code(session, (parent_code or "").upper())
         if parent is None:
-            raise UnknownBranch(f"unknown parent branch {parent_code!r}")
+            raise UnknownBranch("unknown parent branch {parent_code!r}", parent_code=parent_code)
         if parent.kind != _PARENT_KIND[kind]:
-            raise InvalidBranchTree(f"a {kind.value} must sit under a {_PARENT_KIND[kind].value}")
+            raise InvalidBranchTree("a {kind} must sit under a {parent_kind}",
+                                    kind=kind.value, parent_kind=_PARENT_KIND[kind].value)
     branch = Branch(
         code=code, name=name.strip(), kind=kind.value, parent_id=parent.id if parent else None,
         path=f"{parent.path if parent else '/'}{code}/",
@@ -140,7 +141,7 @@ def list_branches(session: Session, actor: Actor) -> list[Branch]:
 def get_branch(session: Session, *, code: str) -> Branch:
     branch = repository.branch_by_code(session, code.upper())
     if branch is None:
-        raise UnknownBranch(f"unknown branch {code!r}")
+        raise UnknownBranch("unknown branch {branch!r}", branch=code)
     return branch
 
 
@@ -172,12 +173,13 @@ def create_staff(
     try:
         role = Role(role)
     except ValueError as exc:
-        raise InvalidRole(f"unknown role {role!r}; one of {', '.join(r.value for r in Role)}",
+        raise InvalidRole("unknown role {role!r}; one of {roles}",
+                          role=role, roles=', '.join(r.value for r in Role),
                           ) from exc
     check_password_strength(password)
     branch = get_branch(session, code=branch_code)
     if repository.staff_by_username(session, username):
-        raise UsernameTaken(f"username {username} is taken")
+        raise UsernameTaken("username {username} is taken", username=username)
     user = StaffUser(username=username, display_name=(display_name or username).strip(),
                      role=role.value, branch_id=branch.id,
                      password_hash=kernel_of(session).passwords.hash(password))
@@ -349,7 +351,7 @@ def reset_password(session: Session, actor: Actor, *, username: str, password: s
     authorize(actor, Operation.STAFF_MANAGE)
     user = repository.staff_by_username(session, username.strip().lower(), for_update=True)
     if user is None:
-        raise UnknownStaff(f"unknown staff member {username!r}")
+        raise UnknownStaff("unknown staff member {username!r}", username=username)
     _set_password(session, actor, user, password)
 
 
@@ -395,7 +397,7 @@ def actor_for_staff_id(session: Session, staff_id: uuid.UUID) -> StaffRef:
 def staff_by_username(session: Session, *, username: str) -> StaffRef:
     user = repository.staff_by_username(session, username.strip().lower())
     if user is None:
-        raise UnknownStaff(f"unknown staff member {username!r}")
+        raise UnknownStaff("unknown staff member {username!r}", username=username)
     return StaffRef(user.id, user.role, user.branch_id, user.display_name)
 
 

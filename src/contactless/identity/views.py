@@ -33,6 +33,7 @@ from contactless.web.deps import (
     client_ip,
     locale_of,
 )
+from contactless.web.errors import localized
 from contactless.web.templating import render
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -45,7 +46,7 @@ def _safe_next(value: str | None) -> str:
 
 
 def _message(request: Request, error: ContactlessError) -> str:
-    return gettext_for(locale_of(request))(error.message)
+    return localized(error, locale_of(request)).message
 
 
 @router.get("/login")

@@ -19,8 +19,11 @@ class ContactlessError(Exception):
         code: str | None = None,
         **extra: Any,
     ) -> None:
-        super().__init__(message)
-        self.message = message
+        # ``message`` is an English message id; ``{placeholders}`` in it are filled from the
+        # extra fields (which also go into the problem body), after translation at the edge
+        self.template = message
+        self.message = _filled(message, extra)
+        super().__init__(self.message)
         if status is not None:
             self.status = status
         if code is not None:
@@ -37,8 +40,24 @@ class ContactlessError(Exception):
         }
         if instance:
             body["instance"] = instance
-        body.update(self.extra)
+        body.update({key: _plain(value) for key, value in self.extra.items()})
         return body
+
+
+def _plain(value: Any) -> Any:
+    """A field as JSON carries it: numbers, dates, ids and amounts as their text."""
+    if value is None or isinstance(value, (str, int, float, bool, list, dict)):
+        return value
+    return str(value)
+
+
+def _filled(template: str, values: dict[str, Any]) -> str:
+    if not values or "{" not in template:
+        return template
+    try:
+        return template.format(**values)
+    except (KeyError, IndexError, ValueError, AttributeError):
+        return template
 
 
 class NotFound(ContactlessError):

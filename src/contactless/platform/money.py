@@ -52,9 +52,9 @@ def to_decimal(value: Any) -> Decimal:
         try:
             result = Decimal(str(value).strip())
         except InvalidOperation as exc:
-            raise MoneyError(f"not a number: {value!r}") from exc
+            raise MoneyError("not a number: {value!r}", value=value) from exc
     else:
-        raise MoneyError(f"not an amount: {value!r}")
+        raise MoneyError("not an amount: {value!r}", value=value)
     if not result.is_finite():
         raise MoneyError("amount must be finite")
     return result
@@ -68,7 +68,7 @@ def plain(value: Decimal) -> str:
 
 def check_currency(currency: str) -> str:
     if currency not in CURRENCY_EXPONENTS:
-        raise UnknownCurrency(f"unknown currency: {currency!r}")
+        raise UnknownCurrency("unknown currency: {currency!r}", currency=currency)
     return currency
 
 
@@ -87,10 +87,12 @@ class Money:
         value = to_decimal(amount)
         exponent = CURRENCY_EXPONENTS[check_currency(currency)]
         if abs(value) >= MAX_AMOUNT:
-            raise AmountOutOfRange(f"amounts must be below {plain(MAX_AMOUNT)} {currency}")
+            raise AmountOutOfRange("amounts must be below {limit} {currency}",
+                                   limit=plain(MAX_AMOUNT), currency=currency)
         if strict and value != value.quantize(Decimal(1).scaleb(-exponent)):
             raise TooManyDecimals(
-                f"{currency} amounts have at most {exponent} decimal places: {value}"
+                "{currency} amounts have at most {exponent} decimal places: {value}",
+                currency=currency, exponent=exponent, value=value
             )
         return cls(value.quantize(Decimal(1).scaleb(-exponent), rounding=ROUND_HALF_UP), currency)
 
@@ -105,9 +107,10 @@ class Money:
 
     def _same(self, other: object) -> Money:
         if not isinstance(other, Money):
-            raise MoneyError(f"cannot combine Money with {type(other).__name__}")
+            raise MoneyError("cannot combine Money with {other}", other=type(other).__name__)
         if other.currency != self.currency:
-            raise CurrencyMismatch(f"cannot combine {self.currency} with {other.currency}")
+            raise CurrencyMismatch("cannot combine {currency} with {currency2}",
+                                   currency=self.currency, currency2=other.currency)
         return other
 
     def __add__(self, other: object) -> Money:

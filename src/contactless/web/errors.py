@@ -36,7 +36,7 @@ def localized(error: ContactlessError, locale: str) -> ContactlessError:
     from its extra fields after translation) and each field error's message. Services raise
     English message ids; pages and the APIs call this, once, on the way out."""
     gettext = gettext_for(locale)
-    text = gettext(error.message)
+    text = gettext(getattr(error, "template", error.message))
     try:
         error.message = text.format(**error.extra) if error.extra else text
     except (KeyError, IndexError, ValueError, AttributeError):

@@ -55,7 +55,7 @@ class AccountOps(LedgerBase):
         if account_class not in (1, 2):
             raise InvalidAccountClass("a demand account is Class I (1) or Class II (2)")
         if not customers.customer_exists(self.session, customer_id=customer_id):
-            raise CustomerNotFound(f"no customer {customer_id}")
+            raise CustomerNotFound("no customer {customer_id}", customer_id=customer_id)
         if account_class == 2:
             if currency != CLASS2_CURRENCY:
                 raise InvalidAccountClass("Class II accounts are opened in CNY only")
@@ -87,7 +87,8 @@ class AccountOps(LedgerBase):
         if bound_account_id is not None:
             bound = self.session.get(LedgerAccount, bound_account_id)
             if bound is None:
-                raise AccountNotFound(f"no account {bound_account_id}")
+                raise AccountNotFound("no account {bound_account_id}",
+                                      bound_account_id=bound_account_id)
             if (bound.customer_id != customer_id or bound.kind != AccountKind.DEMAND
                     or bound.account_class != 1):
                 raise BindingRequired("the bound account must be the customer's Class I account")
@@ -245,7 +246,8 @@ class AccountOps(LedgerBase):
     def _pending_outbound(self, transfer_id: uuid.UUID) -> OutboundTransfer:
         transfer = self.lock_row(OutboundTransfer, transfer_id, TransferNotFound)
         if transfer.status != OutboundStatus.PENDING:
-            raise TransferNotPending(f"transfer {transfer_id} is {transfer.status}")
+            raise TransferNotPending("transfer {transfer_id} is {state}",
+                                     transfer_id=transfer_id, state=transfer.status)
         return transfer
 
     def settle_outbound_transfer(self, actor: Actor, *, idempotency_key: str,

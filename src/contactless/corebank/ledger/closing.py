@@ -124,7 +124,7 @@ class ClosingOps(InterestOps):
         account = accounts[account_id]
         self.require_open(account)
         if account.status == AccountStatus.FROZEN:
-            raise AccountFrozen(f"account {account.number} is frozen")
+            raise AccountFrozen("account {number} is frozen", number=account.number)
         target = accounts.get(transfer_to_account_id) if transfer_to_account_id else None
         if target is not None:
             self._check_target(account, target)
@@ -132,7 +132,8 @@ class ClosingOps(InterestOps):
         total = natural_balance(account) + interest
         if total > 0 and target is None:
             raise BalanceNotZero(
-                f"account {account.number} holds {total}: name an account to move it to",
+                "account {number} holds {total}: name an account to move it to",
+                number=account.number, total=total,
                 balance=str(total))
         interest_entry = None
         if interest > 0:
@@ -166,7 +167,7 @@ class ClosingOps(InterestOps):
         """The interest a closing today would settle and the total it would move."""
         account = self.account(account_id)
         if account is None:
-            raise AccountNotFound(f"no account {account_id}")
+            raise AccountNotFound("no account {account_id}", account_id=account_id)
         self.require_kind(account, AccountKind.DEMAND)
         self.require_open(account)
         _from, _to, _days, interest = self._accrued_to_close(account, self.value_date(on))
@@ -180,13 +181,14 @@ class ClosingOps(InterestOps):
         """An open demand account nothing settles into any more (checked before locking)."""
         account = self.account(account_id)
         if account is None:
-            raise AccountNotFound(f"no account {account_id}")
+            raise AccountNotFound("no account {account_id}", account_id=account_id)
         self.require_kind(account, AccountKind.DEMAND)
         self.require_open(account)
         linked = self.linked_products(account_id)
         if linked:
             raise LinkedProductsOpen(
-                f"account {account.number} still has {', '.join(linked)} settling into it",
+                "account {number} still has {linked} settling into it",
+                number=account.number, linked=', '.join(linked),
                 products=linked)
         return account
 
@@ -219,11 +221,11 @@ class ClosingOps(InterestOps):
     def _check_target(account: LedgerAccount, target: LedgerAccount) -> None:
         if target.kind != AccountKind.DEMAND or target.currency != account.currency:
             raise InvalidAccountKind(
-                f"the balance moves to a {account.currency} demand account")
+                'the balance moves to a {currency} demand account', currency=account.currency)
         if target.customer_id != account.customer_id:
             raise NotYourAccount("the balance moves to another account of the same customer")
         if target.status == AccountStatus.CLOSED:
-            raise InvalidAccountKind(f"account {target.number} is closed")
+            raise InvalidAccountKind("account {number} is closed", number=target.number)
 
     # -- 日终 -----------------------------------------------------------------------------------
 
@@ -234,13 +236,14 @@ class ClosingOps(InterestOps):
         # a second close of the same day meets the unique business date
         closed = self.session.scalar(select(func.max(BusinessDay.business_date)))
         if closed is not None and day <= closed:
-            raise DayAlreadyClosed(f"business day {day} is closed already (up to {closed})")
+            raise DayAlreadyClosed("business day {day} is closed already (up to {closed})",
+                                   day=day, closed=closed)
         if closed is not None and day != closed + timedelta(days=1):
             raise DayClosedOutOfOrder(
-                f"the next day to close is {closed + timedelta(days=1)}, not {day}",
+                'the next day to close is {next_day}, not {day}', day=day,
                 next_day=(closed + timedelta(days=1)).isoformat())
         if day > business_date(self.session):
-            raise DayNotOver(f"business day {day} has not begun")
+            raise DayNotOver("business day {day} has not begun", day=day)
         balance = self.trial_balance_as_of(day)
         ledger = self.general_ledger(day)
         row = BusinessDay(business_date=day, closed_by=f"{actor.kind}:{actor.id}"[:100],

@@ -60,12 +60,13 @@ from contactless.platform.money import Money, check_currency
 def parse_term(product: RateProduct, term: str) -> str:
     if product is RateProduct.DEMAND:
         if term != DEMAND_TERM:
-            raise InvalidTerm(f"demand rates have the term {DEMAND_TERM!r}")
+            raise InvalidTerm("demand rates have the term {demand_term!r}", demand_term=DEMAND_TERM)
         return term
     try:
         return Term(term).value
     except ValueError:
-        raise InvalidTerm(f"terms are {', '.join(t.value for t in Term)}: not {term!r}") from None
+        raise InvalidTerm("terms are {terms}: not {term!r}",
+                          terms=', '.join(t.value for t in Term), term=term) from None
 
 
 class DepositOps(LedgerBase):
@@ -95,7 +96,8 @@ class DepositOps(LedgerBase):
         )
         if found is None:
             if currency != DEFAULT_RATE_CURRENCY or (product, term) not in DEFAULT_RATES:
-                raise RateNotFound(f"no {product.value} {term} rate in {currency} on {on}")
+                raise RateNotFound("no {product} {term} rate in {currency} on {on}",
+                                   product=product.value, term=term, currency=currency, on=on)
             found = DEFAULT_RATES[(product, term)]
         cache[cache_key] = found
         return found
@@ -184,7 +186,7 @@ class DepositOps(LedgerBase):
             if amount.currency != DEFAULT_RATE_CURRENCY:
                 raise CurrencyMismatch("large certificates of deposit are issued in CNY")
             if value < CD_MINIMUM:
-                raise BelowMinimum(f"a large CD starts at {CD_MINIMUM} CNY")
+                raise BelowMinimum("a large CD starts at {cd_minimum} CNY", cd_minimum=CD_MINIMUM)
         source = self.lock_accounts([source_account_id])[source_account_id]
         self.require_kind(source, AccountKind.DEMAND)
         check_amount(amount, source.currency)
@@ -211,7 +213,8 @@ class DepositOps(LedgerBase):
     def _active_deposit(self, deposit_id: uuid.UUID) -> TimeDeposit:
         deposit = self.lock_row(TimeDeposit, deposit_id, DepositNotFound)
         if deposit.status != DepositStatus.ACTIVE:
-            raise DepositNotActive(f"deposit {deposit_id} is {deposit.status}")
+            raise DepositNotActive("deposit {deposit_id} is {state}",
+                                   deposit_id=deposit_id, state=deposit.status)
         return deposit
 
     def change_maturity_instruction(
@@ -224,7 +227,8 @@ class DepositOps(LedgerBase):
         day = self.value_date(on)
         if day >= deposit.maturity_date:
             raise InstructionLocked(
-                f"the instruction could change until {deposit.maturity_date} minus one day"
+                "the instruction could change until {maturity_date} minus one day",
+                maturity_date=deposit.maturity_date
             )
         term = None
         if renewal_term is not None and instruction is not MaturityInstruction.PAYOUT:
@@ -244,7 +248,7 @@ class DepositOps(LedgerBase):
         day = self.value_date(on)
         if day >= deposit.maturity_date:
             raise DepositNotActive(
-                f"deposit {deposit_id} has matured; the maturity run pays it"
+                'deposit {deposit_id} has matured; the maturity run pays it', deposit_id=deposit_id
             )
         rate = self.current_rate(product=RateProduct.DEMAND, term=DEMAND_TERM,
                                  currency=deposit.currency, on=day)
@@ -289,10 +293,12 @@ class DepositOps(LedgerBase):
                        ) -> tuple[Decimal, int, Decimal, Decimal]:
         """(demand rate, days held, interest on the part, what remains), or the refusal."""
         if day >= deposit.maturity_date:
-            raise DepositNotActive(f"deposit {deposit.id} has matured; the maturity run pays it")
+            raise DepositNotActive("deposit {deposit_id} has matured; the maturity run pays it",
+                                   deposit_id=deposit.id)
         if deposit.partial_withdrawn is not None:
             raise PartialWithdrawalUsed(
-                f"deposit {deposit.id} was partly withdrawn on {deposit.partial_withdrawn_on}")
+                "deposit {deposit_id} was partly withdrawn on {partial_withdrawn_on}",
+                deposit_id=deposit.id, partial_withdrawn_on=deposit.partial_withdrawn_on)
         product = DepositProduct(deposit.product)
         if not self.partial_withdrawal_allowed(product):
             raise PartialWithdrawalNotAllowed("this product allows no partial withdrawal")
@@ -300,7 +306,7 @@ class DepositOps(LedgerBase):
         remaining = deposit.principal - value
         if remaining < minimum:
             raise RemainingBelowMinimum(
-                f"at least {minimum} {deposit.currency} must stay in the deposit",
+                'at least {minimum} {currency} must stay in the deposit', currency=deposit.currency,
                 minimum=str(minimum), remaining=str(max(remaining, Decimal(0))))
         rate = self.current_rate(product=RateProduct.DEMAND, term=DEMAND_TERM,
                                  currency=deposit.currency, on=day)
@@ -312,7 +318,8 @@ class DepositOps(LedgerBase):
         """What a partial withdrawal would pay and leave, refused as the real one would be."""
         deposit = self.get_row(TimeDeposit, deposit_id, DepositNotFound)
         if deposit.status != DepositStatus.ACTIVE:
-            raise DepositNotActive(f"deposit {deposit_id} is {deposit.status}")
+            raise DepositNotActive("deposit {deposit_id} is {state}",
+                                   deposit_id=deposit_id, state=deposit.status)
         value = check_amount(amount, deposit.currency)
         day = self.value_date(on)
         rate, days, interest, remaining = self._partial_terms(deposit, value, day)

@@ -60,11 +60,12 @@ def check_loan_terms(*, annual_rate: Decimal, term_months: int,
     try:
         method = RepaymentMethod(method)
     except ValueError:
-        raise InvalidLoanTerms(f"unknown repayment method {method!r}") from None
+        raise InvalidLoanTerms("unknown repayment method {method!r}", method=method) from None
     if not Decimal(0) <= annual_rate < Decimal(1):
         raise InvalidLoanTerms("the annual rate is a fraction from 0 to 1")
     if not 1 <= term_months <= MAX_LOAN_TERM_MONTHS:
-        raise InvalidLoanTerms(f"the term is 1 to {MAX_LOAN_TERM_MONTHS} months")
+        raise InvalidLoanTerms("the term is 1 to {max_loan_term_months} months",
+                               max_loan_term_months=MAX_LOAN_TERM_MONTHS)
     return method
 
 
@@ -85,7 +86,7 @@ class LoanOps(LedgerBase):
     def _active_loan(self, loan_id: uuid.UUID) -> Loan:
         loan = self.lock_row(Loan, loan_id, LoanNotFound)
         if loan.status != LoanStatus.ACTIVE:
-            raise LoanNotActive(f"loan {loan_id} is {loan.status}")
+            raise LoanNotActive("loan {loan_id} is {state}", loan_id=loan_id, state=loan.status)
         return loan
 
     # -- booking and disbursement ----------------------------------------------------------------
@@ -99,7 +100,7 @@ class LoanOps(LedgerBase):
         method = check_loan_terms(annual_rate=annual_rate, term_months=term_months,
                                   method=method)
         if not customers.customer_exists(self.session, customer_id=customer_id):
-            raise CustomerNotFound(f"no customer {customer_id}")
+            raise CustomerNotFound("no customer {customer_id}", customer_id=customer_id)
         demand = self.get_row(LedgerAccount, demand_account_id, AccountNotFound)
         self.require_kind(demand, AccountKind.DEMAND)
         check_amount(principal, demand.currency)
@@ -133,7 +134,8 @@ class LoanOps(LedgerBase):
                       on: date | None = None) -> LoanView:
         loan = self.lock_row(Loan, loan_id, LoanNotFound)
         if loan.status != LoanStatus.BOOKED:
-            raise LoanNotActive(f"loan {loan_id} is {loan.status}, not waiting for disbursement")
+            raise LoanNotActive("loan {loan_id} is {state}, not waiting for disbursement",
+                                loan_id=loan_id, state=loan.status)
         day = self.value_date(on)
         accounts = self.lock_accounts([loan.account_id, loan.demand_account_id])
         demand = accounts[loan.demand_account_id]
@@ -190,7 +192,8 @@ class LoanOps(LedgerBase):
         day = self.value_date(on)
         unpaid = self._unpaid(loan.id)
         if not unpaid or unpaid[0].due_date > day:
-            raise NothingDue(f"no instalment of loan {loan_id} is due on {day}")
+            raise NothingDue("no instalment of loan {loan_id} is due on {day}",
+                             loan_id=loan_id, day=day)
         return self._pay(actor, loan, unpaid[0], day, idempotency_key=idempotency_key,
                          scope=None)
 
@@ -229,7 +232,8 @@ class LoanOps(LedgerBase):
         demand, held = accounts[loan.demand_account_id], accounts[loan.account_id]
         outstanding = natural_balance(held)
         if value > outstanding:
-            raise PrepaymentTooLarge(f"the outstanding principal is {outstanding}")
+            raise PrepaymentTooLarge("the outstanding principal is {outstanding}",
+                                     outstanding=outstanding)
         paid_until = self._last_paid_date(loan)
         interest = simple_interest(value, loan.annual_rate, (day - paid_until).days)
         self.check_debit(demand, value + interest)
@@ -281,9 +285,9 @@ class LoanOps(LedgerBase):
         loan = self._active_loan(loan_id)
         if not 1 <= months <= MAX_DEFERRAL_MONTHS - loan.deferred_months:
             raise InvalidDeferral(
-                f"a loan may be deferred by {MAX_DEFERRAL_MONTHS} months in all; "
-                f"{loan.deferred_months} used"
-            )
+                "a loan may be deferred by {max_deferral_months} months in all; "
+                "{deferred_months} used",
+                max_deferral_months=MAX_DEFERRAL_MONTHS, deferred_months=loan.deferred_months)
         unpaid = self._unpaid(loan.id)
         if not unpaid:
             raise InvalidDeferral("nothing is left to defer")

@@ -182,10 +182,12 @@ class InterestOps(DepositOps):
         (open) day. ``max_accounts`` bounds this call; the next call goes on from there."""
         if not is_settlement_date(settlement_date, self.settlement_day):
             raise InvalidSettlementDate(
-                f"{settlement_date} is not a settlement date (day {self.settlement_day} of "
-                "March, June, September or December)")
+                "{settlement_date} is not a settlement date "
+                "(day {settlement_day} of March, June, September or December)",
+                settlement_date=settlement_date, settlement_day=self.settlement_day)
         if settlement_date >= business_date(self.session):
-            raise SettlementDayNotOver(f"{settlement_date} is not over yet")
+            raise SettlementDayNotOver("{settlement_date} is not over yet",
+                                       settlement_date=settlement_date)
         start, end = settlement_period(settlement_date, self.settlement_day)
         credit_day = end + timedelta(days=1)
         closed = last_closed_day(self.session)
@@ -193,7 +195,8 @@ class InterestOps(DepositOps):
             credit_day = closed + timedelta(days=1)
         run = self._claim_run(settlement_date, start, credit_day)
         if run.status == RUN_COMPLETED:
-            raise InterestAlreadySettled(f"interest up to {settlement_date} is settled already")
+            raise InterestAlreadySettled("interest up to {settlement_date} is settled already",
+                                         settlement_date=settlement_date)
         segments, no_rate = self._segments_by_currency(start, end)
         settled = with_interest = entries = 0
         totals: dict[str, Decimal] = defaultdict(Decimal)

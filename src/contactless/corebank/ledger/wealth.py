@@ -76,7 +76,7 @@ class WealthOps(LedgerBase):
         if initial_nav <= 0:
             raise InvalidNav("a NAV is positive")
         if self.session.scalar(select(WealthProduct.id).where(WealthProduct.code == code)):
-            raise DuplicateProduct(f"product {code} exists already")
+            raise DuplicateProduct("product {product_code} exists already", product_code=code)
         product = WealthProduct(
             id=uuid.uuid4(), code=code[:32], name=name[:128], risk_level=risk_level.value,
             currency=min_purchase.currency, min_purchase=min_purchase.amount,
@@ -106,7 +106,8 @@ class WealthOps(LedgerBase):
         if product.status != ProductStatus.OPEN or (
             product.maturity_date is not None and settle_date >= product.maturity_date
         ):
-            raise ProductClosed(f"product {product.code} takes no more orders")
+            raise ProductClosed("product {product_code} takes no more orders",
+                                product_code=product.code)
         return product
 
     # -- orders ------------------------------------------------------------------------------
@@ -119,7 +120,8 @@ class WealthOps(LedgerBase):
         product = self._open_product(product_id, day + SETTLEMENT_LAG)
         check_amount(amount, product.currency)
         if value < product.min_purchase:
-            raise BelowMinimum(f"product {product.code} starts at {product.min_purchase}")
+            raise BelowMinimum("product {product_code} starts at {min_purchase}",
+                               product_code=product.code, min_purchase=product.min_purchase)
         settlement_id = self.internal_account_id(AccountKind.PRODUCT_SETTLEMENT,
                                                  product.currency)
         accounts = self.lock_accounts([source_account_id, settlement_id])
@@ -168,7 +170,7 @@ class WealthOps(LedgerBase):
         product = self._open_product(holding.product_id, day + SETTLEMENT_LAG)
         if units > holding.units - holding.units_redeeming:
             raise InsufficientUnits(
-                f"{holding.units - holding.units_redeeming} units are available"
+                '{units} units are available', units=holding.units - holding.units_redeeming
             )
         holding.units_redeeming = holding.units_redeeming + units
         order = WealthOrder(
@@ -289,5 +291,6 @@ class WealthOps(LedgerBase):
     def get_nav(self, product_id: uuid.UUID, on: date) -> Decimal:
         priced = self.latest_nav(product_id, on=on)
         if priced is None:
-            raise NavNotFound(f"no NAV for {product_id} on or before {on}")
+            raise NavNotFound("no NAV for {product_id} on or before {on}",
+                              product_id=product_id, on=on)
         return priced[0]

@@ -75,8 +75,9 @@ def load_port_factory(name: str) -> PortFactory:
             if point.name == name:
                 return cast(PortFactory, point.load())
     except (ImportError, AttributeError) as exc:
-        raise PortNotConfigured(f"cannot load the core-banking port {name!r}: {exc}") from exc
-    raise PortNotConfigured(f"no core-banking port named {name!r}")
+        raise PortNotConfigured("cannot load the core-banking port {name!r}: {exc}",
+                                name=name, exc=str(exc)) from exc
+    raise PortNotConfigured("no core-banking port named {name!r}", name=name)
 
 
 def get_port(session: Session) -> CoreBankPort:
@@ -173,7 +174,7 @@ def fingerprint(operation: str, request: dict[str, Any]) -> str:
 def _check_key(key: str) -> str:
     if not isinstance(key, str) or not key.strip() or len(key) > MAX_KEY_LENGTH:
         raise InvalidIdempotencyKey(
-            f"an idempotency key is 1 to {MAX_KEY_LENGTH} characters"
+            'an idempotency key is 1 to {max_key_length} characters', max_key_length=MAX_KEY_LENGTH
         )
     return key
 

@@ -293,7 +293,7 @@ def _accept_uploads(session: Session, loaded: Loaded, ctx: StepContext, step: St
 
 
 def translate_error(error: ContactlessError, gettext: Any) -> str:
-    text = str(gettext(error.message))
+    text = str(gettext(getattr(error, "template", error.message)))
     try:
         return text.format(**error.extra)
     except (KeyError, IndexError, ValueError):

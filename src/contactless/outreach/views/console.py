@@ -27,6 +27,7 @@ from contactless.platform.errors import ContactlessError
 from contactless.platform.i18n import gettext_for
 from contactless.platform.money import plain
 from contactless.web.deps import CsrfChecked, DbSession, locale_of
+from contactless.web.errors import localized
 from contactless.web.templating import render
 
 console_router = APIRouter(prefix="/console/outreach", include_in_schema=False)
@@ -37,7 +38,7 @@ def _base_url(request: Request) -> str:
 
 
 def _message(request: Request, error: ContactlessError) -> str:
-    return gettext_for(locale_of(request))(error.message)
+    return localized(error, locale_of(request)).message
 
 
 def _purposes(request: Request, session: DbSession) -> dict[str, str]:
