@@ -72,6 +72,10 @@ def test_an_rm_books_a_loan_but_only_their_branch_manager_pays_it_out(
     again = client.post(f"/api/v1/corebank/loans/{loan_id}/disbursement",
                         headers=_headers(client, "rm.xh", "d-1"))
     assert again.json()["id"] == pending["id"]
+    # asked again with a new key while it waits: the same item, not a second one to decide
+    twice = client.post(f"/api/v1/corebank/loans/{loan_id}/disbursement",
+                        headers=_headers(client, "rm.xh", "d-2"))
+    assert (twice.status_code, twice.json()["id"]) == (202, pending["id"])
 
     own = client.post(f"/api/v1/approvals/{pending['id']}/approve",
                       headers=_headers(client, "rm.xh"))

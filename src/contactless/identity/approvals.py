@@ -130,7 +130,9 @@ def request_approval(
     idempotency_key: str,
 ) -> ApprovalView:
     """File ``operation`` for a second person. The maker's retry with the same key returns
-    the same item; the same key for another request is refused (``idempotency_key_reused``)."""
+    the same item; the same key for another request is refused (``idempotency_key_reused``).
+    While the maker's item for the same request (operation, target and payload) waits, asking
+    again with another key returns it, so a checker never decides the same thing twice."""
     existing = session.scalar(select(ApprovalRequest).where(
         ApprovalRequest.maker_id == maker.id, ApprovalRequest.operation == operation.value,
         ApprovalRequest.idempotency_key == idempotency_key))
@@ -139,6 +141,13 @@ def request_approval(
             raise IdempotencyKeyReused("this idempotency key was used for a different request",
                                        operation=operation.value)
         return _view(existing)
+    waiting = session.scalars(select(ApprovalRequest).where(
+        ApprovalRequest.maker_id == maker.id, ApprovalRequest.operation == operation.value,
+        ApprovalRequest.target_type == target_type, ApprovalRequest.target_id == target_id,
+        ApprovalRequest.status == ApprovalStatus.PENDING.value))
+    for item in waiting:
+        if item.payload == payload:  # the same request again (a new key): the item that waits
+            return _view(item)
     item = ApprovalRequest(
         operation=operation.value, reason=reason, target_type=target_type,
         target_id=target_id, payload=payload, summary=summary, branch_path=branch_path,
