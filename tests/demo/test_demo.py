@@ -11,6 +11,7 @@ from stdnum.cn import ric
 
 from contactless.customers import service as customers
 from contactless.demo.service import build_demo_bank
+from contactless.identity import approvals
 from contactless.identity import service as identity
 from contactless.platform import audit
 from contactless.platform.context import SYSTEM
@@ -52,6 +53,12 @@ def test_the_demo_bank_is_realistic_and_the_same_seed_gives_the_same_bank(
     assert sum(b.kind == "sub_branch" for b in branches) >= 6
     assert len(enterprises) == 30
     assert len(roster) >= 8
+    with sqlite_kernel.db.session() as session:
+        waiting = approvals.list_approvals(session, SYSTEM)
+    # each branch has a payout and a low-rate loan waiting for its manager
+    assert sorted((item.branch_path.split("/")[2], item.operation) for item in waiting) == [
+        (branch, operation) for branch in ("HZ", "NB", "WZ")
+        for operation in ("loan.book", "loan.disburse")]
 
 
 def test_demo_command_keeps_its_keys_in_home_and_serve_needs_nothing_more(tmp_path: Path) -> None:

@@ -7,12 +7,14 @@ import random
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 
 from faker import Faker
 from sqlalchemy.orm import Session
 from stdnum.cn import ric
 
 from contactless.corebank import service as corebank
+from contactless.corebank.constants import RepaymentMethod
 from contactless.customers import service as customers
 from contactless.identity import service as identity
 from contactless.identity.service import BranchKind, Role
@@ -20,6 +22,7 @@ from contactless.journeys import demo as journeys_demo
 from contactless.outreach import demo as outreach_demo
 from contactless.platform.context import SYSTEM
 from contactless.platform.demo import Progress, Seeder
+from contactless.platform.money import Money
 
 DEMO_PASSWORD = "Demo-2026-bank"  # noqa: S105 - printed for the demo; never a production secret
 DEMO_ACTOR = SYSTEM.with_channel("demo")
@@ -187,10 +190,49 @@ def _seed_books(session: Session, customer_ids: list[uuid.UUID], rng: random.Ran
     return books.model_dump(mode="json")
 
 
+def _seed_approvals(session: Session, customer_ids: list[uuid.UUID], rng: random.Random,
+                    today: date, progress: Progress) -> object:
+    """What waits for a second person on the demo's day: in each branch one RM has booked a
+    loan for a customer of theirs and asked to pay it out (only their branch manager may),
+    and one loan at a rate below the product's range waits to be booked."""
+    progress("approvals", 0, 1)
+    owners = {customers.get_customer(session, SYSTEM, customer_id=c).primary_rm_id: c
+              for c in reversed(customer_ids)}
+    waiting = 0
+    seen: set[str] = set()
+    for rm in identity.rm_actors(session, channel="console"):
+        branch = (rm.branch_path or "/").strip("/").split("/")[1:2]
+        customer_id = owners.get(uuid.UUID(rm.id))
+        if not branch or branch[0] in seen or customer_id is None:
+            continue
+        demand = [a for a in corebank.accounts_of_customer(session, SYSTEM,
+                                                           customer_id=customer_id)
+                  if a.kind == "demand" and a.status == "active"]
+        if not demand:
+            continue
+        seen.add(branch[0])
+        principal = Money.of(str(rng.choice((80_000, 150_000, 300_000))))
+        booked = corebank.book_loan(
+            session, rm, idempotency_key=f"demo-loan-{rm.id}", customer_id=customer_id,
+            demand_account_id=demand[0].id, principal=principal, annual_rate=Decimal("0.0435"),
+            term_months=36, method=RepaymentMethod.EQUAL_INSTALMENT, on=today)
+        corebank.disburse_loan(session, rm, idempotency_key=f"demo-pay-{rm.id}",
+                               loan_id=booked.id, on=today)
+        corebank.book_loan(
+            session, rm, idempotency_key=f"demo-low-rate-{rm.id}", customer_id=customer_id,
+            demand_account_id=demand[0].id, principal=Money.of("50000"),
+            annual_rate=Decimal("0.0250"), term_months=12,
+            method=RepaymentMethod.EQUAL_PRINCIPAL, on=today)
+        waiting += 2
+    progress("approvals", 1, 1)
+    return {"approvals": waiting}
+
+
 # the domains' seeders, in the order they run: outreach listens to the journeys' events, so
 # the journeys run after it are credited to the scans before them
 SEEDERS: list[tuple[str, Seeder]] = [
     ("books", _seed_books),
     ("outreach", outreach_demo.seed_outreach),
     ("journeys", journeys_demo.seed_journeys),
+    ("approvals", _seed_approvals),
 ]

@@ -405,3 +405,12 @@ def list_rms(session: Session) -> list[StaffRef]:
     return [StaffRef(u.id, u.role, u.branch_id, u.display_name)
             for u, _b in repository.staff_list(session, path_prefix=None, role=Role.RM.value,
                                                limit=10_000)]
+
+
+def rm_actors(session: Session, *, channel: str) -> list[Actor]:
+    """Every RM as an actor of their branch (for jobs and the demo bank acting as them),
+    in a stable order."""
+    return [staff_actor(user, branch, channel=channel)
+            for user, branch in sorted(repository.staff_list(
+                session, path_prefix=None, role=Role.RM.value, limit=10_000),
+                key=lambda row: str(row[0].id))]

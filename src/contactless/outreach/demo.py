@@ -17,7 +17,6 @@ from contactless.corebank import service as corebank
 from contactless.corebank.schemas import DepositView
 from contactless.customers import service as customers
 from contactless.identity import service as identity
-from contactless.identity.service import Role
 from contactless.journeys.demo import run_journey
 from contactless.journeys.plugins import use_sources
 from contactless.outreach import service as outreach
@@ -43,14 +42,6 @@ AGENTS = ("Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) MicroMessenger
           "Mozilla/5.0 (Linux; Android 14) Chrome/130.0 Mobile Safari/537.36")
 
 
-def _rm_actors(session: Session) -> list[Actor]:
-    paths = {b.id: b.path for b in identity.list_branches(session, SYSTEM)}
-    return [Actor(kind="staff", id=str(rm.id), role=Role.RM.value,
-                  branch_path=paths.get(rm.branch_id, "/"), channel="demo",
-                  display=rm.display_name)
-            for rm in sorted(identity.list_rms(session), key=lambda r: str(r.id))]
-
-
 def seed_outreach(session: Session, customer_ids: list[uuid.UUID], rng: random.Random,
                   today: date, progress: Progress) -> dict[str, int]:
     """Codes for every RM, group codes with rosters, and 30 days of activity."""
@@ -58,7 +49,7 @@ def seed_outreach(session: Session, customer_ids: list[uuid.UUID], rng: random.R
     # credited by last touch like any other
     subscribe(kernel_of(session).bus)
     use_sources(kernel_of(session), OutreachQrSources())
-    rms = _rm_actors(session)
+    rms = identity.rm_actors(session, channel="demo")
     if not rms or not customer_ids:
         return {"codes": 0, "scans": 0, "conversions": 0}
     start = datetime.combine(today - timedelta(days=DAYS + 5), time(0, 0), UTC)
