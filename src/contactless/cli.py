@@ -43,6 +43,27 @@ app.command("worker")(worker)
 app.command("demo")(demo_cli.demo)
 
 
+@app.command("errors")
+def errors(
+    markdown: Annotated[bool, typer.Option("--markdown", help="docs/errors.md's table")] = False,
+) -> None:
+    """List every error the platform answers with: its stable code, HTTP status and meaning."""
+    import importlib
+    import pkgutil
+
+    import contactless
+    from contactless.platform.errors import catalog_markdown, error_catalog
+
+    for module in pkgutil.walk_packages(contactless.__path__, "contactless."):
+        if module.name.endswith(".errors"):
+            importlib.import_module(module.name)
+    if markdown:
+        typer.echo(catalog_markdown(), nl=False)
+        return
+    for where, code, status, name, doc in error_catalog():
+        typer.echo(f"{status}  {code:<36} {where}.{name}: {doc}")
+
+
 @app.command("version")
 def version() -> None:
     """Print the version."""

@@ -66,8 +66,12 @@ class FaqInvalid(ValidationFailed):
 
 
 class FaqNotFound(NotFound):
+    """No knowledge-base entry with this id."""
+
     code = "faq_not_found"
 
 
 class MessageNotFound(NotFound):
+    """No assistant message with this id in the conversation."""
+
     code = "message_not_found"

@@ -185,22 +185,32 @@ class AccountNotFound(NotFound):
 
 
 class CustomerNotFound(NotFound):
+    """The core has no customer with this id."""
+
     code = "customer_not_found"
 
 
 class DepositNotFound(NotFound):
+    """No time deposit or certificate of deposit with this id."""
+
     code = "deposit_not_found"
 
 
 class ProductNotFound(NotFound):
+    """No wealth product with this code or id."""
+
     code = "product_not_found"
 
 
 class OrderNotFound(NotFound):
+    """No wealth order with this id."""
+
     code = "order_not_found"
 
 
 class HoldingNotFound(NotFound):
+    """The customer holds no units of this product."""
+
     code = "holding_not_found"
 
 
@@ -217,10 +227,14 @@ class RateNotFound(NotFound):
 
 
 class LoanNotFound(NotFound):
+    """No loan with this id."""
+
     code = "loan_not_found"
 
 
 class TransferNotFound(NotFound):
+    """No outbound transfer with this id."""
+
     code = "transfer_not_found"
 
 

@@ -12,6 +12,8 @@ class InvalidIdNumber(ValidationFailed):
 
 
 class InvalidName(ValidationFailed):
+    """The name is missing or not as it would be on an ID card."""
+
     code = "invalid_name"
 
 
@@ -28,8 +30,12 @@ class CustomerNotFound(NotFound):
 
 
 class InvalidCreditCode(ValidationFailed):
+    """Not a valid unified social credit code (统一社会信用代码)."""
+
     code = "invalid_credit_code"
 
 
 class EnterpriseNotFound(NotFound):
+    """No enterprise with this id."""
+
     code = "enterprise_not_found"

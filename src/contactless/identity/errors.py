@@ -78,26 +78,38 @@ class OtpResendTooSoon(RateLimited):
 
 
 class InvalidMobile(ValidationFailed):
+    """Not a mainland China mobile number (11 digits starting with 1)."""
+
     code = "invalid_mobile"
 
 
 class UsernameTaken(Conflict):
+    """Another staff member already has this username."""
+
     code = "username_taken"
 
 
 class BranchCodeTaken(Conflict):
+    """Another branch already has this code."""
+
     code = "branch_code_taken"
 
 
 class UnknownBranch(NotFound):
+    """No branch has this code."""
+
     code = "unknown_branch"
 
 
 class UnknownStaff(NotFound):
+    """No staff member has this username or id."""
+
     code = "unknown_staff"
 
 
 class InvalidRole(ValidationFailed):
+    """Not one of the staff roles."""
+
     code = "invalid_role"
 
 
@@ -108,10 +120,14 @@ class InvalidBranchTree(ValidationFailed):
 
 
 class WeakPassword(ValidationFailed):
+    """The password is shorter than 10 characters or lacks letters or digits."""
+
     code = "weak_password"
 
 
 class InvalidUsername(ValidationFailed):
+    """A username is 3-64 lower-case letters, digits, dots, dashes or underscores."""
+
     code = "invalid_username"
 
 
@@ -134,6 +150,8 @@ class FourEyesRequired(Forbidden):
 
 
 class ApprovalNotFound(NotFound):
+    """No approval with this id in the actor's scope."""
+
     code = "approval_not_found"
 
 

@@ -39,6 +39,8 @@ class JourneyExpired(ContactlessError):
 
 
 class JourneyCancelled(Conflict):
+    """The journey was cancelled; start a new one."""
+
     code = "journey_cancelled"
 
 
@@ -62,6 +64,8 @@ class JourneyOutdated(ContactlessError):
 
 
 class StepNotFound(NotFound):
+    """The journey has no step of this name."""
+
     code = "step_not_found"
 
 
@@ -103,6 +107,8 @@ class KycAttemptsExceeded(RateLimited):
 
 
 class AlreadyCustomer(Conflict):
+    """This person is already a customer: sign in instead of opening as a newcomer."""
+
     code = "already_customer"
 
 
@@ -119,10 +125,14 @@ class NotOnRoster(Forbidden):
 
 
 class AlreadyEnrolled(Conflict):
+    """The customer already holds what this journey opens."""
+
     code = "already_enrolled"
 
 
 class NothingToRenew(Conflict):
+    """The customer has no deposit this renewal journey could change."""
+
     code = "nothing_to_renew"
 
 
@@ -139,6 +149,8 @@ class NothingToClose(Conflict):
 
 
 class NoLoanToDefer(Conflict):
+    """The customer has no active loan to defer."""
+
     code = "no_loan_to_defer"
 
 
@@ -149,6 +161,8 @@ class NoAccount(Conflict):
 
 
 class MobileTaken(Conflict):
+    """Another customer already uses this mobile number."""
+
     code = "mobile_taken"
 
 
@@ -159,14 +173,20 @@ class ConsentChanged(Conflict):
 
 
 class ReviewNotFound(NotFound):
+    """No journey review with this id in the actor's scope."""
+
     code = "review_not_found"
 
 
 class ReviewDecided(Conflict):
+    """The review was already approved or refused."""
+
     code = "review_already_decided"
 
 
 class ConsentNotFound(NotFound):
+    """No consent document with this key and version."""
+
     code = "consent_not_found"
 
 

@@ -107,3 +107,36 @@ class IdempotencyKeyReused(ContactlessError):
 
     status = 422
     code = "idempotency_key_reused"
+
+
+def error_catalog() -> list[tuple[str, str, int, str, str]]:
+    """Every error class loaded now, as (module, code, status, class name, first docstring
+    line), by module then code. The caller imports what it wants listed first (the CLI
+    imports every domain)."""
+    found: dict[type[ContactlessError], None] = {}
+    pending: list[type[ContactlessError]] = [ContactlessError]
+    while pending:
+        for child in pending.pop().__subclasses__():
+            if child not in found:
+                found[child] = None
+                pending.append(child)
+    rows = []
+    every: list[type[ContactlessError]] = [ContactlessError, *found]
+    for error in every:
+        doc = (error.__dict__.get("__doc__") or "").strip().splitlines()
+        module = error.__module__.removeprefix("contactless.")
+        rows.append((module, error.code, error.status, error.__name__, doc[0] if doc else ""))
+    return sorted(rows, key=lambda row: (row[0], row[1], row[3]))
+
+
+def catalog_markdown() -> str:
+    """The catalog as docs/errors.md carries it (``contactless errors --markdown``)."""
+    lines = []
+    module = None
+    for where, code, status, name, doc in error_catalog():
+        if where != module:
+            module = where
+            lines += ["", f"### `{where}`", "", "| code | status | class | meaning |",
+                      "|---|---|---|---|"]
+        lines.append(f"| `{code}` | {status} | `{name}` | {doc.replace('|', '/')} |")
+    return "\n".join(lines).lstrip("\n") + "\n"

@@ -25,10 +25,14 @@ class CurrencyMismatch(MoneyError):
 
 
 class UnknownCurrency(MoneyError):
+    """Not an ISO 4217 currency the platform keeps."""
+
     code = "unknown_currency"
 
 
 class TooManyDecimals(MoneyError):
+    """The amount has more decimal places than its currency allows."""
+
     code = "too_many_decimals"
 
 

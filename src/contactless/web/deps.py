@@ -35,6 +35,8 @@ class LoginRequired(Unauthorized):
 
 
 class CsrfFailed(Forbidden):
+    """The form's CSRF token is missing or does not match the session's."""
+
     code = "csrf_failed"
 
 
