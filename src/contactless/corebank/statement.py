@@ -17,6 +17,8 @@ from reportlab.pdfgen.canvas import Canvas
 
 from contactless.corebank.schemas import AccountView, HistoryItem
 
+# a position or size on the page, in PDF points (never an amount: amounts stay Decimal text)
+Points = float
 FONT = "STSong-Light"
 
 
@@ -42,7 +44,7 @@ def render_statement(*, bank_name: str, account: AccountView, month: date,
     columns = (left, left + 24 * mm, left + 62 * mm, left + 118 * mm, left + 150 * mm)
     y = top
 
-    def text(x: float, value: str, size: float = 9) -> None:
+    def text(x: Points, value: str, size: Points = 9) -> None:
         canvas.setFont(font, size)
         canvas.drawString(x, y, value)
 
