@@ -11,7 +11,6 @@ from typing import Any
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
-from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from starlette.datastructures import Headers, MutableHeaders
@@ -65,6 +64,7 @@ from contactless.settings import (
     Mode,
     Settings,
 )
+from contactless.web.assets import StaticAssets
 from contactless.web.errors import install_error_handlers, problem_response
 from contactless.web.limits import BodyLimit
 from contactless.web.openapi import install_openapi
@@ -75,7 +75,8 @@ log = structlog.get_logger("contactless.http")
 
 # routes anyone may call; every other route requires a signed-in staff member or customer
 PUBLIC_ROUTES: frozenset[str] = frozenset({
-    "/healthz", "/metrics", "/", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc",
+    "/healthz", "/metrics", "/", "/favicon.ico", "/openapi.json", "/docs", "/docs/oauth2-redirect",
+    "/redoc",
     "/static", "/api/v1/auth/token", "/api/v1/customer-auth/otp", "/api/v1/customer-auth/verify",
     "/console/login", "/console/logout", "/m", "/m/login", "/m/verify", "/m/logout",
     # a scanned QR code, its information page, an enterprise contact's signed progress link,
@@ -102,7 +103,9 @@ def create_app(settings: Settings | None = None, *, kernel: Kernel | None = None
     refuse_unfit_production(kernel)
     app = bare_app(kernel.settings)
     app.state.kernel = kernel
+    assets = StaticAssets(STATIC_DIR)
     app.state.templates = build_environment()
+    app.state.templates.globals["asset"] = assets.url
     app.state.metrics = HttpMetrics()
     install_error_handlers(app)
     install_openapi(app)
@@ -129,7 +132,13 @@ def create_app(settings: Settings | None = None, *, kernel: Kernel | None = None
                        max_upload_bytes=kernel.settings.max_upload_bytes,
                        upload_paths=journeys_api.UPLOAD_PATHS)
     app.add_middleware(RequestContext)
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.mount("/static", assets, name="static")
+    favicon = assets.files["favicon.ico"]
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon_ico() -> Response:
+        return Response(favicon.body, media_type="image/x-icon",
+                        headers={"Cache-Control": "public, max-age=86400"})
 
     @app.get("/", include_in_schema=False)
     def root() -> Response:

@@ -159,7 +159,7 @@ def test_a_scan_sets_an_anonymous_device_cookie_and_redirects_to_the_landing_pag
 
 
 @SQLITE_ONLY
-def test_a_code_made_without_a_title_shows_customers_a_heading_not_its_label(
+def test_customers_read_a_codes_headline_never_its_internal_label(
     kernel: Kernel, client: TestClient,
 ) -> None:
     make_small_bank(kernel)
@@ -168,9 +168,16 @@ def test_a_code_made_without_a_title_shows_customers_a_heading_not_its_label(
     page = client.get(landing.headers["location"])
     assert "<h1>您的专属客户经理</h1>" in page.text
     assert "info · chat" not in page.text
-    named = create(client, title="春节问候")
+    named = create(client, title="王总客户群（内部）", headline="春节问候")
+    assert named["title"] == "王总客户群（内部）"
+    assert named["headline"] == "春节问候"
     landing = client.get(str(named["url"]).removeprefix("http://testserver"))
-    assert "<h1>春节问候</h1>" in client.get(landing.headers["location"]).text
+    text = client.get(landing.headers["location"]).text
+    assert "<h1>春节问候</h1>" in text
+    assert "王总客户群" not in text
+    labelled_only = create(client, title="王总客户群（内部）")
+    landing = client.get(str(labelled_only["url"]).removeprefix("http://testserver"))
+    assert "王总客户群" not in client.get(landing.headers["location"]).text
 
 
 @SQLITE_ONLY
@@ -323,7 +330,7 @@ def test_console_pages_render_for_rms_and_managers(kernel: Kernel, client: TestC
     assert "春季存款" in client.get("/console/outreach", headers=rm).text
     detail = client.get(f"/console/outreach/codes/{code['id']}", headers=rm)
     assert detail.status_code == 200
-    assert "/static/vendor/echarts.min.js" in detail.text
+    assert "/static/vendor/echarts.min." in detail.text
     assert str(code["url"]) in detail.text
     assert client.get("/console/outreach/conversions", headers=rm).status_code == 200
     board = client.get("/console/outreach/leaderboard", headers=auth(client, "bm.hz"))

@@ -148,3 +148,21 @@ def test_only_relationship_and_branch_managers_create_codes(sqlite_kernel: Kerne
     bank = make_small_bank(sqlite_kernel)
     with pytest.raises(Exception, match="role does not allow"):
         make_code(sqlite_kernel, bank.auditor)
+
+
+@SQLITE_ONLY
+def test_posters_print_the_headline_or_the_journeys_name_never_the_internal_label(
+    kernel: Kernel,
+) -> None:
+    bank = make_small_bank(kernel)
+    labelled = make_code(kernel, bank.rm_xh, purpose="deposit_renewal", title="王总客户群（内部）")
+    headed = make_code(kernel, bank.rm_xh, purpose="deposit_renewal", title="内部",
+                       headline="存款到期，一键转存")
+    untitled_info = make_code(kernel, bank.rm_xh)
+    with kernel.db.session() as session:
+        assert outreach.customer_headline(session, labelled, locale="zh-CN") == "定期存款到期转存"
+        assert outreach.customer_headline(session, labelled, locale="en") == "Renew a time deposit"
+        assert outreach.customer_headline(session, headed, locale="en") == "存款到期，一键转存"
+        assert outreach.customer_headline(session, untitled_info, locale="zh-CN") == ""
+    assert untitled_info.title == "info · chat"  # the owners' label the API gives an untitled code
+    assert labelled.headline is None

@@ -64,3 +64,11 @@ def staff_list(
 
 def count_staff(session: Session) -> int:
     return int(session.scalar(select(func.count()).select_from(StaffUser)) or 0)
+
+
+def staff_names(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+    if not ids:
+        return {}
+    rows = session.execute(select(StaffUser.id, StaffUser.display_name)
+                           .where(StaffUser.id.in_(ids)))
+    return {row[0]: row[1] for row in rows}

@@ -226,6 +226,20 @@ def search_audit(session: Session, actor: Actor, **filters: Any) -> list[audit.A
     return audit.search(session, **filters)
 
 
+def audit_actor_names(session: Session, actor: Actor,
+                      entries: list[audit.AuditEntry]) -> dict[str, str]:
+    """The staff names behind the entries' actor ids, so the trail reads as people."""
+    authorize(actor, Operation.AUDIT_READ)
+    ids = set()
+    for entry in entries:
+        if entry.actor_kind == "staff":
+            try:
+                ids.add(uuid.UUID(entry.actor_id))
+            except ValueError:
+                continue
+    return {str(key): name for key, name in repository.staff_names(session, list(ids)).items()}
+
+
 def verify_audit(session: Session, actor: Actor) -> audit.ChainReport:
     authorize(actor, Operation.AUDIT_READ)
     return audit.verify_chain(session)

@@ -38,7 +38,8 @@ def code_out(request: Request, view: outreach.CodeView) -> schemas.Code:
     api = f"{base_url(request)}/api/v1/outreach/codes/{view.id}"
     return schemas.Code(
         id=view.id, url=base_url(request) + view.path, short_code=view.short_code,
-        title=view.title, purpose=view.purpose, params=view.params, channel=view.channel,
+        title=view.title, headline=view.headline, purpose=view.purpose, params=view.params,
+        channel=view.channel,
         enterprise_id=view.enterprise_id, enterprise_name=view.enterprise_name,
         roster_restricted=view.roster_restricted, parent_id=view.parent_id,
         not_before=view.not_before, expires_at=view.expires_at, max_scans=view.max_scans,
@@ -59,7 +60,7 @@ def create_code(request: Request, body: schemas.CodeCreate, session: DbSession,
     """Create a code; the creator is its sole owner (100%) until co-owners accept."""
     view = outreach.create_code(
         session, actor, purpose=body.purpose, channel=body.channel, title=body.title,
-        params=body.params, enterprise_id=body.enterprise_id,
+        headline=body.headline, params=body.params, enterprise_id=body.enterprise_id,
         roster_restricted=body.roster_restricted, not_before=body.not_before,
         expires_at=body.expires_at, max_scans=body.max_scans,
         per_customer_limit=body.per_customer_limit, bind_on_first_scan=body.bind_on_first_scan)

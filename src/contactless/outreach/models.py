@@ -70,7 +70,9 @@ class QrCode(IdMixin, CreatedMixin, Base):
     __tablename__ = "qr_code"
 
     short_code: Mapped[str] = mapped_column(String(24), unique=True, nullable=False)
+    # the owners' internal label (营销标签); customers read ``headline`` instead
     title: Mapped[str] = mapped_column(String(128), nullable=False)
+    headline: Mapped[str | None] = mapped_column(String(128))
     # "info" (an information page) or a journey key such as "deposit_renewal"
     purpose: Mapped[str] = mapped_column(String(64), nullable=False)
     params: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)

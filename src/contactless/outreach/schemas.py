@@ -17,7 +17,11 @@ class CodeCreate(BaseModel):
     purpose: str = Field(min_length=2, max_length=64, examples=["info", "deposit_renewal"])
     channel: str = Field(min_length=2, max_length=64,
                          examples=["chat", "sms", "poster", "partner", "campaign:spring"])
-    title: str | None = Field(default=None, max_length=128)
+    title: str | None = Field(default=None, max_length=128,
+                              description="the owners' internal label, never shown to customers")
+    headline: str | None = Field(default=None, max_length=128,
+                                 description="what customers read on the poster and landing "
+                                             "page (default: the journey's name)")
     params: dict[str, str] = Field(default_factory=dict,
                                    description="journey presets, e.g. product id; "
                                                "'message' for an info page")
@@ -45,6 +49,7 @@ class Code(BaseModel):
     url: str
     short_code: str
     title: str
+    headline: str | None
     purpose: str
     params: dict[str, Any]
     channel: str

@@ -15,6 +15,7 @@ from contactless.platform.context import Actor
 from contactless.platform.i18n import gettext_for
 from contactless.platform.money import plain
 from contactless.web.deps import csrf_token_for, get_kernel, locale_of
+from contactless.web.labels import labeller
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 
@@ -82,6 +83,7 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
         "locale": locale,
         "other_locale": "en" if locale == "zh-CN" else "zh-CN",
         "csrf_token": csrf_token_for(request),
+        "label": labeller(locale),
         "actor": actor,
         "nav": nav,
         "bank_name": kernel.settings.bank_name,

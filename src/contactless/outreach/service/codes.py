@@ -13,6 +13,7 @@ from contactless.customers import service as customers
 from contactless.identity import service as identity
 from contactless.identity.permissions import Operation, authorize
 from contactless.identity.service import Role
+from contactless.journeys import service as journeys
 from contactless.outreach import images, repository
 from contactless.outreach.errors import CodeStateConflict, InvalidCode
 from contactless.outreach.models import CodeStatus, OwnerStatus, QrCode, QrCodeOwner
@@ -88,13 +89,15 @@ def check_limits(max_scans: int | None, per_customer_limit: int | None) -> None:
 
 def create_code(
     session: Session, actor: Actor, *, purpose: str, channel: str, title: str | None = None,
-    params: dict[str, Any] | None = None, enterprise_id: uuid.UUID | None = None,
+    headline: str | None = None, params: dict[str, Any] | None = None,
+    enterprise_id: uuid.UUID | None = None,
     roster_restricted: bool = False, not_before: datetime | None = None,
     expires_at: datetime | None = None, max_scans: int | None = None,
     per_customer_limit: int | None = None, bind_on_first_scan: bool = False,
 ) -> CodeView:
     """Make a code owned by its creator alone (share 100%), valid now for 30 days, unlimited,
-    unless told otherwise. Co-owners are invited afterwards."""
+    unless told otherwise. Co-owners are invited afterwards. ``title`` is the owners'
+    internal label; ``headline`` is what customers read on the poster and landing page."""
     authorize(actor, Operation.CODE_CREATE)
     if actor.kind != "staff":
         raise InvalidCode("a QR code is created by a relationship manager")
@@ -116,9 +119,13 @@ def create_code(
     title = (title or "").strip() or default_title(purpose, channel)
     if len(title) > 128:
         raise InvalidCode("the title is at most 128 characters")
+    headline = (headline or "").strip() or None
+    if headline is not None and len(headline) > 128:
+        raise InvalidCode("the headline is at most 128 characters")
     creator = staff_id_of(actor)
     code = QrCode(
-        short_code=tokens.new_short_code(), title=title, purpose=purpose, params=clean_params,
+        short_code=tokens.new_short_code(), title=title, headline=headline, purpose=purpose,
+        params=clean_params,
         channel=channel, enterprise_id=enterprise_id, roster_restricted=roster_restricted,
         not_before=starts, expires_at=ends, max_scans=max_scans,
         per_customer_limit=per_customer_limit, bind_on_first_scan=bind_on_first_scan,
@@ -225,9 +232,21 @@ def extend_code(session: Session, actor: Actor, *, code_id: uuid.UUID,
 # ---- images ----------------------------------------------------------------------------------
 
 
-def _label(session: Session, view: CodeView) -> images.Label:
+def customer_headline(session: Session, view: CodeView, *, locale: str) -> str:
+    """What a customer reads as the code's title: its headline, or else the journey's name
+    (an information code without a headline has none). Never the owners' internal label."""
+    if view.headline:
+        return view.headline
+    if view.purpose == "info":
+        return ""
+    names = {entry.key: entry.title for entry in journeys.journey_catalog(session,
+                                                                          locale=locale)}
+    return names.get(view.purpose, "")
+
+
+def _label(session: Session, view: CodeView, title: str = "") -> images.Label:
     bank = kernel_of(session).settings.bank_name
-    return images.Label(bank_name=bank, caption=view.owner_names, title=view.title,
+    return images.Label(bank_name=bank, caption=view.owner_names, title=title,
                         enterprise=view.enterprise_name)
 
 
@@ -247,6 +266,7 @@ def code_poster(session: Session, actor: Actor, *, code_id: uuid.UUID, base_url:
                 locale: str) -> bytes:
     """A printable A4 poster (PDF) for branch counters and company notice boards."""
     view = get_code(session, actor, code_id=code_id)
-    return images.poster_pdf(base_url + view.path, _label(session, view),
+    title = customer_headline(session, view, locale=locale)
+    return images.poster_pdf(base_url + view.path, _label(session, view, title),
                              expires_at=view.expires_at,
                              zone=kernel_of(session).settings.timezone, locale=locale)

@@ -56,6 +56,7 @@ class CodeView:
     short_code: str
     path: str
     title: str
+    headline: str | None
     purpose: str
     params: dict[str, Any]
     channel: str
@@ -134,7 +135,8 @@ def code_view(session: Session, code: QrCode, owner_rows: list[QrCodeOwner] | No
     return CodeView(
         id=code.id, short_code=code.short_code,
         path=f"/q/{(sign or tokens.signer(session))(code.short_code)}",
-        title=code.title, purpose=code.purpose, params=dict(code.params or {}),
+        title=code.title, headline=code.headline, purpose=code.purpose,
+        params=dict(code.params or {}),
         channel=code.channel, enterprise_id=code.enterprise_id,
         enterprise_name=enterprise_name(session, code.enterprise_id),
         roster_restricted=code.roster_restricted, parent_id=code.parent_id,

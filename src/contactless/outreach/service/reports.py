@@ -239,6 +239,7 @@ class RmRank:
     staff_id: uuid.UUID
     name: str
     branch_code: str
+    branch_name: str
     codes: int
     scans: int
     sign_ins: int
@@ -257,6 +258,7 @@ class RmRank:
 @dataclass(frozen=True)
 class BranchRank:
     branch_code: str
+    branch_name: str
     rms: int
     outcomes: Outcomes
 
@@ -310,7 +312,7 @@ def rm_leaderboard(session: Session, actor: Actor, *, days: int = 30,
     scans = repository.rm_scan_stats(session, ids, since=since)
     codes = repository.rm_code_counts(session, ids)
     tallies = conversions_repository.credit_tallies(session, ids, since=since, currency=currency)
-    ranks = [RmRank(s.id, s.display_name, s.branch_code, codes.get(s.id, 0),
+    ranks = [RmRank(s.id, s.display_name, s.branch_code, s.branch_name, codes.get(s.id, 0),
                     scans.get(s.id, (0, 0))[0], scans.get(s.id, (0, 0))[1],
                     _rm_outcomes(tallies, s.id)) for s in staff]
     return sorted(ranks, key=lambda r: (*_rank(r.outcomes), -r.scans, r.name))
@@ -327,7 +329,7 @@ def branch_leaderboard(ranks: list[RmRank]) -> list[BranchRank]:
         return Tally(sum((t.conversions for t in tallies), Decimal(0)),
                      sum((t.amount for t in tallies), Decimal(0)))
 
-    found = [BranchRank(code, len(rows), Outcomes(total(rows, "pending"),
+    found = [BranchRank(code, rows[0].branch_name, len(rows), Outcomes(total(rows, "pending"),
                                                   total(rows, "realised"), total(rows, "lost")))
              for code, rows in branches.items()]
     return sorted(found, key=lambda b: (*_rank(b.outcomes), b.branch_code))

@@ -195,6 +195,7 @@ def personal_codes(session: Session, actor: Actor, *, code_id: uuid.UUID,
     if missing:
         children = [QrCode(
             id=uuid.uuid4(), short_code=tokens.new_short_code(), title=code.title,
+            headline=code.headline,
             purpose=code.purpose, params=dict(code.params or {}), channel=code.channel,
             enterprise_id=code.enterprise_id, roster_restricted=True, parent_id=code.id,
             not_before=code.not_before, expires_at=code.expires_at,

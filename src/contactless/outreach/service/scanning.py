@@ -37,7 +37,7 @@ from contactless.outreach.errors import (
 from contactless.outreach.models import CodeStatus, QrCode, QrScan, ScanResult
 from contactless.outreach.service import tokens
 from contactless.outreach.service.attribution import window_days
-from contactless.outreach.service.common import default_title, roster_entry_of, staff_name
+from contactless.outreach.service.common import roster_entry_of, staff_name
 from contactless.platform import events
 from contactless.platform.db import utcnow
 from contactless.platform.kernel import kernel_of
@@ -357,7 +357,6 @@ def info_page(session: Session, *, token: str) -> InfoPage:
     owners = [staff_name(session, row.staff_id)
               for row in repository.owners(session, [code.parent_id or code.id])
               if row.status == "accepted"]
-    # an automatic title is the owners' label ("info · chat"): customers get the page's own
-    title = "" if code.title == default_title(code.purpose, code.channel) else code.title
-    return InfoPage(title, str((code.params or {}).get("message", "")), owners,
+    # the title is the owners' internal label: customers read the headline, or the page's own
+    return InfoPage(code.headline or "", str((code.params or {}).get("message", "")), owners,
                     code.enterprise_id)

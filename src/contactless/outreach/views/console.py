@@ -14,6 +14,7 @@ import anyio
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
+from contactless.corebank import service as corebank
 from contactless.customers import service as customers
 from contactless.identity import service as identity
 from contactless.identity.permissions import Operation, may
@@ -28,6 +29,7 @@ from contactless.platform.i18n import gettext_for
 from contactless.platform.money import plain
 from contactless.web.deps import CsrfChecked, DbSession, locale_of
 from contactless.web.errors import localized
+from contactless.web.labels import label_in
 from contactless.web.templating import render
 
 console_router = APIRouter(prefix="/console/outreach", include_in_schema=False)
@@ -49,6 +51,17 @@ def _purposes(request: Request, session: DbSession) -> dict[str, str]:
     named.update({entry.key: entry.title
                   for entry in journeys.journey_catalog(session, locale=locale)})
     return named
+
+
+def _default_label(request: Request, session: DbSession, purpose: str, channel: str) -> str:
+    """An untitled code's internal label, in its creator's words: "定期存款到期转存 · 短信"."""
+    name = _purposes(request, session).get(purpose.strip(), purpose)
+    return f"{name} · {label_in(locale_of(request), 'channel', channel)}"
+
+
+def _product_names(session: DbSession) -> dict[str, str]:
+    """Wealth products by their code ("WM-R2-90D"), named as the catalogue names them."""
+    return {p.code: p.name for p in corebank.list_wealth_products(session, open_only=False)}
 
 
 def _codes_page(request: Request, session: DbSession, actor: CurrentStaff, *,
@@ -84,14 +97,16 @@ def _optional_int(value: str) -> int | None:
 def create_code(
     request: Request, session: DbSession, actor: CurrentStaff,
     purpose: Annotated[str, Form()], channel: Annotated[str, Form()],
-    title: Annotated[str, Form()] = "", message: Annotated[str, Form()] = "",
+    title: Annotated[str, Form()] = "", headline: Annotated[str, Form()] = "",
+    message: Annotated[str, Form()] = "",
     product: Annotated[str, Form()] = "", campaign: Annotated[str, Form()] = "",
     days: Annotated[str, Form()] = "30", max_scans: Annotated[str, Form()] = "",
     per_customer_limit: Annotated[str, Form()] = "",
     bind_on_first_scan: Annotated[str, Form()] = "", enterprise_id: Annotated[str, Form()] = "",
     roster_restricted: Annotated[str, Form()] = "",
 ) -> Response:
-    form = {"purpose": purpose, "channel": channel, "title": title, "message": message,
+    form = {"purpose": purpose, "channel": channel, "title": title, "headline": headline,
+            "message": message,
             "product": product, "campaign": campaign, "days": days, "max_scans": max_scans,
             "per_customer_limit": per_customer_limit}
     try:
@@ -100,9 +115,11 @@ def create_code(
         if product.strip():
             params["product"] = product.strip()
         valid_days = _optional_int(days) or 30
+        channel = f"campaign:{campaign.strip()}" if channel == "campaign" else channel
         view = outreach.create_code(
-            session, actor, purpose=purpose, title=title or None, params=params,
-            channel=f"campaign:{campaign.strip()}" if channel == "campaign" else channel,
+            session, actor, purpose=purpose, params=params, channel=channel,
+            title=title.strip() or _default_label(request, session, purpose, channel),
+            headline=headline or None,
             expires_at=utcnow() + timedelta(days=valid_days),
             max_scans=_optional_int(max_scans),
             per_customer_limit=_optional_int(per_customer_limit),
@@ -139,7 +156,7 @@ def _detail(request: Request, session: DbSession, actor: CurrentStaff, code_id: 
         "roster": roster, "roster_done": sum(m.completed for m in roster),
         "rms": [r for r in identity.list_rms(session) if str(r.id) != actor.id]
         if is_creator else [],
-        "purposes": _purposes(request, session),
+        "purposes": _purposes(request, session), "product_names": _product_names(session),
         "error": error, "flash": flash, **(extra or {}),
     }, status=status)
 
@@ -280,7 +297,8 @@ def progress_link(request: Request, code_id: uuid.UUID, session: DbSession,
 def conversions(request: Request, session: DbSession, actor: CurrentStaff) -> Response:
     mine = outreach.my_conversions(session, actor)
     rule = gettext_for(locale_of(request))(RULE).format(days=mine.window_days)
-    return render(request, "outreach/conversions.html", {"mine": mine, "rule": rule})
+    return render(request, "outreach/conversions.html", {"mine": mine, "rule": rule,
+                                                         "product_names": _product_names(session)})
 
 
 @console_router.get("/conversions.csv")
