@@ -1,6 +1,7 @@
 """Branch managers rank their RMs and channels; RMs read their conversions."""
 
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -51,3 +52,17 @@ def test_an_rm_sees_recent_scans_with_the_customer_masked(sqlite_kernel: Kernel)
     assert row.customer == "欧*** 139****5678"
     assert row.ip_prefix == "198.51.100.0/24"
     assert row.result == "accepted"
+
+
+def test_a_new_codes_daily_scans_start_on_the_day_it_was_made(sqlite_kernel: Kernel) -> None:
+    bank = make_small_bank(sqlite_kernel)
+    fresh = make_code(sqlite_kernel, bank.rm_xh)
+    with sqlite_kernel.db.session() as session:
+        daily = outreach.funnel(session, bank.rm_xh, code_id=fresh.id).daily
+    assert [n for _day, n in daily] == [0]
+    scan(sqlite_kernel, fresh)
+    with sqlite_kernel.db.session() as session:
+        result = outreach.funnel(session, bank.rm_xh, code_id=fresh.id)
+    assert [n for _day, n in result.daily] == [1]
+    assert result.daily[0][0] == fresh.created_at.astimezone(
+        ZoneInfo(sqlite_kernel.settings.timezone)).date()

@@ -106,19 +106,24 @@ def funnel(session: Session, actor: Actor, *, code_id: uuid.UUID, days: int = 30
                                 None if previous is None else _drop(previous, count)))
         previous = count
     return Funnel(code.id, steps, rejected, pending, _by_status(outcomes),
-                  daily_scans(session, family, days=days))
+                  daily_scans(session, family, days=days, created_at=code.created_at))
 
 
 def daily_scans(session: Session, code_ids: list[uuid.UUID], *, days: int = 30,
-                ) -> list[tuple[date, int]]:
-    """Accepted scans per day in the bank's time zone, the last ``days`` days, zeros kept."""
+                created_at: datetime | None = None) -> list[tuple[date, int]]:
+    """Accepted scans per day in the bank's time zone, the last ``days`` days, zeros kept;
+    a code made since starts on the day it was made (or of its first scan, if earlier)."""
     zone = ZoneInfo(kernel_of(session).settings.timezone)
     today = utcnow().astimezone(zone).date()
     first = today - timedelta(days=days - 1)
     since = datetime.combine(first, datetime.min.time(), zone)
-    per_day = {first + timedelta(days=n): 0 for n in range(days)}
-    for moment in repository.scan_times(session, code_ids, since=since):
-        day = moment.astimezone(zone).date()
+    moments = [moment.astimezone(zone).date()
+               for moment in repository.scan_times(session, code_ids, since=since)]
+    if created_at is not None:
+        born = min([created_at.astimezone(zone).date(), *moments])
+        first = min(max(first, born), today)
+    per_day = {first + timedelta(days=n): 0 for n in range((today - first).days + 1)}
+    for day in moments:
         if day in per_day:
             per_day[day] += 1
     return sorted(per_day.items())

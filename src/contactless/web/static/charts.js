@@ -3,23 +3,42 @@
 // script; the renderer for KIND draws them.
 (function () {
   "use strict";
-  var green = "#0b6e4f";
+  var green = "#0b6e4f", ink = "#1f2933";
+
+  // An empty chart says so in words: zeros drawn as shapes read as full bars or a 100% funnel.
+  function nothing(values, element, text) {
+    if (values.some(function (v) { return v > 0; })) { return false; }
+    element.classList.add("chart-empty");
+    element.textContent = text;
+    return true;
+  }
 
   var renderers = {
     "journey": function (data) {
-      var labels = data.labels;
-      var funnel = echarts.init(document.getElementById("funnel-chart"));
+      var labels = data.labels, steps = data.chart.funnel;
+      var drawn = [];
+      var element = document.getElementById("funnel-chart");
+      if (nothing(steps.map(function (s) { return s.entered; }), element, labels.empty)) {
+        nothing([], document.getElementById("channel-chart"), labels.empty);
+        return drawn;
+      }
+      var funnel = echarts.init(element);
+      var valueLabel = {show: true, position: "right", color: ink, fontSize: 12};
       funnel.setOption({
         tooltip: {trigger: "axis"},
         legend: {data: [labels.reached, labels.completed]},
-        grid: {left: 140, right: 24, top: 32, bottom: 24},
+        grid: {left: 8, right: 48, top: 32, bottom: 16, containLabel: true},
         xAxis: {type: "value", minInterval: 1},
-        yAxis: {type: "category", inverse: true, data: data.chart.funnel.map(function (s) { return s.title; })},
+        yAxis: {type: "category", inverse: true, axisLabel: {width: 130, overflow: "truncate"},
+                data: steps.map(function (s) { return s.title; })},
         series: [
-          {name: labels.reached, type: "bar", data: data.chart.funnel.map(function (s) { return s.entered; }), itemStyle: {color: "#7fc3ad"}},
-          {name: labels.completed, type: "bar", data: data.chart.funnel.map(function (s) { return s.completed; }), itemStyle: {color: green}}
+          {name: labels.reached, type: "bar", label: valueLabel, itemStyle: {color: "#7fc3ad"},
+           data: steps.map(function (s) { return s.entered; })},
+          {name: labels.completed, type: "bar", label: valueLabel, itemStyle: {color: green},
+           data: steps.map(function (s) { return s.completed; })}
         ]
       });
+      drawn.push(funnel);
       var channels = echarts.init(document.getElementById("channel-chart"));
       channels.setOption({
         tooltip: {trigger: "item"},
@@ -27,7 +46,8 @@
           return {name: labels.channels[c.label] || c.label, value: c.started};
         })}]
       });
-      return [funnel, channels];
+      drawn.push(channels);
+      return drawn;
     },
 
     "leaderboard": function (data) {
@@ -51,21 +71,36 @@
     },
 
     "qr-code": function (data) {
-      var chart = data.chart;
-      var funnel = echarts.init(document.getElementById("funnel-chart"));
-      funnel.setOption({
-        tooltip: {trigger: "item"}, color: [green, "#2f8f6f", "#5fb08f", "#9fd0b8"],
-        series: [{type: "funnel", sort: "none", left: "10%", width: "80%", minSize: "8%",
-                  label: {formatter: "{b}: {c}"},
-                  data: chart.steps.map(function (name, i) { return {name: name, value: chart.counts[i]}; })}]
-      });
+      var chart = data.chart, drawn = [];
+      var element = document.getElementById("funnel-chart");
+      var top = Math.max.apply(null, chart.counts.concat([0]));
+      if (!nothing(chart.counts, element, data.labels.empty)) {
+        var funnel = echarts.init(element);
+        funnel.setOption({
+          tooltip: {trigger: "item", formatter: "{b}: {c}"},
+          // the later a step, the darker: what completed is what matters
+          color: ["#9fd0b8", "#5fb08f", "#2f8f6f", green],
+          series: [{
+            type: "funnel", sort: "none", min: 0, max: top, minSize: "14%", maxSize: "100%",
+            left: "4%", width: "56%", top: 8, bottom: 8, gap: 3,
+            label: {position: "right", color: ink, fontSize: 13, formatter: function (p) {
+              var share = p.dataIndex === 0 ? "" : " (" + Math.round(100 * p.value / top) + "%)";
+              return p.name + "  " + p.value + share;
+            }},
+            labelLine: {show: true, length: 14, lineStyle: {color: "#9aa5b1"}},
+            data: chart.steps.map(function (name, i) { return {name: name, value: chart.counts[i]}; })
+          }]
+        });
+        drawn.push(funnel);
+      }
       var daily = echarts.init(document.getElementById("daily-chart"));
       daily.setOption({
         grid: {left: 40, right: 10, top: 10, bottom: 30}, tooltip: {trigger: "axis"},
         xAxis: {type: "category", data: chart.days}, yAxis: {type: "value", minInterval: 1},
         series: [{type: "bar", data: chart.daily, itemStyle: {color: green}}]
       });
-      return [funnel, daily];
+      drawn.push(daily);
+      return drawn;
     }
   };
 
