@@ -103,9 +103,7 @@ def create_app(settings: Settings | None = None, *, kernel: Kernel | None = None
     refuse_unfit_production(kernel)
     app = bare_app(kernel.settings)
     app.state.kernel = kernel
-    assets = StaticAssets(STATIC_DIR)
     app.state.templates = build_environment()
-    app.state.templates.globals["asset"] = assets.url
     app.state.metrics = HttpMetrics()
     install_error_handlers(app)
     install_openapi(app)
@@ -132,13 +130,7 @@ def create_app(settings: Settings | None = None, *, kernel: Kernel | None = None
                        max_upload_bytes=kernel.settings.max_upload_bytes,
                        upload_paths=journeys_api.UPLOAD_PATHS)
     app.add_middleware(RequestContext)
-    app.mount("/static", assets, name="static")
-    favicon = assets.files["favicon.ico"]
-
-    @app.get("/favicon.ico", include_in_schema=False)
-    def favicon_ico() -> Response:
-        return Response(favicon.body, media_type="image/x-icon",
-                        headers={"Cache-Control": "public, max-age=86400"})
+    install_static(app)
 
     @app.get("/", include_in_schema=False)
     def root() -> Response:
@@ -164,6 +156,19 @@ def create_app(settings: Settings | None = None, *, kernel: Kernel | None = None
                         media_type=CONTENT_TYPE_LATEST)
 
     return app
+
+
+def install_static(app: FastAPI) -> None:
+    """Static files under content-hashed names (``asset()`` in templates) and the favicon."""
+    assets = StaticAssets(STATIC_DIR)
+    app.state.templates.globals["asset"] = assets.url
+    app.mount("/static", assets, name="static")
+    favicon = assets.files["favicon.ico"]
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon_ico() -> Response:
+        return Response(favicon.body, media_type="image/x-icon",
+                        headers={"Cache-Control": "public, max-age=86400"})
 
 
 def bare_app(settings: Settings) -> FastAPI:

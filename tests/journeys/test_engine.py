@@ -20,7 +20,7 @@ from contactless.journeys import plugins, repository
 from contactless.journeys import service as journeys
 from contactless.journeys.catalog import Catalog, builtin_journeys
 from contactless.journeys.models import ConsentRecord, JourneyInstance
-from contactless.journeys.sources import QrCheck, QrSource
+from contactless.journeys.sources import NoQrSources, QrCheck, QrSource
 from contactless.platform.context import SYSTEM
 from contactless.platform.db import utcnow
 from contactless.platform.events import OutboxEvent
@@ -354,7 +354,7 @@ def test_a_changed_declaration_version_outdates_open_instances(sqlite_kernel: Ke
 def test_the_console_figures_count_steps_times_channels_and_codes(sqlite_kernel: Kernel,
                                                                   api: TestClient) -> None:
     kernel = sqlite_kernel
-    make_small_bank(kernel)
+    bank = make_small_bank(kernel)
     # no QR-code port plugged in (the app plugs outreach's, which would refuse an unknown id)
     plugins.install(kernel, plugins.JourneyPlugins())
     qr = uuid.uuid4()
@@ -388,5 +388,17 @@ def test_the_console_figures_count_steps_times_channels_and_codes(sqlite_kernel:
                                       "conversion": 1.0, "name": None, "link": None}]
     rm = {"Authorization": "Bearer " + api.post("/api/v1/auth/token", data={
         "username": "rm.xh", "password": "Correct-horse-42"}).json()["access_token"]}
-    assert api.get("/api/v1/journeys/analytics/open_account_class2",
-                   headers=rm).status_code == 403
+    # an RM reads the journeys started from the codes they own, and nothing else
+    mine = api.get("/api/v1/journeys/analytics/open_account_class2", headers=rm).json()
+    assert (mine["started"], mine["completed"]) == (0, 0)
+    rm_id = uuid.UUID(bank.rm_xh.id)
+
+    class Owned(NoQrSources):
+        def owned_by(self, session: Session, *, staff_id: uuid.UUID) -> frozenset[uuid.UUID]:
+            return frozenset({qr}) if staff_id == rm_id else frozenset()
+
+    plugins.install(kernel, plugins.JourneyPlugins(sources=Owned()))
+    mine = api.get("/api/v1/journeys/analytics/open_account_class2", headers=rm).json()
+    assert (mine["started"], mine["completed"]) == (2, 2)
+    assert {row["label"] for row in mine["by_channel"]} == {"qr"}
+    plugins.install(kernel, plugins.JourneyPlugins())

@@ -28,8 +28,9 @@ def test_leaderboards_rank_the_managers_rms_and_channels(kernel: Kernel) -> None
         rms = outreach.rm_leaderboard(session, bank.manager_hz)
         channels = outreach.channel_leaderboard(session, bank.manager_hz)
         everyone = outreach.rm_leaderboard(session, bank.admin)
+        as_rm = outreach.rm_leaderboard(session, bank.rm_xh)
         with pytest.raises(Exception, match="role does not allow"):
-            outreach.rm_leaderboard(session, bank.rm_xh)
+            outreach.rm_leaderboard(session, bank.auditor)
     assert [(r.name, r.codes, r.scans, r.sign_ins, r.conversions, r.amount) for r in rms] == [
         ("RM.BJ", 1, 1, 1, Decimal(1), Decimal("20000.00")),
         ("RM.XH", 1, 2, 1, Decimal(0), Decimal(0)),
@@ -40,6 +41,26 @@ def test_leaderboards_rank_the_managers_rms_and_channels(kernel: Kernel) -> None
         ("chat", 1, 2, 1, 0, Decimal(0)),
     ]
     assert everyone[0].name == "RM.NB"
+    # an RM is ranked among the bank's RMs, as the admin sees them
+    assert [(r.position, r.name) for r in as_rm] == [(r.position, r.name) for r in everyone]
+
+
+def test_an_rm_reads_the_top_of_the_board_and_their_own_row(sqlite_kernel: Kernel) -> None:
+    bank = make_small_bank(sqlite_kernel)
+    buyer = make_customer(sqlite_kernel, bank.rm_nb, serial=1, mobile="13800000001").id
+    scan(sqlite_kernel, make_code(sqlite_kernel, bank.rm_nb, channel="sms"), customer_id=buyer)
+    complete_journey(sqlite_kernel, customer_id=buyer, amount="50000.00")
+    make_code(sqlite_kernel, bank.rm_xh)
+    with sqlite_kernel.db.session() as session:
+        everyone = outreach.rm_leaderboard(session, bank.admin)
+        mine = outreach.rm_leaderboard(session, bank.rm_xh, top=1)
+        codes = outreach.code_leaderboard(session, bank.rm_xh)
+        channels = outreach.channel_leaderboard(session, bank.rm_xh)
+    assert [(r.position, r.name) for r in everyone] == [(1, "RM.NB"), (2, "RM.BJ"),
+                                                         (3, "RM.XH")]
+    assert [(r.position, r.name) for r in mine] == [(1, "RM.NB"), (3, "RM.XH")]
+    assert codes == []  # RM.XH's codes converted nothing; RM.NB's are not theirs to read
+    assert channels == []  # the channels are the branch's figures
 
 
 def test_an_rm_sees_recent_scans_with_the_customer_masked(sqlite_kernel: Kernel) -> None:

@@ -228,9 +228,11 @@ PERMISSIONS: dict[Operation, Rule] = {
     O.JOURNEY_REVIEW_DECIDE: Rule("Approve or reject a parked journey",
                                   _roles(Role.BRANCH_MANAGER, Role.RISK_ANALYST),
                                   Scope.CUSTOMER, moves_money=True),
-    O.JOURNEY_ANALYTICS_READ: Rule("Read journey analytics",
-                                   _roles(Role.ADMIN, Role.BRANCH_MANAGER, Role.MARKETER,
-                                          Role.RISK_ANALYST, Role.AUDITOR), Scope.BRANCH),
+    O.JOURNEY_ANALYTICS_READ: Rule("Read journey analytics (an RM: the journeys started from "
+                                   "codes they own)",
+                                   _roles(Role.ADMIN, Role.BRANCH_MANAGER, Role.RM,
+                                          Role.MARKETER, Role.RISK_ANALYST, Role.AUDITOR),
+                                   Scope.BRANCH),
     O.CODE_READ: Rule("See QR codes (own; managers and auditors: the branch's)",
                       _roles(Role.RM, Role.BRANCH_MANAGER, Role.ADMIN, Role.AUDITOR),
                       Scope.OWN),
@@ -246,8 +248,9 @@ PERMISSIONS: dict[Operation, Rule] = {
     O.OUTREACH_REPORT_READ: Rule("See a code's funnel, scans and own conversions",
                                  _roles(Role.RM, Role.BRANCH_MANAGER, Role.ADMIN,
                                         Role.AUDITOR), Scope.OWN),
-    O.LEADERBOARD_READ: Rule("Read RM and channel leaderboards",
-                             _roles(Role.BRANCH_MANAGER, Role.ADMIN),
+    O.LEADERBOARD_READ: Rule("Read RM and channel leaderboards (an RM: the top of the RM "
+                             "board, their own row and their own codes)",
+                             _roles(Role.BRANCH_MANAGER, Role.ADMIN, Role.RM),
                              Scope.BRANCH),
     O.CONVERSIONS_EXPORT: Rule("Export conversions and credits as CSV (customers masked): "
                                "an RM their own, a manager their subtree's",

@@ -165,3 +165,17 @@ def step_timings(session: Session, instance_ids: Sequence[uuid.UUID]
             .where(JourneyStep.instance_id.in_(ids[start:start + 500])))
         found.extend((row[0], row[1], row[2], row[3]) for row in rows)
     return found
+
+
+def idle_open_instances(session: Session, *, customer_ids: Sequence[uuid.UUID],
+                        idle_since: datetime, now: datetime,
+                        limit: int = 50) -> list[JourneyInstance]:
+    """Open instances of these customers nobody touched since ``idle_since``, oldest first."""
+    if not customer_ids:
+        return []
+    return list(session.scalars(
+        select(JourneyInstance).where(
+            JourneyInstance.customer_id.in_(list(customer_ids)),
+            JourneyInstance.status.in_(JourneyStatus.OPEN),
+            JourneyInstance.expires_at > now, JourneyInstance.updated_at < idle_since)
+        .order_by(JourneyInstance.updated_at).limit(limit)))

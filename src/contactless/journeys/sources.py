@@ -47,6 +47,11 @@ class QrSources(Protocol):
         """The code's facts, or None when the code is unknown."""
         ...
 
+    def owned_by(self, session: Session, *, staff_id: uuid.UUID) -> frozenset[uuid.UUID]:
+        """The codes a staff member co-owns (accepted), with the personal codes of their
+        group codes: what an RM's journey figures are made of."""
+        ...
+
     def verify(self, session: Session, *, qr_code_id: uuid.UUID,
                customer_id: uuid.UUID | None, device_id: str | None,
                at: datetime) -> QrCheck:
@@ -61,6 +66,9 @@ class NoQrSources:
 
     def describe(self, session: Session, *, qr_code_id: uuid.UUID) -> QrSource | None:
         return None
+
+    def owned_by(self, session: Session, *, staff_id: uuid.UUID) -> frozenset[uuid.UUID]:
+        return frozenset()
 
     def verify(self, session: Session, *, qr_code_id: uuid.UUID,
                customer_id: uuid.UUID | None, device_id: str | None,

@@ -50,7 +50,7 @@ console_router = APIRouter(prefix="/console/journeys", include_in_schema=False)
 PUBLIC = frozenset({"/m/journeys/{journey_key}/prospect",
                     "/m/journeys/{journey_key}/prospect/verify"})
 NAVIGATION: list[NavItem] = [
-    ("/console/journeys", "Journeys", frozenset({"admin", "branch_manager", "marketer",
+    ("/console/journeys", "Journeys", frozenset({"admin", "branch_manager", "rm", "marketer",
                                                  "risk_analyst", "auditor"})),
 ]
 MAX_UPLOAD = 5 * 1024 * 1024 + 1

@@ -278,7 +278,9 @@ def rm_leaderboard(session: DbSession, actor: CurrentStaff,
 @router.get("/leaderboards/branches", response_model=list[schemas.BranchRank])
 def branch_leaderboard(session: DbSession, actor: CurrentStaff,
                        days: Annotated[int, Query(ge=1, le=365)] = 30) -> Any:
-    return outreach.branch_leaderboard(outreach.rm_leaderboard(session, actor, days=days))
+    ranks = outreach.rm_leaderboard(session, actor, days=days)
+    # an RM's board is the top and their own row: summing it per branch would mislead
+    return [] if actor.role == "rm" else outreach.branch_leaderboard(ranks)
 
 
 @router.get("/leaderboards/codes", response_model=list[schemas.CodeRank])

@@ -139,6 +139,14 @@ def codes_of_staff(session: Session, staff_id: uuid.UUID, *, status: str | None,
     return list(session.scalars(query.order_by(QrCode.created_at.desc()).limit(limit)))
 
 
+def owned_code_family(session: Session, staff_id: uuid.UUID) -> list[uuid.UUID]:
+    """Codes the person co-owns (accepted), with the personal codes made from them."""
+    owned = select(QrCodeOwner.code_id).where(QrCodeOwner.staff_id == staff_id,
+                                              QrCodeOwner.status == OwnerStatus.ACCEPTED)
+    return list(session.scalars(select(QrCode.id).where(
+        or_(QrCode.id.in_(owned), QrCode.parent_id.in_(owned)))))
+
+
 def codes_in_branch(session: Session, path_prefix: str | None, *, status: str | None,
                     limit: int) -> list[QrCode]:
     query = select(QrCode).where(QrCode.parent_id.is_(None))

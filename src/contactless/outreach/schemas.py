@@ -217,6 +217,8 @@ class RmRank(BaseModel):
     staff_id: uuid.UUID
     name: str
     branch_code: str
+    branch_name: str
+    position: int
     codes: int
     scans: int
     sign_ins: int
@@ -227,6 +229,7 @@ class BranchRank(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     branch_code: str
+    branch_name: str
     rms: int
     outcomes: Outcomes
 

@@ -40,6 +40,9 @@ class OutreachQrSources:
                         title=f"{code.title} · {staff_name(session, code.created_by)}",
                         link=f"/console/outreach/codes/{code.id}")
 
+    def owned_by(self, session: Session, *, staff_id: uuid.UUID) -> frozenset[uuid.UUID]:
+        return frozenset(repository.owned_code_family(session, staff_id))
+
     def verify(self, session: Session, *, qr_code_id: uuid.UUID,
                customer_id: uuid.UUID | None, device_id: str | None,
                at: datetime) -> QrCheck:

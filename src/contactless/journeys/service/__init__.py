@@ -29,6 +29,7 @@ from contactless.journeys.service.reviews import (
     pending_count,
     reject_review,
 )
+from contactless.journeys.service.stalled import StalledJourney, stalled_journeys
 from contactless.journeys.service.start import (
     get_journey,
     journey_catalog,
@@ -44,11 +45,12 @@ from contactless.journeys.service.sweep import (
 )
 
 __all__ = [
-    "Receipt", "SweepReport", "approve_review", "cancel_journey", "consent_receipt",
+    "Receipt", "StalledJourney", "SweepReport", "approve_review", "cancel_journey",
+    "consent_receipt",
     "customer_of_prospect", "decode_api_files", "expire_journeys", "get_journey",
     "get_review", "issue_prospect_token", "journey_analytics", "journey_catalog",
     "list_reviews", "my_journeys", "overview", "pending_count", "prospect_for_session",
     "proven_mobile", "read_prospect_token", "reject_review", "request_prospect_code", "resend_code",
-    "run_cooling_off", "start_journey", "submit_step",
+    "run_cooling_off", "stalled_journeys", "start_journey", "submit_step",
     "sweep", "verify_prospect",
 ]

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from contactless.identity.models import Role
 from contactless.identity.permissions import Operation, authorize
 from contactless.journeys import repository
 from contactless.journeys.declaration import Gettext, render_text
@@ -41,12 +42,16 @@ def percentile(values: list[float], share: float) -> float | None:
 def journey_analytics(session: Session, actor: Actor, *, journey_key: str, locale: str,
                       since: datetime | None = None,
                       until: datetime | None = None) -> JourneyAnalytics:
-    """One journey's figures for instances started in [since, until) (default: 30 days)."""
+    """One journey's figures for instances started in [since, until) (default: 30 days);
+    an RM's are the journeys started from the codes they own."""
     authorize(actor, Operation.JOURNEY_ANALYTICS_READ)
     journey = plugins_of(session).catalog.get(journey_key)
     since, until = window(since, until)
     instances = list(repository.instances_between(session, journey_key=journey.key,
                                                   since=since, until=until))
+    if actor.kind == "staff" and actor.role == Role.RM.value:
+        mine = plugins_of(session).sources.owned_by(session, staff_id=uuid.UUID(actor.id))
+        instances = [i for i in instances if i.source_qr_code_id in mine]
     return _figures(session, journey_key, render_text(journey.title, gettext_for(locale)),
                     [(step.key, step.title) for step in journey.steps], instances,
                     since, until, gettext_for(locale))

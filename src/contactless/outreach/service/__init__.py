@@ -92,19 +92,21 @@ from contactless.outreach.service.scanning import (
     truncate_ip,
 )
 from contactless.outreach.service.tokens import list_keys, retire_key, rotate_key
+from contactless.outreach.service.workday import MyDay, my_day
 
 __all__ = [
     "BAD_LINK_WINDOW", "CHANNELS", "DEFAULT_WINDOW_DAYS", "EXPORT_COLUMNS", "INFO",
     "JOURNEY_COMPLETED", "JOURNEY_STARTED", "SCANNED", "BranchRank", "ChannelRank", "CodeRank",
     "CodeView", "Completion", "Credit", "Funnel", "FunnelStep", "InfoPage", "Invitation",
-    "MyConversions", "Outcomes", "OwnerView", "PersonalCode", "Policy", "Progress",
+    "MyConversions", "MyDay", "Outcomes", "OwnerView", "PersonalCode", "Policy", "Progress",
     "ProgressMember", "RmRank", "RosterReport", "RowError", "ScanOutcome", "ScanRow", "Tally",
     "branch_leaderboard", "channel_leaderboard", "code_leaderboard", "code_png", "code_poster",
     "code_svg", "create_code", "credit_conversion", "customer_headline", "export_conversions",
     "extend_code",
     "funnel", "get_code", "get_policy", "import_enterprise_roster", "info_page",
     "invite_owner", "link_sign_in", "list_codes", "list_keys", "my_conversions",
-    "my_invitations", "new_device_id", "pause_code", "personal_codes", "progress_by_token",
+    "my_day", "my_invitations", "new_device_id", "pause_code", "personal_codes",
+    "progress_by_token",
     "progress_token", "purpose_of", "record_journey_started", "recent_scans", "resolve_scan",
     "respond_to_invitation", "resume_code", "retire_key", "revoke_code", "rm_leaderboard",
     "roster_members", "roster_zip", "rotate_key", "set_policy", "set_shares", "settle_outcome",

@@ -4,7 +4,7 @@ leaderboards (排行榜)."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -249,6 +249,7 @@ class RmRank:
     scans: int
     sign_ins: int
     outcomes: Outcomes
+    position: int = 0  # 1 for the first of the board
 
     @property
     def conversions(self) -> Decimal:
@@ -304,13 +305,30 @@ def _rank(outcomes: Outcomes) -> tuple[Decimal, Decimal, Decimal]:
             -outcomes.pending.amount)
 
 
+RM_BOARD_TOP = 10
+
+
+def is_rm(actor: Actor) -> bool:
+    return actor.kind == "staff" and actor.role == Role.RM.value
+
+
 def rm_leaderboard(session: Session, actor: Actor, *, days: int = 30,
-                   currency: str = DEFAULT_CURRENCY) -> list[RmRank]:
+                   currency: str = DEFAULT_CURRENCY, top: int = RM_BOARD_TOP) -> list[RmRank]:
     """RMs in the manager's branch subtree (the whole bank at head office), ranked by the
     money their realised conversions brought or kept, then realised conversions, then
     pending money, over the last ``days`` days (a conversion counts in the period it was
-    realised or lost, a pending one in the period of its latest journey)."""
+    realised or lost, a pending one in the period of its latest journey). An RM is ranked
+    among the bank's RMs and reads the top of the board and their own row only."""
     authorize(actor, Operation.LEADERBOARD_READ)
+    board = _ranked_rms(session, SYSTEM if is_rm(actor) else actor, days=days,
+                        currency=currency)
+    if not is_rm(actor):
+        return board
+    return [r for r in board if r.position <= top or str(r.staff_id) == actor.id]
+
+
+def _ranked_rms(session: Session, actor: Actor, *, days: int,
+                currency: str) -> list[RmRank]:
     staff = identity.list_staff(session, actor, role=Role.RM.value)
     ids = [s.id for s in staff]
     since = _since(days)
@@ -320,7 +338,8 @@ def rm_leaderboard(session: Session, actor: Actor, *, days: int = 30,
     ranks = [RmRank(s.id, s.display_name, s.branch_code, s.branch_name, codes.get(s.id, 0),
                     scans.get(s.id, (0, 0))[0], scans.get(s.id, (0, 0))[1],
                     _rm_outcomes(tallies, s.id)) for s in staff]
-    return sorted(ranks, key=lambda r: (*_rank(r.outcomes), -r.scans, r.name))
+    ordered = sorted(ranks, key=lambda r: (*_rank(r.outcomes), -r.scans, r.name))
+    return [replace(rank, position=n) for n, rank in enumerate(ordered, start=1)]
 
 
 def branch_leaderboard(ranks: list[RmRank]) -> list[BranchRank]:
@@ -353,8 +372,11 @@ def _group_outcomes(rows: dict[tuple[Any, str], tuple[int, Decimal, Decimal]],
 def channel_leaderboard(session: Session, actor: Actor, *, days: int = 30,
                         currency: str = DEFAULT_CURRENCY) -> list[ChannelRank]:
     """Channels (chat, SMS, poster, partner, campaigns) of the codes made in the manager's
-    subtree, ranked by realised money, then realised conversions, then scans."""
+    subtree, ranked by realised money, then realised conversions, then scans (an RM reads
+    none: the channels are the branch's figures)."""
     authorize(actor, Operation.LEADERBOARD_READ)
+    if is_rm(actor):
+        return []
     path = identity.scope_path(actor)
     since = _since(days)
     stats = repository.channel_stats(session, path, since=since)
@@ -369,13 +391,16 @@ def channel_leaderboard(session: Session, actor: Actor, *, days: int = 30,
 
 def code_leaderboard(session: Session, actor: Actor, *, days: int = 30, limit: int = 20,
                      currency: str = DEFAULT_CURRENCY) -> list[CodeRank]:
-    """The codes of the manager's subtree with conversions in the period, best first."""
+    """The codes of the manager's subtree (an RM: the codes they own) with conversions in
+    the period, best first."""
     authorize(actor, Operation.LEADERBOARD_READ)
     tallies = conversions_repository.conversion_tallies(
-        session, identity.scope_path(actor), by_code=True, since=_since(days),
-        currency=currency)
-    codes = {code.id: code for code in repository.codes_by_ids(
-        session, {code_id for code_id, _status in tallies})}
+        session, None if is_rm(actor) else identity.scope_path(actor), by_code=True,
+        since=_since(days), currency=currency)
+    wanted = {code_id for code_id, _status in tallies}
+    if is_rm(actor):
+        wanted &= set(repository.owned_code_family(session, staff_id_of(actor)))
+    codes = {code.id: code for code in repository.codes_by_ids(session, wanted)}
     ranks = [CodeRank(code.id, code.title, code.channel, staff_name(session, code.created_by),
                       _group_outcomes(tallies, code.id)) for code in codes.values()]
     return sorted(ranks, key=lambda r: (*_rank(r.outcomes), r.title, str(r.code_id)))[:limit]

@@ -17,7 +17,7 @@ STAFF_ROLES = frozenset({"rm", "branch_manager", "admin", "auditor"})
 NAVIGATION = [
     ("/console/outreach", "QR codes", STAFF_ROLES),
     ("/console/outreach/conversions", "My conversions", frozenset({"rm", "branch_manager"})),
-    ("/console/outreach/leaderboard", "Leaderboards", frozenset({"branch_manager", "admin"})),
+    ("/console/outreach/leaderboard", "Leaderboards", frozenset({"branch_manager", "admin", "rm"})),
 ]
 
 __all__ = ["NAVIGATION", "console_router", "install", "mobile_router", "scan_router"]

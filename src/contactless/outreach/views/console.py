@@ -149,8 +149,12 @@ def _detail(request: Request, session: DbSession, actor: CurrentStaff, code_id: 
         "days": [d.isoformat() for d, _n in result.daily],
         "daily": [n for _d, n in result.daily],
     }
+    headline = outreach.customer_headline(session, view, locale=locale_of(request))
     return render(request, "outreach/code.html", {
         "code": view, "url": _base_url(request) + view.path, "funnel": result, "chart": chart,
+        "share_title": headline or request.app.state.kernel.settings.bank_name,
+        "share_text": gettext("Scan or open the link to do it on your phone: {names}").format(
+            names=view.owner_names),
         "scans": outreach.recent_scans(session, actor, code_id=code_id, limit=20),
         "is_creator": is_creator, "invited": mine is not None and mine.status == "invited",
         "roster": roster, "roster_done": sum(m.completed for m in roster),
@@ -320,16 +324,17 @@ def leaderboard(request: Request, session: DbSession, actor: CurrentStaff,
     days = min(max(days, 1), 365)
     rms = outreach.rm_leaderboard(session, actor, days=days)
     channels = outreach.channel_leaderboard(session, actor, days=days)
-    gettext = gettext_for(locale_of(request))
     chart = {
         "rms": [r.name for r in rms[:15]],
         "rm_realised": [plain(r.outcomes.realised.amount) for r in rms[:15]],
         "rm_pending": [plain(r.outcomes.pending.amount) for r in rms[:15]],
-        "channels": [gettext(c.channel) for c in channels],
+        "channels": [label_in(locale_of(request), "channel", c.channel) for c in channels],
         "channel_realised": [plain(c.outcomes.realised.amount) for c in channels],
         "channel_pending": [plain(c.outcomes.pending.amount) for c in channels],
     }
+    own_view = actor.role == "rm"
     return render(request, "outreach/leaderboard.html", {
-        "rms": rms, "branches": outreach.branch_leaderboard(rms), "channels": channels,
+        "rms": rms, "branches": [] if own_view else outreach.branch_leaderboard(rms),
+        "channels": channels, "own_view": own_view,
         "codes": outreach.code_leaderboard(session, actor, days=days), "days": days,
         "chart": chart})

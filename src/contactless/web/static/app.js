@@ -31,3 +31,44 @@
     }
   });
 })();
+
+// Sharing a code from a phone: the system share sheet (WeChat, WeCom, messages, ...) with the
+// link or the QR image. Buttons stay hidden where the browser has no Web Share API; copying
+// the link is the fallback next to them.
+(function () {
+  "use strict";
+  if (!navigator.share) { return; }
+  var probe = typeof File === "function" && navigator.canShare;
+  document.querySelectorAll("[data-share]").forEach(function (button) {
+    var wantsImage = button.getAttribute("data-share") === "image";
+    if (!wantsImage || (probe && navigator.canShare({files: [new File([""], "x.png", {type: "image/png"})]}))) {
+      button.hidden = false;
+    }
+  });
+
+  function shareLink(button) {
+    return navigator.share({
+      title: button.getAttribute("data-share-title") || document.title,
+      text: button.getAttribute("data-share-text") || "",
+      url: button.getAttribute("data-share-url")
+    });
+  }
+
+  function shareImage(button) {
+    return fetch(button.getAttribute("data-share-image"), {credentials: "same-origin"})
+      .then(function (response) { return response.blob(); })
+      .then(function (blob) {
+        var file = new File([blob], button.getAttribute("data-share-file") || "qr-code.png", {type: "image/png"});
+        return navigator.share({files: [file], title: button.getAttribute("data-share-title") || "",
+                                text: (button.getAttribute("data-share-text") || "") + " " + button.getAttribute("data-share-url")});
+      });
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-share]");
+    if (!button) { return; }
+    var shared = button.getAttribute("data-share") === "image" ? shareImage(button) : shareLink(button);
+    shared.then(function () { button.setAttribute("data-shared", "yes"); })
+      .catch(function () { /* the person closed the share sheet */ });
+  });
+})();

@@ -60,7 +60,9 @@
         series: [{name: names.realised, type: "bar", data: chart.rm_realised, itemStyle: {color: green}},
                  {name: names.pending, type: "bar", data: chart.rm_pending, itemStyle: {color: gold}}]
       });
-      var channel = echarts.init(document.getElementById("channel-chart"));
+      var channelElement = document.getElementById("channel-chart");
+      if (!channelElement) { return [rm]; }
+      var channel = echarts.init(channelElement);
       channel.setOption({
         tooltip: {trigger: "axis"}, legend: {}, grid: {left: 70, right: 20, top: 30, bottom: 30},
         xAxis: {type: "category", data: chart.channels}, yAxis: {type: "value"},
