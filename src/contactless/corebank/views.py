@@ -19,6 +19,7 @@ from contactless.platform.errors import ContactlessError
 from contactless.platform.i18n import N_, gettext_for
 from contactless.platform.money import Money
 from contactless.web.deps import CsrfChecked, DbSession, locale_of
+from contactless.web.labels import LABELS as NAMES
 from contactless.web.templating import render
 
 console_router = APIRouter(prefix="/console", include_in_schema=False)
@@ -44,9 +45,9 @@ LABELS = {
     "interest_settlement": N_("Interest settlement"), "account_closed": N_("Account closed"),
     "deposit_partially_withdrawn": N_("Deposit partly withdrawn"),
     "time_deposit_placed": N_("Deposit placed"), "cd_deposit_placed": N_("Deposit placed"),
-    "active": N_("active"), "frozen": N_("frozen"), "closed": N_("closed"),
-    "booked": N_("booked"), "paid_off": N_("paid off"), "due": N_("due"), "paid": N_("paid"),
-    "cancelled": N_("cancelled"), "equal_instalment": N_("equal instalments"),
+    "active": N_("In use"), "frozen": N_("Frozen"), "closed": N_("Closed"),
+    "booked": N_("Booked"), "paid_off": N_("paid off"), "due": N_("To be repaid"),
+    "paid": N_("Repaid"), "cancelled": N_("Cancelled"), "equal_instalment": N_("equal instalments"),
     "equal_principal": N_("equal principal"),
 }
 
@@ -133,11 +134,19 @@ def account_page(request: Request, session: DbSession, actor: CurrentStaff,
                   {"account": account, "history": history, "labels": LABELS})
 
 
+TERM_NAMES = NAMES["product_detail"]
+
+
+def _term(gettext: Any, term: str) -> str:
+    """A deposit's term as people say it ("3个月", not "3m")."""
+    return str(gettext(TERM_NAMES.get(term, term)))
+
+
 def _instruction(gettext: Any, deposit: DepositView) -> str:
     """What happens at maturity, with the renewal's term when it is not the deposit's own."""
     text = gettext(INSTRUCTIONS.get(deposit.instruction, deposit.instruction))
     if deposit.renewal_term:
-        text += " · " + gettext("into {term}").format(term=deposit.renewal_term)
+        text += " · " + gettext("into {term}").format(term=_term(gettext, deposit.renewal_term))
     return str(text)
 
 
@@ -147,7 +156,7 @@ def _deposit_item(gettext: Any, deposit: DepositView) -> dict[str, Any]:
         "amount": str(deposit.principal),
         "lines": [
             gettext("Term {term}, rate {rate}%").format(
-                term=deposit.term, rate=f"{deposit.annual_rate * 100:.2f}"),
+                term=_term(gettext, deposit.term), rate=f"{deposit.annual_rate * 100:.2f}"),
             gettext("Matures on {day}").format(day=deposit.maturity_date.isoformat()),
             gettext("At maturity: {instruction}").format(
                 instruction=_instruction(gettext, deposit)),
