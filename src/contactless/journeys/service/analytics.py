@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from contactless.identity.models import Role
 from contactless.identity.permissions import Operation, authorize
+from contactless.identity.service import Role
 from contactless.journeys import repository
 from contactless.journeys.declaration import Gettext, render_text
 from contactless.journeys.models import JourneyInstance, JourneyStatus
