@@ -40,8 +40,8 @@ def test_scan_landing_sign_in_and_the_rms_funnel_shows_it(
 ) -> None:
     bank = make_small_bank(sqlite_kernel)
     make_customer(sqlite_kernel, bank.rm_xh, mobile=MOBILE, name="陈小梅")
-    code = make_code(sqlite_kernel, bank.rm_xh, title="专属客户经理名片",
-                     params={"message": "有任何需要请随时联系我"})
+    code = make_code(sqlite_kernel, bank.rm_xh, title="陈小梅等老客户（内部）",
+                     headline="专属客户经理名片", params={"message": "有任何需要请随时联系我"})
 
     phone.goto(live_server + code.path)
     expect(phone).to_have_url(re.compile(r"/m/outreach/info/"))

@@ -90,4 +90,6 @@ def test_an_auditor_browses_and_filters_the_audit_trail(sqlite_kernel: Kernel, l
     page.click("form.filters button")
     rows = page.locator("[data-testid=audit] tbody tr")
     expect(rows).to_have_count(6)
-    expect(rows.first).to_contain_text("branch.created")
+    # the action as a person says it, the stored code kept as the cell's title
+    expect(rows.first).to_contain_text("新建机构")
+    expect(rows.first.locator("td[title='branch.created']")).to_have_count(1)
