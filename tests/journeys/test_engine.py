@@ -223,6 +223,11 @@ def test_consent_records_keep_the_exact_text_version_and_hash_with_a_pdf_receipt
     assert [c["key"] for c in shown] == ["wealth_prospectus", "wealth_risk_disclosure",
                                          "wealth_sales_agreement"]
     assert "稳享90天" in shown[0]["text"]
+    assert all(c["original"] is None for c in shown)  # in Chinese the text is the original
+    english = App(api, kernel, banked.mobile, language="en").get(journey["id"]).json()
+    translated = english["current_step"]["consents"]
+    assert translated[1]["text"].startswith("Risk disclosure")
+    assert translated[1]["original"].startswith("风险揭示书")
     stale = {c["key"]: c["text_sha256"] for c in shown} | {"wealth_risk_disclosure": "0" * 64}
     changed = app.submit(journey["id"], "documents", {"agree": True, "consents": stale})
     assert changed.status_code == 409

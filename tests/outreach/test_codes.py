@@ -164,5 +164,5 @@ def test_posters_print_the_headline_or_the_journeys_name_never_the_internal_labe
         assert outreach.customer_headline(session, labelled, locale="en") == "Renew a time deposit"
         assert outreach.customer_headline(session, headed, locale="en") == "存款到期，一键转存"
         assert outreach.customer_headline(session, untitled_info, locale="zh-CN") == ""
-    assert untitled_info.title == "info · chat"  # the owners' label the API gives an untitled code
+    assert untitled_info.title == "信息页 · 聊天"  # an untitled code is labelled in words
     assert labelled.headline is None

@@ -45,6 +45,8 @@ class ConsentView(BaseModel):
     title: str
     text: str
     text_sha256: str
+    # on a page in another language: the Chinese text, which prevails over the translation
+    original: str | None = None
 
 
 class StepView(BaseModel):

@@ -314,9 +314,11 @@ def step_view(session: Session, ctx: StepContext, step: Step, *, position: int, 
         fields = [item for item in fields if item.name != "consents"]
         for document in consent_documents(step, ctx):
             text = document.text(ctx, locale)
+            original = document.text(ctx, "zh-CN")
             consents.append(ConsentView(key=document.key, version=document.version,
                                         title=render_text(document.title, gettext), text=text,
-                                        text_sha256=text_hash(text)))
+                                        text_sha256=text_hash(text),
+                                        original=original if original != text else None))
         schema["properties"]["consents"] = {
             "type": "object", "title": gettext("Text fingerprints"),
             "properties": {c.key: {"const": c.text_sha256} for c in consents},

@@ -26,14 +26,15 @@ from contactless.outreach.service.common import (
     code_for_view,
     code_view,
     code_views,
-    default_title,
     enterprise_name,
     staff_id_of,
 )
 from contactless.platform import audit
 from contactless.platform.context import Actor
 from contactless.platform.db import utcnow
+from contactless.platform.i18n import gettext_for
 from contactless.platform.kernel import kernel_of
+from contactless.web.labels import label_in
 
 INFO = "info"
 DEFAULT_DAYS = 30
@@ -116,7 +117,7 @@ def create_code(
                                             enterprise_id=enterprise_id)
     if roster_restricted and enterprise_id is None:
         raise InvalidCode("a roster-restricted code belongs to an enterprise")
-    title = (title or "").strip() or default_title(purpose, channel)
+    title = (title or "").strip() or untitled_label(session, purpose, channel)
     if len(title) > 128:
         raise InvalidCode("the title is at most 128 characters")
     headline = (headline or "").strip() or None
@@ -230,6 +231,16 @@ def extend_code(session: Session, actor: Actor, *, code_id: uuid.UUID,
 
 
 # ---- images ----------------------------------------------------------------------------------
+
+
+def untitled_label(session: Session, purpose: str, channel: str) -> str:
+    """An untitled code's internal label, in the bank's language: "定期存款到期转存 · 短信"."""
+    locale = kernel_of(session).settings.default_locale
+    names = {entry.key: entry.title for entry in journeys.journey_catalog(session,
+                                                                          locale=locale)}
+    name = gettext_for(locale)("Information page") if purpose == "info" else \
+        names.get(purpose, purpose)
+    return f"{name} · {label_in(locale, 'channel', channel)}"
 
 
 def customer_headline(session: Session, view: CodeView, *, locale: str) -> str:

@@ -91,11 +91,6 @@ def roster_entry_of(session: Session, code: QrCode,
         id_number_index=cipher.blind_index(person.id_number, kind="id_number"))
 
 
-def default_title(purpose: str, channel: str) -> str:
-    """The title of a code made without one: a label for its owners, not for customers."""
-    return f"{purpose} · {channel}"
-
-
 def state_of(code: QrCode, now: datetime | None = None) -> str:
     """The status a person needs: active, paused, revoked, or expired / scheduled by the clock."""
     now = now or utcnow()
