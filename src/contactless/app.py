@@ -23,6 +23,7 @@ import contactless.customers.models
 import contactless.identity.models
 import contactless.journeys.models
 import contactless.outreach.models
+import contactless.partners.models
 import contactless.platform.audit
 import contactless.platform.channels
 import contactless.platform.events  # noqa: F401
@@ -47,6 +48,9 @@ from contactless.journeys.ekyc import EmbeddedVerifier
 from contactless.outreach import api as outreach_api
 from contactless.outreach import tasks as outreach_tasks
 from contactless.outreach import views as outreach_views
+from contactless.partners import api as partners_api
+from contactless.partners import open_api as partners_open_api
+from contactless.partners import views as partners_views
 from contactless.platform.channels import OutboxChannel
 from contactless.platform.context import Origin, new_request_id, origin_var, request_id_var
 from contactless.platform.errors import ContactlessError, Forbidden, Unauthorized
@@ -89,6 +93,21 @@ PUBLIC_ROUTES: frozenset[str] = frozenset({
 })
 
 
+# the QR scan is the hottest public route: matched first
+ROUTERS = (outreach_views.scan_router, identity_api.router, customers_api.router,
+           identity_views.router, customers_views.console_router,
+           customers_views.mobile_router, home.router, corebank_api.router,
+           corebank_views.console_router, corebank_views.mobile_router,
+           corebank_mobile.router,
+           outreach_api.router, outreach_views.mobile_router,
+           outreach_views.console_router, journeys_api.router,
+           journeys_views.mobile_router, journeys_views.console_router,
+           assistant_api.router, assistant_views.mobile_router,
+           assistant_views.console_router, partners_api.router,
+           partners_open_api.router, partners_views.console_router,
+           partners_views.mobile_router)
+
+
 def install_domains(kernel: Kernel) -> Kernel:
     """What domains plug into lower ones, per kernel: the core's executors for approved
     four-eyes items. The app, the demo and the tests' kernels call it."""
@@ -108,22 +127,13 @@ def create_app(settings: Settings | None = None, *, kernel: Kernel | None = None
     install_error_handlers(app)
     install_openapi(app)
 
-    # the QR scan is the hottest public route: matched first
-    for router in (outreach_views.scan_router, identity_api.router, customers_api.router,
-                   identity_views.router, customers_views.console_router,
-                   customers_views.mobile_router, home.router, corebank_api.router,
-                   corebank_views.console_router, corebank_views.mobile_router,
-                   corebank_mobile.router,
-                   outreach_api.router, outreach_views.mobile_router,
-                   outreach_views.console_router, journeys_api.router,
-                   journeys_views.mobile_router, journeys_views.console_router,
-                   assistant_api.router, assistant_views.mobile_router,
-                   assistant_views.console_router):
+    for router in ROUTERS:
         app.include_router(router)
     outreach_views.install(app)
     journeys_views.install(app)
     assistant_service.install(kernel)
     assistant_views.install(app)
+    partners_views.install(app)
     # added last, so outermost: every middleware above (the lean scan path too) runs inside
     # the request's id, metrics and logs
     app.add_middleware(BodyLimit, max_bytes=kernel.settings.max_body_bytes,

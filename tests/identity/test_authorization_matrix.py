@@ -184,6 +184,21 @@ ROUTES: dict[tuple[str, str], Operation | str] = {
     ("GET", "/console/assistant/faq"): O.ASSISTANT_FAQ_MANAGE,
     ("POST", "/console/assistant/faq"): O.ASSISTANT_FAQ_MANAGE,
     ("GET", "/console/assistant/dashboard"): O.ASSISTANT_DASHBOARD_READ,
+    ("GET", "/api/v1/partners"): O.PARTNER_READ,
+    ("POST", "/api/v1/partners"): O.PARTNER_MANAGE,
+    ("GET", "/api/v1/partners/{partner_id}"): O.PARTNER_READ,
+    ("PATCH", "/api/v1/partners/{partner_id}"): O.PARTNER_MANAGE,
+    ("POST", "/api/v1/partners/{partner_id}/approve"): O.PARTNER_APPROVE,
+    ("POST", "/api/v1/partners/{partner_id}/refuse"): O.PARTNER_APPROVE,
+    ("POST", "/api/v1/partners/{partner_id}/suspend"): O.PARTNER_MANAGE,
+    ("POST", "/api/v1/partners/{partner_id}/clients"): O.PARTNER_MANAGE,
+    ("POST", "/api/v1/partners/{partner_id}/clients/{client_id}/revoke"): O.PARTNER_MANAGE,
+    ("GET", "/console/partners"): O.PARTNER_READ,
+    ("POST", "/console/partners"): O.PARTNER_MANAGE,
+    ("POST", "/console/partners/{partner_id}/decision"): O.PARTNER_APPROVE,
+    ("POST", "/console/partners/{partner_id}/suspension"): O.PARTNER_MANAGE,
+    ("POST", "/console/partners/{partner_id}/clients"): O.PARTNER_MANAGE,
+    ("POST", "/console/partners/{partner_id}/clients/{client_id}/revoke"): O.PARTNER_MANAGE,
 }
 del O
 

@@ -96,6 +96,11 @@ class Operation(StrEnum):
     ASSISTANT_DESK = "assistant.desk"
     ASSISTANT_FAQ_MANAGE = "assistant.faq_manage"
     ASSISTANT_DASHBOARD_READ = "assistant.dashboard_read"
+    # partners (the open platform)
+    PARTNER_READ = "partner.read"
+    PARTNER_MANAGE = "partner.manage"
+    PARTNER_APPROVE = "partner.approve"
+    PARTNER_CONSENT_ANSWER = "partner_consent.answer"
 
 
 class Scope(StrEnum):
@@ -268,6 +273,15 @@ PERMISSIONS: dict[Operation, Rule] = {
     O.ASSISTANT_DASHBOARD_READ: Rule("Read the assistant's dashboard",
                                      _roles(Role.ADMIN, Role.AGENT, Role.BRANCH_MANAGER),
                                      Scope.BANK),
+    O.PARTNER_READ: Rule("See partners, their API clients and consents",
+                         _roles(Role.ADMIN, Role.AUDITOR), Scope.BANK),
+    O.PARTNER_MANAGE: Rule("Register partners, change them, issue and revoke API clients",
+                           _roles(Role.ADMIN), Scope.BANK),
+    O.PARTNER_APPROVE: Rule("Approve or refuse a partner another admin registered",
+                            _roles(Role.ADMIN), Scope.BANK, four_eyes=FourEyes.NOT_THE_MAKER,
+                            checkers=_roles(Role.ADMIN)),
+    O.PARTNER_CONSENT_ANSWER: Rule("Approve, refuse or revoke a partner's access to one's own "
+                                   "data", NOBODY, Scope.CUSTOMER, customer_self=True),
 }
 del O
 

@@ -1,0 +1,172 @@
+"""Partner errors: onboarding, the open API's authentication and customers' consents."""
+
+from __future__ import annotations
+
+from contactless.platform.errors import (
+    Conflict,
+    ContactlessError,
+    Forbidden,
+    NotFound,
+    Unauthorized,
+    ValidationFailed,
+)
+
+# ---- onboarding -------------------------------------------------------------------------------
+
+
+class PartnerNotFound(NotFound):
+    """No partner with this id."""
+
+    code = "partner_not_found"
+
+
+class PartnerExists(Conflict):
+    """A partner with this name is already registered."""
+
+    code = "partner_exists"
+
+
+class PartnerNotPending(Conflict):
+    """The partner was already approved or refused."""
+
+    code = "partner_not_pending"
+
+
+class PartnerNotActive(Conflict):
+    """The partner is not active (waiting for approval, refused or suspended)."""
+
+    code = "partner_not_active"
+
+
+class ClientNotFound(NotFound):
+    """No API client with this id for this partner."""
+
+    code = "partner_client_not_found"
+
+
+class InvalidPartnerSetting(ValidationFailed):
+    """A scope, product, callback URL or IP range the open platform does not accept."""
+
+    code = "invalid_partner_setting"
+
+
+# ---- authentication of the open API -----------------------------------------------------------
+
+
+class InvalidClient(Unauthorized):
+    """Unknown client, wrong secret, or a client (or its partner) that may not act."""
+
+    code = "invalid_client"
+
+
+class UnsupportedGrantType(ContactlessError):
+    """The token endpoint issues tokens for ``grant_type=client_credentials`` only."""
+
+    status = 400
+    code = "unsupported_grant_type"
+
+
+class InvalidScope(ContactlessError):
+    """A token was asked for a scope the client is not allowed."""
+
+    status = 400
+    code = "invalid_scope"
+
+
+class TokenMissing(Unauthorized):
+    """The call carries no ``Authorization: Bearer`` access token."""
+
+    code = "token_missing"
+
+
+class TokenInvalid(Unauthorized):
+    """The access token is not one this bank signed, or not for the client that signs."""
+
+    code = "token_invalid"
+
+
+class TokenExpired(Unauthorized):
+    """The access token has expired: ask for a new one."""
+
+    code = "token_expired"
+
+
+class SignatureMissing(Unauthorized):
+    """A signing header (X-Client-Id, X-Timestamp, X-Nonce, X-Signature) is missing."""
+
+    code = "signature_missing"
+
+
+class SignatureInvalid(Unauthorized):
+    """The request's HMAC signature does not match its method, path, time, nonce and body."""
+
+    code = "signature_invalid"
+
+
+class TimestampStale(Unauthorized):
+    """X-Timestamp is more than five minutes away from the bank's clock."""
+
+    code = "timestamp_stale"
+
+
+class NonceReused(Unauthorized):
+    """This X-Nonce was already used by the client: a replayed request."""
+
+    code = "nonce_reused"
+
+
+class IpNotAllowed(Forbidden):
+    """The call comes from an address outside the client's allow-list."""
+
+    code = "ip_not_allowed"
+
+
+class ScopeNotGranted(Forbidden):
+    """The access token does not carry the scope this call needs."""
+
+    code = "scope_not_granted"
+
+
+# ---- consents ---------------------------------------------------------------------------------
+
+
+class ConsentNotFound(NotFound):
+    """No consent with this id for this partner (or this customer)."""
+
+    code = "consent_not_found"
+
+
+class ConsentAnswered(Conflict):
+    """The customer already answered this consent request."""
+
+    code = "consent_answered"
+
+
+class ConsentNotGranted(Forbidden):
+    """The consent was not approved by the customer (waiting or refused)."""
+
+    code = "consent_not_granted"
+
+
+class ConsentRevoked(Forbidden):
+    """The customer revoked this consent."""
+
+    code = "consent_revoked"
+
+
+class ConsentExpired(Forbidden):
+    """The consent's validity (or the time to answer it) has passed."""
+
+    code = "consent_expired"
+
+
+class ConsentScopeMissing(Forbidden):
+    """The customer did not consent to the scope this call needs."""
+
+    code = "consent_scope_missing"
+
+
+class InvalidConsentRequest(ValidationFailed):
+    """A consent asked for unknown scopes, too long a validity or an unregistered redirect."""
+
+    code = "invalid_consent_request"

@@ -1,0 +1,81 @@
+"""The partner API (/open/v1): the OAuth token, consents, and the consented customer's accounts
+and balances. Every request is signed (see docs/partners.md); every call but the token request
+carries the access token."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+from typing import Annotated, Any
+from urllib.parse import parse_qs, unquote
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from contactless.partners import schemas
+from contactless.partners import service as partners
+from contactless.partners.web import PartnerClient, SignedPartner, raw_body
+from contactless.web.deps import DbSession
+
+router = APIRouter(prefix="/open/v1", tags=["open platform"], include_in_schema=False)
+
+TOKEN_FORM = {"requestBody": {"required": True, "content": {
+    "application/x-www-form-urlencoded": {"schema": {
+        "type": "object", "required": ["grant_type"],
+        "properties": {"grant_type": {"type": "string", "enum": ["client_credentials"]},
+                       "client_id": {"type": "string"}, "client_secret": {"type": "string"},
+                       "scope": {"type": "string", "examples": ["consents:write balances:read"]}},
+    }}}}}
+
+
+def _basic(request: Request) -> tuple[str, str] | None:
+    header = request.headers.get("authorization", "")
+    if not header.lower().startswith("basic "):
+        return None
+    try:
+        user, _, password = base64.b64decode(header[6:].strip()).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return unquote(user), unquote(password)
+
+
+@router.post("/oauth/token", response_model=schemas.TokenGrant, openapi_extra=TOKEN_FORM)
+def token(request: Request, session: DbSession, client: SignedPartner,
+          body: Annotated[bytes, Depends(raw_body)]) -> Any:
+    """OAuth 2.0 client credentials (RFC 6749 4.4): the client's id and secret in the form or
+    HTTP Basic; the request signed like every other."""
+    form = {key: values[0] for key, values in parse_qs(body.decode("utf-8", "replace")).items()}
+    client_id, client_secret = _basic(request) or (form.get("client_id", ""),
+                                                   form.get("client_secret", ""))
+    return partners.issue_token(session, client, grant_type=form.get("grant_type", ""),
+                                client_id=client_id, client_secret=client_secret,
+                                scope=form.get("scope"))
+
+
+@router.post("/consents", response_model=schemas.ConsentView, status_code=201)
+def ask_consent(body: schemas.ConsentCreate, session: DbSession, caller: PartnerClient) -> Any:
+    """Ask a customer for access; send them to ``authorize_url`` (in /m) to answer."""
+    return partners.request_consent(session, caller, scopes=body.scopes,
+                                    duration_days=body.duration_days, purpose=body.purpose,
+                                    redirect_uri=body.redirect_uri, state=body.state)
+
+
+@router.get("/consents/{consent_id}", response_model=schemas.ConsentView)
+def consent(consent_id: uuid.UUID, session: DbSession, caller: PartnerClient) -> Any:
+    return partners.partner_consent(session, caller, consent_id=consent_id)
+
+
+@router.get("/accounts", response_model=schemas.OpenAccounts)
+def accounts(session: DbSession, caller: PartnerClient,
+             consent_id: Annotated[uuid.UUID, Query()]) -> Any:
+    """The consenting customer's accounts (scope and consent ``accounts:read``)."""
+    items = partners.partner_accounts(session, caller, consent_id=consent_id)
+    return schemas.OpenAccounts(consent_id=consent_id, items=items)
+
+
+@router.get("/balances", response_model=schemas.OpenBalances)
+def balances(session: DbSession, caller: PartnerClient,
+             consent_id: Annotated[uuid.UUID, Query()]) -> Any:
+    """The consenting customer's balances (scope and consent ``balances:read``)."""
+    items = partners.partner_balances(session, caller, consent_id=consent_id)
+    return schemas.OpenBalances(consent_id=consent_id, items=items)

@@ -1,0 +1,148 @@
+"""What the partners service returns and what its routes accept."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from contactless.partners.models import Scenario
+
+# what an access token may carry (the client's allowed scopes are a subset)
+OPEN_SCOPES = ("consents:write", "accounts:read", "balances:read", "products:read",
+               "products:apply")
+# what a customer may consent to
+CONSENT_SCOPES = ("accounts:read", "balances:read", "products:apply")
+MAX_CONSENT_DAYS = 180
+
+
+class ClientView(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    client_id: str
+    allowed_scopes: list[str]
+    ip_allowlist: list[str]
+    status: str
+    created_by: str
+    created_at: datetime
+
+
+class IssuedClient(BaseModel):
+    """A new API client: ``client_secret`` and ``signing_key`` are shown this once."""
+
+    client: ClientView
+    client_secret: str
+    signing_key: str
+
+
+class PartnerView(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    name: str
+    scenario: str
+    status: str
+    allowed_products: list[str]
+    callback_urls: list[str]
+    created_by: str
+    created_at: datetime
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+    clients: list[ClientView] = []
+
+
+class PartnerCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=2, max_length=120)
+    scenario: Scenario
+    allowed_products: list[str] = Field(default_factory=list, max_length=50)
+    callback_urls: list[str] = Field(default_factory=list, max_length=20)
+
+
+class PartnerUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    allowed_products: list[str] | None = Field(default=None, max_length=50)
+    callback_urls: list[str] | None = Field(default=None, max_length=20)
+
+
+class PartnerDecision(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    note: str = Field(default="", max_length=500)
+
+
+class ClientCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    allowed_scopes: list[str] = Field(default_factory=list, max_length=len(OPEN_SCOPES))
+    ip_allowlist: list[str] = Field(default_factory=list, max_length=50)
+
+
+class TokenGrant(BaseModel):
+    """RFC 6749 section 5.1."""
+
+    access_token: str
+    token_type: str = "Bearer"  # noqa: S105 - the RFC 6749 token type, not a secret
+    expires_in: int
+    scope: str
+
+
+class ConsentView(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    partner_id: uuid.UUID
+    partner_name: str = ""
+    scopes: list[str]
+    purpose: str
+    duration_days: int
+    status: str
+    created_at: datetime
+    answer_by: datetime
+    decided_at: datetime | None = None
+    expires_at: datetime | None = None
+    revoked_at: datetime | None = None
+    authorize_url: str | None = None
+
+
+class ConsentCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    scopes: list[str] = Field(min_length=1, max_length=len(CONSENT_SCOPES),
+                              examples=[["accounts:read", "balances:read"]])
+    duration_days: int = Field(ge=1, le=MAX_CONSENT_DAYS, examples=[90])
+    purpose: str = Field(min_length=2, max_length=500,
+                         examples=["显示您的账户余额，用于缴纳学费"])
+    redirect_uri: str = Field(max_length=500, examples=["https://partner.example/callback"])
+    state: str | None = Field(default=None, max_length=128)
+
+
+class OpenAccount(BaseModel):
+    """An account as a consented partner sees it: the number masked."""
+
+    id: uuid.UUID
+    number: str
+    kind: str
+    currency: str
+    status: str
+
+
+class OpenBalance(BaseModel):
+    account_id: uuid.UUID
+    number: str
+    currency: str
+    amount: str
+
+
+class OpenAccounts(BaseModel):
+    consent_id: uuid.UUID
+    items: list[OpenAccount]
+
+
+class OpenBalances(BaseModel):
+    consent_id: uuid.UUID
+    items: list[OpenBalance]

@@ -1,0 +1,46 @@
+"""The partners service: onboarding (console and API), the open API's authentication, and
+customers' consents. Every function works in the caller's transaction."""
+
+from contactless.partners.service.access import (
+    CLOCK_SKEW_SECONDS,
+    TOKEN_SECONDS,
+    PartnerCaller,
+    SignedClient,
+    SignedRequest,
+    authenticate,
+    canonical_request,
+    issue_token,
+    require_scope,
+    sign_request,
+    verify_signed,
+)
+from contactless.partners.service.consents import (
+    answer_consent,
+    consent_for_customer,
+    consented_customer,
+    my_consents,
+    partner_accounts,
+    partner_balances,
+    partner_consent,
+    request_consent,
+    revoke_consent,
+)
+from contactless.partners.service.onboarding import (
+    decide_partner,
+    get_partner,
+    issue_client,
+    list_partners,
+    register_partner,
+    revoke_client,
+    suspend_partner,
+    update_partner,
+)
+
+__all__ = [
+    "CLOCK_SKEW_SECONDS", "TOKEN_SECONDS", "PartnerCaller", "SignedClient", "SignedRequest",
+    "answer_consent", "authenticate", "canonical_request", "consent_for_customer",
+    "consented_customer", "decide_partner", "get_partner", "issue_client", "issue_token",
+    "list_partners", "my_consents", "partner_accounts", "partner_balances", "partner_consent",
+    "register_partner", "request_consent", "require_scope", "revoke_client", "revoke_consent",
+    "sign_request", "suspend_partner", "update_partner", "verify_signed",
+]

@@ -1,0 +1,216 @@
+"""Customers' consents to partners (客户授权): no customer data leaves without one.
+
+A partner asks (scopes, purpose, validity ≤ 180 days, where to send the customer back); the
+customer opens the returned link in /m, signs in and approves or refuses; the consent is then
+bound to that customer. Every partner read checks the consent again (status, expiry, scope),
+so a revocation takes effect on the very next call. Reads go to the core through the
+customer's own actor on the partner channel: the core's rule that a customer sees only their
+own things holds for partners too."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from sqlalchemy.orm import Session
+
+from contactless.corebank import service as corebank
+from contactless.identity.permissions import Operation, authorize
+from contactless.partners import repository
+from contactless.partners.errors import (
+    ConsentAnswered,
+    ConsentExpired,
+    ConsentNotFound,
+    ConsentNotGranted,
+    ConsentRevoked,
+    ConsentScopeMissing,
+    InvalidConsentRequest,
+    PartnerNotActive,
+)
+from contactless.partners.models import ConsentStatus, PartnerConsent, PartnerStatus
+from contactless.partners.schemas import (
+    CONSENT_SCOPES,
+    MAX_CONSENT_DAYS,
+    ConsentView,
+    OpenAccount,
+    OpenBalance,
+)
+from contactless.partners.service.access import PartnerCaller, require_scope
+from contactless.platform import audit
+from contactless.platform.context import Actor
+from contactless.platform.db import utcnow
+
+ANSWER_WITHIN = timedelta(minutes=30)
+
+
+def _view(consent: PartnerConsent, partner_name: str = "") -> ConsentView:
+    view = ConsentView.model_validate(consent)
+    view.partner_name = partner_name
+    if consent.status == ConsentStatus.AWAITING:
+        view.authorize_url = f"/m/partner-consents/{consent.id}"
+    return view
+
+
+def _state(consent: PartnerConsent) -> dict[str, Any]:
+    return {"status": consent.status, "scopes": list(consent.scopes),
+            "customer_id": str(consent.customer_id) if consent.customer_id else None,
+            "expires_at": consent.expires_at}
+
+
+def request_consent(session: Session, caller: PartnerCaller, *, scopes: list[str],
+                    duration_days: int, purpose: str, redirect_uri: str,
+                    state: str | None = None) -> ConsentView:
+    """A consent waiting for a customer (30 minutes to answer); ``authorize_url`` is where
+    the partner sends them."""
+    require_scope(caller, "consents:write")
+    unknown = sorted(set(scopes) - set(CONSENT_SCOPES))
+    if unknown or not scopes:
+        raise InvalidConsentRequest("a consent covers {allowed}",
+                                    allowed=", ".join(CONSENT_SCOPES))
+    if not 1 <= duration_days <= MAX_CONSENT_DAYS:
+        raise InvalidConsentRequest("a consent lasts 1 to {days} days", days=MAX_CONSENT_DAYS)
+    partner = repository.partner_by_id(session, caller.partner_id)
+    if partner is None or partner.status != PartnerStatus.ACTIVE:
+        raise PartnerNotActive("this partner is not active")
+    if redirect_uri not in partner.callback_urls:
+        raise InvalidConsentRequest("the redirect URI is not one of the partner's callback URLs")
+    consent = PartnerConsent(
+        partner_id=partner.id, client_id=caller.client_id,
+        scopes=[scope for scope in CONSENT_SCOPES if scope in scopes],
+        purpose=purpose.strip(), duration_days=duration_days, redirect_uri=redirect_uri,
+        state=state, status=ConsentStatus.AWAITING.value, answer_by=utcnow() + ANSWER_WITHIN)
+    session.add(consent)
+    session.flush()
+    audit.record(session, caller.actor, action="partner_consent.requested",
+                 target_type="partner_consent", target_id=consent.id, after=_state(consent),
+                 details={"client_id": caller.client_id, "purpose": consent.purpose})
+    return _view(consent, partner.name)
+
+
+def partner_consent(session: Session, caller: PartnerCaller, *,
+                    consent_id: uuid.UUID) -> ConsentView:
+    """The partner's own consent, as it stands (a partner never sees another's)."""
+    consent = repository.consent_by_id(session, consent_id)
+    if consent is None or consent.partner_id != caller.partner_id:
+        raise ConsentNotFound("consent not found")
+    return _view(consent, caller.partner_name)
+
+
+def _customer_consent(session: Session, actor: Actor, consent_id: uuid.UUID, *,
+                      for_update: bool = False) -> PartnerConsent:
+    authorize(actor, Operation.PARTNER_CONSENT_ANSWER)
+    consent = repository.consent_by_id(session, consent_id, for_update=for_update)
+    # a waiting consent belongs to nobody yet: any signed-in customer may answer it
+    if consent is None or (consent.customer_id is not None
+                           and str(consent.customer_id) != actor.id):
+        raise ConsentNotFound("consent not found")
+    return consent
+
+
+def consent_for_customer(session: Session, actor: Actor, *,
+                         consent_id: uuid.UUID) -> ConsentView:
+    consent = _customer_consent(session, actor, consent_id)
+    names = repository.names_of(session, {consent.partner_id})
+    return _view(consent, names.get(consent.partner_id, ""))
+
+
+def answer_consent(session: Session, actor: Actor, *, consent_id: uuid.UUID,
+                   approve: bool) -> tuple[ConsentView, str]:
+    """The customer's answer, and where to send them back (the partner's redirect URI with
+    ``consent_id``, ``status`` and the partner's ``state``)."""
+    consent = _customer_consent(session, actor, consent_id, for_update=True)
+    if consent.status != ConsentStatus.AWAITING:
+        raise ConsentAnswered("this consent was already answered", decision=consent.status)
+    now = utcnow()
+    if consent.answer_by <= now:
+        raise ConsentExpired("this request has expired; ask the partner to start again")
+    before = _state(consent)
+    consent.customer_id = uuid.UUID(actor.id)
+    consent.status = (ConsentStatus.GRANTED if approve else ConsentStatus.REFUSED).value
+    consent.decided_at = now
+    if approve:
+        consent.expires_at = now + timedelta(days=consent.duration_days)
+    session.flush()
+    audit.record(session, actor, action=f"partner_consent.{consent.status}",
+                 target_type="partner_consent", target_id=consent.id, before=before,
+                 after=_state(consent))
+    query = {"consent_id": str(consent.id), "status": consent.status}
+    if consent.state:
+        query["state"] = consent.state
+    joiner = "&" if "?" in consent.redirect_uri else "?"
+    names = repository.names_of(session, {consent.partner_id})
+    return (_view(consent, names.get(consent.partner_id, "")),
+            consent.redirect_uri + joiner + urlencode(query))
+
+
+def my_consents(session: Session, actor: Actor) -> list[ConsentView]:
+    """The customer's consents, newest first (all statuses)."""
+    authorize(actor, Operation.PARTNER_CONSENT_ANSWER)
+    rows = repository.consents_of_customer(session, uuid.UUID(actor.id))
+    names = repository.names_of(session, {row.partner_id for row in rows})
+    return [_view(row, names.get(row.partner_id, "")) for row in rows]
+
+
+def revoke_consent(session: Session, actor: Actor, *, consent_id: uuid.UUID) -> ConsentView:
+    """Withdraw a granted consent: the partner's next call is refused. Revoking twice is
+    the same as once."""
+    consent = _customer_consent(session, actor, consent_id, for_update=True)
+    if consent.status == ConsentStatus.GRANTED:
+        before = _state(consent)
+        consent.status = ConsentStatus.REVOKED.value
+        consent.revoked_at = utcnow()
+        session.flush()
+        audit.record(session, actor, action="partner_consent.revoked",
+                     target_type="partner_consent", target_id=consent.id, before=before,
+                     after=_state(consent))
+    elif consent.status != ConsentStatus.REVOKED:
+        raise ConsentNotGranted("only a granted consent can be revoked")
+    names = repository.names_of(session, {consent.partner_id})
+    return _view(consent, names.get(consent.partner_id, ""))
+
+
+def consented_customer(session: Session, caller: PartnerCaller, *, consent_id: uuid.UUID,
+                       scope: str) -> Actor:
+    """The customer's actor (partner channel) for a read under ``scope``; refused unless the
+    token carries the scope and the consent is this partner's, granted, unexpired and covers
+    it."""
+    require_scope(caller, scope)
+    consent = repository.consent_by_id(session, consent_id)
+    if consent is None or consent.partner_id != caller.partner_id:
+        raise ConsentNotFound("consent not found")
+    if consent.status == ConsentStatus.REVOKED:
+        raise ConsentRevoked("the customer revoked this consent")
+    if consent.status != ConsentStatus.GRANTED or consent.customer_id is None:
+        raise ConsentNotGranted("the customer has not granted this consent")
+    if consent.expires_at is None or consent.expires_at <= utcnow():
+        raise ConsentExpired("this consent has expired")
+    if scope not in consent.scopes:
+        raise ConsentScopeMissing("the customer did not consent to {scope}", scope=scope)
+    return Actor(kind="customer", id=str(consent.customer_id), channel="partner",
+                 display=caller.partner_name)
+
+
+def _masked(number: str) -> str:
+    return number[:4] + " **** " + number[-4:] if len(number) > 8 else "****"
+
+
+def partner_accounts(session: Session, caller: PartnerCaller, *,
+                     consent_id: uuid.UUID) -> list[OpenAccount]:
+    """The consenting customer's accounts, numbers masked, without balances."""
+    customer = consented_customer(session, caller, consent_id=consent_id, scope="accounts:read")
+    accounts = corebank.accounts_of_customer(session, customer,
+                                             customer_id=uuid.UUID(customer.id))
+    return [OpenAccount(id=a.id, number=_masked(a.number), kind=a.kind, currency=a.currency,
+                        status=a.status) for a in accounts]
+
+
+def partner_balances(session: Session, caller: PartnerCaller, *,
+                     consent_id: uuid.UUID) -> list[OpenBalance]:
+    """The consenting customer's account balances."""
+    customer = consented_customer(session, caller, consent_id=consent_id, scope="balances:read")
+    accounts = corebank.accounts_of_customer(session, customer,
+                                             customer_id=uuid.UUID(customer.id))
+    return [OpenBalance(account_id=a.id, number=_masked(a.number), currency=a.currency,
+                        amount=f"{a.balance.amount:.2f}") for a in accounts]
