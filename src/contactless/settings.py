@@ -73,6 +73,8 @@ class Settings(BaseSettings):
     # forged, damaged or unknown QR links one network may send per minute before they are
     # refused without a scan record
     qr_bad_links_per_minute: int = 30
+    # calls one partner API client may make to one /open/v1 endpoint per minute
+    partner_calls_per_minute: int = Field(default=120, ge=1)
     session_max_age_seconds: int = 8 * 3600
     access_token_seconds: int = 3600
     cookie_secure: bool = False

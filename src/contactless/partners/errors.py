@@ -7,6 +7,7 @@ from contactless.platform.errors import (
     ContactlessError,
     Forbidden,
     NotFound,
+    RateLimited,
     Unauthorized,
     ValidationFailed,
 )
@@ -125,6 +126,12 @@ class ScopeNotGranted(Forbidden):
     """The access token does not carry the scope this call needs."""
 
     code = "scope_not_granted"
+
+
+class PartnerRateLimited(RateLimited):
+    """The client called this endpoint too often this minute: wait ``retry_after`` seconds."""
+
+    code = "partner_rate_limited"
 
 
 # ---- consents ---------------------------------------------------------------------------------

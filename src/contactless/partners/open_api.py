@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from contactless.partners import schemas
 from contactless.partners import service as partners
 from contactless.partners.web import PartnerClient, SignedPartner, raw_body
-from contactless.web.deps import DbSession
+from contactless.web.deps import DbSession, Locale
 
 router = APIRouter(prefix="/open/v1", tags=["open platform"], include_in_schema=False)
 
@@ -79,3 +79,10 @@ def balances(session: DbSession, caller: PartnerClient,
     """The consenting customer's balances (scope and consent ``balances:read``)."""
     items = partners.partner_balances(session, caller, consent_id=consent_id)
     return schemas.OpenBalances(consent_id=consent_id, items=items)
+
+
+@router.get("/products", response_model=schemas.OpenProducts)
+def products(session: DbSession, caller: PartnerClient, locale: Locale) -> Any:
+    """The products the bank lets this partner offer (scope ``products:read``), in the
+    language of Accept-Language."""
+    return schemas.OpenProducts(items=partners.partner_products(session, caller, locale=locale))

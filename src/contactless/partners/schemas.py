@@ -146,3 +146,17 @@ class OpenAccounts(BaseModel):
 class OpenBalances(BaseModel):
     consent_id: uuid.UUID
     items: list[OpenBalance]
+
+
+class OpenProduct(BaseModel):
+    """A product the partner may offer: a journey of the bank's catalog."""
+
+    key: str
+    title: str
+    summary: str
+    steps: list[str]
+    start_url: str
+
+
+class OpenProducts(BaseModel):
+    items: list[OpenProduct]

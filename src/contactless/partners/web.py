@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import structlog
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 
 from contactless.partners import service as partners
 from contactless.partners.service import PartnerCaller, SignedClient, SignedRequest
@@ -21,8 +21,10 @@ async def raw_body(request: Request) -> bytes:
     return await request.body()
 
 
-def signed_client(request: Request, session: DbSession,
+def signed_client(request: Request, response: Response, session: DbSession,
                   body: Annotated[bytes, Depends(raw_body)]) -> SignedClient:
+    """The verified client, its call counted against the endpoint's per-minute limit (the
+    X-RateLimit-* headers go on the answer)."""
     query = request.url.query
     headers = request.headers
     signed = SignedRequest(
@@ -30,12 +32,16 @@ def signed_client(request: Request, session: DbSession,
         body=body, client_id=headers.get("x-client-id"), timestamp=headers.get("x-timestamp"),
         nonce=headers.get("x-nonce"), signature=headers.get("x-signature"),
         address=client_ip(request))
+    endpoint = getattr(request.scope.get("route"), "path", request.url.path)
     try:
-        return partners.verify_signed(session, signed)
+        client = partners.verify_signed(session, signed)
+        window = partners.count_call(session, client, endpoint=endpoint)
     except ContactlessError as error:
         log.warning("partner_call_refused", client_id=(signed.client_id or "")[:40],
                     code=error.code, path=request.url.path)
         raise
+    response.headers.update(window.headers())
+    return client
 
 
 SignedPartner = Annotated[SignedClient, Depends(signed_client)]

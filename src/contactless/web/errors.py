@@ -84,7 +84,12 @@ def retry_headers(error: ContactlessError) -> dict[str, str]:
     """``Retry-After`` for a refusal that says how long to wait."""
     retry_after = error.extra.get("retry_after")
     if error.status in (423, 429, 503) and isinstance(retry_after, int) and retry_after > 0:
-        return {"Retry-After": str(retry_after)}
+        headers = {"Retry-After": str(retry_after)}
+        limit = error.extra.get("rate_limit")
+        if isinstance(limit, int):  # a counted window: its figures too
+            headers |= {"X-RateLimit-Limit": str(limit), "X-RateLimit-Remaining": "0",
+                        "X-RateLimit-Reset": str(retry_after)}
+        return headers
     return {}
 
 

@@ -5,15 +5,18 @@ from contactless.partners.service.access import (
     CLOCK_SKEW_SECONDS,
     TOKEN_SECONDS,
     PartnerCaller,
+    RateWindow,
     SignedClient,
     SignedRequest,
     authenticate,
     canonical_request,
+    count_call,
     issue_token,
     require_scope,
     sign_request,
     verify_signed,
 )
+from contactless.partners.service.catalog import partner_products
 from contactless.partners.service.consents import (
     answer_consent,
     consent_for_customer,
@@ -37,10 +40,11 @@ from contactless.partners.service.onboarding import (
 )
 
 __all__ = [
-    "CLOCK_SKEW_SECONDS", "TOKEN_SECONDS", "PartnerCaller", "SignedClient", "SignedRequest",
-    "answer_consent", "authenticate", "canonical_request", "consent_for_customer",
-    "consented_customer", "decide_partner", "get_partner", "issue_client", "issue_token",
-    "list_partners", "my_consents", "partner_accounts", "partner_balances", "partner_consent",
-    "register_partner", "request_consent", "require_scope", "revoke_client", "revoke_consent",
-    "sign_request", "suspend_partner", "update_partner", "verify_signed",
+    "CLOCK_SKEW_SECONDS", "PartnerCaller", "RateWindow", "SignedClient", "SignedRequest",
+    "TOKEN_SECONDS", "answer_consent", "authenticate", "canonical_request",
+    "consent_for_customer", "consented_customer", "count_call", "decide_partner", "get_partner",
+    "issue_client", "issue_token", "list_partners", "my_consents", "partner_accounts",
+    "partner_balances", "partner_consent", "partner_products", "register_partner",
+    "request_consent", "require_scope", "revoke_client", "revoke_consent", "sign_request",
+    "suspend_partner", "update_partner", "verify_signed",
 ]
