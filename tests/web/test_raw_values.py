@@ -138,7 +138,7 @@ def console_pages(kernel: Kernel) -> dict[str, list[str]]:
     return {
         "admin": [*common, "/console/customers", "/console/branches", "/console/staff",
                   "/console/messages", "/console/audit", *code_pages,
-                  f"/console/customers/{people[0].id}"],
+                  "/console/partners", f"/console/customers/{people[0].id}"],
         "bm.hz": [*common, "/console/customers", "/console/staff", "/console/approvals",
                   "/console/approvals?status=all", "/console/outreach/conversions"],
         "rm01": [*common, "/console/customers", "/console/outreach/conversions",
