@@ -88,6 +88,8 @@ PUBLIC_ROUTES: frozenset[str] = frozenset({
     "/q/{token}", "/m/outreach/info/{token}", "/q/progress/{token}", "/m/q/{token}",
     # the journey catalog; proving a mobile before opening an account (prospects)
     *journeys_api.PUBLIC, *journeys_views.PUBLIC,
+    # the partner API's own OpenAPI document
+    "/open/v1/openapi.json",
     # the chat answers visitors too (their conversation is found by its signed cookie)
     *assistant_views.PUBLIC,
 })

@@ -10,14 +10,30 @@ import uuid
 from typing import Annotated, Any
 from urllib.parse import parse_qs, unquote
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi.responses import JSONResponse
 
 from contactless.partners import schemas
 from contactless.partners import service as partners
 from contactless.partners.web import PartnerClient, SignedPartner, raw_body
 from contactless.web.deps import DbSession, Locale
+from contactless.web.openapi import document
 
-router = APIRouter(prefix="/open/v1", tags=["open platform"], include_in_schema=False)
+router = APIRouter(prefix="/open/v1", tags=["open platform"])
+SIGNING_HEADERS = [
+    {"name": "X-Client-Id", "in": "header", "required": True, "schema": {"type": "string"},
+     "description": "The API client's id (pc_...)."},
+    {"name": "X-Timestamp", "in": "header", "required": True,
+     "schema": {"type": "string", "pattern": "^[0-9]{10}$"},
+     "description": "Unix seconds; within 5 minutes of the bank's clock."},
+    {"name": "X-Nonce", "in": "header", "required": True,
+     "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{16,64}$"},
+     "description": "New for every request; a reused nonce is refused."},
+    {"name": "X-Signature", "in": "header", "required": True,
+     "schema": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+     "description": "Hex HMAC-SHA256 with the signing key of METHOD, path?query, X-Timestamp, "
+                    "X-Nonce and the hex SHA-256 of the body, joined by newlines."},
+]
 
 TOKEN_FORM = {"requestBody": {"required": True, "content": {
     "application/x-www-form-urlencoded": {"schema": {
@@ -26,6 +42,33 @@ TOKEN_FORM = {"requestBody": {"required": True, "content": {
                        "client_id": {"type": "string"}, "client_secret": {"type": "string"},
                        "scope": {"type": "string", "examples": ["consents:write balances:read"]}},
     }}}}}
+
+
+def open_document(app: FastAPI) -> dict[str, Any]:
+    """The partner API's own OpenAPI document (/open/v1/openapi.json): every operation with
+    its signing headers, and the bearer token on all but the token request."""
+    schema = document(title="Contactless open platform", version=app.version,
+                      description="The partner API. Every request is signed; see the "
+                                  "X-* header parameters and docs/partners.md.",
+                      routes=list(router.routes))
+    schema["components"]["securitySchemes"] = {
+        "partnerToken": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
+    for path, item in schema.get("paths", {}).items():
+        for operation in item.values():
+            operation["parameters"] = SIGNING_HEADERS + operation.get("parameters", [])
+            if path != "/open/v1/oauth/token":
+                operation["security"] = [{"partnerToken": []}]
+    return schema
+
+
+@router.get("/openapi.json", include_in_schema=False)
+def openapi_document(request: Request) -> JSONResponse:
+    """Public, like the bank's own API document."""
+    app = request.app
+    cached = getattr(app.state, "open_openapi", None)
+    if cached is None:
+        cached = app.state.open_openapi = open_document(app)
+    return JSONResponse(cached)
 
 
 def _basic(request: Request) -> tuple[str, str] | None:

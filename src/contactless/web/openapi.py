@@ -77,26 +77,40 @@ def _error_responses() -> dict[str, Any]:
     }
 
 
+def document(*, title: str, version: str, description: str, routes: list[Any]) -> dict[str, Any]:
+    """An OpenAPI document of ``routes`` whose refusals are documented as they are."""
+    schema = get_openapi(title=title, version=version, description=description, routes=routes)
+    schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    errors = _error_responses()
+    for item in schema.get("paths", {}).values():
+        for operation in item.values():
+            operation.setdefault("responses", {}).update(errors)
+            parameters = operation.get("parameters", [])
+            for number, parameter in enumerate(parameters):
+                # read as optional by the dependency (for its own 400), required in fact
+                if (parameter.get("in"), parameter.get("name")) == ("header",
+                                                                   "Idempotency-Key"):
+                    parameters[number] = IDEMPOTENCY_HEADER
+    return schema
+
+
+def _partner_api(route: Any) -> bool:
+    """A route (or an included router) of the partner API, which has a document of its own."""
+    router = getattr(route, "original_router", None)
+    path = getattr(router, "prefix", None) if router is not None else getattr(route, "path", "")
+    return str(path or "").startswith("/open/")
+
+
 def install_openapi(app: FastAPI) -> None:
-    """Replace the app's OpenAPI builder with one that documents the refusals as they are."""
+    """Replace the app's OpenAPI builder with one that documents the refusals as they are.
+    The partner API (/open/v1) publishes its own document and is left out of this one."""
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema:
             return app.openapi_schema
-        schema = get_openapi(title=app.title, version=app.version,
-                             description=app.description, routes=app.routes)
-        schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
-        errors = _error_responses()
-        for item in schema.get("paths", {}).values():
-            for operation in item.values():
-                operation.setdefault("responses", {}).update(errors)
-                parameters = operation.get("parameters", [])
-                for number, parameter in enumerate(parameters):
-                    # read as optional by the dependency (for its own 400), required in fact
-                    if (parameter.get("in"), parameter.get("name")) == ("header",
-                                                                       "Idempotency-Key"):
-                        parameters[number] = IDEMPOTENCY_HEADER
-        app.openapi_schema = schema
-        return schema
+        routes = [route for route in app.routes if not _partner_api(route)]
+        app.openapi_schema = document(title=app.title, version=app.version,
+                                      description=app.description, routes=routes)
+        return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
