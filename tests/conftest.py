@@ -29,6 +29,7 @@ PG_ADMIN_URL = os.environ.get("CONTACTLESS_TEST_PG", "postgresql://postgres@127.
 REDIS_URL = os.environ.get("CONTACTLESS_TEST_REDIS", "redis://127.0.0.1:6379/15")
 TEST_SECRET = "test-secret-key-0123456789abcdef0123456789"
 TEST_DATA_KEY = "test-data-key-0123456789abcdef0123456789ab"
+TEST_AUDIT_KEY = "test-audit-key-0123456789abcdef0123456789a"
 
 
 def _import_all_models() -> None:
@@ -61,6 +62,7 @@ def make_settings(home: Path, database_url: str | None = None, redis_url: str | 
         redis_url=redis_url,
         secret_key=TEST_SECRET,  # type: ignore[arg-type]
         data_key=TEST_DATA_KEY,  # type: ignore[arg-type]
+        audit_key=TEST_AUDIT_KEY,  # type: ignore[arg-type]
         argon2_time_cost=1,
         argon2_memory_kib=1024,
     )

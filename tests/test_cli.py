@@ -47,17 +47,34 @@ def test_staff_are_created_with_the_password_on_stdin(home: Path) -> None:
     assert "unknown_branch" in unknown.stderr
 
 
-def test_audit_verify_names_the_first_broken_link(home: Path) -> None:
+def test_audit_seal_anchor_and_verify_name_an_edit_and_a_cut(home: Path) -> None:
     run(home, "staff", "create", "--username", "ops", "--role", "admin", "--branch", "HQ",
         "--password-stdin", stdin="Long-enough-pass-1\n")
-    intact = run(home, "audit", "verify")
+    fresh = run(home, "audit", "verify")
+    assert fresh.returncode == 0
+    assert "0 entries sealed and intact" in fresh.stdout
+    assert "2 not sealed yet" in fresh.stdout
+    sealed = run(home, "audit", "seal")
+    assert "sealed 2 entries in 1 seals, through entry 2" in sealed.stdout
+    anchors = home / "outside" / "anchors.jsonl"
+    anchored = run(home, "audit", "anchor", "--to", str(anchors))
+    assert anchored.returncode == 0, anchored.stderr
+    assert json.loads(anchors.read_text().splitlines()[-1])["seq"] == 2
+    intact = run(home, "audit", "verify", "--anchors", str(anchors))
     assert intact.returncode == 0
-    assert "intact: 2 entries" in intact.stdout
+    assert "intact: 2 entries sealed and intact, 0 unused numbers recorded, 1 anchors matched, " \
+           "0 not sealed yet" in intact.stdout
     with sqlite3.connect(home / "contactless.db") as conn:
         conn.execute("UPDATE audit_entry SET action = 'staff.deleted' WHERE seq = 2")
-    broken = run(home, "audit", "verify")
-    assert broken.returncode == 1
-    assert "broken at entry 2" in broken.stderr
+    edited = run(home, "audit", "verify", "--anchors", str(anchors))
+    assert edited.returncode == 1
+    assert "broken at entry 2 (edited)" in edited.stderr
+    with sqlite3.connect(home / "contactless.db") as conn:
+        conn.execute("DELETE FROM audit_entry WHERE seq = 2")
+        conn.execute("DELETE FROM audit_seal")
+    cut = run(home, "audit", "verify", "--anchors", str(anchors))
+    assert cut.returncode == 1
+    assert "broken at entry 2 (truncated)" in cut.stderr
 
 
 def test_messages_list_prints_the_outbox_as_json(home: Path) -> None:

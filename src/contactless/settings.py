@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     secret_key: SecretStr = SecretStr(DEFAULT_SECRET)
     data_key: SecretStr = SecretStr(DEFAULT_SECRET)
+    # keys the audit trail's seals and its digests of personal data; kept out of the database
+    audit_key: SecretStr = SecretStr(DEFAULT_SECRET)
     timezone: str = "Asia/Shanghai"
     default_locale: str = "zh-CN"
     bank_name: str = "示范农商银行"
@@ -120,6 +122,15 @@ class Settings(BaseSettings):
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
     extra_key_ids: dict[str, SecretStr] = Field(default_factory=dict)
+    # the audit sealer: a writer seals after its commit when the last seal is this old (0: only
+    # the worker and `contactless audit seal` seal), at most this many entries a seal; a
+    # missing sequence number is recorded as a gap only after the transactions that could
+    # still hold it have ended, waited for at most audit_gap_grace_seconds
+    audit_seal_seconds: float = Field(default=5.0, ge=0)
+    audit_seal_batch: int = Field(default=1000, ge=1, le=100_000)
+    audit_gap_grace_seconds: float = Field(default=2.0, ge=0, le=60)
+    # where `contactless audit anchor` appends the sealed head (None: HOME/audit-anchors.jsonl)
+    audit_anchor_file: Path | None = None
 
     @model_validator(mode="after")
     def _load_home_keys(self) -> Settings:
@@ -131,6 +142,8 @@ class Settings(BaseSettings):
                 self.secret_key = SecretStr(stored["secret_key"])
             if self.data_key.get_secret_value() == DEFAULT_SECRET:
                 self.data_key = SecretStr(stored["data_key"])
+            if self.audit_key.get_secret_value() == DEFAULT_SECRET and "audit_key" in stored:
+                self.audit_key = SecretStr(stored["audit_key"])
         return self
 
     @property
@@ -141,6 +154,10 @@ class Settings(BaseSettings):
                 url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
             return url
         return f"sqlite:///{(self.home / 'contactless.db').resolve()}"
+
+    @property
+    def anchor_path(self) -> Path:
+        return self.audit_anchor_file or self.home / "audit-anchors.jsonl"
 
     @property
     def is_postgres(self) -> bool:
@@ -158,7 +175,7 @@ class Settings(BaseSettings):
         if self.mode in (Mode.DEV, Mode.DEMO, Mode.TEST):
             return
         problems = []
-        for name in ("secret_key", "data_key"):
+        for name in ("secret_key", "data_key", "audit_key"):
             value: SecretStr = getattr(self, name)
             if value.get_secret_value() == DEFAULT_SECRET or len(value.get_secret_value()) < 32:
                 problems.append(f"CONTACTLESS_{name.upper()} must be set to a random value of "
@@ -170,6 +187,9 @@ class Settings(BaseSettings):
 
     def production_problems(self) -> list[str]:
         problems = []
+        audit_key = self.audit_key.get_secret_value()
+        if audit_key in (self.secret_key.get_secret_value(), self.data_key.get_secret_value()):
+            problems.append("CONTACTLESS_AUDIT_KEY must differ from the secret and data keys")
         if not self.cookie_secure:
             problems.append("CONTACTLESS_COOKIE_SECURE must be true (cookies only over HTTPS)")
         token = self.metrics_token.get_secret_value() if self.metrics_token else ""
@@ -188,9 +208,11 @@ def generate_home_keys(home: Path) -> dict[str, str]:
     """Create (once) and return the keys kept in HOME for the demo bank."""
     home.mkdir(parents=True, exist_ok=True)
     path = home / KEYS_FILE
-    if path.exists():
-        return dict(json.loads(path.read_text()))
-    keys = {"secret_key": secrets.token_urlsafe(48), "data_key": secrets.token_urlsafe(48)}
+    keys: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+    missing = [name for name in ("secret_key", "data_key", "audit_key") if name not in keys]
+    if not missing:
+        return keys
+    keys.update({name: secrets.token_urlsafe(48) for name in missing})
     path.write_text(json.dumps(keys))
     path.chmod(0o600)
     return keys

@@ -21,7 +21,8 @@ from contactless.corebank.errors import (
     TransferNotPending,
 )
 from contactless.corebank.models import IdempotentRequest, JournalEntry, Posting
-from contactless.platform.audit import AuditEntry, verify_chain
+from contactless.platform.audit import AuditEntry
+from contactless.platform.audit_verify import verify_chain
 from contactless.platform.db import Base
 from contactless.platform.errors import IdempotencyKeyReused
 from contactless.platform.events import OutboxEvent

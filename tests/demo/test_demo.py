@@ -13,7 +13,7 @@ from contactless.customers import service as customers
 from contactless.demo.service import build_demo_bank
 from contactless.identity import approvals
 from contactless.identity import service as identity
-from contactless.platform import audit
+from contactless.platform import audit_seal, audit_verify
 from contactless.platform.context import SYSTEM
 from contactless.platform.kernel import Kernel
 
@@ -21,12 +21,16 @@ from contactless.platform.kernel import Kernel
 def _bank(kernel: Kernel, seed: int) -> tuple[list[str], list[tuple[str, str, str]]]:
     with kernel.db.session() as session:
         build_demo_bank(session, seed=seed, customer_count=40, today=date(2026, 11, 29))
+    audit_seal.seal_all(kernel)
     with kernel.db.session() as session:
         rows, total = customers.list_customers(session, SYSTEM, limit=100)
         unmasked = [customers.get_customer(session, SYSTEM, customer_id=r.id, unmasked=True)
                     for r in rows]
         staff = [(s.username, s.role, s.branch_code) for s in identity.list_staff(session, SYSTEM)]
-        assert audit.verify_chain(session).ok
+        report = audit_verify.verify_chain(session)
+        assert report.ok
+        assert report.checked > 0
+        assert report.unsealed == 0
     assert total == 40
     for person in unmasked:
         ric.validate(person.id_number)

@@ -21,9 +21,9 @@ from contactless.platform.kernel import build_kernel
 from contactless.platform.store import MemoryStore
 from contactless.risk.port import Decision, Operation, Outcome
 from contactless.settings import InsecureSettings, Mode, Settings
-from tests.conftest import TEST_DATA_KEY, TEST_SECRET, make_settings
+from tests.conftest import TEST_AUDIT_KEY, TEST_DATA_KEY, TEST_SECRET, make_settings
 
-STRONG = {"secret_key": TEST_SECRET, "data_key": TEST_DATA_KEY}
+STRONG = {"secret_key": TEST_SECRET, "data_key": TEST_DATA_KEY, "audit_key": TEST_AUDIT_KEY}
 
 
 class Gateway:
@@ -87,6 +87,12 @@ def test_default_or_short_secrets_and_insecure_cookies_are_refused(tmp_path: Pat
                                    cookie_secure=False))
     assert [p.split(" ")[0] for p in problems] == [
         "CONTACTLESS_SECRET_KEY", "CONTACTLESS_DATA_KEY", "CONTACTLESS_COOKIE_SECURE"]
+
+
+@pytest.mark.parametrize("audit_key", ["change-me", "short-audit-key", TEST_DATA_KEY])
+def test_a_default_short_or_reused_audit_key_is_refused(tmp_path: Path, audit_key: str) -> None:
+    problems = refusals(production(tmp_path, audit_key=audit_key))
+    assert [p.split(" ")[0] for p in problems] == ["CONTACTLESS_AUDIT_KEY"]
 
 
 @pytest.mark.parametrize("setting", ["sms_channel", "identity_verifier", "risk_policy"])
@@ -168,6 +174,7 @@ def test_serve_in_production_with_default_secrets_exits_naming_the_setting(
 
 def test_serve_in_production_refuses_workers_without_redis(tmp_path: Path) -> None:
     done = _serve(tmp_path, "--workers", "2", CONTACTLESS_SECRET_KEY=TEST_SECRET,
-                  CONTACTLESS_DATA_KEY=TEST_DATA_KEY, CONTACTLESS_COOKIE_SECURE="true")
+                  CONTACTLESS_DATA_KEY=TEST_DATA_KEY, CONTACTLESS_AUDIT_KEY=TEST_AUDIT_KEY,
+                  CONTACTLESS_COOKIE_SECURE="true")
     assert done.returncode == 2
     assert "CONTACTLESS_REDIS_URL" in done.stderr

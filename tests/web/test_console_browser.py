@@ -85,7 +85,7 @@ def test_an_auditor_browses_and_filters_the_audit_trail(sqlite_kernel: Kernel, l
     make_small_bank(sqlite_kernel)
     sign_in(page, live_server, "auditor")
     page.click("text=审计日志")
-    expect(page.locator("[data-testid=chain]")).to_contain_text("哈希链完整")
+    expect(page.locator("[data-testid=chain]")).to_contain_text("审计日志完整")
     page.fill("input[name=action]", "branch.")
     page.click("form.filters button")
     rows = page.locator("[data-testid=audit] tbody tr")

@@ -18,7 +18,7 @@ from rich.table import Table
 
 from contactless.demo.service import build_demo_bank
 from contactless.identity import service as identity
-from contactless.platform import migrations
+from contactless.platform import audit_seal, migrations
 from contactless.platform.clock import bank_today
 from contactless.platform.context import SYSTEM
 from contactless.platform.kernel import build_kernel
@@ -42,6 +42,7 @@ def demo(
     kernel = build_kernel(settings)
     if reset:
         migrations.downgrade(kernel.db, "base")
+        settings.anchor_path.unlink(missing_ok=True)  # it anchored the trail just deleted
     migrations.upgrade(kernel.db)
     with kernel.db.session() as session:
         built = identity.list_branches(session, SYSTEM)
@@ -66,6 +67,7 @@ def demo(
         for row in report.sign_ins:
             table.add_row(*row)
         Console().print(table)
+        audit_seal.seal_and_anchor(kernel)
         console.print(f"{report.customers} customers, {report.enterprises} enterprises with "
                       f"{report.employees} employees; customer sign-in at /m with e.g. "
                       f"{report.extras.get('first_customer_mobile')} (the code is in the console "

@@ -91,16 +91,21 @@ def audit_entries(
     since: datetime | None = None, until: datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50, offset: Annotated[int, Query(ge=0)] = 0,
 ) -> Any:
-    return identity.search_audit(session, actor, action=action, actor_id=actor_id,
-                                 target_id=target_id, since=since, until=until, limit=limit,
-                                 offset=offset)
+    entries = identity.search_audit(session, actor, action=action, actor_id=actor_id,
+                                    target_id=target_id, since=since, until=until, limit=limit,
+                                    offset=offset)
+    sealed = identity.audit_sealed_through(session, actor)
+    return [schemas.AuditEntry.model_validate(e).model_copy(update={"sealed": e.seq <= sealed})
+            for e in entries]
 
 
 @router.get("/audit/verify", response_model=schemas.ChainReport)
 def audit_verify(session: DbSession, actor: CurrentStaff) -> Any:
     report = identity.verify_audit(session, actor)
     return schemas.ChainReport(checked=report.checked, ok=report.ok, broken_at=report.broken_at,
-                               reason=report.reason)
+                               reason=report.reason, kind=report.kind,
+                               sealed_through=report.sealed_through, unsealed=report.unsealed,
+                               gaps=report.gaps, anchors=report.anchors)
 
 
 @router.get("/messages")

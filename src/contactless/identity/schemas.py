@@ -77,8 +77,7 @@ class AuditEntry(BaseModel):
     before_digest: str | None
     after_digest: str | None
     request_id: str | None
-    prev_hash: str
-    entry_hash: str
+    sealed: bool = False
 
 
 class ChainReport(BaseModel):
@@ -86,6 +85,11 @@ class ChainReport(BaseModel):
     ok: bool
     broken_at: int | None
     reason: str | None
+    kind: str | None = None
+    sealed_through: int = 0
+    unsealed: int = 0
+    gaps: int = 0
+    anchors: int = 0
 
 
 class Decision(BaseModel):

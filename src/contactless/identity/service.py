@@ -40,7 +40,7 @@ from contactless.identity.models import Branch, StaffUser
 from contactless.identity.models import BranchKind as BranchKind
 from contactless.identity.models import Role as Role
 from contactless.identity.permissions import Operation, authorize
-from contactless.platform import audit
+from contactless.platform import audit, audit_verify
 from contactless.platform.channels import Message, for_staff, list_messages
 from contactless.platform.context import Actor
 from contactless.platform.db import utcnow
@@ -240,9 +240,16 @@ def audit_actor_names(session: Session, actor: Actor,
     return {str(key): name for key, name in repository.staff_names(session, list(ids)).items()}
 
 
-def verify_audit(session: Session, actor: Actor) -> audit.ChainReport:
+def verify_audit(session: Session, actor: Actor) -> audit_verify.ChainReport:
+    """The seals, the sequence and the anchors, checked as ``contactless audit verify``."""
     authorize(actor, Operation.AUDIT_READ)
-    return audit.verify_chain(session)
+    return audit_verify.verify_chain(session)
+
+
+def audit_sealed_through(session: Session, actor: Actor) -> int:
+    """The highest audit entry sealed so far: entries after it await their seal."""
+    authorize(actor, Operation.AUDIT_READ)
+    return audit.sealed_through(session)
 
 
 def outbox_messages(session: Session, actor: Actor, *, to_mobile: str | None = None,

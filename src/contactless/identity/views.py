@@ -208,6 +208,7 @@ def audit_page(
     return render(request, "console/audit.html", {
         "entries": entries, "chain": identity.verify_audit(session, actor), "filters": filters,
         "actor_names": identity.audit_actor_names(session, actor, entries),
+        "sealed_through": identity.audit_sealed_through(session, actor),
         "page": page, "page_size": page_size,
         "query": urlencode({k: v for k, v in filters.items() if v}),
     })

@@ -1,18 +1,30 @@
-"""The audit trail: every state change appends an entry chained by SHA-256 to the one before."""
+"""The audit trail: every state change appends one entry, numbered by a sequence.
+
+The hot path is one INSERT: no lock and no read of the entry before. A sealer
+(:mod:`contactless.platform.audit_seal`) later links the entries in sequence order into a chain
+keyed by ``CONTACTLESS_AUDIT_KEY`` (HMAC-SHA256; the key is never in the database), and
+``contactless audit verify`` checks the seals, the sequence and the anchors kept outside.
+On PostgreSQL triggers refuse UPDATE and DELETE on the entries and on the seals.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import BigInteger, Integer, String, Text, select, text
+from sqlalchemy import DDL, BigInteger, Integer, String, Table, Text, event, insert, select
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from contactless.platform.context import Actor, current_request_id
 from contactless.platform.db import Base, UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from contactless.settings import Settings
 
 GENESIS = "0" * 64
 
@@ -34,36 +46,100 @@ class AuditEntry(Base):
     after_digest: Mapped[str | None] = mapped_column(String(64))
     details: Mapped[str] = mapped_column(Text, nullable=False, default="{}")
     request_id: Mapped[str | None] = mapped_column(String(64))
-    prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
-    entry_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
 
 
-def digest(state: dict[str, Any] | None) -> str | None:
-    """A fingerprint of a state: proves what it was without keeping PII in the trail."""
+class AuditSeal(Base):
+    """One sealed batch: entries ``first_seq``..``last_seq`` (less ``gaps``, the numbers no
+    entry holds, as ``[[from, to], ...]``) linked from ``prev_head`` to ``head``; ``macs`` is
+    each entry's own MAC (16 hex digits, in order) so verify can name an edited entry."""
+
+    __tablename__ = "audit_seal"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    first_seq: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    last_seq: Mapped[int] = mapped_column(BigInteger, nullable=False, unique=True)
+    prev_head: Mapped[str] = mapped_column(String(64), nullable=False)
+    head: Mapped[str] = mapped_column(String(64), nullable=False)
+    key_id: Mapped[str] = mapped_column(String(16), nullable=False)
+    gaps: Mapped[str] = mapped_column(Text, nullable=False, default="[]")
+    macs: Mapped[str] = mapped_column(Text, nullable=False)
+    sealed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+
+# ---- append-only on PostgreSQL: the same DDL for create_all and the migration --------------
+
+REFUSE_FUNCTION = """
+CREATE OR REPLACE FUNCTION audit_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'the audit trail is append-only: % on % refused', TG_OP, TG_TABLE_NAME
+    USING ERRCODE = 'insufficient_privilege';
+END $$
+"""
+
+
+def refuse_trigger(table: str) -> str:
+    return (f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+            "FOR EACH ROW EXECUTE FUNCTION audit_refuse_change()")
+
+
+ENTRY_TABLE = cast(Table, AuditEntry.__table__)
+SEAL_TABLE = cast(Table, AuditSeal.__table__)
+for _table in (ENTRY_TABLE, SEAL_TABLE):
+    for _ddl in (REFUSE_FUNCTION.replace("%", "%%"), refuse_trigger(_table.name)):
+        event.listen(_table, "after_create",
+                     DDL(_ddl).execute_if(dialect="postgresql"))  # type: ignore[no-untyped-call]
+
+
+# ---- keys and digests ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AuditKeys:
+    """Two keys derived from the audit key: one seals the chain, one keys the digests."""
+
+    chain: bytes
+    digest: bytes
+    key_id: str
+
+    @classmethod
+    def of(cls, settings: Settings) -> AuditKeys:
+        raw = settings.audit_key.get_secret_value().encode()
+
+        def derive(label: bytes) -> bytes:
+            return hmac.new(raw, b"contactless.audit." + label, hashlib.sha256).digest()
+
+        return cls(chain=derive(b"chain"), digest=derive(b"digest"),
+                   key_id=derive(b"id").hex()[:16])
+
+
+def keys_of(session: Session) -> AuditKeys:
+    """The audit keys of the kernel whose database opened ``session`` (kept on the kernel)."""
+    kernel = session.info.get("kernel")
+    if kernel is None:
+        raise RuntimeError("session was not opened through Database.session()")
+    keys = kernel.extensions.get("audit.keys")
+    if keys is None:
+        keys = kernel.extensions["audit.keys"] = AuditKeys.of(kernel.settings)
+    return keys  # type: ignore[no-any-return]
+
+
+def digest(state: dict[str, Any] | None, *, key: bytes) -> str | None:
+    """A keyed fingerprint of a state (HMAC-SHA256): proves what it was without keeping PII
+    in the trail, and cannot be matched against guesses without the key."""
     if state is None:
         return None
-    return hashlib.sha256(canonical(state).encode()).hexdigest()
+    return hmac.new(key, canonical(state).encode(), hashlib.sha256).hexdigest()
 
 
 def canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str, separators=(",", ":"))
 
 
-def _entry_hash(entry: AuditEntry) -> str:
-    body = canonical(
-        {
-            "at": entry.at.isoformat(),
-            "actor": [entry.actor_kind, entry.actor_id, entry.channel],
-            "action": entry.action,
-            "target": [entry.target_type, entry.target_id],
-            "before": entry.before_digest,
-            "after": entry.after_digest,
-            "details": entry.details,
-            "request_id": entry.request_id,
-            "prev": entry.prev_hash,
-        }
-    )
-    return hashlib.sha256(body.encode()).hexdigest()
+# ---- writing -------------------------------------------------------------------------------
+
+_INSERT = insert(ENTRY_TABLE)
 
 
 def record(
@@ -77,61 +153,26 @@ def record(
     after: dict[str, Any] | None = None,
     details: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    """Append an entry in the caller's transaction; concurrent writers are serialized."""
-    bind = session.get_bind()
-    if bind.dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(4242001)"))
-    last = session.scalar(select(AuditEntry.entry_hash).order_by(AuditEntry.seq.desc()).limit(1))
-    entry = AuditEntry(
-        at=utcnow(),
-        actor_kind=actor.kind,
-        actor_id=str(actor.id),
-        channel=actor.channel,
-        action=action,
-        target_type=target_type,
-        target_id=str(target_id),
-        before_digest=digest(before),
-        after_digest=digest(after),
-        details=canonical(details or {}),
-        request_id=current_request_id(),
-        prev_hash=last or GENESIS,
-    )
-    entry.entry_hash = _entry_hash(entry)
-    session.add(entry)
-    session.flush()
-    return entry
-
-
-@dataclass(frozen=True)
-class ChainReport:
-    checked: int
-    broken_at: int | None
-    reason: str | None
-
-    @property
-    def ok(self) -> bool:
-        return self.broken_at is None
-
-
-def verify_chain(session: Session, *, batch: int = 5000) -> ChainReport:
-    """Walk the chain in order; name the first entry whose hash or link does not hold."""
-    previous = GENESIS
-    checked = 0
-    last_seq = 0
-    while True:
-        query = (select(AuditEntry).where(AuditEntry.seq > last_seq)
-                 .order_by(AuditEntry.seq).limit(batch))
-        rows = session.scalars(query).all()
-        if not rows:
-            return ChainReport(checked, None, None)
-        for entry in rows:
-            if entry.prev_hash != previous:
-                return ChainReport(checked, entry.seq, "link to the previous entry is broken")
-            if _entry_hash(entry) != entry.entry_hash:
-                return ChainReport(checked, entry.seq, "entry was altered after it was written")
-            previous = entry.entry_hash
-            checked += 1
-            last_seq = entry.seq
+    """Append an entry in the caller's transaction: one INSERT, no lock, so concurrent writers
+    never wait on each other. Returns the entry as written (not attached to the session)."""
+    key = keys_of(session).digest
+    values = {
+        "at": utcnow(),
+        "actor_kind": actor.kind,
+        "actor_id": str(actor.id),
+        "channel": actor.channel,
+        "action": action,
+        "target_type": target_type,
+        "target_id": str(target_id),
+        "before_digest": digest(before, key=key),
+        "after_digest": digest(after, key=key),
+        "details": canonical(details or {}),
+        "request_id": current_request_id(),
+    }
+    result = cast(CursorResult[Any], session.execute(_INSERT.values(values)))
+    session.info["audit.written"] = True
+    key_row = result.inserted_primary_key
+    return AuditEntry(seq=key_row[0] if key_row else None, **values)
 
 
 def search(
@@ -158,6 +199,12 @@ def search(
         query = query.where(AuditEntry.at < until)
     query = query.order_by(AuditEntry.seq.desc()).limit(limit).offset(offset)
     return list(session.scalars(query))
+
+
+def sealed_through(session: Session) -> int:
+    """The highest sequence number sealed so far (0 before the first seal)."""
+    return int(session.scalar(select(AuditSeal.last_seq).order_by(AuditSeal.last_seq.desc())
+                              .limit(1)) or 0)
 
 
 def record_refusal(session: Session, actor: Actor, error: Exception, **entry: Any) -> Exception:

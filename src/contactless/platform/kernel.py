@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from contactless.platform import audit_seal
 from contactless.platform.channels import MessageChannel, OutboxChannel
 from contactless.platform.db import Database
 from contactless.platform.events import EventBus
@@ -58,6 +59,7 @@ def build_kernel(
                             memory_kib=settings.argon2_memory_kib),
     )
     database.kernel = kernel
+    audit_seal.install(kernel)
     return kernel
 
 
