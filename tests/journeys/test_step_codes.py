@@ -3,6 +3,8 @@ with the refusal, though the step's own work is rolled back), and lock the numbe
 
 from __future__ import annotations
 
+import json
+
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -43,3 +45,25 @@ def test_wrong_step_codes_are_audited_and_lock_the_number(sqlite_kernel: Kernel,
     assert actors == {"customer"}
     assert done == [None]  # the step was not completed
     assert app.get(change["id"]).json()["current_step"]["key"] == "old_code"
+
+
+def test_each_submitted_step_is_audited_with_a_keyed_digest(sqlite_kernel: Kernel,
+                                                           api: TestClient) -> None:
+    kernel = sqlite_kernel
+    banked = make_banked_customer(kernel)
+    app = App(api, kernel, banked.mobile)
+    change = app.started("change_mobile")
+    identity_step = {"name": banked.name, "id_number": banked.id_number,
+                     "new_mobile": "13766667777"}
+    assert app.submit(change["id"], "identity", identity_step).status_code == 200
+    refused = app.submit(change["id"], "identity", identity_step)  # done already: refused
+    assert refused.status_code == 409
+    app.step(change["id"], "selfie", {"selfie": file(selfie())})
+    with kernel.db.session() as session:
+        entries = session.scalars(select(AuditEntry).where(
+            AuditEntry.action == "journey.step_submitted").order_by(AuditEntry.seq)).all()
+    assert [json.loads(e.details)["step"] for e in entries] == ["identity", "selfie"]
+    assert {e.target_id for e in entries} == {str(change["id"])}
+    assert {e.actor_kind for e in entries} == {"customer"}
+    assert all(e.after_digest and len(e.after_digest) == 64 for e in entries)
+    assert banked.id_number not in entries[0].details

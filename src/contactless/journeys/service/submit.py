@@ -62,6 +62,7 @@ from contactless.journeys.service.engine import (
 from contactless.journeys.service.start import enter_step
 from contactless.journeys.uploads import CheckedFile, UploadedFile, check_upload
 from contactless.platform.audit import canonical, record_again
+from contactless.platform.audit import record as audit_record
 from contactless.platform.context import Actor
 from contactless.platform.errors import ContactlessError, IdempotencyKeyReused
 from contactless.platform.i18n import gettext_for
@@ -149,6 +150,9 @@ def _submit(session: Session, actor: Actor, instance: JourneyInstance, *, step: 
     answers = _take_answers(session, loaded, ctx, declared, data=data, files=files,
                             locale=locale, ip=ip, user_agent=user_agent, at=at)
     _complete_step(session, loaded, ctx, declared, answers, at)
+    audit_record(session, actor, action="journey.step_submitted",
+                 target_type="journey_instance", target_id=instance.id, after=answers,
+                 details={"journey": instance.journey_key, "step": step})
     following = None if declared.kind is StepKind.CONFIRM else next_step(ctx, step)
     if following is None:
         save_facts(session, loaded, ctx)
@@ -240,6 +244,8 @@ def _submit_step_up(session: Session, actor: Actor, loaded: Loaded, ctx: StepCon
     instance.updated_at = at
     emit(session, "journey.step_completed", instance, at, step=STEP_UP,
          step_position=record.position if record else None, seconds_on_step=None)
+    audit_record(session, actor, action="journey.step_submitted", target_type="journey_instance",
+                 target_id=instance.id, details={"journey": instance.journey_key, "step": STEP_UP})
     finish.approved(session, actor, loaded, at)
     session.flush()
     loaded.records = repository.steps(session, instance.id)
