@@ -25,6 +25,7 @@ import psycopg
 ADMIN_URL = os.environ.get("CONTACTLESS_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 SECRET = "bench-secret-key-" + "0123456789abcdef" * 3
 DATA_KEY = "bench-data-key-" + "fedcba9876543210" * 3
+AUDIT_KEY = "bench-audit-key-" + "0f1e2d3c4b5a6978" * 3
 # wrk's settings for every run: 2 threads, 64 connections, 15 seconds
 THREADS = 2
 CONNECTIONS = 64
@@ -57,7 +58,8 @@ def free_port() -> int:
 def server_env(url: str, home: Path) -> dict[str, str]:
     env = dict(os.environ, CONTACTLESS_DATABASE_URL=url, CONTACTLESS_HOME=str(home),
                CONTACTLESS_MODE="production", CONTACTLESS_SECRET_KEY=SECRET,
-               CONTACTLESS_DATA_KEY=DATA_KEY, CONTACTLESS_LOG_JSON="true")
+               CONTACTLESS_DATA_KEY=DATA_KEY, CONTACTLESS_AUDIT_KEY=AUDIT_KEY,
+               CONTACTLESS_LOG_JSON="true")
     env.pop("CONTACTLESS_REDIS_URL", None)
     return env
 

@@ -27,7 +27,7 @@ import time
 import uuid
 from pathlib import Path
 
-from loadgen import DATA_KEY, SECRET, contactless_serve, fresh_database, log, wrk
+from loadgen import AUDIT_KEY, DATA_KEY, SECRET, contactless_serve, fresh_database, log, wrk
 
 from contactless.customers import service as customers
 from contactless.identity import service as identity
@@ -46,7 +46,7 @@ ROSTER = 1000
 
 def settings_for(url: str, home: Path) -> Settings:
     return Settings(mode=Mode.PRODUCTION, home=home, database_url=url,
-                    secret_key=SECRET, data_key=DATA_KEY,  # type: ignore[arg-type]
+                    secret_key=SECRET, data_key=DATA_KEY, audit_key=AUDIT_KEY,  # type: ignore[arg-type]
                     argon2_time_cost=1, argon2_memory_kib=1024, log_json=True)
 
 

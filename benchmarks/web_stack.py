@@ -23,6 +23,7 @@ from pathlib import Path
 
 import httpx
 from loadgen import (
+    AUDIT_KEY,
     DATA_KEY,
     SECRET,
     contactless_serve,
@@ -51,7 +52,7 @@ def make_bank(url: str, home: Path) -> list[str]:
     import contactless.app  # noqa: F401  (every domain's tables)
 
     settings = Settings(mode=Mode.PRODUCTION, home=home, database_url=url, secret_key=SECRET,
-                        data_key=DATA_KEY,  # type: ignore[arg-type]
+                        data_key=DATA_KEY, audit_key=AUDIT_KEY,  # type: ignore[arg-type]
                         argon2_time_cost=1, argon2_memory_kib=1024, log_json=True)
     kernel = build_kernel(settings, store=MemoryStore())
     Base.metadata.create_all(kernel.db.engine)
