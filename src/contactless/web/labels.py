@@ -154,6 +154,7 @@ LABELS: dict[str, dict[str, str]] = {
         "journey.review_rejected": N_("Review rejected"),
         "journey.risk_decided": N_("Risk check decided"),
         "journey.started": N_("Journey started"),
+        "journey.step_submitted": N_("Journey step submitted"),
         "kyc.failed": N_("Identity check failed"),
         "kyc.refused": N_("Identity check refused"),
         "otp.failed": N_("Wrong one-time code"),
