@@ -10,7 +10,8 @@ from contactless.identity.errors import FourEyesRequired, NotAllowed
 from contactless.partners import service as partners
 from contactless.partners.errors import InvalidPartnerSetting, PartnerExists, PartnerNotPending
 from contactless.partners.models import Partner, PartnerClient, Scenario
-from contactless.platform.audit import AuditEntry, verify_chain
+from contactless.platform.audit import AuditEntry
+from contactless.platform.audit_verify import verify_chain
 from contactless.platform.errors import ContactlessError
 from contactless.platform.kernel import Kernel
 from tests.factories.identity import make_small_bank
