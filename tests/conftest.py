@@ -63,6 +63,7 @@ def make_settings(home: Path, database_url: str | None = None, redis_url: str | 
         secret_key=TEST_SECRET,  # type: ignore[arg-type]
         data_key=TEST_DATA_KEY,  # type: ignore[arg-type]
         audit_key=TEST_AUDIT_KEY,  # type: ignore[arg-type]
+        audit_seal_seconds=0,  # tests seal when they mean to (writers sealing: test_audit.py)
         argon2_time_cost=1,
         argon2_memory_kib=1024,
     )

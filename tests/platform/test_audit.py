@@ -142,16 +142,20 @@ def test_a_writer_seals_once_the_last_seal_is_old_enough(tmp_path: Path) -> None
 
     import contactless.app  # noqa: F401  (every table)
 
-    settings = make_settings(tmp_path).model_copy(update={"audit_seal_seconds": 0.05})
+    settings = make_settings(tmp_path).model_copy(update={"audit_seal_seconds": 1.0})
     kernel = build_kernel(settings, store=MemoryStore())
     Base.metadata.create_all(kernel.db.engine)
     write(kernel, 2)
-    time.sleep(0.06)
+    time.sleep(1.05)
     write(kernel, 1, start=2)  # after this commit the writer seals 1..3
     report = verify(kernel)
     assert (report.sealed_through, report.unsealed) == (3, 0)
-    write(kernel, 1, start=3)  # too soon for another seal
+    write(kernel, 1, start=3)  # within the second: no other seal yet
     assert verify(kernel).unsealed == 1
+    kernel.settings.audit_seal_seconds = 0  # writers do not seal at all
+    time.sleep(1.05)
+    write(kernel, 1, start=4)
+    assert verify(kernel).unsealed == 2
     kernel.db.dispose()
 
 

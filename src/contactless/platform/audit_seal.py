@@ -178,10 +178,12 @@ class WriterSealing:
 
     def __init__(self, kernel: Kernel) -> None:
         self.kernel = kernel
-        self.interval = kernel.settings.audit_seal_seconds
-        self.grace = kernel.settings.audit_gap_grace_seconds
         self.next_check = time.monotonic() + self.interval
         self.lock = threading.Lock()
+
+    @property
+    def interval(self) -> float:
+        return self.kernel.settings.audit_seal_seconds
 
     def hook(self, session: Session) -> Any:
         if not session.info.pop("audit.written", False) or self.interval <= 0:
@@ -199,7 +201,8 @@ class WriterSealing:
                 last = session.scalar(select(AuditSeal.sealed_at)
                                       .order_by(AuditSeal.last_seq.desc()).limit(1))
             if last is None or (utcnow() - last).total_seconds() >= self.interval:
-                seal_all(self.kernel, grace_seconds=min(WRITER_GRACE_SECONDS, self.grace))
+                seal_all(self.kernel, grace_seconds=min(
+                    WRITER_GRACE_SECONDS, self.kernel.settings.audit_gap_grace_seconds))
         except Exception:  # the writer's own work is committed; the worker seals later
             log.exception("audit.seal_failed")
         finally:
