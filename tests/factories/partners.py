@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import secrets
 import time
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,7 +65,9 @@ class PartnerHttp:
                                                      nonce=nonce, body=body)}
 
     def call(self, method: str, target: str, *, json_body: Any = None, form: str | None = None,
-             token: str | None = None, **signing: Any) -> Response:
+             token: str | None = None, key: str | None = None, **signing: Any) -> Response:
+        """A signed call; a JSON POST carries a new Idempotency-Key unless ``key`` is given
+        (``""``: none)."""
         body = (json.dumps(json_body).encode() if json_body is not None
                 else (form or "").encode())
         headers = self.headers(method, target, body, **signing)
@@ -72,6 +75,8 @@ class PartnerHttp:
                                    else "application/x-www-form-urlencoded")
         if token:
             headers["Authorization"] = f"Bearer {token}"
+        if json_body is not None and method == "POST" and key != "":
+            headers["Idempotency-Key"] = key or str(uuid.uuid4())
         return self.client.request(method, target, content=body, headers=headers)
 
     def token(self, scope: str | None = None) -> str:

@@ -10,11 +10,13 @@ from urllib.parse import parse_qs, urlsplit
 import jwt
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
 
 from contactless.customers import service as customers
 from contactless.customers.web import customer_cookie
 from contactless.partners import service as partners
 from contactless.partners.errors import ConsentExpired
+from contactless.partners.models import PartnerConsent
 from contactless.platform.clock import now, travel_to
 from contactless.platform.context import Actor
 from contactless.platform.kernel import Kernel
@@ -160,3 +162,20 @@ def _caller(partner: PartnerHttp) -> partners.PartnerCaller:
     claims = jwt.decode(partner.token(), options={"verify_signature": False})
     return partners.PartnerCaller(partner.issued.client.client_id, uuid.UUID(claims["pid"]),
                                   "仁心医院平台", frozenset(claims["scope"].split()))
+
+
+def test_a_retried_consent_request_gets_the_first_consent(
+        kernel: Kernel, setting: tuple[PartnerHttp, uuid.UUID, uuid.UUID]) -> None:
+    partner, _alice, _account = setting
+    token = partner.token()
+    first = partner.call("POST", "/open/v1/consents", json_body=ASK, token=token, key="k-1")
+    again = partner.call("POST", "/open/v1/consents", json_body=ASK, token=token, key="k-1")
+    assert first.status_code == again.status_code == 201
+    assert again.json()["id"] == first.json()["id"]
+    other = partner.call("POST", "/open/v1/consents", json_body=ASK | {"duration_days": 30},
+                         token=token, key="k-1")
+    assert (other.status_code, other.json()["code"]) == (422, "idempotency_key_reused")
+    missing = partner.call("POST", "/open/v1/consents", json_body=ASK, token=token, key="")
+    assert (missing.status_code, missing.json()["code"]) == (400, "idempotency_key_required")
+    with kernel.db.session() as session:
+        assert session.scalar(select(func.count()).select_from(PartnerConsent)) == 1

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from contactless.platform.db import Base, CreatedMixin, IdMixin, UTCDateTime
@@ -82,7 +82,8 @@ class PartnerConsent(IdMixin, CreatedMixin, Base):
     by the customer in /m, revocable by the customer at any time."""
 
     __tablename__ = "partner_consent"
-    __table_args__ = (Index("ix_partner_consent_customer_status", "customer_id", "status"),)
+    __table_args__ = (Index("ix_partner_consent_customer_status", "customer_id", "status"),
+                      UniqueConstraint("partner_id", "idempotency_key"))
 
     partner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("partner.id"), nullable=False,
                                                   index=True)
@@ -100,6 +101,9 @@ class PartnerConsent(IdMixin, CreatedMixin, Base):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # the partner's Idempotency-Key and a digest of what it asked, so a retry gets this consent
+    idempotency_key: Mapped[str | None] = mapped_column(String(128))
+    request_digest: Mapped[str | None] = mapped_column(String(64))
 
 
 __all__ = ["ClientStatus", "ConsentStatus", "Partner", "PartnerClient", "PartnerConsent",

@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 from contactless.partners import schemas
 from contactless.partners import service as partners
 from contactless.partners.web import PartnerClient, SignedPartner, raw_body
-from contactless.web.deps import DbSession, Locale
+from contactless.web.deps import DbSession, IdempotencyKey, Locale
 from contactless.web.openapi import document
 
 router = APIRouter(prefix="/open/v1", tags=["open platform"])
@@ -96,9 +96,11 @@ def token(request: Request, session: DbSession, client: SignedPartner,
 
 
 @router.post("/consents", response_model=schemas.ConsentView, status_code=201)
-def ask_consent(body: schemas.ConsentCreate, session: DbSession, caller: PartnerClient) -> Any:
-    """Ask a customer for access; send them to ``authorize_url`` (in /m) to answer."""
-    return partners.request_consent(session, caller, scopes=body.scopes,
+def ask_consent(body: schemas.ConsentCreate, session: DbSession, caller: PartnerClient,
+                key: IdempotencyKey) -> Any:
+    """Ask a customer for access; send them to ``authorize_url`` (in /m) to answer. A retry
+    with the same Idempotency-Key answers the same consent."""
+    return partners.request_consent(session, caller, idempotency_key=key, scopes=body.scopes,
                                     duration_days=body.duration_days, purpose=body.purpose,
                                     redirect_uri=body.redirect_uri, state=body.state)
 

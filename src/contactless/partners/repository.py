@@ -53,6 +53,13 @@ def consent_by_id(session: Session, consent_id: uuid.UUID, *,
     return session.scalar(query)
 
 
+def consent_by_key(session: Session, partner_id: uuid.UUID,
+                   idempotency_key: str) -> PartnerConsent | None:
+    return session.scalar(select(PartnerConsent).where(
+        PartnerConsent.partner_id == partner_id,
+        PartnerConsent.idempotency_key == idempotency_key))
+
+
 def consents_of_customer(session: Session, customer_id: uuid.UUID) -> list[PartnerConsent]:
     return list(session.scalars(select(PartnerConsent)
                                 .where(PartnerConsent.customer_id == customer_id)

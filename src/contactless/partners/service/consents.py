@@ -9,6 +9,8 @@ own things holds for partners too."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -41,6 +43,7 @@ from contactless.partners.service.access import PartnerCaller, require_scope
 from contactless.platform import audit
 from contactless.platform.context import Actor
 from contactless.platform.db import utcnow
+from contactless.platform.errors import IdempotencyKeyReused
 
 ANSWER_WITHIN = timedelta(minutes=30)
 
@@ -59,12 +62,21 @@ def _state(consent: PartnerConsent) -> dict[str, Any]:
             "expires_at": consent.expires_at}
 
 
-def request_consent(session: Session, caller: PartnerCaller, *, scopes: list[str],
-                    duration_days: int, purpose: str, redirect_uri: str,
+def request_consent(session: Session, caller: PartnerCaller, *, idempotency_key: str,
+                    scopes: list[str], duration_days: int, purpose: str, redirect_uri: str,
                     state: str | None = None) -> ConsentView:
     """A consent waiting for a customer (30 minutes to answer); ``authorize_url`` is where
-    the partner sends them."""
+    the partner sends them. A retry with the same Idempotency-Key gets the same consent; the
+    key with another request is refused (``idempotency_key_reused``)."""
     require_scope(caller, "consents:write")
+    asked = hashlib.sha256(json.dumps(
+        {"scopes": sorted(scopes), "duration_days": duration_days, "purpose": purpose,
+         "redirect_uri": redirect_uri, "state": state}, sort_keys=True).encode()).hexdigest()
+    earlier = repository.consent_by_key(session, caller.partner_id, idempotency_key)
+    if earlier is not None:
+        if earlier.request_digest != asked:
+            raise IdempotencyKeyReused("this idempotency key was used for a different request")
+        return _view(earlier, caller.partner_name)
     unknown = sorted(set(scopes) - set(CONSENT_SCOPES))
     if unknown or not scopes:
         raise InvalidConsentRequest("a consent covers {allowed}",
@@ -80,7 +92,8 @@ def request_consent(session: Session, caller: PartnerCaller, *, scopes: list[str
         partner_id=partner.id, client_id=caller.client_id,
         scopes=[scope for scope in CONSENT_SCOPES if scope in scopes],
         purpose=purpose.strip(), duration_days=duration_days, redirect_uri=redirect_uri,
-        state=state, status=ConsentStatus.AWAITING.value, answer_by=utcnow() + ANSWER_WITHIN)
+        state=state, status=ConsentStatus.AWAITING.value, answer_by=utcnow() + ANSWER_WITHIN,
+        idempotency_key=idempotency_key, request_digest=asked)
     session.add(consent)
     session.flush()
     audit.record(session, caller.actor, action="partner_consent.requested",
