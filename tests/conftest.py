@@ -20,6 +20,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from sqlalchemy import text
 
 from contactless.app import create_app, install_domains
+from contactless.events import service as events_service
 from contactless.platform.db import Base, Database
 from contactless.platform.kernel import Kernel, build_kernel
 from contactless.platform.store import MemoryStore, RedisStore
@@ -82,6 +83,7 @@ def sqlite_kernel(tmp_path: Path) -> Iterator[Kernel]:
     kernel = install_domains(build_kernel(make_settings(tmp_path), store=MemoryStore()))
     Base.metadata.create_all(kernel.db.engine)
     yield kernel
+    events_service.close(kernel)
     kernel.db.dispose()
 
 
@@ -92,6 +94,7 @@ def pg_kernel(tmp_path: Path, pg_database_url: str) -> Iterator[Kernel]:
     kernel = install_domains(build_kernel(make_settings(tmp_path, pg_database_url, REDIS_URL),
                                           store=store))
     yield kernel
+    events_service.close(kernel)
     _truncate_postgres(kernel.db)
     kernel.db.dispose()
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 import re
 import secrets
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import anyio
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
@@ -38,6 +41,9 @@ from contactless.corebank import views as corebank_views
 from contactless.corebank.service import approvals as corebank_approvals
 from contactless.customers import api as customers_api
 from contactless.customers import views as customers_views
+from contactless.events import api as events_api
+from contactless.events import domain as events_domain
+from contactless.events import service as events_service
 from contactless.identity import api as identity_api
 from contactless.identity import views as identity_views
 from contactless.journeys import api as journeys_api
@@ -92,6 +98,8 @@ PUBLIC_ROUTES: frozenset[str] = frozenset({
     "/open/v1/openapi.json",
     # the chat answers visitors too (their conversation is found by its signed cookie)
     *assistant_views.PUBLIC,
+    # behaviour events: a visitor's come with an anonymous id, a customer's with their token
+    *events_api.PUBLIC,
 })
 
 
@@ -107,13 +115,15 @@ ROUTERS = (outreach_views.scan_router, identity_api.router, customers_api.router
            assistant_api.router, assistant_views.mobile_router,
            assistant_views.console_router, partners_api.router,
            partners_open_api.router, partners_views.console_router,
-           partners_views.mobile_router)
+           partners_views.mobile_router, events_api.router)
 
 
 def install_domains(kernel: Kernel) -> Kernel:
     """What domains plug into lower ones, per kernel: the core's executors for approved
-    four-eyes items. The app, the demo and the tests' kernels call it."""
+    four-eyes items, and the bus events that become behaviour data. The app, the demo and the
+    tests' kernels call it."""
     corebank_approvals.install(kernel)
+    events_domain.install(kernel.bus)
     return kernel
 
 
@@ -142,6 +152,7 @@ def create_app(settings: Settings | None = None, *, kernel: Kernel | None = None
                        max_upload_bytes=kernel.settings.max_upload_bytes,
                        upload_paths=journeys_api.UPLOAD_PATHS)
     app.add_middleware(RequestContext)
+    install_compaction(app, kernel)
     install_static(app)
 
     @app.get("/", include_in_schema=False)
@@ -181,6 +192,24 @@ def install_static(app: FastAPI) -> None:
     def favicon_ico() -> Response:
         return Response(favicon.body, media_type="image/x-icon",
                         headers={"Cache-Control": "public, max-age=86400"})
+
+
+def install_compaction(app: FastAPI, kernel: Kernel) -> None:
+    """Behaviour events move from the log into the lake in the background while the app
+    runs, and all of them when it stops."""
+    inner = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(application: Any) -> AsyncIterator[Any]:
+        compactor = events_service.start_compactor(kernel)
+        try:
+            async with inner(application) as state:
+                yield state
+        finally:
+            if compactor is not None:
+                await anyio.to_thread.run_sync(compactor.stop)
+
+    app.router.lifespan_context = lifespan
 
 
 def bare_app(settings: Settings) -> FastAPI:

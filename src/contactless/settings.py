@@ -119,6 +119,20 @@ class Settings(BaseSettings):
     staff_idle_seconds: int = 30 * 60
     # identity checks (e-KYC) one person may run a day
     kyc_attempts_per_day: int = 5
+    # behaviour events (docs/events.md): a batch's size; how far from now occurred_at may lie;
+    # how long an event id is remembered in memory as a duplicate (the lake's merge keeps
+    # each id once beyond that); when a log segment is closed for the lake; how often the
+    # background compaction runs (0: never, e.g. a worker runs it); the lake's place
+    events_max_batch: int = Field(default=1000, ge=1, le=10_000)
+    events_max_inflated_bytes: int = 8 * 1024 * 1024
+    events_past_seconds: int = 7 * 86400
+    events_future_seconds: int = 300
+    events_dedupe_seconds: int = 24 * 3600
+    events_segment_bytes: int = 64 * 1024 * 1024
+    events_segment_seconds: float = 10.0
+    events_compact_seconds: float = 30.0
+    events_retention_days: int = 400
+    events_lake_dir: Path | None = None
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
     extra_key_ids: dict[str, SecretStr] = Field(default_factory=dict)

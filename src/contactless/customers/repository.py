@@ -64,3 +64,7 @@ def employees(session: Session, enterprise_id: uuid.UUID) -> list[EnterpriseEmpl
 
 def all_customer_ids(session: Session) -> list[uuid.UUID]:
     return list(session.scalars(select(Customer.id).order_by(Customer.created_at, Customer.id)))
+
+
+def existing_ids(session: Session, ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    return set(session.scalars(select(Customer.id).where(Customer.id.in_(ids))))

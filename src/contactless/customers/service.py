@@ -304,6 +304,11 @@ def customer_ids(session: Session) -> list[uuid.UUID]:
     return repository.all_customer_ids(session)
 
 
+def existing_customer_ids(session: Session, *, ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    """Which of ``ids`` are customers of the bank (one query, however many are asked)."""
+    return repository.existing_ids(session, ids) if ids else set()
+
+
 # ---- enterprises and rosters ------------------------------------------------------------------
 
 

@@ -1,0 +1,48 @@
+"""POST /api/v1/events: a batch of behaviour events from the app, the /m pages or a partner.
+
+The body is read as bytes, not parsed by FastAPI: the ingest service decodes and validates
+the batch in one pass (JSON array or NDJSON, gzip accepted), and answers which events it
+accepted and why it refused the others."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+import anyio
+from fastapi import APIRouter, Request
+
+from contactless.customers.web import OptionalCustomer
+from contactless.events import schemas
+from contactless.events import service as events
+from contactless.web.deps import DbSession
+
+router = APIRouter(prefix="/api/v1/events", tags=["events"])
+PUBLIC = frozenset({"/api/v1/events"})
+NDJSON_TYPES = ("application/x-ndjson", "application/ndjson", "application/jsonl")
+
+_BODY: dict[str, Any] = {"requestBody": {"required": True, "content": {
+    "application/json": {"schema": {"type": "array", "maxItems": 1000,
+                                    "items": {"type": "object"}}},
+    "application/x-ndjson": {"schema": {"type": "string"}}}}}
+
+
+@router.post("", response_model=schemas.IngestOut, openapi_extra=_BODY)
+async def post_events(request: Request, session: DbSession,
+                      customer: OptionalCustomer) -> schemas.IngestOut:
+    """Up to 1,000 events (``Content-Encoding: gzip`` accepted). With a customer's token the
+    events are theirs; without one each must carry an ``anonymous_id``. Each invalid event
+    is listed under ``rejected`` with its index and reason while the valid ones are
+    accepted; an event is accepted once it is durable. Errors: ``malformed_json`` (400, with
+    where it broke), ``batch_not_array`` (400), ``batch_too_large`` (413)."""
+    body = await request.body()
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    gzipped = request.headers.get("content-encoding", "").lower() == "gzip"
+    # in a worker thread: the durable append waits for the disk
+    result = await anyio.to_thread.run_sync(partial(
+        events.ingest_body, session, customer, body=body, ndjson=content_type in NDJSON_TYPES,
+        gzipped=gzipped))
+    return schemas.IngestOut(
+        accepted=result.accepted, duplicates=result.duplicates,
+        rejected=[schemas.RejectedOut(index=r.index, code=r.code, reason=r.reason,
+                                      event_id=r.event_id) for r in result.rejected])

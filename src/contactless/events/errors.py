@@ -1,0 +1,37 @@
+"""Errors of the behaviour-event domain: each for the whole batch (one event's fault is a
+rejection in the answer, not an error)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from contactless.platform.errors import ContactlessError
+
+
+class MalformedBatch(ContactlessError):
+    """The body is not JSON (or not a gzip stream): nothing in it can be read; ``where`` is
+    the byte offset where it broke, when known."""
+
+    status = 400
+    code = "malformed_json"
+
+    def __init__(self, message: str, *, where: int | None, code: str | None = None) -> None:
+        extra: dict[str, Any] = {"byte": where} if where is not None else {}
+        super().__init__(message, code=code, **extra)
+
+
+class BatchTooLarge(ContactlessError):
+    """More events, or more bytes once inflated, than one batch may carry."""
+
+    status = 413
+    code = "batch_too_large"
+
+
+class EventsUnavailable(ContactlessError):
+    """The log could not be written: nothing of the batch was acknowledged; send it again."""
+
+    status = 503
+    code = "events_unavailable"
+
+
+__all__ = ["BatchTooLarge", "EventsUnavailable", "MalformedBatch"]

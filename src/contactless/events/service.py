@@ -1,0 +1,206 @@
+"""Behaviour events (行为数据): the service every caller goes through.
+
+``ingest_body`` takes a batch as it came over HTTP, ``ingest`` takes events the platform
+made; both answer only once the accepted events are durable in the log. ``compact`` moves
+closed log segments into the lake and tidies it (merging small files, retention); the app
+runs it in a background thread, the CLI on demand. Everything long-lived (the registry, the
+log writer, the ids seen) is kept per kernel, built on first use.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pyarrow as pa
+import structlog
+from sqlalchemy.orm import Session
+
+from contactless.customers import service as customers
+from contactless.events import intake, lake
+from contactless.events.ingest import Ingestor, IngestResult, Window
+from contactless.events.intake import Decoded, Rejection
+from contactless.events.lake import CompactionReport
+from contactless.events.log import SegmentLog, claimed
+from contactless.events.registry import Envelope, Registry, default_registry
+from contactless.platform.context import Actor
+from contactless.platform.db import utcnow
+from contactless.platform.kernel import Kernel, kernel_of
+
+log = structlog.get_logger(__name__)
+_KEY = "events.ingestor"
+_REGISTRY_KEY = "events.registry"
+_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Places:
+    log_dir: Path
+    lake_dir: Path
+
+
+def places(kernel: Kernel) -> Places:
+    settings = kernel.settings
+    lake_dir = settings.events_lake_dir or settings.home / "lake"
+    return Places(log_dir=settings.home / "events" / "log", lake_dir=lake_dir)
+
+
+def use_registry(kernel: Kernel, registry: Registry) -> None:
+    """Use ``registry`` (e.g. the built-in types extended with a bank's own) on this kernel;
+    call it before the first event."""
+    kernel.extensions[_REGISTRY_KEY] = registry
+
+
+def registry_of(kernel: Kernel) -> Registry:
+    registry: Registry = kernel.extensions.setdefault(_REGISTRY_KEY, default_registry())
+    return registry
+
+
+def ingestor_of(kernel: Kernel) -> Ingestor:
+    found: Ingestor | None = kernel.extensions.get(_KEY)
+    if found is not None:
+        return found
+    with _LOCK:
+        found = kernel.extensions.get(_KEY)
+        if found is None:
+            settings = kernel.settings
+            where = places(kernel)
+            found = Ingestor(
+                registry_of(kernel),
+                SegmentLog(where.log_dir, max_bytes=settings.events_segment_bytes,
+                           max_age_seconds=settings.events_segment_seconds),
+                window=Window(settings.events_past_seconds, settings.events_future_seconds),
+                dedupe_seconds=settings.events_dedupe_seconds)
+            found.recover_seen(where.log_dir, where.lake_dir)
+            kernel.extensions[_KEY] = found
+    return found
+
+
+def ingest_body(session: Session, actor: Actor | None, *, body: bytes, ndjson: bool = False,
+                gzipped: bool = False) -> IngestResult:
+    """A batch as sent (a JSON array, or NDJSON; gzipped or not) by ``actor`` (a signed-in
+    customer, or None for an anonymous visitor): each invalid event rejected with its
+    reason, the valid ones accepted once they are durable. Raises ``MalformedBatch`` (400)
+    for a body that is not JSON and ``BatchTooLarge`` (413) past the batch limit."""
+    kernel = kernel_of(session)
+    settings = kernel.settings
+    if gzipped or body[:2] == intake.GZIP_MAGIC:
+        body = intake.inflate(body, limit=settings.events_max_inflated_bytes)
+    decoded = intake.decode(registry_of(kernel), body, ndjson=ndjson,
+                            max_events=settings.events_max_batch)
+    return _ingest(session, actor, decoded)
+
+
+def ingest(session: Session, actor: Actor, *, events: list[dict[str, Any]]) -> IngestResult:
+    """Events the platform (or a trusted caller) made as Python values, checked exactly as
+    a sent batch is."""
+    registry = registry_of(kernel_of(session))
+    decoded = Decoded()
+    for index, fields in enumerate(events):
+        try:
+            decoded.events.append(registry.convert(fields))
+            decoded.positions.append(index)
+        except ValueError as exc:  # msgspec.ValidationError is one
+            decoded.rejected.append(Rejection(index, "invalid_event", str(exc),
+                                              str(fields.get("event_id"))))
+    return _ingest(session, actor, decoded)
+
+
+def _ingest(session: Session, actor: Actor | None, decoded: Decoded) -> IngestResult:
+    def lookup(ids: list[uuid.UUID]) -> set[uuid.UUID]:
+        return customers.existing_customer_ids(session, ids=ids)
+
+    return ingestor_of(kernel_of(session)).ingest(decoded, actor, now=utcnow(), lookup=lookup)
+
+
+def compact(kernel: Kernel, *, today: date | None = None) -> CompactionReport:
+    """Move closed (or orphaned) log segments into the lake, then merge each day's small
+    files and apply retention. Safe to run from several processes at once."""
+    where = places(kernel)
+    ingestor = kernel.extensions.get(_KEY)
+    if ingestor is not None:
+        ingestor.log.rotate_if_due()
+    settings = kernel.settings
+    report = lake.compact_log(where.log_dir, where.lake_dir, timezone=settings.timezone)
+    day = today or datetime.now(ZoneInfo(settings.timezone)).date()
+    with _tidy_lock(where.lake_dir) as mine:
+        if mine:
+            report.files_merged, report.rows_dropped = lake.tidy(
+                where.lake_dir, retention=registry_of(kernel).retention_days(),
+                default_days=settings.events_retention_days, today=day)
+    return report
+
+
+def flush(kernel: Kernel) -> CompactionReport:
+    """Close this process's segment and compact everything: what tests and commands call
+    when they need the lake to hold every acknowledged event now."""
+    ingestor: Ingestor | None = kernel.extensions.get(_KEY)
+    if ingestor is not None:
+        ingestor.log.close()
+    return compact(kernel)
+
+
+def lake_events(kernel: Kernel, *, columns: list[str] | None = None) -> pa.Table:
+    """The lake's events as a table (small reads and tests)."""
+    return lake.read_lake(places(kernel).lake_dir, columns=columns)
+
+
+def _tidy_lock(lake_dir: Path) -> Any:
+    lake_dir.mkdir(parents=True, exist_ok=True)
+    lock = lake_dir / ".tidy.lock"
+    lock.touch(exist_ok=True)
+    return claimed(lock)
+
+
+__all__ = ["Envelope", "IngestResult", "Rejection", "compact", "flush", "ingest",
+           "ingest_body", "lake_events", "registry_of", "use_registry"]
+
+
+class Compactor:
+    """The background compaction of one process: every ``interval`` seconds, and once more
+    when stopped (so a clean shutdown leaves nothing in the log)."""
+
+    def __init__(self, kernel: Kernel, *, interval: float) -> None:
+        self.kernel = kernel
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="events-compactor",
+                                        daemon=True)
+
+    def start(self) -> Compactor:
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self._once(compact)
+
+    def _once(self, step: Any) -> None:
+        try:
+            step(self.kernel)
+        except Exception:  # a failed pass leaves the log as it was; the next one retries
+            log.exception("events_compaction_failed")
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=30)
+        self._once(flush)
+
+
+def start_compactor(kernel: Kernel) -> Compactor | None:
+    """The background compaction the settings ask for (None when it is turned off)."""
+    interval = kernel.settings.events_compact_seconds
+    return Compactor(kernel, interval=interval).start() if interval > 0 else None
+
+
+def close(kernel: Kernel) -> None:
+    """Close this kernel's log segment (what is in it stays durable, for the next
+    compaction)."""
+    ingestor: Ingestor | None = kernel.extensions.get(_KEY)
+    if ingestor is not None:
+        ingestor.log.close()
