@@ -96,12 +96,13 @@ def running(command: list[str], port: int, env: dict[str, str]) -> Iterator[str]
 
 
 @contextmanager
-def contactless_serve(url: str, home: Path) -> Iterator[str]:
+def contactless_serve(url: str, home: Path, *,
+                      env: dict[str, str] | None = None) -> Iterator[str]:
     """``contactless serve --workers 2`` on the benchmark database."""
     port = free_port()
     command = [str(Path(sys.executable).with_name("contactless")), "serve", "--host",
                "127.0.0.1", "--port", str(port), "--workers", "2", "--no-migrate"]
-    with running(command, port, server_env(url, home)) as base:
+    with running(command, port, env or server_env(url, home)) as base:
         yield base
 
 
@@ -122,9 +123,10 @@ def _ms(text: str) -> float:
 
 
 def wrk(url: str, *, headers: dict[str, str] | None = None,
-        paths: list[str] | None = None) -> WrkResult:
+        paths: list[str] | None = None, script: str | None = None) -> WrkResult:
     """One wrk run against ``url``; with ``paths``, each request takes the next path in turn
-    (a Lua script), so the load is spread over several codes."""
+    (a Lua script), so the load is spread over several codes; ``script`` is a Lua script of
+    the caller's own (e.g. one that makes each request's body)."""
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install wrk (make setup-dev does)")
     command = ["wrk", "-t", str(THREADS), "-c", str(CONNECTIONS), "-d", f"{SECONDS}s",
@@ -133,13 +135,14 @@ def wrk(url: str, *, headers: dict[str, str] | None = None,
         command += ["-H", f"{name}: {value}"]
     with tempfile.TemporaryDirectory() as folder:
         if paths:
-            script = Path(folder) / "paths.lua"
             listed = ", ".join(f'"{path}"' for path in paths)
-            script.write_text(
-                f"local paths = {{{listed}}}\nlocal n = 0\n"
-                "request = function()\n  n = n % #paths + 1\n"
-                "  return wrk.format(nil, paths[n])\nend\n", encoding="utf-8")
-            command += ["-s", str(script)]
+            script = (f"local paths = {{{listed}}}\nlocal n = 0\n"
+                      "request = function()\n  n = n % #paths + 1\n"
+                      "  return wrk.format(nil, paths[n])\nend\n")
+        if script:
+            path = Path(folder) / "script.lua"
+            path.write_text(script, encoding="utf-8")
+            command += ["-s", str(path)]
         command.append(url)
         output = subprocess.run(command, capture_output=True, text=True, check=True,  # noqa: S603
                                 timeout=SECONDS + 60).stdout

@@ -57,7 +57,9 @@ def use_registry(kernel: Kernel, registry: Registry) -> None:
 
 
 def registry_of(kernel: Kernel) -> Registry:
-    registry: Registry = kernel.extensions.setdefault(_REGISTRY_KEY, default_registry())
+    registry: Registry | None = kernel.extensions.get(_REGISTRY_KEY)
+    if registry is None:
+        registry = kernel.extensions.setdefault(_REGISTRY_KEY, default_registry())
     return registry
 
 
