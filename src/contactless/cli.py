@@ -14,6 +14,7 @@ from contactless.assistant.cli import assistant_app
 from contactless.corebank.cli import corebank_app
 from contactless.customers import cli as customers_cli
 from contactless.demo import cli as demo_cli
+from contactless.events.cli import events_app
 from contactless.identity import cli as identity_cli
 from contactless.journeys.cli import journeys_app
 from contactless.outreach import cli as outreach_cli
@@ -38,6 +39,7 @@ app.add_typer(corebank_app, name="corebank")
 app.add_typer(outreach_cli.outreach_app, name="outreach")
 app.add_typer(assistant_app, name="assistant")
 app.add_typer(risk_app, name="risk")
+app.add_typer(events_app, name="events")
 app.command("serve")(serve)
 app.command("worker")(worker)
 app.command("demo")(demo_cli.demo)
