@@ -34,4 +34,17 @@ class EventsUnavailable(ContactlessError):
     code = "events_unavailable"
 
 
-__all__ = ["BatchTooLarge", "EventsUnavailable", "MalformedBatch"]
+
+
+class SegmentInvalid(ContactlessError):
+    """A segment's condition tree names something the registry does not declare, or holds a
+    value of the wrong kind; ``where`` is the path of the node (``$.all[1].performed.type``)."""
+
+    status = 422
+    code = "segment_invalid"
+
+    def __init__(self, message: str, *, where: str) -> None:
+        super().__init__(f"{where}: {message}", where=where)
+
+
+__all__ = ["BatchTooLarge", "EventsUnavailable", "MalformedBatch", "SegmentInvalid"]

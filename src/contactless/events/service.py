@@ -17,17 +17,19 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import duckdb
 import pyarrow as pa
 import structlog
 from sqlalchemy.orm import Session
 
 from contactless.customers import service as customers
-from contactless.events import intake, lake
+from contactless.events import intake, lake, segments
 from contactless.events.ingest import Ingestor, IngestResult, Window
 from contactless.events.intake import Decoded, Rejection
 from contactless.events.lake import CompactionReport
 from contactless.events.log import SegmentLog, claimed
 from contactless.events.registry import Envelope, Registry, default_registry
+from contactless.identity.permissions import Operation, authorize
 from contactless.platform.context import Actor
 from contactless.platform.db import utcnow
 from contactless.platform.kernel import Kernel, kernel_of
@@ -206,3 +208,31 @@ def close(kernel: Kernel) -> None:
     ingestor: Ingestor | None = kernel.extensions.get(_KEY)
     if ingestor is not None:
         ingestor.log.close()
+
+
+@dataclass(frozen=True)
+class SegmentPreview:
+    count: int
+    sample: list[uuid.UUID]
+
+
+def preview_segment(session: Session, actor: Actor, *, tree: Any,
+                    sample: int = 20) -> SegmentPreview:
+    """How many customers the condition tree selects and the first ``sample`` of them (by
+    id). Raises ``SegmentInvalid`` (422) naming the node the registry does not know."""
+    authorize(actor, Operation.SEGMENT_PREVIEW)
+    members = segment_members(kernel_of(session), tree=tree)
+    return SegmentPreview(count=len(members), sample=members[:sample])
+
+
+def segment_members(kernel: Kernel, *, tree: Any, now: datetime | None = None
+                    ) -> list[uuid.UUID]:
+    """Every customer the tree selects, by DuckDB over the lake."""
+    where = places(kernel)
+    compiled = segments.compile_segment(registry_of(kernel), tree, lake_dir=where.lake_dir,
+                                        now=now or utcnow())
+    if not lake.partitions(where.lake_dir):
+        return []
+    with duckdb.connect() as connection:
+        rows = connection.execute(compiled.sql, compiled.parameters).fetchall()
+    return [uuid.UUID(row[0]) for row in rows]

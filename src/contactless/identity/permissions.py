@@ -101,6 +101,8 @@ class Operation(StrEnum):
     PARTNER_MANAGE = "partner.manage"
     PARTNER_APPROVE = "partner.approve"
     PARTNER_CONSENT_ANSWER = "partner_consent.answer"
+    # behaviour data (events)
+    SEGMENT_PREVIEW = "segment.preview"
 
 
 class Scope(StrEnum):
@@ -282,6 +284,8 @@ PERMISSIONS: dict[Operation, Rule] = {
                             checkers=_roles(Role.ADMIN)),
     O.PARTNER_CONSENT_ANSWER: Rule("Approve, refuse or revoke a partner's access to one's own "
                                    "data", NOBODY, Scope.CUSTOMER, customer_self=True),
+    O.SEGMENT_PREVIEW: Rule("Count and list a behaviour segment's members (bank-wide)",
+                            _roles(Role.ADMIN, Role.MARKETER), Scope.BANK),
 }
 del O
 
