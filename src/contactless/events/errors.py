@@ -15,8 +15,10 @@ class MalformedBatch(ContactlessError):
     status = 400
     code = "malformed_json"
 
-    def __init__(self, message: str, *, where: int | None, code: str | None = None) -> None:
-        extra: dict[str, Any] = {"byte": where} if where is not None else {}
+    def __init__(self, message: str, *, where: int | None, code: str | None = None,
+                 **extra: Any) -> None:
+        if where is not None:
+            extra["byte"] = where
         super().__init__(message, code=code, **extra)
 
 
@@ -43,8 +45,8 @@ class SegmentInvalid(ContactlessError):
     status = 422
     code = "segment_invalid"
 
-    def __init__(self, message: str, *, where: str) -> None:
-        super().__init__(f"{where}: {message}", where=where)
+    def __init__(self, message: str, *, where: str, **extra: Any) -> None:
+        super().__init__(message, where=where, **extra)
 
 
 __all__ = ["BatchTooLarge", "EventsUnavailable", "MalformedBatch", "SegmentInvalid"]

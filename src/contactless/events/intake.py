@@ -50,9 +50,10 @@ def inflate(body: bytes, *, limit: int) -> bytes:
     try:
         out = inflater.decompress(body, limit + 1)
     except zlib.error as exc:
-        raise MalformedBatch(f"the gzip body is damaged: {exc}", where=None) from exc
+        raise MalformedBatch("the gzip body is damaged", where=None, reason=str(exc)) from exc
     if len(out) > limit or inflater.unconsumed_tail:
-        raise BatchTooLarge(f"the body inflates past {limit} bytes", limit_bytes=limit)
+        raise BatchTooLarge("the body inflates past the size one batch may have",
+                            limit_bytes=limit)
     if not inflater.eof:
         raise MalformedBatch("the gzip body ends early", where=None)
     return out
@@ -69,7 +70,7 @@ def decode(registry: Registry, body: bytes, *, ndjson: bool, max_events: int) ->
     except msgspec.ValidationError:
         pass  # some event is invalid, or the body is not an array: find out below
     except msgspec.DecodeError as exc:
-        raise MalformedBatch(where_it_broke(body, exc), where=_byte_of(exc, body)) from exc
+        raise not_json(body, exc) from exc
     else:
         _check_count(len(events), max_events)
         return Decoded(events=events, positions=list(range(len(events))))
@@ -79,15 +80,15 @@ def decode(registry: Registry, body: bytes, *, ndjson: bool, max_events: int) ->
         raise MalformedBatch("send a JSON array of events (or NDJSON, one per line)",
                              where=None, code="batch_not_array") from exc
     except msgspec.DecodeError as exc:
-        raise MalformedBatch(where_it_broke(body, exc), where=_byte_of(exc, body)) from exc
+        raise not_json(body, exc) from exc
     _check_count(len(raws), max_events)
     return _one_by_one(registry, raws, raw=True)
 
 
 def _check_count(count: int, max_events: int) -> None:
     if count > max_events:
-        raise BatchTooLarge(f"a batch holds at most {max_events} events; this one has {count}",
-                            max_events=max_events)
+        raise BatchTooLarge("the batch holds more events than one batch may carry",
+                            max_events=max_events, events=count)
 
 
 def _one_by_one(registry: Registry, items: list[Any], *, raw: bool) -> Decoded:
@@ -135,13 +136,13 @@ def _byte_of(exc: msgspec.DecodeError, body: bytes | None = None) -> int | None:
     return int(digits) if digits.isdigit() else None
 
 
-def where_it_broke(body: bytes, exc: msgspec.DecodeError) -> str:
-    """msgspec's message with the line and column of the byte it names."""
-    position = _byte_of(exc)
-    if position is None and "truncated" in str(exc):
-        position = len(body)  # it ended in the middle of a value
+def not_json(body: bytes, exc: msgspec.DecodeError) -> MalformedBatch:
+    """The error for a body that is not JSON, with the line, column and byte where it
+    broke (the end, when it stopped in the middle of a value)."""
+    position = _byte_of(exc, body)
     if position is None:
-        return f"the body is not valid JSON: {exc}"
+        return MalformedBatch("the body is not valid JSON", where=None, reason=str(exc))
     line = body.count(b"\n", 0, position) + 1
     column = position - (body.rfind(b"\n", 0, position) + 1) + 1
-    return f"the body is not valid JSON at line {line}, column {column}: {exc}"
+    return MalformedBatch("the body is not valid JSON", where=position, line=line,
+                          column=column, reason=str(exc))

@@ -59,14 +59,15 @@ class _Compiler:
     def node(self, tree: Any, where: str) -> exp.Expression:
         self.nodes += 1
         if self.nodes > MAX_NODES:
-            raise SegmentInvalid(f"a segment has at most {MAX_NODES} conditions", where=where)
+            raise SegmentInvalid("a segment has too many conditions", where=where,
+                                 limit=MAX_NODES)
         if not isinstance(tree, dict) or len(tree) != 1:
             raise SegmentInvalid("each condition is an object with one key: all, any, not, "
                                  "performed or did_not_perform", where=where)
         (kind, body), = tree.items()
         if kind in ("all", "any"):
             if not isinstance(body, list) or not body:
-                raise SegmentInvalid(f"{kind} takes a non-empty list", where=where)
+                raise SegmentInvalid("all and any take a non-empty list", where=where)
             parts = [self.node(item, f"{where}.{kind}[{n}]") for n, item in enumerate(body)]
             joined = exp.and_(*parts) if kind == "all" else exp.or_(*parts)
             return exp.Paren(this=joined)
@@ -74,18 +75,19 @@ class _Compiler:
             return exp.Not(this=exp.Paren(this=self.node(body, f"{where}.not")))
         if kind in ("performed", "did_not_perform"):
             return self.performed(body, f"{where}.{kind}", none=kind == "did_not_perform")
-        raise SegmentInvalid(f"unknown condition {kind!r}", where=where)
+        raise SegmentInvalid("unknown condition", where=where, name=str(kind)[:64])
 
     def performed(self, body: Any, where: str, *, none: bool) -> exp.Expression:
         if not isinstance(body, dict):
             raise SegmentInvalid("expected an object", where=where)
         unknown = set(body) - {"type", "at_least", "within_days", "where"}
         if unknown:
-            raise SegmentInvalid(f"unknown field {sorted(unknown)[0]!r}", where=where)
+            raise SegmentInvalid("unknown field", where=where, name=sorted(unknown)[0][:64])
         type_name = body.get("type")
         event_type = self.registry.types.get(type_name) if isinstance(type_name, str) else None
         if event_type is None:
-            raise SegmentInvalid(f"unknown event type {type_name!r}", where=f"{where}.type")
+            raise SegmentInvalid("unknown event type", where=f"{where}.type",
+                                 name=str(type_name)[:64])
         days = _whole(body.get("within_days", 30), 1, MAX_WINDOW_DAYS, f"{where}.within_days")
         least = 1 if none else _whole(body.get("at_least", 1), 1, 1_000_000,
                                       f"{where}.at_least")
@@ -108,12 +110,12 @@ class _Compiler:
         out: list[exp.Expression] = []
         for name, value in wanted.items():
             if name not in declared:
-                raise SegmentInvalid(f"unknown property {name!r}", where=f"{where}.{name}")
+                raise SegmentInvalid("unknown property", where=f"{where}.{name}")
             try:
                 typed = msgspec.convert(value, declared[name])
             except msgspec.ValidationError as exc:
-                raise SegmentInvalid(f"not a valid value: {exc}",
-                                     where=f"{where}.{name}") from exc
+                raise SegmentInvalid("not a valid value for this property",
+                                     where=f"{where}.{name}", reason=str(exc)) from exc
             if typed is None or isinstance(typed, (dict, list)):
                 raise SegmentInvalid("expected one value", where=f"{where}.{name}")
             extracted = exp.Anonymous(this="json_extract_string", expressions=[
@@ -130,7 +132,8 @@ def _as_text(value: Any) -> str:
 
 def _whole(value: Any, low: int, high: int, where: str) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-        raise SegmentInvalid(f"expected a whole number from {low} to {high}", where=where)
+        raise SegmentInvalid("expected a whole number in range", where=where, minimum=low,
+                             maximum=high)
     return value
 
 
