@@ -1,6 +1,6 @@
 """The platform's own events flow in from the bus after commit, with no caller doing
-anything: a transfer becomes ``transaction.posted``, a scan ``qr.scanned``; a redelivered
-outbox event is stored once."""
+anything: a transfer becomes ``transaction.posted``, a journey's step its event; a
+redelivered outbox event is stored once; a scan maps to ``qr.scanned``."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from sqlalchemy import select
 
 from contactless.corebank import service as corebank
 from contactless.events import service as events
+from contactless.events.domain import on_domain_event
 from contactless.outreach.service.scanning import SCANNED, scanned_payload
 from contactless.platform.db import utcnow
-from contactless.platform.events import OutboxEvent, publish
+from contactless.platform.events import DomainEvent, OutboxEvent, publish
 from contactless.platform.kernel import Kernel
 from contactless.platform.money import Money
 from tests.factories.corebank import TELLER, open_account
@@ -44,15 +45,18 @@ def test_a_transfer_becomes_a_transaction_posted_event_of_its_customer(kernel: K
         "direction": "out", "counterparty": "internal", "bank_code": None}
 
 
-def test_a_scan_becomes_qr_scanned_and_a_redelivery_is_stored_once(
+def test_a_journey_event_is_kept_and_a_redelivery_is_stored_once(
         sqlite_kernel: Kernel) -> None:
-    scan_id, code_id = uuid.uuid4(), uuid.uuid4()
+    journey_id, prospect_id = uuid.uuid4(), uuid.uuid4()
     with sqlite_kernel.db.session() as session:
-        publish(session, SCANNED, scanned_payload(
-            scan_id=scan_id, code_id=code_id, channel="poster", result="accepted",
-            reason=None, customer_id=None, device_id="device-123", scanned_at=utcnow()))
+        publish(session, "journey.step_completed", {
+            "journey_id": str(journey_id), "journey_key": "open_class2_account",
+            "journey_version": 1, "customer_id": None, "prospect_id": str(prospect_id),
+            "qr_code_id": None, "channel": "qr", "campaign_id": None,
+            "at": utcnow().isoformat(), "step": "identity"})
     with sqlite_kernel.db.session() as session:
-        outbox = session.scalar(select(OutboxEvent).where(OutboxEvent.topic == SCANNED))
+        outbox = session.scalar(select(OutboxEvent).where(
+            OutboxEvent.topic == "journey.step_completed"))
         assert outbox is not None
         assert outbox.delivered_at is not None
         outbox.delivered_at = None  # as if the mark had been lost: delivered again
@@ -60,5 +64,17 @@ def test_a_scan_becomes_qr_scanned_and_a_redelivery_is_stored_once(
     assert sqlite_kernel.bus.deliver([outbox_id]) == 1
     rows = _lake(sqlite_kernel)
     assert [(r["type"], r["event_id"], r["anonymous_id"]) for r in rows] == [
-        ("qr.scanned", str(outbox_id), "device-123")]
-    assert json.loads(str(rows[0]["properties"]))["code_id"] == str(code_id)
+        ("journey.step_completed", str(outbox_id), str(prospect_id))]
+    assert json.loads(str(rows[0]["properties"]))["step"] == "identity"
+
+
+def test_a_scan_maps_to_qr_scanned(sqlite_kernel: Kernel) -> None:
+    scan_id, code_id = uuid.uuid4(), uuid.uuid4()
+    event = DomainEvent(uuid.uuid4(), SCANNED, scanned_payload(
+        scan_id=scan_id, code_id=code_id, channel="poster", result="accepted", reason=None,
+        customer_id=None, device_id="device-123", scanned_at=utcnow()), utcnow())
+    with sqlite_kernel.db.session() as session:
+        on_domain_event(session, event)
+    [row] = _lake(sqlite_kernel)
+    assert (row["type"], row["anonymous_id"]) == ("qr.scanned", "device-123")
+    assert json.loads(str(row["properties"]))["code_id"] == str(code_id)

@@ -1,7 +1,8 @@
-"""The platform's own events, from the domain-event bus into behaviour data: a scan, a
-journey's steps, a posting of the customer's money. Subscribed by the app for every kernel
-(``install``), so no domain does anything for it; each outbox event keeps its id as the
-event id, so a redelivery is a duplicate, stored once."""
+"""The platform's own events, from the domain-event bus into behaviour data: a journey's
+steps, a posting of the customer's money (and a scan, once the bus delivers in batches).
+Subscribed by the app for every kernel (``install``), so no domain does anything for it;
+each outbox event keeps its id as the event id, so a redelivery is a duplicate, stored
+once."""
 
 from __future__ import annotations
 
@@ -29,7 +30,10 @@ POSTINGS: dict[str, tuple[str, str]] = {
 
 
 def install(bus: EventBus) -> None:
-    bus.subscribe("qr.scanned", on_domain_event)
+    """Journeys and postings from the bus. ``qr.scanned`` is mapped (``behaviour_of``) but not
+    subscribed yet: the bus delivers one event per transaction, each with its own fsync here,
+    which the lean scan path's thousands of scans a second would queue behind; it waits for
+    delivery in batches."""
     for topic in (*JOURNEY_TOPICS, *POSTINGS):
         bus.subscribe(topic, on_domain_event)
 
