@@ -22,7 +22,7 @@ from contactless.platform.context import Actor
 from contactless.platform.kernel import Kernel
 from contactless.web.deps import CUSTOMER_COOKIE, CUSTOMER_SESSION
 from tests.factories.corebank import open_account
-from tests.factories.identity import actor_of, make_customer, make_small_bank
+from tests.factories.identity import SmallBank, actor_of, make_customer, make_small_bank
 from tests.factories.partners import CALLBACK, PartnerHttp, active_partner
 
 ASK = {"scopes": ["accounts:read", "balances:read"], "duration_days": 90,
@@ -179,3 +179,33 @@ def test_a_retried_consent_request_gets_the_first_consent(
     assert (missing.status_code, missing.json()["code"]) == (400, "idempotency_key_required")
     with kernel.db.session() as session:
         assert session.scalar(select(func.count()).select_from(PartnerConsent)) == 1
+
+
+def test_another_partner_cannot_read_or_see_a_consent(
+        kernel: Kernel, client: TestClient,
+        setting: tuple[PartnerHttp, uuid.UUID, uuid.UUID]) -> None:
+    partner, alice, _account = setting
+    consent = partner.call("POST", "/open/v1/consents", json_body=ASK,
+                           token=partner.token()).json()
+    with kernel.db.session() as session:
+        partners.answer_consent(session, customers.customer_actor(alice),
+                                consent_id=uuid.UUID(consent["id"]), approve=True)
+        checker = actor_of(session, "admin2")
+    bank = make_small_bank_actors(kernel)
+    _other_view, other_client = active_partner(kernel, bank, name="学而教育", checker=checker)
+    other = PartnerHttp(client, other_client)
+    token = other.token()
+    for target in (f"/open/v1/consents/{consent['id']}",
+                   f"/open/v1/balances?consent_id={consent['id']}",
+                   f"/open/v1/accounts?consent_id={consent['id']}"):
+        answer = other.call("GET", target, token=token)
+        assert (answer.status_code, answer.json()["code"]) == (404, "consent_not_found"), target
+    assert partner.call("GET", f"/open/v1/balances?consent_id={consent['id']}",
+                        token=partner.token()).status_code == 200
+
+
+def make_small_bank_actors(kernel: Kernel) -> SmallBank:
+    """The small bank already made by the fixture, as actors."""
+    with kernel.db.session() as session:
+        return SmallBank(*(actor_of(session, name) for name in
+                           ("admin", "auditor", "bm.hz", "rm.xh", "rm.bj", "rm.nb")))
