@@ -22,7 +22,11 @@ from contactless.outreach.service.attribution import (
 )
 from contactless.outreach.service.codes import (
     CHANNELS,
+    DEFAULT_DAYS,
     INFO,
+    MAX_DAYS,
+    MAX_PER_CUSTOMER,
+    MAX_SCANS,
     code_png,
     code_poster,
     code_svg,
@@ -95,8 +99,8 @@ from contactless.outreach.service.tokens import list_keys, retire_key, rotate_ke
 from contactless.outreach.service.workday import MyDay, my_day
 
 __all__ = [
-    "BAD_LINK_WINDOW", "CHANNELS", "DEFAULT_WINDOW_DAYS", "EXPORT_COLUMNS", "INFO",
-    "JOURNEY_COMPLETED", "JOURNEY_STARTED", "SCANNED", "BranchRank", "ChannelRank", "CodeRank",
+    "BAD_LINK_WINDOW", "CHANNELS", "DEFAULT_DAYS", "DEFAULT_WINDOW_DAYS", "EXPORT_COLUMNS",
+    "INFO", "MAX_DAYS", "MAX_PER_CUSTOMER", "MAX_SCANS", "JOURNEY_COMPLETED", "JOURNEY_STARTED", "SCANNED", "BranchRank", "ChannelRank", "CodeRank",
     "CodeView", "Completion", "Credit", "Funnel", "FunnelStep", "InfoPage", "Invitation",
     "MyConversions", "MyDay", "Outcomes", "OwnerView", "PersonalCode", "Policy", "Progress",
     "ProgressMember", "RmRank", "RosterReport", "RowError", "ScanOutcome", "ScanRow", "Tally",

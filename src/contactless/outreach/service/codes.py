@@ -39,6 +39,8 @@ from contactless.web.labels import label_in
 INFO = "info"
 DEFAULT_DAYS = 30
 MAX_DAYS = 2 * 366
+MAX_SCANS = 10_000_000
+MAX_PER_CUSTOMER = 10_000
 PURPOSE_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
 PARAM_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 CHANNEL_PATTERN = re.compile(r"^(chat|sms|poster|partner|campaign:[A-Za-z0-9_-]{1,48})$")
@@ -82,9 +84,9 @@ def check_window(not_before: datetime, expires_at: datetime, now: datetime) -> N
 
 
 def check_limits(max_scans: int | None, per_customer_limit: int | None) -> None:
-    if max_scans is not None and not 1 <= max_scans <= 10_000_000:
+    if max_scans is not None and not 1 <= max_scans <= MAX_SCANS:
         raise InvalidCode("max scans must be between 1 and 10,000,000")
-    if per_customer_limit is not None and not 1 <= per_customer_limit <= 10_000:
+    if per_customer_limit is not None and not 1 <= per_customer_limit <= MAX_PER_CUSTOMER:
         raise InvalidCode("the per-customer limit must be between 1 and 10,000")
 
 

@@ -84,12 +84,25 @@ def my_codes(request: Request, session: DbSession, actor: CurrentStaff) -> Respo
     return _codes_page(request, session, actor)
 
 
-def _optional_int(value: str) -> int | None:
+# each number on the form: its range, and what to say when a value is not in it
+DAYS_RANGE = (1, outreach.MAX_DAYS, "the validity is a whole number of days from 1 to {high}")
+SCANS_RANGE = (1, outreach.MAX_SCANS,
+               "the maximum scans is a whole number from 1 to {high}, or empty for no limit")
+PER_CUSTOMER_RANGE = (1, outreach.MAX_PER_CUSTOMER, "the scans per customer is a whole "
+                      "number from 1 to {high}, or empty for no limit")
+
+
+def _optional_int(value: str, limits: tuple[int, int, str]) -> int | None:
+    """A whole number within ``limits`` (empty: none); anything else is refused with the
+    field's range, before any arithmetic on it."""
+    low, high, message = limits
     value = value.strip()
     if not value:
         return None
-    if not value.isdigit():
-        raise InvalidCode("limits are whole numbers")
+    digits = value.removeprefix("-").removeprefix("+")
+    if not digits.isascii() or not digits.isdigit() or len(digits) > 12 \
+            or not low <= int(value) <= high:
+        raise InvalidCode(message, high=f"{high:,}")
     return int(value)
 
 
@@ -114,15 +127,15 @@ def create_code(
             else {}
         if product.strip():
             params["product"] = product.strip()
-        valid_days = _optional_int(days) or 30
+        valid_days = _optional_int(days, DAYS_RANGE) or outreach.DEFAULT_DAYS
         channel = f"campaign:{campaign.strip()}" if channel == "campaign" else channel
         view = outreach.create_code(
             session, actor, purpose=purpose, params=params, channel=channel,
             title=title.strip() or _default_label(request, session, purpose, channel),
             headline=headline or None,
             expires_at=utcnow() + timedelta(days=valid_days),
-            max_scans=_optional_int(max_scans),
-            per_customer_limit=_optional_int(per_customer_limit),
+            max_scans=_optional_int(max_scans, SCANS_RANGE),
+            per_customer_limit=_optional_int(per_customer_limit, PER_CUSTOMER_RANGE),
             bind_on_first_scan=bool(bind_on_first_scan),
             enterprise_id=uuid.UUID(enterprise_id) if enterprise_id else None,
             roster_restricted=bool(roster_restricted))
