@@ -93,3 +93,37 @@ def test_demo_command_keeps_its_keys_in_home_and_serve_needs_nothing_more(tmp_pa
         bearer = {"Authorization": f"Bearer {token.json()['access_token']}"}
         listed = client.get("/api/v1/customers", headers=bearer).json()
     assert listed["total"] == 30
+
+
+def test_the_printed_customer_has_a_deposit_falling_due_a_holding_a_loan_and_a_code_to_scan(
+    sqlite_kernel: Kernel,
+) -> None:
+    from contactless.corebank import service as corebank
+    from contactless.demo.cli import showcase_lines
+    from contactless.outreach.service import resolve_scan
+
+    today = date(2026, 11, 29)
+    with sqlite_kernel.db.session() as session:
+        report = build_demo_bank(session, seed=5, customer_count=30, today=today)
+    showcase = report.extras["showcase"]
+    assert isinstance(showcase, dict)
+    with sqlite_kernel.db.session() as session:
+        person = customers.find_by_mobile(session, mobile=showcase["mobile"])
+        assert person is not None
+        deposits = corebank.deposits_of_customer(session, SYSTEM, customer_id=person.id)
+        holdings = corebank.holdings_of_customer(session, SYSTEM, customer_id=person.id)
+        loans = corebank.loans_of_customer(session, SYSTEM, customer_id=person.id)
+        scanned = resolve_scan(session, token=showcase["code_path"].removeprefix("/q/"),
+                               device_id="demo-test-device", user_agent="pytest", ip="10.0.0.9")
+    due = [d for d in deposits if d.status == "active" and 0 < (d.maturity_date - today).days <= 30]
+    assert due
+    assert due[0].maturity_date.isoformat() == showcase["maturity_date"]
+    assert holdings
+    assert loans
+    assert scanned.result == "accepted"
+    assert scanned.landing is not None
+    assert scanned.landing.startswith("/m/journeys/deposit_renewal/start?qr=")
+    lines = showcase_lines(showcase, "http://127.0.0.1:8000")
+    assert lines[-2].endswith("http://127.0.0.1:8000" + showcase["code_path"])
+    assert showcase["rm_username"] in lines[-2]
+    assert lines[-1].endswith(f"contactless messages list --to {showcase['mobile']}")

@@ -159,6 +159,7 @@ ROUTES: dict[tuple[str, str], Operation | str] = {
     ("POST", "/api/v1/journeys"): CUSTOMER,
     ("GET", "/api/v1/journeys"): CUSTOMER,
     ("GET", "/api/v1/journeys/{journey_id}"): CUSTOMER,
+    ("POST", "/api/v1/journeys/{journey_id}/back"): CUSTOMER,
     ("POST", "/api/v1/journeys/{journey_id}/steps/{step}"): CUSTOMER,
     ("POST", "/api/v1/journeys/{journey_id}/cancel"): CUSTOMER,
     ("POST", "/api/v1/journeys/{journey_id}/resend"): CUSTOMER,

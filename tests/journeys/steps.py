@@ -32,8 +32,17 @@ def qr_code(kernel: Kernel, rm: Actor, purpose: str, *, params: dict[str, Any] |
                                  enterprise_id=enterprise_id).path
 
 
+def past_the_landing(phone: Page) -> None:
+    """A scanned journey code shows the RM's card and the product first: go on from it."""
+    expect(phone).to_have_url(re.compile(r"/m/login\?next=|/prospect\?next=|/start\?"))
+    if "/start?" in phone.url:
+        expect(phone.locator("[data-testid=rm-card]")).to_be_visible()
+        phone.click("[data-testid=sign-in]")
+
+
 def customer_signs_in(phone: Page, kernel: Kernel, mobile: str) -> None:
     """On /m/login (with its ?next=): mobile, code, and back to where they were going."""
+    past_the_landing(phone)
     expect(phone).to_have_url(re.compile(r"/m/login\?next="))
     phone.fill("input[name=mobile]", mobile)
     phone.click("button.primary")
@@ -43,6 +52,7 @@ def customer_signs_in(phone: Page, kernel: Kernel, mobile: str) -> None:
 
 
 def prospect_proves_mobile(phone: Page, kernel: Kernel, mobile: str) -> None:
+    past_the_landing(phone)
     expect(phone).to_have_url(re.compile(r"/m/journeys/\w+/prospect\?next="))
     phone.fill("input[name=mobile]", mobile)
     phone.click("button.primary")

@@ -74,7 +74,8 @@ def test_the_app_renews_a_cd_maturing_within_60_days_and_the_ledger_shows_it(
     catalog = client.get("/api/v1/journeys/catalog").json()
     assert {entry["key"] for entry in catalog} == {
         "open_account_class2", "deposit_renewal", "wealth_purchase", "loan_application",
-        "payroll_card_group", "change_mobile", "deposit_partial_withdrawal", "close_account"}
+        "payroll_card_group", "change_mobile", "deposit_partial_withdrawal", "close_account",
+        "time_deposit_open"}
     headers = _sign_in(client, kernel, mobile)
 
     started = client.post("/api/v1/journeys", headers=headers,

@@ -47,7 +47,7 @@ def test_scan_landing_sign_in_and_the_rms_funnel_shows_it(
     expect(phone).to_have_url(re.compile(r"/m/outreach/info/"))
     expect(phone.locator("[data-testid=info-page] h1")).to_have_text("专属客户经理名片")
     expect(phone.locator("[data-testid=info-message]")).to_have_text("有任何需要请随时联系我")
-    expect(phone.locator("[data-testid=info-page]")).to_contain_text("RM.XH")
+    expect(phone.locator("[data-testid=rm-card]")).to_contain_text("RM.XH")
     phone.click("[data-testid=sign-in]")
     phone.fill("input[name=mobile]", MOBILE)
     phone.click("button.primary")

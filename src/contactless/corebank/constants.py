@@ -167,6 +167,9 @@ CLASS2_CURRENCY = "CNY"
 
 # 大额存单: the PBoC minimum for individuals
 CD_MINIMUM = Decimal("200000.00")
+# what a new deposit starts at (整存整取 from 50 CNY), in CNY
+DEPOSIT_MINIMUMS: dict[DepositProduct, Decimal] = {DepositProduct.TIME: Decimal("50.00"),
+                                                   DepositProduct.CD: CD_MINIMUM}
 
 DAYS_IN_YEAR = 365  # ACT/365 for deposit interest
 MAX_DEFERRAL_MONTHS = 12

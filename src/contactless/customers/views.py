@@ -48,17 +48,18 @@ def send_code(request: Request, session: DbSession, mobile: Annotated[str, Form(
               next: Annotated[str, Form()] = "") -> Response:
     try:
         mobile = identity.check_mobile(mobile)
-        customers.request_sign_in_code(session, mobile=mobile)
+        wait = customers.request_sign_in_code(session, mobile=mobile)
     except ContactlessError as error:
         message = localized(error, locale_of(request)).message
         if error.code == "otp_resend_cooldown":
+            # the code sent a moment ago is still good: the page counts down to the next one
             return render(request, "m/verify.html", {
-                "mobile": mobile, "masked": mask_mobile(mobile), "next": next, "error": message,
-            }, status=429)
+                "mobile": mobile, "masked": mask_mobile(mobile), "next": next,
+                "resend_after": error.extra.get("retry_after", 1)}, status=429)
         return render(request, "m/login.html", {"error": message, "mobile": mobile, "next": next},
                       status=error.status)
-    return render(request, "m/verify.html",
-                  {"mobile": mobile, "masked": mask_mobile(mobile), "next": next})
+    return render(request, "m/verify.html", {"mobile": mobile, "masked": mask_mobile(mobile),
+                                             "next": next, "resend_after": wait})
 
 
 @mobile_router.post("/verify", dependencies=[CsrfChecked])

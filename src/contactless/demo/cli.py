@@ -25,6 +25,23 @@ from contactless.platform.kernel import build_kernel
 from contactless.settings import Mode, Settings, generate_home_keys
 
 
+def showcase_lines(showcase: object, base_url: str) -> list[str]:
+    """The demo's last lines: who to be on the phone, which code to scan, where the sign-in
+    code is."""
+    if not isinstance(showcase, dict):
+        return []
+    mobile = showcase["mobile"]
+    lines = [f"Try it as the customer {showcase['name']}, mobile {mobile}: a time deposit of "
+             f"{showcase['principal']} CNY falls due on {showcase['maturity_date']}; they also "
+             "hold a wealth product and repay a loan."]
+    if "code_path" in showcase:
+        lines.append(f"Scan (or open) the renewal code of their RM {showcase['rm_name']} "
+                     f"({showcase['rm_username']}): {base_url}{showcase['code_path']}")
+    lines.append(f"Sign in at {base_url}/m with {mobile}; the one-time code: "
+                 f".venv/bin/contactless messages list --to {mobile}")
+    return lines
+
+
 def demo(
     seed: Annotated[int, typer.Option(help="random seed: the same seed gives the same bank")] = 7,
     customers: Annotated[int, typer.Option(help="number of customers")] = 2000,
@@ -69,9 +86,9 @@ def demo(
         Console().print(table)
         audit_seal.seal_and_anchor(kernel)
         console.print(f"{report.customers} customers, {report.enterprises} enterprises with "
-                      f"{report.employees} employees; customer sign-in at /m with e.g. "
-                      f"{report.extras.get('first_customer_mobile')} (the code is in the console "
-                      "message center, or `contactless messages list --to MOBILE`)")
+                      f"{report.employees} employees")
+        for line in showcase_lines(report.extras.get("showcase"), f"http://{host}:{port}"):
+            Console().print(line, markup=False, highlight=False)
     kernel.db.dispose()
     if serve:
         from contactless.server import serve as serve_command

@@ -20,7 +20,8 @@ from contactless.identity import service as identity
 from contactless.identity.service import BranchKind, Role
 from contactless.journeys import demo as journeys_demo
 from contactless.outreach import demo as outreach_demo
-from contactless.platform.context import SYSTEM
+from contactless.outreach import service as outreach
+from contactless.platform.context import SYSTEM, Actor
 from contactless.platform.demo import Progress, Seeder
 from contactless.platform.money import Money
 
@@ -79,7 +80,35 @@ def build_demo_bank(
     _enterprises(session, people, rng, rm_ids, report, progress)
     for name, seeder in SEEDERS:
         report.extras[name] = seeder(session, customer_ids, rng, today, progress)
+    # last, so the seeded randomness of everything above stays what it was
+    corebank.seed_showcase(session, customer_id=customer_ids[0], today=today)
+    report.extras["showcase"] = _showcase(session, customer_ids[0], today)
     return report
+
+
+def _showcase(session: Session, customer_id: uuid.UUID, today: date) -> dict[str, str]:
+    """The printed customer: their mobile, the deposit falling due, and the renewal code of
+    their RM to scan."""
+    person = customers.get_customer(session, DEMO_ACTOR, customer_id=customer_id, unmasked=True)
+    due = [d for d in corebank.deposits_of_customer(session, DEMO_ACTOR, customer_id=customer_id)
+           if d.status == "active" and d.maturity_date <= today + timedelta(days=30)]
+    deposit = min(due, key=lambda d: (d.instruction != "payout", d.maturity_date))
+    found: dict[str, str] = {"mobile": person.mobile, "name": person.name,
+                             "maturity_date": deposit.maturity_date.isoformat(),
+                             "principal": str(deposit.principal.amount)}
+    rm = next((s for s in identity.list_staff(session, DEMO_ACTOR)
+               if s.id == person.primary_rm_id), None)
+    if rm is None:
+        return found
+    # an RM's own codes are found by owner, whatever their branch
+    actor = Actor(kind="staff", id=str(rm.id), role=rm.role, channel="demo", branch_path="/",
+                  display=rm.display_name)
+    code = next((c for c in outreach.list_codes(session, actor)
+                 if c.purpose == "deposit_renewal" and c.created_by == rm.id), None)
+    found.update({"rm_username": rm.username, "rm_name": rm.display_name})
+    if code is not None:
+        found["code_path"] = code.path
+    return found
 
 
 def _branches_and_staff(session: Session, fake: Faker, report: DemoReport,
@@ -111,8 +140,20 @@ def _branches_and_staff(session: Session, fake: Faker, report: DemoReport,
                                              password=DEMO_PASSWORD, display_name=fake.name())
                 rm_ids.append(view.id)
                 report.sign_ins.append((username, DEMO_PASSWORD, Role.RM.value, sub_code))
+                _card(session, view.id, len(rm_ids), AREA_PHONES[code])
         progress("branches and staff", len(rm_ids), 21)
     return rm_ids
+
+
+# the branches' switchboards: each RM's work phone is an extension there
+AREA_PHONES = {"HZ": "0571-8870", "NB": "0574-8731", "WZ": "0577-8862"}
+
+
+def _card(session: Session, staff_id: uuid.UUID, number: int, prefix: str) -> None:
+    """An RM's card: a work phone and a WeCom "contact me" link (made up, one per RM)."""
+    identity.set_contact_card(session, DEMO_ACTOR, staff_id=staff_id,
+                              work_phone=f"{prefix} {1000 + number:04d}",
+                              wecom_url=f"https://work.weixin.qq.com/ca/demo{number:02d}")
 
 
 class _People:

@@ -51,6 +51,27 @@ def staff_create(
     typer.echo(f"created {view.username} ({view.role}) at {view.branch_code}")
 
 
+@staff_app.command("card")
+def staff_card(
+    username: Annotated[str, typer.Option(help="sign-in name")],
+    work_phone: Annotated[str, typer.Option(help="work phone shown on the card")] = "",
+    wecom_url: Annotated[str, typer.Option(help="WeCom 'contact me' link (https://...)")] = "",
+) -> None:
+    """Set the card customers see when they scan this staff member's codes."""
+    kernel = cli_kernel()
+    try:
+        with kernel.db.session() as session:
+            staff = identity.staff_by_username(session, username=username)
+            card = identity.set_contact_card(session, SYSTEM.with_channel("cli"),
+                                             staff_id=staff.id, work_phone=work_phone,
+                                             wecom_url=wecom_url)
+    except ContactlessError as error:
+        _fail(error)
+        return
+    typer.echo(f"{card.name} ({card.branch_name}): {card.work_phone or '-'}, "
+               f"{card.wecom_url or '-'}")
+
+
 @staff_app.command("set-password")
 def staff_set_password(
     username: Annotated[str, typer.Option(help="sign-in name")],

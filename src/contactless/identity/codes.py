@@ -142,6 +142,13 @@ def send_one_time_code(session: Session, *, mobile: str, purpose: str = "sign-in
     return settings.otp_resend_seconds
 
 
+def resend_wait(session: Session, *, mobile: str, purpose: str = "sign-in") -> int:
+    """Seconds before another code for this number and purpose may be asked for (0: now)."""
+    store = kernel_of(session).store
+    cooldown = f"otp-cooldown:{purpose}:{mobile_ref(session, check_mobile(mobile))}"
+    return store.ttl(cooldown)
+
+
 def check_one_time_code(session: Session, *, mobile: str, code: str, purpose: str = "sign-in",
                         actor: Actor | None = None) -> None:
     """Accept the live code once. A wrong code counts against the number (across resends):

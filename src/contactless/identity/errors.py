@@ -125,6 +125,12 @@ class WeakPassword(ValidationFailed):
     code = "weak_password"
 
 
+class InvalidContactCard(ValidationFailed):
+    """A work phone or WeCom link that cannot be shown to customers as it is."""
+
+    code = "invalid_contact_card"
+
+
 class InvalidUsername(ValidationFailed):
     """A username is 3-64 lower-case letters, digits, dots, dashes or underscores."""
 

@@ -54,6 +54,10 @@ class StaffUser(IdMixin, CreatedMixin, Base):
     # bumped on password change or deactivation: every older session and token stops working
     session_version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # the card customers see when they scan the RM's code: a work number and a WeCom
+    # "contact me" link (public business contacts, not personal data)
+    work_phone: Mapped[str | None] = mapped_column(String(20))
+    wecom_url: Mapped[str | None] = mapped_column(String(300))
 
     branch: Mapped[Branch] = relationship(lazy="raise")
 

@@ -142,6 +142,13 @@ def cancel(request: Request, journey_id: uuid.UUID, session: DbSession,
                                    locale=locale_of(request))
 
 
+@router.post("/{journey_id}/back", response_model=schemas.JourneyView)
+def back(request: Request, journey_id: uuid.UUID, session: DbSession,
+         actor: JourneyActor) -> Any:
+    """The step before the current one, with the answers it was given."""
+    return journeys.go_back(session, actor, journey_id=journey_id, locale=locale_of(request))
+
+
 @router.post("/{journey_id}/resend", status_code=202)
 def resend(request: Request, journey_id: uuid.UUID, session: DbSession,
            actor: JourneyActor) -> dict[str, int]:

@@ -49,10 +49,12 @@ def builtin_journeys() -> list[Journey]:
         loan_application,
         open_account,
         payroll_card,
+        time_deposit_open,
         wealth_purchase,
     )
 
-    return [open_account.JOURNEY, deposit_renewal.JOURNEY, wealth_purchase.JOURNEY,
+    return [open_account.JOURNEY, deposit_renewal.JOURNEY, time_deposit_open.JOURNEY,
+            wealth_purchase.JOURNEY,
             loan_application.JOURNEY, payroll_card.JOURNEY, change_mobile.JOURNEY,
             deposit_partial_withdrawal.JOURNEY, close_account.JOURNEY]
 

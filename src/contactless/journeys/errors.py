@@ -130,6 +130,12 @@ class AlreadyEnrolled(Conflict):
     code = "already_enrolled"
 
 
+class NoEarlierStep(Conflict):
+    """Back from the first step (or from a step that is not waiting for the customer)."""
+
+    code = "no_earlier_step"
+
+
 class NothingToRenew(Conflict):
     """The customer has no deposit this renewal journey could change."""
 

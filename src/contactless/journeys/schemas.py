@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -61,6 +62,10 @@ class StepView(BaseModel):
     consents: list[ConsentView] = Field(default_factory=list)
     json_schema: dict[str, Any] = Field(default_factory=dict)
     code_sent_to: str | None = None
+    # POST .../back makes the step before this one current again, its answers kept
+    can_go_back: bool = False
+    # a CODE step: seconds before a new code may be asked for
+    resend_after: int = 0
 
 
 class StepSummary(BaseModel):
@@ -103,6 +108,10 @@ class JourneyView(BaseModel):
     message: str | None = None
     consents: list[ConsentReceipt] = Field(default_factory=list)
     replayed: bool = False
+    # what the journey does, once its last step is confirmed (an order's amount)
+    product: str | None = None
+    amount: Decimal | None = None
+    currency: str | None = None
 
 
 class CatalogEntry(BaseModel):

@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Annotated, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -18,7 +18,7 @@ from starlette.datastructures import UploadFile
 from contactless.customers.web import customer_cookie, session_ended_here
 from contactless.identity.web import CurrentStaff
 from contactless.journeys import service as journeys
-from contactless.journeys.schemas import JourneyView
+from contactless.journeys.schemas import CatalogEntry, JourneyView
 from contactless.journeys.uploads import UploadedFile
 from contactless.journeys.web import (
     PROSPECT_COOKIE,
@@ -27,7 +27,7 @@ from contactless.journeys.web import (
     JourneyActor,
     OptionalJourneyActor,
 )
-from contactless.platform.context import Actor
+from contactless.platform.context import Actor, current_request_id
 from contactless.platform.db import utcnow
 from contactless.platform.errors import ContactlessError
 from contactless.platform.i18n import gettext_for
@@ -79,7 +79,8 @@ def _error_page(request: Request, error: ContactlessError) -> Response:
     gettext = gettext_for(locale_of(request))
     return render(request, "errors/m.html", {
         "status": error.status, "title": gettext(error.code.replace("_", " ")),
-        "detail": localized(error, locale_of(request)).message, "request_id": None},
+        "detail": localized(error, locale_of(request)).message,
+        "request_id": current_request_id()},
         status=error.status)
 
 
@@ -103,6 +104,16 @@ def hub(request: Request, session: DbSession, actor: OptionalJourneyActor) -> Re
     })
 
 
+@mobile_router.get("/pending")
+def pending(request: Request, session: DbSession, actor: OptionalJourneyActor) -> Response:
+    """The orders waiting on the bank or on the clock (a wealth order in its cooling-off period,
+    an application in review): a part of 我的产品, loaded into it."""
+    waiting = [] if actor is None else [
+        view for view in journeys.my_journeys(session, actor, locale=locale_of(request))
+        if view.status in ("in_review", "cooling_off")]
+    return render(request, "journeys/m/_pending.html", {"waiting": waiting})
+
+
 @mobile_router.get("/{journey_key}/start")
 def start(request: Request, session: DbSession, actor: OptionalJourneyActor,
           journey_key: str) -> Response:
@@ -112,6 +123,9 @@ def start(request: Request, session: DbSession, actor: OptionalJourneyActor,
                   if item.key == journey_key), None)
     here = quote(_here(request), safe="/")
     prospects = entry is not None and entry.prospects
+    landing = _landing(request, session, entry) if actor is None and entry else None
+    if landing is not None:
+        return landing
     if actor is None and prospects:
         return RedirectResponse(f"/m/journeys/{journey_key}/prospect?next={here}",
                                 status_code=303)
@@ -129,8 +143,48 @@ def start(request: Request, session: DbSession, actor: OptionalJourneyActor,
                                       locale=locale_of(request),
                                       device_id=request.cookies.get(DEVICE_COOKIE))
     except ContactlessError as error:
+        alternative = error.extra.get("alternative")
+        if isinstance(alternative, str):
+            return _instead(request, session, error, alternative, qr=query.get("qr"),
+                            campaign=params.get("campaign"))
         return _error_page(request, error)
     return RedirectResponse(f"/m/journeys/{view.id}", status_code=303)
+
+
+def _landing(request: Request, session: Session, entry: CatalogEntry) -> Response | None:
+    """A scanned journey code, for someone not signed in: the RM's card, the product and the
+    bank first; continuing leads to sign-in (or to proving a mobile) and back here. None when
+    the link names no code the bank knows (a mangled link goes straight on) or was seen."""
+    query = request.query_params
+    if not query.get("qr") or query.get("seen"):
+        return None
+    try:
+        cards = journeys.code_cards(session, qr_code_id=uuid.UUID(query["qr"]))
+    except ValueError:
+        return None
+    if not cards:
+        return None
+    onward = [(key, value) for key, value in query.multi_items() if key != "lang"]
+    shown = next(item for item in journeys.journey_catalog(session, locale=locale_of(request))
+                 if item.key == entry.key)
+    return render(request, "journeys/m/landing.html", {
+        "entry": shown, "card": cards[0],
+        "continue_url": f"{request.url.path}?{urlencode([*onward, ('seen', '1')])}"})
+
+
+def _instead(request: Request, session: Session, error: ContactlessError, alternative: str, *,
+             qr: str | None, campaign: str | None) -> Response:
+    """A journey the customer cannot do (nothing to renew): what they can do instead, started
+    from the same code, so the RM who sent it is still the one credited."""
+    entry = next((item for item in journeys.journey_catalog(session, locale=locale_of(request))
+                  if item.key == alternative), None)
+    if entry is None:
+        return _error_page(request, error)
+    query = {key: value for key, value in (("qr", qr), ("campaign", campaign)) if value}
+    start_url = entry.start_url + (f"?{urlencode(query)}" if query else "")
+    return render(request, "journeys/m/instead.html", {
+        "reason": localized(error, locale_of(request)).message, "entry": entry,
+        "start_url": start_url}, status=error.status)
 
 
 @mobile_router.get("/{journey_key}/prospect")
@@ -151,13 +205,17 @@ def prospect_send(request: Request, session: DbSession, journey_key: str,
                "next": _safe_next(next, f"/m/journeys/{journey_key}/start"), "mobile": mobile,
                "masked": mask_mobile(mobile)}
     try:
-        journeys.request_prospect_code(session, mobile=mobile)
+        wait = journeys.request_prospect_code(session, mobile=mobile)
     except ContactlessError as error:
+        if error.code == "otp_resend_cooldown":  # the last code is still good: count down
+            return render(request, "journeys/m/prospect_verify.html", {
+                **context, "resend_after": error.extra.get("retry_after", 1)},
+                status=error.status)
         message = localized(error, locale_of(request)).message
-        template = ("journeys/m/prospect_verify.html" if error.code == "otp_resend_cooldown"
-                    else "journeys/m/prospect.html")
-        return render(request, template, {**context, "error": message}, status=error.status)
-    return render(request, "journeys/m/prospect_verify.html", context)
+        return render(request, "journeys/m/prospect.html", {**context, "error": message},
+                      status=error.status)
+    return render(request, "journeys/m/prospect_verify.html",
+                  {**context, "resend_after": wait})
 
 
 @mobile_router.post("/{journey_key}/prospect/verify", dependencies=[CsrfChecked])
@@ -294,6 +352,17 @@ def cancel(request: Request, session: DbSession, actor: JourneyActor,
     return RedirectResponse(f"/m/journeys/{journey_id}", status_code=303)
 
 
+@mobile_router.post("/{journey_id}/back", dependencies=[CsrfChecked])
+def back(request: Request, session: DbSession, actor: JourneyActor,
+         journey_id: uuid.UUID) -> Response:
+    """The previous step, filled in with what was entered there."""
+    try:
+        journeys.go_back(session, actor, journey_id=journey_id, locale=locale_of(request))
+    except ContactlessError as error:
+        return _error_page(request, error)
+    return RedirectResponse(f"/m/journeys/{journey_id}", status_code=303)
+
+
 @mobile_router.post("/{journey_id}/resend", dependencies=[CsrfChecked])
 def resend(request: Request, session: DbSession, actor: JourneyActor,
            journey_id: uuid.UUID) -> Response:
@@ -301,13 +370,17 @@ def resend(request: Request, session: DbSession, actor: JourneyActor,
     gettext = gettext_for(locale)
     error: str | None = None
     flash: str | None = None
+    status = 200
     try:
         journeys.resend_code(session, actor, journey_id=journey_id)
         flash = gettext("We sent a new code.")
     except ContactlessError as failed:
-        error = localized(failed, locale).message
+        status = failed.status
+        # too soon is not a failure: the step's button counts down to the next code
+        if failed.code != "otp_resend_cooldown":
+            error = localized(failed, locale).message
     view = journeys.get_journey(session, actor, journey_id=journey_id, locale=locale)
-    return _page(request, view, error=error, flash=flash, status=200 if flash else 429)
+    return _page(request, view, error=error, flash=flash, status=status)
 
 
 @mobile_router.get("/{journey_id}/consents/{consent_id}.pdf")

@@ -7,9 +7,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import segno
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
 from contactless.platform.context import Actor
 from contactless.platform.i18n import gettext_for
@@ -41,7 +43,15 @@ def build_environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["plain"] = plain
+    env.filters["qr_svg"] = qr_svg
     return env
+
+
+def qr_svg(url: str) -> Markup:
+    """A link as an inline SVG QR code (a contact card's WeCom link, scanned from a screen)."""
+    code = segno.make(url, error="m", micro=False)
+    svg = code.svg_inline(scale=3, border=2, dark="#1f2933", light="#fff")
+    return Markup(svg)  # noqa: S704 - segno's own markup; the link is escaped inside it
 
 
 NavItem = tuple[str, str, frozenset[str]]

@@ -34,7 +34,7 @@ from contactless.corebank.service.dayend import (
     quote_closing,
     settle_interest,
 )
-from contactless.corebank.service.demo import seed_demo_books
+from contactless.corebank.service.demo import seed_demo_books, seed_showcase
 from contactless.corebank.service.deposits import (
     change_maturity_instruction,
     current_rate,
@@ -131,7 +131,7 @@ __all__ = [
     "return_outbound_transfer",
     "run_maturities",
     "seed_default_rates",
-    "seed_demo_books",
+    "seed_demo_books", "seed_showcase",
     "send_outbound_transfer",
     "set_deposit_rate",
     "settle_interest",

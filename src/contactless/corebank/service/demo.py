@@ -35,6 +35,8 @@ MATURITY_WINDOW_DAYS = 90
 # some deposits fell due in the last weeks and wait for the maturity run (the demo's last
 # step), so instructions set before their maturity are seen renewed or paid out
 PAST_MATURITY_DAYS = 20
+# the printed customer's deposit falls due this many days after the demo's day
+SHOWCASE_MATURITY_DAYS = 12
 BANKS = ("ICBC", "CCB", "BOC", "ABC", "BOCOM", "CMB")
 MERCHANTS = ("超市", "加油站", "餐厅", "药房", "网购", "电影院", "菜市场", "水电缴费")
 TERMS = (Term.M3, Term.M6, Term.Y1, Term.Y2, Term.Y3, Term.Y5)
@@ -71,12 +73,13 @@ class _Seeder:
         self.start = today - timedelta(days=HISTORY_DAYS)
         self.ledger = EmbeddedLedger(session)
         self.counter = 0
+        self.prefix = "demo"
         self.stats = {"demand": 0, "time": 0, "cd": 0, "holdings": 0, "loans": 0}
         self.products: list[tuple[uuid.UUID, str, Decimal, date | None]] = []
 
     def key(self) -> str:
         self.counter += 1
-        return f"demo:{self.counter}"
+        return f"{self.prefix}:{self.counter}"
 
     def balance(self, account_id: uuid.UUID) -> Decimal:
         account = self.ledger.account(account_id)
@@ -322,3 +325,32 @@ def seed_demo_books(session: Session, *, customers: list[uuid.UUID], rng: random
         holdings=seeder.stats["holdings"],
         loans=seeder.stats["loans"],
     )
+
+
+def seed_showcase(session: Session, *, customer_id: uuid.UUID, today: date) -> None:
+    """The customer the demo prints gets, after everything else (so the seeded randomness of
+    the rest is untouched): money in their account, a 6-month time deposit set to pay out in
+    12 days (their RM's renewal code is for it), a settled wealth holding and a loan being
+    repaid. Posted through the ledger like the rest, with the value dates they would have."""
+    seeder = _Seeder(session, random.Random(0), today)  # noqa: S311 - demo data, no secret
+    seeder.prefix = "demo:showcase"
+    seeder.wealth_products()
+    me = Actor(kind="customer", id=str(customer_id), channel="mobile")
+    accounts = [a for a in seeder.ledger.accounts_of_customer(customer_id)
+                if a.kind == "demand" and a.account_class == 1]
+    first = accounts[0].id
+    maturity = today + timedelta(days=SHOWCASE_MATURITY_DAYS)
+    placed = add_months(maturity, -Term.M6.months)
+    seeder.ledger.deposit_cash(SYSTEM.with_channel("counter"), idempotency_key=seeder.key(),
+                               account_id=first, amount=Money.of("120000.00"), memo="存入",
+                               on=placed)
+    seeder.ledger.place_deposit(me, idempotency_key=seeder.key(), source_account_id=first,
+                                product=DepositProduct.TIME, term=Term.M6,
+                                amount=Money.of("50000.00"),
+                                instruction=MaturityInstruction.PAYOUT, on=placed)
+    holding = next(pid for pid, code, _m, _e in seeder.products if code == "WM-R2-180D")
+    seeder.ledger.buy_wealth(me, idempotency_key=seeder.key(), source_account_id=first,
+                             product_id=holding, amount=Money.of("30000.00"),
+                             on=placed + timedelta(days=20))
+    seeder.ledger.settle_wealth_orders(SYSTEM, on=today)
+    seeder._loan(first, today - timedelta(days=95))

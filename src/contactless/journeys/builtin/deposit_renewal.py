@@ -97,7 +97,8 @@ def _eligible(ctx: StepContext) -> list[DepositView]:
 
 def _has_deposit(ctx: StepContext) -> None:
     if not _eligible(ctx):
-        raise NothingToRenew("you have no time deposit or CD that can be renewed")
+        raise NothingToRenew("you have no time deposit or CD that can be renewed",
+                             alternative="time_deposit_open")
 
 
 def _deposit_choices(ctx: StepContext) -> dict[str, list[Choice]]:

@@ -2,7 +2,7 @@
 
 Customers and prospects: :func:`journey_catalog`, :func:`start_journey`,
 :func:`get_journey`, :func:`my_journeys`, :func:`submit_step`, :func:`cancel_journey`,
-:func:`resend_code`, :func:`consent_receipt`; prospects prove their mobile with
+:func:`go_back`, :func:`resend_code`, :func:`consent_receipt`; prospects prove their mobile with
 :func:`request_prospect_code` / :func:`verify_prospect`. Staff: :func:`list_reviews`,
 :func:`approve_review`, :func:`reject_review`, :func:`journey_analytics`. Jobs:
 :func:`sweep`.
@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from contactless.journeys.service.analytics import journey_analytics, overview
 from contactless.journeys.service.consents import Receipt, consent_receipt
-from contactless.journeys.service.lifecycle import cancel_journey, resend_code
+from contactless.journeys.service.landing import code_cards
+from contactless.journeys.service.lifecycle import cancel_journey, go_back, resend_code
 from contactless.journeys.service.prospects import (
     customer_of_prospect,
     issue_prospect_token,
@@ -46,9 +47,10 @@ from contactless.journeys.service.sweep import (
 
 __all__ = [
     "Receipt", "StalledJourney", "SweepReport", "approve_review", "cancel_journey",
+    "code_cards",
     "consent_receipt",
     "customer_of_prospect", "decode_api_files", "expire_journeys", "get_journey",
-    "get_review", "issue_prospect_token", "journey_analytics", "journey_catalog",
+    "get_review", "go_back", "issue_prospect_token", "journey_analytics", "journey_catalog",
     "list_reviews", "my_journeys", "overview", "pending_count", "prospect_for_session",
     "proven_mobile", "read_prospect_token", "reject_review", "request_prospect_code", "resend_code",
     "run_cooling_off", "stalled_journeys", "start_journey", "submit_step",

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
+from contactless.identity import service as identity
 from contactless.journeys import repository
 from contactless.journeys.declaration import (
     ActionContext,
@@ -303,10 +304,20 @@ def consent_documents(step: Step, ctx: StepContext) -> list[ConsentDocument]:
     return step.consents(ctx) if step.consents is not None else []
 
 
+def earlier_answers(session: Session, record: JourneyStep | None) -> dict[str, str]:
+    """The answers a step was given before the customer went back to it (to show them)."""
+    if record is None or record.completed_at is not None or not record.data_encrypted:
+        return {}
+    stored = decrypt_json(session, record.data_encrypted, context="journey.step")
+    return {name: ("true" if value else "") if isinstance(value, bool) else str(value)
+            for name, value in stored.items() if isinstance(value, str | int | bool)}
+
+
 def step_view(session: Session, ctx: StepContext, step: Step, *, position: int, count: int,
-              gettext: Gettext, locale: str) -> StepView:
+              gettext: Gettext, locale: str, earlier: dict[str, str] | None = None) -> StepView:
     choices = step.choices(ctx) if step.choices is not None else {}
     prefill = step.prefill(ctx) if step.prefill is not None else {}
+    prefill = {**prefill, **(earlier or {})}
     fields, schema = describe_form(form_of(step), step.uploads, choices=choices,
                                    prefill=prefill, gettext=gettext)
     consents: list[ConsentView] = []
@@ -328,15 +339,19 @@ def step_view(session: Session, ctx: StepContext, step: Step, *, position: int, 
             schema["required"].append("consents")
     lines = step.show(ctx) if step.show is not None else []
     sent_to = None
+    resend_after = 0
     if step.kind is StepKind.CODE:
         target = step.code_to(ctx) if step.code_to is not None else ctx.mobile()
         sent_to = mask_mobile(target)
+        resend_after = identity.resend_wait(session, mobile=target,
+                                            purpose=code_purpose(ctx.journey.key, step.key))
     return StepView(
         key=step.key, title=render_text(step.title, gettext), kind=step.kind.value,
         intro=render_text(step.intro, gettext) if step.intro else None, position=position,
         count=count, lines=[line_view(line.label, line.value, line.emphasis, gettext)
                             for line in lines],
         fields=fields, consents=consents, json_schema=schema, code_sent_to=sent_to,
+        resend_after=resend_after,
     )
 
 
@@ -386,7 +401,10 @@ def build_view(session: Session, actor: Actor, loaded: Loaded, *, locale: str,
             if declared is not None:
                 position = next((i + 1 for i, s in enumerate(steps) if s.key == declared.key), 1)
                 current = step_view(session, ctx, declared, position=position,
-                                    count=len(steps), gettext=gettext, locale=locale)
+                                    count=len(steps), gettext=gettext, locale=locale,
+                                    earlier=earlier_answers(session,
+                                                            loaded.record(declared.key)))
+                current.can_go_back = position > 1 and status == JourneyStatus.ACTIVE
     outcome: list[LineView] = []
     if status == JourneyStatus.COMPLETED:
         outcome = [line_view(line.label, line.value, line.emphasis, gettext)
@@ -411,7 +429,8 @@ def build_view(session: Session, actor: Actor, loaded: Loaded, *, locale: str,
         started_at=instance.started_at, updated_at=instance.updated_at,
         expires_at=instance.expires_at, execute_after=instance.execute_after,
         completed_at=instance.completed_at, outcome=outcome, reasons=shown_reasons(instance),
-        message=message, consents=receipts,
+        message=message, consents=receipts, product=instance.product,
+        amount=instance.amount, currency=instance.currency,
     )
 
 

@@ -1,4 +1,5 @@
-"""An instance's life outside its steps: the customer cancels it, or asks for a code again."""
+"""An instance's life outside its steps: the customer cancels it, goes back a step, or asks for
+a code again."""
 
 from __future__ import annotations
 
@@ -11,12 +12,14 @@ from contactless.journeys import repository
 from contactless.journeys.declaration import (
     StepKind,
 )
+from contactless.journeys.errors import NoEarlierStep
 from contactless.journeys.models import (
     JourneyStatus,
 )
 from contactless.journeys.schemas import JourneyView
 from contactless.journeys.service.engine import (
     STEP_UP,
+    applicable_steps,
     build_view,
     check_open,
     code_purpose,
@@ -56,6 +59,34 @@ def cancel_journey(session: Session, actor: Actor, *, journey_id: uuid.UUID,
                  target_id=instance.id, details={"last_step": last_step})
     emit(session, "journey.abandoned", instance, at, reason="cancelled",
          last_step=last_step)
+    session.flush()
+    return build_view(session, actor, read(session, instance), locale=locale, at=at)
+
+
+def go_back(session: Session, actor: Actor, *, journey_id: uuid.UUID,
+            locale: str) -> JourneyView:
+    """Make the step before the current one current again, its answers kept to be changed
+    (they are shown filled in). Every later step is done again from there, so going back never
+    skips a check: a code step sends a new code when it is reached again."""
+    instance = load(session, actor, journey_id, for_update=True)
+    at = now()
+    loaded = read(session, instance)
+    check_open(instance, loaded.journey, at)
+    if instance.status != JourneyStatus.ACTIVE:
+        raise NoEarlierStep("there is no earlier step to go back to")
+    keys = [step.key for step in applicable_steps(context(session, actor, loaded, at))]
+    here = keys.index(instance.current_step) if instance.current_step in keys else 0
+    if here == 0:
+        raise NoEarlierStep("there is no earlier step to go back to")
+    target = keys[here - 1]
+    record = loaded.record(target)
+    if record is not None:
+        record.completed_at = None
+    left = instance.current_step
+    instance.current_step = target
+    instance.updated_at = at
+    audit.record(session, actor, action="journey.stepped_back", target_type="journey_instance",
+                 target_id=instance.id, details={"from": left, "to": target})
     session.flush()
     return build_view(session, actor, read(session, instance), locale=locale, at=at)
 

@@ -179,8 +179,13 @@ def enter_step(session: Session, loaded: Loaded, ctx: StepContext, step: Step,
     instance = loaded.instance
     instance.current_step = step.key
     position = next(i for i, s in enumerate(loaded.journey.steps) if s.key == step.key) + 1
-    session.add(JourneyStep(instance_id=instance.id, step_key=step.key, position=position,
-                            entered_at=at))
+    earlier = loaded.record(step.key)
+    if earlier is not None:  # reached again after going back: to be done again
+        earlier.completed_at = None
+        loaded.data.pop(step.key, None)
+    else:
+        session.add(JourneyStep(instance_id=instance.id, step_key=step.key, position=position,
+                                entered_at=at))
     for guard in step.guards:
         guard(ctx)
     if step.enter is not None:

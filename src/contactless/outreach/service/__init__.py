@@ -100,7 +100,8 @@ from contactless.outreach.service.workday import MyDay, my_day
 
 __all__ = [
     "BAD_LINK_WINDOW", "CHANNELS", "DEFAULT_DAYS", "DEFAULT_WINDOW_DAYS", "EXPORT_COLUMNS",
-    "INFO", "MAX_DAYS", "MAX_PER_CUSTOMER", "MAX_SCANS", "JOURNEY_COMPLETED", "JOURNEY_STARTED", "SCANNED", "BranchRank", "ChannelRank", "CodeRank",
+    "INFO", "JOURNEY_COMPLETED", "JOURNEY_STARTED", "MAX_DAYS", "MAX_PER_CUSTOMER",
+    "MAX_SCANS", "SCANNED", "BranchRank", "ChannelRank", "CodeRank",
     "CodeView", "Completion", "Credit", "Funnel", "FunnelStep", "InfoPage", "Invitation",
     "MyConversions", "MyDay", "Outcomes", "OwnerView", "PersonalCode", "Policy", "Progress",
     "ProgressMember", "RmRank", "RosterReport", "RowError", "ScanOutcome", "ScanRow", "Tally",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import ipaddress
 import secrets
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 import structlog
 from sqlalchemy.orm import Session
 
+from contactless.identity import service as identity
 from contactless.outreach import repository
 from contactless.outreach.errors import (
     QrCodeExpired,
@@ -346,6 +347,8 @@ class InfoPage:
     message: str
     owners: list[str]
     enterprise_id: uuid.UUID | None
+    # the owners' cards (name, branch, work phone, WeCom), in credit order
+    cards: list[identity.ContactCard] = field(default_factory=list)
 
 
 def info_page(session: Session, *, token: str) -> InfoPage:
@@ -358,5 +361,9 @@ def info_page(session: Session, *, token: str) -> InfoPage:
               for row in repository.owners(session, [code.parent_id or code.id])
               if row.status == "accepted"]
     # the title is the owners' internal label: customers read the headline, or the page's own
+    rows = [row for row in repository.owners(session, [code.parent_id or code.id])
+            if row.status == "accepted"]
+    cards = [card for row in sorted(rows, key=lambda r: -r.share)
+             if (card := identity.contact_card(session, staff_id=row.staff_id)) is not None]
     return InfoPage(code.headline or "", str((code.params or {}).get("message", "")), owners,
-                    code.enterprise_id)
+                    code.enterprise_id, cards)

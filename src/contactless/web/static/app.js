@@ -30,6 +30,26 @@
       done();
     }
   });
+  // a button that waits: "... ({seconds} s)" counts down, then it says its ready text
+  var waiting = document.querySelectorAll("[data-countdown]");
+  if (waiting.length) {
+    var shown = Date.now();
+    var tick = function () {
+      var left = 0;
+      waiting.forEach(function (button) {
+        var seconds = Math.max(0, Math.ceil((Number(button.getAttribute("data-countdown")) * 1000 - (Date.now() - shown)) / 1000));
+        left = Math.max(left, seconds);
+        if (seconds > 0) {
+          button.textContent = button.getAttribute("data-countdown-text").replace("{seconds}", String(seconds));
+        } else if (button.disabled) {
+          button.textContent = button.getAttribute("data-ready-text");
+          button.disabled = false;
+        }
+      });
+      if (left > 0) { window.setTimeout(tick, 250); }
+    };
+    tick();
+  }
 })();
 
 // Sharing a code from a phone: the system share sheet (WeChat, WeCom, messages, ...) with the
