@@ -57,3 +57,33 @@ def test_numbers_in_range_make_the_code(kernel: Kernel, client: TestClient) -> N
     with kernel.db.session() as session:
         (code,) = outreach.list_codes(session, actor_of(session, "rm.xh"))
     assert (code.purpose, code.max_scans, code.per_customer_limit) == ("time_deposit_open", 5, 1)
+
+
+@SQLITE_ONLY
+def test_an_expiry_that_is_not_a_date_says_so(kernel: Kernel, client: TestClient) -> None:
+    from tests.factories.outreach import make_code
+
+    bank = make_small_bank(kernel)
+    code = make_code(kernel, bank.rm_xh)
+    console_sign_in(client)
+    response = client.post(f"/console/outreach/codes/{code.id}/extend",
+                           data={"csrf_token": csrf_of(client), "until": "99999-99-99"})
+    assert response.status_code == 422
+    assert "请按日期填写新的到期日，例如 2026-12-31" in response.text
+
+
+@SQLITE_ONLY
+@pytest.mark.parametrize("amount", ["abc", "1e400", "1.234"])
+def test_a_counter_amount_that_is_not_money_says_what_money_looks_like(
+    kernel: Kernel, client: TestClient, amount: str,
+) -> None:
+    from tests.factories.journeys import deposit_maturing_in, make_banked_customer
+
+    banked = make_banked_customer(kernel)
+    deposit = deposit_maturing_in(kernel, banked, days=40, amount="10000.00")
+    console_sign_in(client, "rm.xh")
+    response = client.post(
+        f"/console/customers/{banked.customer.id}/deposits/{deposit.id}/partial-withdrawal",
+        data={"csrf_token": csrf_of(client), "amount": amount, "key": "counter-key-1"})
+    assert response.status_code == 422
+    assert "金额以元为单位，最多两位小数，例如 2000.00" in response.text

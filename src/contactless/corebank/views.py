@@ -17,7 +17,7 @@ from contactless.identity.web import CurrentStaff
 from contactless.platform.context import Actor
 from contactless.platform.errors import ContactlessError
 from contactless.platform.i18n import N_, gettext_for
-from contactless.platform.money import Money
+from contactless.platform.money import Money, MoneyError
 from contactless.web.deps import CsrfChecked, DbSession, locale_of
 from contactless.web.labels import LABELS as NAMES
 from contactless.web.templating import render
@@ -90,9 +90,13 @@ def partial_withdrawal(request: Request, session: DbSession, actor: CurrentStaff
                        key: Annotated[str, Form(min_length=8, max_length=64)]) -> Response:
     """部分提前支取 at the counter, for the customer present (the form's key: once)."""
     try:
+        money = Money.of(amount.strip(), "CNY")
+    except MoneyError:
+        return _refused(request, session, actor, customer_id, MoneyError(
+            "the amount is in yuan with at most two decimals, such as 2000.00"))
+    try:
         corebank.withdraw_deposit_partially(session, actor, idempotency_key=key,
-                                            deposit_id=deposit_id,
-                                            amount=Money.of(amount.strip(), "CNY"))
+                                            deposit_id=deposit_id, amount=money)
     except ContactlessError as error:
         return _refused(request, session, actor, customer_id, error)
     return RedirectResponse(f"/console/customers/{customer_id}", status_code=303)

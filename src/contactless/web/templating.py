@@ -50,7 +50,7 @@ def build_environment() -> Environment:
 def qr_svg(url: str) -> Markup:
     """A link as an inline SVG QR code (a contact card's WeCom link, scanned from a screen)."""
     code = segno.make(url, error="m", micro=False)
-    svg = code.svg_inline(scale=3, border=2, dark="#1f2933", light="#fff")
+    svg = code.svg_inline(scale=4, border=2, dark="#1f2933", light="#fff")
     return Markup(svg)  # noqa: S704 - segno's own markup; the link is escaped inside it
 
 

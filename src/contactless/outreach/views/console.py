@@ -234,7 +234,7 @@ def extend(request: Request, code_id: uuid.UUID, session: DbSession, actor: Curr
         try:
             day = datetime.strptime(until, "%Y-%m-%d").date()
         except ValueError as exc:
-            raise InvalidCode("the new expiry must be later than the current one") from exc
+            raise InvalidCode("give the new expiry as a date, such as 2026-12-31") from exc
         return outreach.extend_code(session, actor, code_id=code_id,
                                     expires_at=datetime.combine(day, time(23, 59, 59), zone))
 
