@@ -105,12 +105,11 @@ def hub(request: Request, session: DbSession, actor: OptionalJourneyActor) -> Re
 
 
 @mobile_router.get("/pending")
-def pending(request: Request, session: DbSession, actor: OptionalJourneyActor) -> Response:
+def pending(request: Request, session: DbSession, actor: JourneyActor) -> Response:
     """The orders waiting on the bank or on the clock (a wealth order in its cooling-off period,
     an application in review): a part of 我的产品, loaded into it."""
-    waiting = [] if actor is None else [
-        view for view in journeys.my_journeys(session, actor, locale=locale_of(request))
-        if view.status in ("in_review", "cooling_off")]
+    waiting = [view for view in journeys.my_journeys(session, actor, locale=locale_of(request))
+               if view.status in ("in_review", "cooling_off")]
     return render(request, "journeys/m/_pending.html", {"waiting": waiting})
 
 
