@@ -1,8 +1,8 @@
 """staff_contact_card: an RM's work phone and WeCom contact link, shown on their card
 
 Revision ID: staffcard
-Revises: partners
-Create Date: 2026-12-02 07:10:00
+Revises: auditseal
+Create Date: 2026-12-02 07:30:00
 """
 
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = 'staffcard'
-down_revision: str | None = 'partners'
+down_revision: str | None = 'auditseal'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
