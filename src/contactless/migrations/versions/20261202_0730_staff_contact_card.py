@@ -1,7 +1,7 @@
 """staff_contact_card: an RM's work phone and WeCom contact link, shown on their card
 
 Revision ID: staffcard
-Revises: auditseal
+Revises: partidem
 Create Date: 2026-12-02 07:30:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = 'staffcard'
-down_revision: str | None = 'auditseal'
+down_revision: str | None = 'partidem'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
