@@ -119,9 +119,9 @@ def test_a_bank_plugs_its_own_core_in_through_settings(kernel: Kernel) -> None:
     pair = make_pair(kernel)
     RecordingCore.calls.clear()
     settings = SimpleNamespace(corebank_port=f"{__name__}:make_recording_core",
-                               timezone="Asia/Shanghai")
+                               timezone="Asia/Shanghai", audit_key=kernel.settings.audit_key)
     with kernel.db.session() as session:
-        session.info["kernel"] = SimpleNamespace(settings=settings)
+        session.info["kernel"] = SimpleNamespace(settings=settings, extensions={})
         assert isinstance(corebank.get_port(session), RecordingCore)
         corebank.open_account(session, TELLER, idempotency_key="via-core", customer_id=pair.bob)
         # the service still guards the key: a replay never reaches the core
