@@ -155,8 +155,7 @@ def http_rate(home: Path) -> tuple[float, int]:
         # demo mode: production also refuses the demo's SMS outbox, identity check and
         # cookies over plain HTTP, none of which this route touches; Redis lets it run
         # two workers
-        env = server_env(url, home) | {"CONTACTLESS_MODE": "demo",
-                                       "CONTACTLESS_REDIS_URL": REDIS_URL}
+        env = server_env(url, home) | {"CONTACTLESS_REDIS_URL": REDIS_URL}
         with contactless_serve(url, home, env=env) as base:
             result = wrk(f"{base}/api/v1/events", script=script)
     # the server compacts everything when it stops: the lake shows what was accepted (wrk

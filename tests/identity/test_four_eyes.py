@@ -23,6 +23,16 @@ def _headers(client: TestClient, username: str, key: str | None = None) -> dict[
     return headers | {"Idempotency-Key": key} if key else headers
 
 
+def _held(response: Any) -> dict[str, Any]:
+    """A request four eyes held: refused to its maker alone (403), its pending item kept."""
+    assert response.status_code == 403, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert body["code"] == "four_eyes_required"
+    assert body["approval_id"] == body["approval"]["id"]
+    return dict(body["approval"])
+
+
 def _loan_body(customer: uuid.UUID, account: uuid.UUID, rate: str = "0.0435") -> dict[str, Any]:
     return {"customer_id": str(customer), "demand_account_id": str(account),
             "principal": {"amount": "50000.00", "currency": "CNY"}, "annual_rate": rate,
@@ -64,18 +74,18 @@ def test_an_rm_books_a_loan_but_only_their_branch_manager_pays_it_out(
 
     held = client.post(f"/api/v1/corebank/loans/{loan_id}/disbursement",
                        headers=_headers(client, "rm.xh", "d-1"))
-    assert held.status_code == 202, held.text
-    pending = held.json()
+    assert held.status_code == 403, held.text
+    pending = _held(held)
     assert (pending["status"], pending["operation"], pending["reason"]) == (
         "pending", "loan.disburse", "not_the_maker")
     assert _balance(client, account) == "100.00"
     again = client.post(f"/api/v1/corebank/loans/{loan_id}/disbursement",
                         headers=_headers(client, "rm.xh", "d-1"))
-    assert again.json()["id"] == pending["id"]
+    assert _held(again)["id"] == pending["id"]
     # asked again with a new key while it waits: the same item, not a second one to decide
     twice = client.post(f"/api/v1/corebank/loans/{loan_id}/disbursement",
                         headers=_headers(client, "rm.xh", "d-2"))
-    assert (twice.status_code, twice.json()["id"]) == (202, pending["id"])
+    assert (twice.status_code, _held(twice)["id"]) == (403, pending["id"])
 
     own = client.post(f"/api/v1/approvals/{pending['id']}/approve",
                       headers=_headers(client, "rm.xh"))
@@ -123,8 +133,8 @@ def test_a_branch_manager_pays_out_an_rms_loan_directly_but_never_their_own(
                              headers=_headers(client, "bm.hz", "l-2")).json()
     held = client.post(f"/api/v1/corebank/loans/{by_manager['id']}/disbursement",
                        headers=_headers(client, "bm.hz", "d-2"))
-    assert held.status_code == 202
-    assert held.json()["reason"] == "not_the_maker"
+    assert held.status_code == 403
+    assert _held(held)["reason"] == "not_the_maker"
     assert _balance(client, account) == "50100.00"
 
 
@@ -133,11 +143,11 @@ def test_a_rate_outside_the_product_range_waits_and_is_booked_by_the_approver(
     alice, account = _bank(kernel)
     held = client.post("/api/v1/corebank/loans", json=_loan_body(alice, account, rate="0"),
                        headers=_headers(client, "rm.xh", "l-1"))
-    assert held.status_code == 202, held.text
-    assert held.json()["reason"] == "outside_range"
+    assert held.status_code == 403, held.text
+    assert _held(held)["reason"] == "outside_range"
     with kernel.db.session() as session:
         assert corebank.loans_of_customer(session, SYSTEM, customer_id=alice) == []
-    approved = client.post(f"/api/v1/approvals/{held.json()['id']}/approve",
+    approved = client.post(f"/api/v1/approvals/{_held(held)['id']}/approve",
                            headers=_headers(client, "bm.hz")).json()
     loan_id = approved["result"]["loan_id"]
     # the approver booked it for the RM: the RM is still its maker, the approver may pay out
@@ -158,9 +168,9 @@ def test_unfreezing_and_large_transfers_need_a_second_person(kernel: Kernel,
     assert frozen.json()["status"] == "frozen"
     held = client.post(f"/api/v1/corebank/accounts/{account}/unfreeze",
                        headers=_headers(client, "bm.hz", "u-1"))
-    assert held.status_code == 202
-    assert held.json()["reason"] == "always"
-    own = client.post(f"/api/v1/approvals/{held.json()['id']}/approve",
+    assert held.status_code == 403
+    assert _held(held)["reason"] == "always"
+    own = client.post(f"/api/v1/approvals/{_held(held)['id']}/approve",
                       headers=_headers(client, "bm.hz"))
     assert own.status_code == 403
     assert own.json()["code"] == "four_eyes_required"
@@ -172,13 +182,13 @@ def test_unfreezing_and_large_transfers_need_a_second_person(kernel: Kernel,
             "amount": {"amount": "60000.00"}}
     big = client.post("/api/v1/corebank/transfers", json=body,
                       headers=_headers(client, "rm.xh", "t-1"))
-    assert big.status_code == 202
-    assert big.json()["reason"] == "above_limit"
+    assert big.status_code == 403
+    assert _held(big)["reason"] == "above_limit"
     assert _balance(client, rich) == "90000.00"
     small = client.post("/api/v1/corebank/transfers", json=dict(body, amount={"amount": "10"}),
                         headers=_headers(client, "rm.xh", "t-2"))
     assert small.status_code == 201
-    refused = client.post(f"/api/v1/approvals/{big.json()['id']}/refuse",
+    refused = client.post(f"/api/v1/approvals/{_held(big)['id']}/refuse",
                           headers=_headers(client, "bm.hz"), json={"note": "call the customer"})
     assert refused.json()["status"] == "refused"
     assert _balance(client, rich) == "89990.00"
@@ -199,12 +209,12 @@ def test_a_returned_outbound_transfer_is_credited_only_after_a_second_person(
     assert _balance(client, account) == "40.00"
     held = client.post(f"/api/v1/corebank/outbound-transfers/{sent.json()['id']}/return",
                        headers=_headers(client, "rm.xh", "r-1"), json={"reason": "closed"})
-    assert held.status_code == 202
+    assert held.status_code == 403
     assert _balance(client, account) == "40.00"
-    bj = client.post(f"/api/v1/approvals/{held.json()['id']}/approve",
+    bj = client.post(f"/api/v1/approvals/{_held(held)['id']}/approve",
                      headers=_headers(client, "rm.bj"))
     assert bj.status_code == 403
-    done = client.post(f"/api/v1/approvals/{held.json()['id']}/approve",
+    done = client.post(f"/api/v1/approvals/{_held(held)['id']}/approve",
                        headers=_headers(client, "bm.hz"))
     assert done.status_code == 200, done.text
     assert done.json()["result"]["status"] == "returned"

@@ -10,8 +10,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from contactless.corebank import schemas
@@ -26,12 +25,14 @@ from contactless.corebank.constants import (
 from contactless.corebank.errors import JourneyRequired
 from contactless.customers.web import CurrentActor
 from contactless.identity.approvals import ApprovalView
+from contactless.identity.errors import HeldForApproval
 from contactless.identity.web import CurrentStaff
 from contactless.platform.clock import bank_today
 from contactless.platform.context import Actor
 from contactless.platform.errors import ValidationFailed
 from contactless.platform.money import Money
 from contactless.web.deps import DbSession, IdempotencyKey, KernelDep
+from contactless.web.errors import problem_response
 
 router = APIRouter(prefix="/api/v1/corebank", tags=["corebank"])
 
@@ -137,15 +138,19 @@ StaffForMoney = Annotated[Actor, Depends(staff_for_money)]
 
 
 HELD: dict[int | str, dict[str, Any]] = {
-    202: {"model": ApprovalView,
-          "description": "Held for a second person (four eyes): the pending approval; nothing "
-                         "was executed. A branch manager decides it at /api/v1/approvals."}}
+    403: {"description": "`four_eyes_required`: held for a second person (four eyes); nothing "
+                         "was executed, and the body's `approval` is the pending item a branch "
+                         "manager decides at /api/v1/approvals. Also `role_not_allowed`, "
+                         "`out_of_scope`."}}
 
 
-def held_or(result: Any) -> Any:
-    """The operation's result, or 202 with the pending approval when four eyes held it."""
+def held_or(result: Any, request: Request) -> Any:
+    """The operation's result, or 403 ``four_eyes_required`` with the pending approval when
+    four eyes held it (the item is kept: the refusal is only of doing it alone)."""
     if isinstance(result, ApprovalView):
-        return JSONResponse(result.model_dump(mode="json"), status_code=202)
+        return problem_response(request, HeldForApproval(
+            "this needs a second person: it waits for approval {approval_id}",
+            approval_id=str(result.id), approval=result.model_dump(mode="json")))
     return result
 
 
@@ -268,32 +273,33 @@ def freeze(account_id: uuid.UUID, body: ReasonIn, session: DbSession, actor: Sta
 
 
 @router.post("/accounts/{account_id}/unfreeze", response_model=schemas.AccountView, responses=HELD)
-def unfreeze(account_id: uuid.UUID, session: DbSession, actor: StaffForMoney,
+def unfreeze(request: Request, account_id: uuid.UUID, session: DbSession, actor: StaffForMoney,
              key: IdempotencyKey) -> Any:
     return held_or(corebank.unfreeze_account(session, actor, idempotency_key=key,
-                                             account_id=account_id))
+                                             account_id=account_id), request)
 
 
 @router.post("/transfers", response_model=schemas.TransferResult, status_code=201, responses=HELD)
-def transfer(body: TransferIn, session: DbSession, actor: StaffForMoney,
+def transfer(request: Request, body: TransferIn, session: DbSession, actor: StaffForMoney,
              key: IdempotencyKey) -> Any:
     """Between two accounts of this bank."""
     return held_or(corebank.transfer(session, actor, idempotency_key=key,
                                      source_account_id=body.source_account_id,
                                      target_account_id=body.target_account_id,
-                                     amount=body.amount.money(), memo=body.memo))
+                                     amount=body.amount.money(), memo=body.memo), request)
 
 
 @router.post("/outbound-transfers", response_model=schemas.OutboundTransferView, status_code=201,
              responses=HELD)
-def outbound(body: OutboundIn, session: DbSession, actor: StaffForMoney,
+def outbound(request: Request, body: OutboundIn, session: DbSession, actor: StaffForMoney,
              key: IdempotencyKey) -> Any:
     """To another bank through the clearing account; pending until settled or returned."""
     return held_or(corebank.send_outbound_transfer(session, actor, idempotency_key=key,
                                                    source_account_id=body.source_account_id,
                                                    bank_code=body.bank_code,
                                                    external_account=body.external_account,
-                                                   amount=body.amount.money(), memo=body.memo))
+                                                   amount=body.amount.money(), memo=body.memo),
+                   request)
 
 
 @router.post("/outbound-transfers/{transfer_id}/settle",
@@ -306,11 +312,12 @@ def settle(transfer_id: uuid.UUID, session: DbSession, actor: StaffForMoney,
 
 @router.post("/outbound-transfers/{transfer_id}/return",
              response_model=schemas.OutboundTransferView, responses=HELD)
-def return_transfer(transfer_id: uuid.UUID, body: ReasonIn, session: DbSession,
+def return_transfer(request: Request, transfer_id: uuid.UUID, body: ReasonIn, session: DbSession,
                     actor: StaffForMoney, key: IdempotencyKey) -> Any:
     """The other bank sent the money back: the customer is credited again."""
     return held_or(corebank.return_outbound_transfer(session, actor, idempotency_key=key,
-                                                     transfer_id=transfer_id, reason=body.reason))
+                                                     transfer_id=transfer_id, reason=body.reason),
+                   request)
 
 
 @router.post("/deposits", response_model=schemas.DepositView, status_code=201)
@@ -380,7 +387,7 @@ def redeem_wealth(body: WealthRedeemIn, session: DbSession, actor: StaffForMoney
 
 
 @router.post("/loans", response_model=schemas.LoanView, status_code=201, responses=HELD)
-def book_loan(body: LoanIn, session: DbSession, actor: StaffForMoney,
+def book_loan(request: Request, body: LoanIn, session: DbSession, actor: StaffForMoney,
               key: IdempotencyKey) -> Any:
     try:
         method = RepaymentMethod(body.method)
@@ -391,13 +398,14 @@ def book_loan(body: LoanIn, session: DbSession, actor: StaffForMoney,
                                       demand_account_id=body.demand_account_id,
                                       principal=body.principal.money(),
                                       annual_rate=_decimal(body.annual_rate, "annual_rate"),
-                                      term_months=body.term_months, method=method))
+                                      term_months=body.term_months, method=method), request)
 
 
 @router.post("/loans/{loan_id}/disbursement", response_model=schemas.LoanView, responses=HELD)
-def disburse(loan_id: uuid.UUID, session: DbSession, actor: StaffForMoney,
+def disburse(request: Request, loan_id: uuid.UUID, session: DbSession, actor: StaffForMoney,
              key: IdempotencyKey) -> Any:
-    return held_or(corebank.disburse_loan(session, actor, idempotency_key=key, loan_id=loan_id))
+    return held_or(corebank.disburse_loan(session, actor, idempotency_key=key, loan_id=loan_id),
+                   request)
 
 
 @router.post("/loans/{loan_id}/repayments", response_model=schemas.LoanRepayment)

@@ -149,6 +149,13 @@ class OutOfScope(Forbidden):
     code = "out_of_scope"
 
 
+class HeldForApproval(Forbidden):
+    """The operation needs a second person: nothing ran, and a pending approval waits for one
+    (the body carries it as ``approval``)."""
+
+    code = "four_eyes_required"
+
+
 class FourEyesRequired(Forbidden):
     """The operation needs a second person and the actor is the one who initiated it."""
 
