@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from contactless.corebank import service as corebank
@@ -168,21 +168,21 @@ def test_a_crash_in_the_middle_then_a_rerun_settles_each_account_once(
     assert (first.accounts_settled, first.complete) == (2, False)
     # the next run dies after its first batch of one account was written
     monkeypatch.setattr(settlement, "BATCH_SIZE", 1)
-    flushes = {"n": 0}
+    batches = {"n": 0}
+    settle_batch = settlement.InterestOps._settle_batch
 
-    def crash(session: Session, *_args: object) -> None:
-        if session.info.get("crash_test"):
-            flushes["n"] += 1
-            if flushes["n"] > 3:
-                raise RuntimeError("the machine lost power")
+    def crash(self: settlement.InterestOps, *args: Any) -> tuple[int, int]:
+        written = settle_batch(self, *args)
+        batches["n"] += 1
+        if batches["n"] == 2:
+            raise RuntimeError("the machine lost power")
+        return written
 
-    event.listen(Session, "before_flush", crash)
-    try:
-        with pytest.raises(RuntimeError), kernel.db.session() as session:
-            crashing_settlement(session)
-    finally:
-        event.remove(Session, "before_flush", crash)
-    assert flushes["n"] > 3
+    monkeypatch.setattr(settlement.InterestOps, "_settle_batch", crash)
+    with pytest.raises(RuntimeError), kernel.db.session() as session:
+        corebank.settle_interest(session, JOB, settlement_date=QUARTER_END)
+    monkeypatch.setattr(settlement.InterestOps, "_settle_batch", settle_batch)
+    assert batches["n"] == 2
     with kernel.db.session() as session:
         assert count(session, InterestSettlement) == 2
         rest = corebank.settle_interest(session, JOB, settlement_date=QUARTER_END)
@@ -198,11 +198,6 @@ def test_a_crash_in_the_middle_then_a_rerun_settles_each_account_once(
     refused(kernel, lambda session: corebank.settle_interest(
         session, JOB, settlement_date=QUARTER_END), InterestAlreadySettled,
         "interest_already_settled")
-
-
-def crashing_settlement(session: Session) -> None:
-    session.info["crash_test"] = True
-    corebank.settle_interest(session, JOB, settlement_date=QUARTER_END)
 
 
 # -- 销户 -----------------------------------------------------------------------------------------

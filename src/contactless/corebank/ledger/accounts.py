@@ -117,7 +117,7 @@ class AccountOps(LedgerBase):
                 idempotency_key: str, on: date | None) -> Posted:
         value = check_amount(amount)
         internal_id = self.internal_account_id(internal, amount.currency)
-        accounts = self.lock_accounts([account_id, internal_id])
+        accounts = self.lock_states([account_id, internal_id])
         account, bank = accounts[account_id], accounts[internal_id]
         self.require_kind(account, AccountKind.DEMAND)
         check_amount(amount, account.currency)
@@ -184,7 +184,7 @@ class AccountOps(LedgerBase):
         if source_account_id == target_account_id:
             raise SameAccount("source and target are the same account")
         value = check_amount(amount)
-        accounts = self.lock_accounts([source_account_id, target_account_id])
+        accounts = self.lock_states([source_account_id, target_account_id])
         source, target = accounts[source_account_id], accounts[target_account_id]
         self.require_kind(source, AccountKind.DEMAND)
         self.require_kind(target, AccountKind.DEMAND)

@@ -9,11 +9,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from contactless.corebank.constants import (
     CLASS2_DAILY_INFLOW_LIMIT,
@@ -42,7 +44,7 @@ from contactless.corebank.errors import (
 from contactless.corebank.models import BusinessDay, JournalEntry, LedgerAccount, Posting
 from contactless.platform.clock import today_in
 from contactless.platform.context import Actor
-from contactless.platform.db import Base
+from contactless.platform.db import Base, utcnow
 from contactless.platform.errors import NotFound
 from contactless.platform.money import CURRENCY_EXPONENTS, Money, check_currency
 
@@ -52,6 +54,54 @@ RATE_CACHE = "corebank_rate_cache"
 CLOSED_DAY_CACHE = "corebank_last_closed_day"
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 ModelT = TypeVar("ModelT", bound=Base)
+ACCOUNT = cast(Table, LedgerAccount.__table__)
+ENTRY = cast(Table, JournalEntry.__table__)
+POSTING = cast(Table, Posting.__table__)
+
+
+@dataclass(slots=True)
+class AccountState:
+    """An account's row as a posting needs it, read and locked with SQLAlchemy Core (no ORM
+    object): what the checks look at, and the balance and posting count a posting moves."""
+
+    id: uuid.UUID
+    number: str
+    kind: str
+    currency: str
+    customer_id: uuid.UUID | None
+    account_class: int | None
+    bound_account_id: uuid.UUID | None
+    bound_external_account: str | None
+    status: str
+    balance: Decimal
+    posting_count: int
+    opened_on: date
+    closed_on: date | None
+
+
+STATE_COLUMNS = [ACCOUNT.c[name] for name in AccountState.__dataclass_fields__]
+# an account to post to: the ORM row (products lock and change it) or its Core state
+Account = LedgerAccount | AccountState
+# built once: statements are compiled from SQLAlchemy's cache, not rebuilt per call
+_READ_STATE = select(*STATE_COLUMNS).where(ACCOUNT.c.id == bindparam("account_id"))
+_LOCK_STATES = (
+    select(*STATE_COLUMNS, select(func.max(BusinessDay.business_date)).scalar_subquery())
+    .where(ACCOUNT.c.id.in_(bindparam("ids", expanding=True)))
+    .order_by(ACCOUNT.c.id).with_for_update(of=ACCOUNT)
+)
+_INSERT_ENTRY = insert(ENTRY)
+_INSERT_POSTINGS = insert(POSTING)
+_BALANCE_UPDATE = (
+    update(ACCOUNT).where(ACCOUNT.c.id == bindparam("account"))
+    .values(balance=bindparam("new_balance"), posting_count=bindparam("new_count"))
+)
+
+
+@dataclass(frozen=True)
+class BookedEntry:
+    """A journal entry just written."""
+
+    id: uuid.UUID
 
 
 def business_date(session: Session) -> date:
@@ -81,7 +131,7 @@ def natural_sign(kind: str) -> int:
     return -1 if kind in CREDIT_NORMAL_KINDS else 1
 
 
-def natural_balance(account: LedgerAccount) -> Decimal:
+def natural_balance(account: Account) -> Decimal:
     """The balance as its owner reads it: a deposit of 100 is 100, a loan of 100 is 100."""
     return account.balance * natural_sign(account.kind)
 
@@ -110,17 +160,17 @@ def check_amount(amount: Money, currency: str | None = None) -> Decimal:
 class Line:
     """One intended posting: a signed amount (debit positive) on a locked account."""
 
-    account: LedgerAccount
+    account: Account
     amount: Decimal
     limit_direction: LimitDirection | None = None
 
 
-def debit(account: LedgerAccount, amount: Decimal,
+def debit(account: Account, amount: Decimal,
           limit: LimitDirection | None = None) -> Line:
     return Line(account, amount, limit)
 
 
-def credit(account: LedgerAccount, amount: Decimal,
+def credit(account: Account, amount: Decimal,
            limit: LimitDirection | None = None) -> Line:
     return Line(account, -amount, limit)
 
@@ -184,6 +234,29 @@ class LedgerBase:
             raise AccountNotFound(f"no account {', '.join(missing)}")
         self._pinned.update(found)
         return found
+
+    def lock_states(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, AccountState]:
+        """Read and lock accounts with one Core statement, in ascending id order so two
+        writers never deadlock (``FOR UPDATE``; SQLite serializes writers and renders none).
+        The last closed business day comes with it, for the posting's day check."""
+        wanted = sorted(set(ids))
+        self.session.flush()  # the caller's pending rows first (a Core read sees the database)
+        rows = self.session.execute(_LOCK_STATES, {"ids": wanted}).all()
+        found = {row[0]: AccountState(*row[:-1]) for row in rows}
+        if rows and CLOSED_DAY_CACHE not in self.session.info:
+            self.session.info[CLOSED_DAY_CACHE] = rows[0][-1]
+        missing = [str(account_id) for account_id in wanted if account_id not in found]
+        if missing:
+            raise AccountNotFound(f"no account {', '.join(missing)}")
+        return found
+
+    def read_state(self, account_id: uuid.UUID) -> AccountState:
+        """An account's row without locking it, in one Core statement."""
+        self.session.flush()
+        row = self.session.execute(_READ_STATE, {"account_id": account_id}).first()
+        if row is None:
+            raise AccountNotFound(f"no account {account_id}")
+        return AccountState(*row)
 
     def account(self, account_id: uuid.UUID) -> LedgerAccount | None:
         """An account without locking it (reads, and checks before a batch operation)."""
@@ -251,7 +324,7 @@ class LedgerBase:
     # -- checks ----------------------------------------------------------------------------
 
     @staticmethod
-    def require_kind(account: LedgerAccount, *kinds: AccountKind) -> None:
+    def require_kind(account: Account, *kinds: AccountKind) -> None:
         if account.kind not in kinds:
             raise InvalidAccountKind(
                 f"account {account.number} is a {account.kind} account; "
@@ -259,11 +332,11 @@ class LedgerBase:
             )
 
     @staticmethod
-    def require_open(account: LedgerAccount) -> None:
+    def require_open(account: Account) -> None:
         if account.status == AccountStatus.CLOSED:
             raise AccountClosed(f"account {account.number} is closed")
 
-    def check_debit(self, account: LedgerAccount, amount: Decimal) -> None:
+    def check_debit(self, account: Account, amount: Decimal) -> None:
         """A customer's money leaves ``account``: open, not frozen, enough balance."""
         self.require_open(account)
         if account.status == AccountStatus.FROZEN:
@@ -271,7 +344,7 @@ class LedgerBase:
         if natural_balance(account) < amount:
             raise InsufficientFunds(f"account {account.number} has not enough funds")
 
-    def check_class2(self, account: LedgerAccount, direction: LimitDirection,
+    def check_class2(self, account: Account, direction: LimitDirection,
                      amount: Decimal, on: date) -> LimitDirection | None:
         """Enforce the Class II caps; returns the direction to tag the posting with."""
         if account.account_class != 2:
@@ -322,53 +395,65 @@ class LedgerBase:
         idempotency_key: str | None = None,
         scope: str | None = None,
         reference: tuple[str, uuid.UUID] | None = None,
-    ) -> JournalEntry:
+    ) -> BookedEntry:
         """Write one balanced entry and move each account's running balance with it.
 
         Zero lines are dropped; the rest must sum to zero per currency, else nothing is
         written and :class:`UnbalancedEntry` is raised. Accounts must already be locked.
         Nothing posts to a closed account or on a closed business day.
+
+        SQLAlchemy Core, one statement per row kind: the entry, its postings (one multi-row
+        INSERT), the accounts' new balances (one executemany UPDATE); the lines' accounts
+        carry their new balance and posting count afterwards.
         """
         effective = balanced_lines(kind, lines)
         self.check_postable(effective, value_date)
-        entry = JournalEntry(
-            id=uuid.uuid4(),
-            kind=kind,
-            value_date=value_date,
-            memo=memo[:200],
-            actor_kind=actor.kind,
-            actor_id=str(actor.id),
-            channel=actor.channel,
-            idempotency_scope=(scope or actor_scope(actor)) if idempotency_key else None,
-            idempotency_key=idempotency_key,
-            reference_type=reference[0] if reference else None,
-            reference_id=reference[1] if reference else None,
-        )
-        self.session.add(entry)
-        self.session.add_all(self._move_balances(entry, effective, value_date))
-        return entry
+        self.session.flush()  # new accounts and the caller's product rows exist first
+        entry_id = uuid.uuid4()
+        self.session.execute(_INSERT_ENTRY, {
+            "id": entry_id, "kind": kind, "value_date": value_date, "memo": memo[:200],
+            "actor_kind": actor.kind, "actor_id": str(actor.id), "channel": actor.channel,
+            "idempotency_scope": (scope or actor_scope(actor)) if idempotency_key else None,
+            "idempotency_key": idempotency_key,
+            "reference_type": reference[0] if reference else None,
+            "reference_id": reference[1] if reference else None, "created_at": utcnow(),
+        })
+        postings, moved = self._move_balances(entry_id, effective, value_date)
+        self.session.execute(_INSERT_POSTINGS, postings)
+        self.session.execute(_BALANCE_UPDATE, [
+            {"account": account.id, "new_balance": account.balance,
+             "new_count": account.posting_count} for account in moved.values()])
+        return BookedEntry(entry_id)
 
-    def _move_balances(self, entry: JournalEntry, lines: Sequence[Line],
-                       value_date: date) -> list[Posting]:
-        """Each line's posting, numbered in its account, with the balance it leaves."""
-        postings: list[Posting] = []
+    def _move_balances(self, entry_id: uuid.UUID, lines: Sequence[Line], value_date: date,
+                       ) -> tuple[list[dict[str, Any]], dict[uuid.UUID, Account]]:
+        """Each line's posting row, numbered in its account, with the balance it leaves; the
+        accounts moved (each once)."""
+        postings: list[dict[str, Any]] = []
+        moved: dict[uuid.UUID, Account] = {}
         for line in lines:
             account = line.account
-            account.balance = account.balance + line.amount
-            account.posting_count = account.posting_count + 1
-            postings.append(
-                Posting(
-                    entry_id=entry.id,
-                    account_id=account.id,
-                    seq=account.posting_count,
-                    amount=line.amount,
-                    currency=account.currency,
-                    balance_after=account.balance,
-                    value_date=value_date,
-                    limit_direction=line.limit_direction.value if line.limit_direction else None,
-                )
-            )
-        return postings
+            self._set_balance(account, account.balance + line.amount, account.posting_count + 1)
+            moved[account.id] = account
+            postings.append({
+                "entry_id": entry_id, "account_id": account.id, "seq": account.posting_count,
+                "amount": line.amount, "currency": account.currency,
+                "balance_after": account.balance, "value_date": value_date,
+                "limit_direction": line.limit_direction.value if line.limit_direction else None,
+            })
+        return postings, moved
+
+    def _set_balance(self, account: Account, balance: Decimal, count: int) -> None:
+        """The new balance on the account in hand, and on the session's ORM row of it (as
+        loaded: the UPDATE writes it, so the unit of work has nothing to flush)."""
+        if isinstance(account, AccountState):
+            account.balance, account.posting_count = balance, count
+            found = self.session.identity_map.get(identity_key(LedgerAccount, account.id))
+            if not isinstance(found, LedgerAccount):
+                return
+            account = found
+        set_committed_value(account, "balance", balance)
+        set_committed_value(account, "posting_count", count)
 
     def check_postable(self, lines: Sequence[Line], value_date: date) -> None:
         """Nothing posts on a closed business day or to a closed account."""

@@ -39,6 +39,7 @@ from contactless.corebank.errors import (
 from contactless.corebank.ledger.books import (
     CLOSED_DAY_CACHE,
     RUNNER_SCOPE,
+    BookedEntry,
     business_date,
     credit,
     debit,
@@ -50,7 +51,6 @@ from contactless.corebank.ledger.settlement import InterestOps
 from contactless.corebank.models import (
     BusinessDay,
     GeneralLedgerLine,
-    JournalEntry,
     LedgerAccount,
     Loan,
     OutboundTransfer,
@@ -204,7 +204,7 @@ class ClosingOps(InterestOps):
         return accrued_from, accrued_to, days, interest
 
     def _move_balance(self, actor: Actor, account: LedgerAccount, target: LedgerAccount,
-                      total: Decimal, day: date, idempotency_key: str) -> JournalEntry:
+                      total: Decimal, day: date, idempotency_key: str) -> BookedEntry:
         """The closing entry: everything left goes to the customer's other account (free
         between a Class II account and its bound account, capped otherwise)."""
         bound = account.bound_account_id == target.id or target.bound_account_id == account.id

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from contactless.corebank.constants import DepositStatus
 from contactless.corebank.interest import simple_interest
-from contactless.corebank.ledger.books import natural_balance
+from contactless.corebank.ledger.books import Account, natural_balance
 from contactless.corebank.models import (
     LedgerAccount,
     Loan,
@@ -38,7 +38,7 @@ def mask_external(number: str) -> str:
     return f"****{number[-4:]}" if len(number) > 4 else "****"
 
 
-def account_view(account: LedgerAccount) -> AccountView:
+def account_view(account: Account) -> AccountView:
     return AccountView(
         id=account.id,
         number=account.number,

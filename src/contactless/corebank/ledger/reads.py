@@ -86,7 +86,7 @@ class ReadOps(WealthOps, LoanOps):
     # -- one thing by id -----------------------------------------------------------------------
 
     def get_account(self, account_id: uuid.UUID) -> AccountView:
-        return account_view(self.get_row(LedgerAccount, account_id, AccountNotFound))
+        return account_view(self.read_state(account_id))
 
     def get_deposit(self, deposit_id: uuid.UUID) -> DepositView:
         return deposit_view(self.get_row(TimeDeposit, deposit_id, DepositNotFound))

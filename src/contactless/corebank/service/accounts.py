@@ -251,9 +251,7 @@ def transfer(
     (``account_frozen``), too little money (``insufficient_funds``), and Class II caps
     (``class2_limit_exceeded``).
     """
-    permit(actor, Operation.TRANSFER)
-    source = get_port(session).get_account(source_account_id)
-    check_customer_access(session, actor, source.customer_id, operation=Operation.TRANSFER)
+    source = _account_in_scope(session, actor, source_account_id, Operation.TRANSFER)
     reason = second_person_needed(actor, Operation.TRANSFER,
                                   over_limit=over_debit_limit(session, amount))
     if reason:
@@ -264,18 +262,24 @@ def transfer(
                              "target_account_id": str(target_account_id),
                              "amount": money_out(amount), "memo": memo,
                              "on": on.isoformat() if on else None})
-    return run_transfer(session, actor, idempotency_key=idempotency_key,
-                        source_account_id=source_account_id,
-                        target_account_id=target_account_id, amount=amount, memo=memo, on=on)
+    return _transfer(session, actor, source, idempotency_key=idempotency_key,
+                     target_account_id=target_account_id, amount=amount, memo=memo, on=on)
 
 
 def run_transfer(session: Session, actor: Actor, *, idempotency_key: str,
                  source_account_id: uuid.UUID, target_account_id: uuid.UUID, amount: Money,
                  memo: str = "", on: date | None = None) -> TransferResult:
     """The transfer itself, for an actor four eyes no longer holds."""
-    permit(actor, Operation.TRANSFER)
-    source = get_port(session).get_account(source_account_id)
-    check_customer_access(session, actor, source.customer_id, operation=Operation.TRANSFER)
+    source = _account_in_scope(session, actor, source_account_id, Operation.TRANSFER)
+    return _transfer(session, actor, source, idempotency_key=idempotency_key,
+                     target_account_id=target_account_id, amount=amount, memo=memo, on=on)
+
+
+def _transfer(session: Session, actor: Actor, source: AccountView, *, idempotency_key: str,
+              target_account_id: uuid.UUID, amount: Money, memo: str,
+              on: date | None) -> TransferResult:
+    """Post the transfer once per key; ``source`` is the account the actor may pay from."""
+    source_account_id = source.id
     return idempotent(
         session, actor, operation="transfer", idempotency_key=idempotency_key,
         request={"source_account_id": source_account_id,

@@ -14,7 +14,7 @@ from importlib.metadata import entry_points
 from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -41,7 +41,7 @@ from contactless.platform.audit import canonical
 from contactless.platform.context import Actor
 from contactless.platform.db import utcnow
 from contactless.platform.errors import Conflict, IdempotencyKeyReused
-from contactless.platform.events import publish
+from contactless.platform.events import OutboxEvent, publish, publish_row
 from contactless.platform.money import Money, plain
 
 EMBEDDED = "embedded"
@@ -191,6 +191,12 @@ def _replay(existing: IdempotentRequest, digest: str, result_type: type[ResultT]
     return result_type.model_validate_json(existing.result)
 
 
+REQUEST = cast(Table, IdempotentRequest.__table__)
+OUTBOX = cast(Table, OutboxEvent.__table__)
+_STORE_RESULT = (update(REQUEST).where(REQUEST.c.id == bindparam("record"))
+                 .values(result=bindparam("served")))
+
+
 def _find(session: Session, scope: str, key: str) -> IdempotentRequest | None:
     return session.scalar(
         select(IdempotentRequest).where(IdempotentRequest.scope == scope,
@@ -205,13 +211,17 @@ def _claim(session: Session, record_id: uuid.UUID, *, scope: str, key: str, oper
     ``ON CONFLICT DO NOTHING``: on PostgreSQL a concurrent first request with the same key
     makes this statement wait until that one commits (then False) or rolls back (then True).
     """
-    dialect = session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(IdempotentRequest).values(
-        id=record_id, scope=scope, key=key, operation=operation, fingerprint=digest,
-        created_at=utcnow(),
-    ).on_conflict_do_nothing(index_elements=["scope", "key"]).returning(IdempotentRequest.id)
-    return session.execute(statement).first() is not None
+    statement = _claim_statement(session.get_bind().dialect.name)
+    return session.execute(statement, {
+        "id": record_id, "scope": scope, "key": key, "operation": operation,
+        "fingerprint": digest, "created_at": utcnow()}).first() is not None
+
+
+@lru_cache(maxsize=4)
+def _claim_statement(dialect: str) -> Any:
+    upsert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    return (upsert(REQUEST).on_conflict_do_nothing(index_elements=["scope", "key"])
+            .returning(REQUEST.c.id))
 
 
 def idempotent(
@@ -232,15 +242,13 @@ def idempotent(
 
     The request record, the operation, its audit entry and its event share one savepoint, so
     a failure leaves nothing behind (not even the key) and the caller's session stays usable.
-    On PostgreSQL a concurrent first request with the same key makes this one wait on the
-    unique index, then replay its result.
+    The key is claimed first (an INSERT that does nothing when the key is taken, not a read
+    before it); on PostgreSQL a concurrent first request with the same key makes this one
+    wait on the unique index, then replay its result.
     """
     key = _check_key(idempotency_key)
     scope = actor_scope(actor)
     digest = fingerprint(operation, request)
-    existing = _find(session, scope, key)
-    if existing is not None:
-        return _replay(existing, digest, result_type)
     try:
         with session.begin_nested():
             record_id = uuid.uuid4()
@@ -252,24 +260,29 @@ def idempotent(
                                    code="idempotency_in_flight")
                 return _replay(existing, digest, result_type)
             result = perform(get_port(session))
-            session.execute(update(IdempotentRequest)
-                            .where(IdempotentRequest.id == record_id)
-                            .values(result=result.model_dump_json()))
-            target_type, target_id = audit_target(result)
-            summary = {"operation": operation, "idempotency_key": key,
-                       **(details(result) if details else {})}
-            audit.record(session, actor, action=f"corebank.{operation}",
-                         target_type=target_type, target_id=target_id,
-                         after=result.model_dump(mode="json"), details=_normalised(summary))
-            if topic is not None:
-                publish(session, topic, {**_normalised(summary), "channel": actor.channel,
-                                         "actor_kind": actor.kind})
+            _served(session, actor, record_id, result, operation=operation, key=key,
+                    target=audit_target(result), summary=details(result) if details else {},
+                    topic=topic)
             return result
     except BaseException:
         session.info.pop(INTERNAL_CACHE, None)
         session.info.pop(RATE_CACHE, None)
         session.info.pop(CLOSED_DAY_CACHE, None)
         raise
+
+
+def _served(session: Session, actor: Actor, record_id: uuid.UUID, result: BaseModel, *,
+            operation: str, key: str, target: tuple[str, object], summary: dict[str, Any],
+            topic: str | None) -> None:
+    """What a request served writes besides its own work: the result a replay gets back,
+    the audit entry, and the domain event (Core statements, one each)."""
+    session.execute(_STORE_RESULT, {"record": record_id, "served": result.model_dump_json()})
+    details = _normalised({"operation": operation, "idempotency_key": key, **summary})
+    audit.record(session, actor, action=f"corebank.{operation}", target_type=target[0],
+                 target_id=target[1], after=result.model_dump(mode="json"), details=details)
+    if topic is not None:
+        session.execute(insert(OUTBOX), publish_row(session, topic, {
+            **details, "channel": actor.channel, "actor_kind": actor.kind}))
 
 
 def money_details(amount: Money) -> dict[str, str]:

@@ -1,0 +1,328 @@
+"""The ledger's speed against PostgreSQL's own limit, printed as one JSON object on stdout
+(progress on stderr).
+
+    python benchmarks/ledger_transfers.py \
+        --database-url postgresql://postgres@127.0.0.1:5432/postgres \
+        --threads 8 --transfers 20000 --json
+
+On the given server it creates a fresh database (dropped at the end), migrates it, opens 20
+hot and 1,000 cold demand accounts through the core-banking service and funds them with cash,
+then runs ``--transfers`` transfers from ``--threads`` clients through the service (permission,
+idempotency, the embedded ledger, audit, event: what ``POST /api/v1/corebank/transfers`` runs,
+without HTTP), each between a hot and a cold account with its own idempotency key. Clients are
+worker processes by default (the server scales with worker processes; one process's threads
+share the GIL); ``--mode threads`` runs them as threads of one process instead.
+
+Reported: ``transfers_per_second`` (answered transfers over the wall time of the timed run),
+``p50_ms``/``p99_ms`` (one transfer, session to commit), ``python_ms_per_transfer`` (client
+CPU per transfer: Python, SQLAlchemy and the driver), ``statements_per_transfer`` (SQL sent,
+counted by an engine listener) and ``round_trips_per_transfer`` (those plus BEGIN and
+COMMIT); ``invariants_ok`` (see ``ledger_invariants``, checked after the transfers, a replay of
+some keys, and the settlement); ``pgbench_tps`` (the built-in TPC-B-like script, same server,
+same client count, in its own database) and ``ratio_to_pgbench``; and
+``interest_settlement_100k_seconds``: ``contactless corebank settle-interest`` over
+``--settlement-accounts`` demand accounts (100,000 unless told; their balances are inserted in
+bulk, the settlement is the real command, process start included).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import random
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from ledger_bank import (
+    COLD_FUNDS,
+    DEFAULT_SERVER,
+    HOT_FUNDS,
+    Holder,
+    fresh_database,
+    insert_customers,
+    insert_settlement_accounts,
+    kernel_for,
+    log,
+    migrate_and_seed,
+    open_funded,
+    run_pgbench,
+    time_settlement,
+)
+from ledger_invariants import book_problems
+from sqlalchemy import event
+
+from contactless.corebank import service as corebank
+from contactless.corebank.errors import InsufficientFunds
+from contactless.corebank.schemas import TransferResult
+from contactless.platform.context import Actor
+from contactless.platform.kernel import Kernel
+from contactless.platform.money import Money
+
+WARM_UP = 20  # transfers per client before the timed run (connections, statement caches)
+REPLAYS = 100  # answered transfers sent again after the run: each must replay, posting nothing
+
+
+def customer(holder: Holder) -> Actor:
+    return Actor(kind="customer", id=str(holder.customer_id), channel="mobile")
+
+
+@dataclass(frozen=True)
+class Sent:
+    """An answered transfer: what was asked under the key, and the entry it posted."""
+
+    key: str
+    source: Holder
+    target_account_id: uuid.UUID
+    amount: Money
+    entry_id: uuid.UUID
+
+    @property
+    def scope(self) -> str:
+        return f"customer:{self.source.customer_id}"
+
+
+@dataclass
+class ClientReport:
+    latencies_ms: list[float] = field(default_factory=list)
+    sent: list[Sent] = field(default_factory=list)
+    refused: int = 0
+    cpu_seconds: float = 0.0
+    statements: int = 0
+    started: float = 0.0
+    finished: float = 0.0
+    failure: str | None = None
+
+
+class StatementCounter:
+    """Counts the statements an engine sends, per thread (SAVEPOINT and RELEASE too)."""
+
+    def __init__(self, kernel: Kernel) -> None:
+        self._local = threading.local()
+        event.listen(kernel.db.engine, "before_cursor_execute", self._seen)
+
+    def _seen(self, *_args: Any) -> None:
+        self._local.count = self.count + 1
+
+    @property
+    def count(self) -> int:
+        return int(getattr(self._local, "count", 0))
+
+
+@dataclass(frozen=True)
+class Workload:
+    hot: list[Holder]
+    cold: list[Holder]
+    transfers: int
+    clients: int
+
+
+def one_transfer(kernel: Kernel, workload: Workload, rng: random.Random, key: str,
+                 report: ClientReport) -> None:
+    hot, cold = rng.choice(workload.hot), rng.choice(workload.cold)
+    source, target = (hot, cold) if rng.random() < 0.5 else (cold, hot)
+    amount = Money(Decimal(rng.randint(1, 10000)).scaleb(-2), "CNY")
+    actor = customer(source)
+    try:
+        with kernel.db.session() as session:
+            result = corebank.transfer(session, actor, idempotency_key=key,
+                                       source_account_id=source.account_id,
+                                       target_account_id=target.account_id, amount=amount)
+    except InsufficientFunds:
+        report.refused += 1
+        return
+    assert isinstance(result, TransferResult)  # a customer's own transfer needs no approval
+    report.sent.append(Sent(key, source, target.account_id, amount, result.entry_id))
+
+
+def client_run(kernel: Kernel, workload: Workload, number: int, start: Any,
+               counter: StatementCounter) -> ClientReport:
+    """One client: a warm-up, then its share of the transfers, timed one by one."""
+    report = ClientReport()
+    rng = random.Random(number)
+    share = workload.transfers // workload.clients + (
+        1 if number < workload.transfers % workload.clients else 0)
+    for n in range(WARM_UP):
+        one_transfer(kernel, workload, rng, f"warm-{number}-{n}", report)
+    start.wait()
+    report.started, cpu, sent = time.monotonic(), time.thread_time(), counter.count
+    for n in range(share):
+        began = time.perf_counter()
+        one_transfer(kernel, workload, rng, f"bench-{number}-{n}", report)
+        report.latencies_ms.append((time.perf_counter() - began) * 1000)
+    report.finished = time.monotonic()
+    report.cpu_seconds = time.thread_time() - cpu
+    report.statements = counter.count - sent
+    return report
+
+
+def process_client(url: str, home: str, workload: Workload, number: int, start: Any,
+                   out: Any) -> None:
+    kernel = kernel_for(url, Path(home))
+    try:
+        out.put(client_run(kernel, workload, number, start, StatementCounter(kernel)))
+    except BaseException as error:  # the parent reports it and fails the run
+        out.put(ClientReport(failure=f"client {number}: {error!r}"))
+    finally:
+        kernel.db.dispose()
+
+
+def run_processes(url: str, home: str, workload: Workload) -> list[ClientReport]:
+    context = multiprocessing.get_context("fork")
+    start = context.Barrier(workload.clients)
+    out = context.Queue()
+    workers = [context.Process(target=process_client,
+                               args=(url, home, workload, number, start, out))
+               for number in range(workload.clients)]
+    for worker in workers:
+        worker.start()
+    reports = [out.get() for _ in workers]
+    for worker in workers:
+        worker.join()
+    return reports
+
+
+def run_threads(url: str, home: str, workload: Workload) -> list[ClientReport]:
+    kernel = kernel_for(url, Path(home))
+    counter = StatementCounter(kernel)
+    start = threading.Barrier(workload.clients)
+    reports: list[ClientReport] = []
+
+    def work(number: int) -> None:
+        try:
+            reports.append(client_run(kernel, workload, number, start, counter))
+        except BaseException as error:
+            reports.append(ClientReport(failure=f"client {number}: {error!r}"))
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(workload.clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    kernel.db.dispose()
+    return reports
+
+
+def replay_some(url: str, home: str, sent: list[Sent], rng: random.Random) -> list[str]:
+    """Send some answered transfers again under their keys: each must return its first
+    result (and the invariants then find one entry per key)."""
+    kernel = kernel_for(url, Path(home))
+    problems: list[str] = []
+    for first in rng.sample(sent, min(REPLAYS, len(sent))):
+        with kernel.db.session() as session:
+            again = corebank.transfer(
+                session, customer(first.source), idempotency_key=first.key,
+                source_account_id=first.source.account_id,
+                target_account_id=first.target_account_id, amount=first.amount)
+        if not isinstance(again, TransferResult) or again.entry_id != first.entry_id:
+            problems.append(f"key {first.key}: the replay did not return the first result")
+    kernel.db.dispose()
+    return problems
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+def summary(reports: list[ClientReport], mode: str) -> dict[str, Any]:
+    latencies = [ms for report in reports for ms in report.latencies_ms]
+    timed = len(latencies)
+    wall = max(r.finished for r in reports) - min(r.started for r in reports)
+    answered = sum(1 for r in reports for sent in r.sent if sent.key.startswith("bench-"))
+    return {
+        "clients": f"{len(reports)} {mode}",
+        "transfers": timed,
+        "refused": sum(r.refused for r in reports),
+        "wall_seconds": round(wall, 2),
+        "transfers_per_second": round(answered / wall, 1),
+        "p50_ms": round(statistics.median(latencies), 2),
+        "p99_ms": round(percentile(latencies, 0.99), 2),
+        "python_ms_per_transfer": round(sum(r.cpu_seconds for r in reports) * 1000 / timed, 2),
+        "statements_per_transfer": round(sum(r.statements for r in reports) / timed, 1),
+        "round_trips_per_transfer": round(sum(r.statements for r in reports) / timed + 2, 1),
+    }
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", default=DEFAULT_SERVER,
+                        help="a PostgreSQL server's URL (a fresh database is made on it)")
+    parser.add_argument("--threads", type=int, default=8, help="clients (and pgbench's -c)")
+    parser.add_argument("--mode", choices=["processes", "threads"], default="processes")
+    parser.add_argument("--transfers", type=int, default=20000)
+    parser.add_argument("--hot-accounts", type=int, default=20)
+    parser.add_argument("--cold-accounts", type=int, default=1000)
+    parser.add_argument("--settlement-accounts", type=int, default=100_000)
+    parser.add_argument("--pgbench-seconds", type=int, default=30)
+    parser.add_argument("--pgbench-scale", type=int, default=0,
+                        help="pgbench -s (default: the client count, one branch each)")
+    parser.add_argument("--json", action="store_true", help="print only the JSON on stdout")
+    return parser.parse_args(argv)
+
+
+def bank_and_transfers(args: argparse.Namespace, url: str, home: str) -> dict[str, Any]:
+    """Set the bank up, run the clients, replay some keys, settle interest, check the books."""
+    kernel = kernel_for(url, Path(home))
+    rm_id = migrate_and_seed(kernel)
+    owners = insert_customers(kernel, rm_id, args.hot_accounts + args.cold_accounts)
+    log(f"opening {len(owners)} accounts through the core-banking service")
+    workload = Workload(open_funded(kernel, owners[:args.hot_accounts], HOT_FUNDS, "hot"),
+                        open_funded(kernel, owners[args.hot_accounts:], COLD_FUNDS, "cold"),
+                        args.transfers, args.threads)
+    kernel.db.dispose()
+    log(f"{args.transfers} transfers from {args.threads} {args.mode}")
+    runner = run_processes if args.mode == "processes" else run_threads
+    reports = runner(url, home, workload)
+    failures = [r.failure for r in reports if r.failure]
+    if failures:
+        raise SystemExit("; ".join(failures))
+    result = summary(reports, args.mode)
+    sent = [one for report in reports for one in report.sent]
+    problems = replay_some(url, home, sent, random.Random(7))
+    if args.settlement_accounts:
+        kernel = kernel_for(url, Path(home))
+        settlement_date = insert_settlement_accounts(kernel, rm_id, args.settlement_accounts)
+        kernel.db.dispose()
+        log(f"settling {settlement_date} for {args.settlement_accounts} accounts")
+        result["interest_settlement_100k_seconds"] = round(
+            time_settlement(url, Path(home), settlement_date), 2)
+        result["settlement_accounts"] = args.settlement_accounts
+    kernel = kernel_for(url, Path(home))
+    with kernel.db.engine.connect() as conn:
+        problems += book_problems(conn, [(one.scope, one.key) for one in sent])
+    kernel.db.dispose()
+    result["invariants_ok"] = not problems
+    result["invariant_problems"] = problems[:20]
+    return result
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse(argv)
+    if args.mode == "threads":
+        sys.setswitchinterval(0.0005)  # a thread holding row locks gets the GIL back soon
+    with tempfile.TemporaryDirectory() as home, fresh_database(args.database_url) as url:
+        result = bank_and_transfers(args, url, home)
+    scale = args.pgbench_scale or args.threads
+    log(f"pgbench: {args.threads} clients, scale {scale}, {args.pgbench_seconds} s")
+    pgbench = run_pgbench(args.database_url, args.threads, args.pgbench_seconds, scale)
+    result["pgbench_tps"] = round(pgbench.tps, 1)
+    result["ratio_to_pgbench"] = round(result["transfers_per_second"] / pgbench.tps, 3)
+    result["pgbench_command"] = pgbench.command
+    ordered = ["transfers_per_second", "p50_ms", "p99_ms", "invariants_ok", "pgbench_tps",
+               "ratio_to_pgbench", "interest_settlement_100k_seconds"]
+    output = {name: result.pop(name, None) for name in ordered} | result
+    print(json.dumps(output, ensure_ascii=False) if args.json
+          else json.dumps(output, ensure_ascii=False, indent=2))
+
+
+if __name__ == "__main__":
+    main()
