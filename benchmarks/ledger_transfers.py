@@ -15,9 +15,10 @@ share the GIL); ``--mode threads`` runs them as threads of one process instead.
 
 Reported: ``transfers_per_second`` (answered transfers over the wall time of the timed run),
 ``p50_ms``/``p99_ms`` (one transfer, session to commit), ``python_ms_per_transfer`` (client
-CPU per transfer: Python, SQLAlchemy and the driver), ``statements_per_transfer`` (SQL sent,
-counted by an engine listener) and ``round_trips_per_transfer`` (those plus BEGIN and
-COMMIT); ``invariants_ok`` (see ``ledger_invariants``, checked after the transfers, a replay of
+CPU per transfer: Python, SQLAlchemy and the driver), ``statements_per_transfer`` (what an
+engine listener sees, plus the pool's pre-ping ``SELECT 1`` on checkout) and
+``round_trips_per_transfer`` (those plus BEGIN and COMMIT); ``invariants_ok`` (see
+``ledger_invariants``, checked after the transfers, a replay of
 some keys, and the settlement); ``pgbench_tps`` (the built-in TPC-B-like script, same server,
 same client count, in its own database) and ``ratio_to_pgbench``; and
 ``interest_settlement_100k_seconds``: ``contactless corebank settle-interest`` over
@@ -103,11 +104,20 @@ class ClientReport:
 
 
 class StatementCounter:
-    """Counts the statements an engine sends, per thread (SAVEPOINT and RELEASE too)."""
+    """Counts, per thread, the statements an engine sends (SAVEPOINT and RELEASE too) and the
+    pool's pre-ping on each checkout (a ``SELECT 1`` no statement event sees)."""
 
     def __init__(self, kernel: Kernel) -> None:
         self._local = threading.local()
-        event.listen(kernel.db.engine, "before_cursor_execute", self._seen)
+        engine = kernel.db.engine
+        event.listen(engine, "before_cursor_execute", self._seen)
+        ping = engine.dialect.do_ping
+
+        def counted_ping(dbapi_connection: Any) -> bool:
+            self._seen()
+            return ping(dbapi_connection)
+
+        engine.dialect.do_ping = counted_ping  # type: ignore[method-assign]
 
     def _seen(self, *_args: Any) -> None:
         self._local.count = self.count + 1

@@ -16,7 +16,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from contactless.corebank import service as corebank
-from contactless.corebank.constants import DEMAND_TERM, DepositProduct, RateProduct, Term
+from contactless.corebank.constants import (
+    DEMAND_TERM,
+    DepositProduct,
+    RateProduct,
+    RepaymentMethod,
+    RiskLevel,
+    Term,
+)
 from contactless.corebank.errors import (
     AccountClosed,
     BalanceNotZero,
@@ -43,7 +50,9 @@ from contactless.platform.context import Actor
 from contactless.platform.db import Base
 from contactless.platform.kernel import Kernel
 from tests.factories.corebank import (
+    CHECKER,
     JOB,
+    PRODUCT_ADMIN,
     TELLER,
     cny,
     customer_actor,
@@ -233,6 +242,9 @@ def test_a_customer_closes_a_class2_account_into_the_bound_account(kernel: Kerne
     refused(kernel, lambda session: corebank.deposit_cash(
         session, TELLER, idempotency_key=key(), account_id=second.id, amount=cny("1.00")),
         AccountClosed, "account_closed")
+    refused(kernel, lambda session: corebank.transfer(
+        session, me, idempotency_key=key(), source_account_id=second.id,
+        target_account_id=first, amount=cny("1.00")), AccountClosed, "account_closed")
     # the quarterly run does not pay the closed account again
     with kernel.db.session() as session:
         corebank.settle_interest(session, JOB, settlement_date=date(2025, 3, 20))
@@ -259,6 +271,34 @@ def test_an_account_with_linked_products_or_money_left_does_not_close(kernel: Ke
     refused(kernel, lambda session: corebank.close_account(
         session, TELLER, idempotency_key=key(), account_id=first, on=date(2025, 2, 2)),
         BalanceNotZero, "account_balance_not_zero")
+
+
+def test_a_loan_a_wealth_holding_or_a_bound_class2_account_blocks_the_closing(
+        kernel: Kernel) -> None:
+    customer, first = customer_with_account(kernel, "50000.00", on=date(2025, 1, 2))
+    me = customer_actor(customer)
+    with kernel.db.session() as session:
+        loan = corebank.book_loan(session, TELLER, idempotency_key=key(), customer_id=customer,
+                                  demand_account_id=first, principal=cny("6000.00"),
+                                  annual_rate=Decimal("0.0500"), term_months=6,
+                                  method=RepaymentMethod.EQUAL_INSTALMENT, on=date(2025, 1, 3))
+        corebank.disburse_loan(session, CHECKER, idempotency_key=key(), loan_id=loan.id,
+                               on=date(2025, 1, 3))
+        wealth = corebank.create_wealth_product(
+            session, PRODUCT_ADMIN, idempotency_key=key(), code="WM-CLOSE", name="稳健理财",
+            risk_level=RiskLevel.R2, min_purchase=cny("1000.00"), maturity_date=None,
+            initial_nav=Decimal("1.0000"), nav_date=date(2025, 1, 2))
+        corebank.buy_wealth(session, me, idempotency_key=key(), source_account_id=first,
+                            product_id=wealth.id, amount=cny("2000.00"), on=date(2025, 1, 6))
+        corebank.open_account(session, me, idempotency_key=key(), customer_id=customer,
+                              account_class=2, bound_account_id=first, on=date(2025, 1, 6))
+    with pytest.raises(LinkedProductsOpen) as caught, kernel.db.session() as session:
+        corebank.close_account(session, TELLER, idempotency_key=key(), account_id=first,
+                               on=date(2025, 2, 1))
+    assert set(caught.value.extra["products"]) == {"loan", "wealth_holding", "class2_account"}
+    refused(kernel, lambda session: corebank.close_account(
+        session, TELLER, idempotency_key=key(), account_id=first, on=date(2025, 2, 1)),
+        LinkedProductsOpen, "account_has_linked_products")
 
 
 def test_an_emptied_class1_account_closes_with_its_interest_paid_out(kernel: Kernel) -> None:

@@ -57,6 +57,7 @@ ModelT = TypeVar("ModelT", bound=Base)
 ACCOUNT = cast(Table, LedgerAccount.__table__)
 ENTRY = cast(Table, JournalEntry.__table__)
 POSTING = cast(Table, Posting.__table__)
+DAY = cast(Table, BusinessDay.__table__)
 
 
 @dataclass(slots=True)
@@ -85,7 +86,7 @@ Account = LedgerAccount | AccountState
 # built once: statements are compiled from SQLAlchemy's cache, not rebuilt per call
 _READ_STATE = select(*STATE_COLUMNS).where(ACCOUNT.c.id == bindparam("account_id"))
 _LOCK_STATES = (
-    select(*STATE_COLUMNS, select(func.max(BusinessDay.business_date)).scalar_subquery())
+    select(*STATE_COLUMNS, select(func.max(DAY.c.business_date)).scalar_subquery())
     .where(ACCOUNT.c.id.in_(bindparam("ids", expanding=True)))
     .order_by(ACCOUNT.c.id).with_for_update(of=ACCOUNT)
 )

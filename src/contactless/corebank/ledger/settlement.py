@@ -14,11 +14,13 @@ from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
+from typing import cast as cast_table
 
 from sqlalchemy import (
     BigInteger,
     Date,
     Integer,
+    Table,
     and_,
     case,
     cast,
@@ -70,6 +72,7 @@ from contactless.platform.context import Actor
 from contactless.platform.db import utcnow
 
 BATCH_SIZE = 1000
+SETTLEMENT = cast_table(Table, InterestSettlement.__table__)
 EPOCH = date(1970, 1, 1)
 SQLITE_EPOCH_JULIAN = 2440587.5  # julianday('1970-01-01')
 RUN_RUNNING = "running"
@@ -299,22 +302,15 @@ class InterestOps(DepositOps):
                     "interest": interest, "currency": currency,
                     "entry_id": entry_id if interest > 0 else None, "created_at": utcnow(),
                 })
-        self.session.flush()
-        self.session.execute(insert(InterestSettlement), rows)
-        # the batch's accounts are written: let the session forget them
-        self._pinned.clear()
+        self.session.execute(insert(SETTLEMENT), rows)
         return paid, posted
 
     def _post_interest(self, actor: Actor, run: InterestRun, currency: str,
                        due: list[uuid.UUID], accrual: dict[uuid.UUID, tuple[Decimal, Decimal]],
                        credit_day: date, start: date, end: date) -> uuid.UUID:
         expense_id = self.internal_account_id(AccountKind.INTEREST_EXPENSE, currency)
-        if not self.is_postgres:
-            # one query for the batch instead of one per account
-            for row in self.session.scalars(select(LedgerAccount)
-                                            .where(LedgerAccount.id.in_(due))):
-                self.pin(row)
-        accounts = self.lock_accounts([*due, expense_id])
+        # the batch's rows read and locked in one Core statement, no ORM objects
+        accounts = self.lock_states([*due, expense_id])
         total = sum((accrual[account_id][1] for account_id in due), Decimal(0))
         lines = [debit(accounts[expense_id], total)]
         lines += [credit(accounts[account_id], accrual[account_id][1]) for account_id in due]
