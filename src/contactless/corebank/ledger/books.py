@@ -232,7 +232,7 @@ class LedgerBase:
                     found[account_id] = row
         missing = [str(account_id) for account_id in wanted if account_id not in found]
         if missing:
-            raise AccountNotFound(f"no account {', '.join(missing)}")
+            raise AccountNotFound("no account {account_id}", account_id=", ".join(missing))
         self._pinned.update(found)
         return found
 
@@ -248,7 +248,7 @@ class LedgerBase:
             self.session.info[CLOSED_DAY_CACHE] = rows[0][-1]
         missing = [str(account_id) for account_id in wanted if account_id not in found]
         if missing:
-            raise AccountNotFound(f"no account {', '.join(missing)}")
+            raise AccountNotFound("no account {account_id}", account_id=", ".join(missing))
         return found
 
     def read_state(self, account_id: uuid.UUID) -> AccountState:
@@ -256,7 +256,7 @@ class LedgerBase:
         self.session.flush()
         row = self.session.execute(_READ_STATE, {"account_id": account_id}).first()
         if row is None:
-            raise AccountNotFound(f"no account {account_id}")
+            raise AccountNotFound("no account {account_id}", account_id=account_id)
         return AccountState(*row)
 
     def account(self, account_id: uuid.UUID) -> LedgerAccount | None:
