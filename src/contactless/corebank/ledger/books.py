@@ -9,9 +9,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
-from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -41,7 +41,17 @@ from contactless.corebank.errors import (
     TooManyDecimals,
     UnbalancedEntry,
 )
-from contactless.corebank.models import BusinessDay, JournalEntry, LedgerAccount, Posting
+from contactless.corebank.ledger.rows import (
+    BALANCE_UPDATE,
+    INSERT_ENTRY,
+    INSERT_POSTINGS,
+    LOCK_STATES,
+    READ_STATE,
+    Account,
+    AccountState,
+    BookedEntry,
+)
+from contactless.corebank.models import BusinessDay, LedgerAccount, Posting
 from contactless.platform.clock import today_in
 from contactless.platform.context import Actor
 from contactless.platform.db import Base, utcnow
@@ -54,57 +64,6 @@ RATE_CACHE = "corebank_rate_cache"
 CLOSED_DAY_CACHE = "corebank_last_closed_day"
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 ModelT = TypeVar("ModelT", bound=Base)
-ACCOUNT = cast(Table, LedgerAccount.__table__)
-ENTRY = cast(Table, JournalEntry.__table__)
-POSTING = cast(Table, Posting.__table__)
-DAY = cast(Table, BusinessDay.__table__)
-
-
-@dataclass(slots=True)
-class AccountState:
-    """An account's row as a posting needs it, read and locked with SQLAlchemy Core (no ORM
-    object): what the checks look at, and the balance and posting count a posting moves."""
-
-    id: uuid.UUID
-    number: str
-    kind: str
-    currency: str
-    customer_id: uuid.UUID | None
-    account_class: int | None
-    bound_account_id: uuid.UUID | None
-    bound_external_account: str | None
-    status: str
-    balance: Decimal
-    posting_count: int
-    opened_on: date
-    closed_on: date | None
-
-
-STATE_COLUMNS = [ACCOUNT.c[name] for name in AccountState.__dataclass_fields__]
-# an account to post to: the ORM row (products lock and change it) or its Core state
-Account = LedgerAccount | AccountState
-# built once: statements are compiled from SQLAlchemy's cache, not rebuilt per call
-_READ_STATE = select(*STATE_COLUMNS).where(ACCOUNT.c.id == bindparam("account_id"))
-_LOCK_STATES = (
-    select(*STATE_COLUMNS, select(func.max(DAY.c.business_date)).scalar_subquery())
-    .where(ACCOUNT.c.id.in_(bindparam("ids", expanding=True)))
-    .order_by(ACCOUNT.c.id).with_for_update(of=ACCOUNT)
-)
-_INSERT_ENTRY = insert(ENTRY)
-_INSERT_POSTINGS = insert(POSTING)
-_BALANCE_UPDATE = (
-    update(ACCOUNT).where(ACCOUNT.c.id == bindparam("account"))
-    .values(balance=bindparam("new_balance"), posting_count=bindparam("new_count"))
-)
-
-
-@dataclass(frozen=True)
-class BookedEntry:
-    """A journal entry just written."""
-
-    id: uuid.UUID
-
-
 def business_date(session: Session) -> date:
     """Today in the bank's time zone (settings.timezone), the default value date."""
     kernel = session.info.get("kernel")
@@ -242,7 +201,7 @@ class LedgerBase:
         The last closed business day comes with it, for the posting's day check."""
         wanted = sorted(set(ids))
         self.session.flush()  # the caller's pending rows first (a Core read sees the database)
-        rows = self.session.execute(_LOCK_STATES, {"ids": wanted}).all()
+        rows = self.session.execute(LOCK_STATES, {"ids": wanted}).all()
         found = {row[0]: AccountState(*row[:-1]) for row in rows}
         if rows and CLOSED_DAY_CACHE not in self.session.info:
             self.session.info[CLOSED_DAY_CACHE] = rows[0][-1]
@@ -254,7 +213,7 @@ class LedgerBase:
     def read_state(self, account_id: uuid.UUID) -> AccountState:
         """An account's row without locking it, in one Core statement."""
         self.session.flush()
-        row = self.session.execute(_READ_STATE, {"account_id": account_id}).first()
+        row = self.session.execute(READ_STATE, {"account_id": account_id}).first()
         if row is None:
             raise AccountNotFound("no account {account_id}", account_id=account_id)
         return AccountState(*row)
@@ -411,7 +370,7 @@ class LedgerBase:
         self.check_postable(effective, value_date)
         self.session.flush()  # new accounts and the caller's product rows exist first
         entry_id = uuid.uuid4()
-        self.session.execute(_INSERT_ENTRY, {
+        self.session.execute(INSERT_ENTRY, {
             "id": entry_id, "kind": kind, "value_date": value_date, "memo": memo[:200],
             "actor_kind": actor.kind, "actor_id": str(actor.id), "channel": actor.channel,
             "idempotency_scope": (scope or actor_scope(actor)) if idempotency_key else None,
@@ -420,8 +379,8 @@ class LedgerBase:
             "reference_id": reference[1] if reference else None, "created_at": utcnow(),
         })
         postings, moved = self._move_balances(entry_id, effective, value_date)
-        self.session.execute(_INSERT_POSTINGS, postings)
-        self.session.execute(_BALANCE_UPDATE, [
+        self.session.execute(INSERT_POSTINGS, postings)
+        self.session.execute(BALANCE_UPDATE, [
             {"account": account.id, "new_balance": account.balance,
              "new_count": account.posting_count} for account in moved.values()])
         return BookedEntry(entry_id)

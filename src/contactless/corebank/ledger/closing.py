@@ -39,7 +39,6 @@ from contactless.corebank.errors import (
 from contactless.corebank.ledger.books import (
     CLOSED_DAY_CACHE,
     RUNNER_SCOPE,
-    BookedEntry,
     business_date,
     credit,
     debit,
@@ -47,6 +46,7 @@ from contactless.corebank.ledger.books import (
     natural_balance,
 )
 from contactless.corebank.ledger.present import money
+from contactless.corebank.ledger.rows import BookedEntry
 from contactless.corebank.ledger.settlement import InterestOps
 from contactless.corebank.models import (
     BusinessDay,

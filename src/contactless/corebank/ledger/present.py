@@ -7,7 +7,8 @@ from decimal import Decimal
 
 from contactless.corebank.constants import DepositStatus
 from contactless.corebank.interest import simple_interest
-from contactless.corebank.ledger.books import Account, natural_balance
+from contactless.corebank.ledger.books import natural_balance
+from contactless.corebank.ledger.rows import Account
 from contactless.corebank.models import (
     LedgerAccount,
     Loan,
