@@ -40,6 +40,7 @@ from contactless.settings import Mode, Settings
 DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 SECRET = "bench-secret-key-" + "0123456789abcdef" * 3
 DATA_KEY = "bench-data-key-" + "fedcba9876543210" * 3
+AUDIT_KEY = "bench-audit-key-" + "0f1e2d3c4b5a6978" * 3
 PGBENCH = "/usr/bin/pgbench"
 HOT_FUNDS = Decimal("1000000.00")
 COLD_FUNDS = Decimal("100000.00")
@@ -73,10 +74,12 @@ def fresh_database(server_url: str, prefix: str = "contactless_ledger_bench") ->
 
 
 def settings_for(url: str, home: Path) -> Settings:
-    return Settings(mode=Mode.PRODUCTION, home=home, database_url=url,
+    # test mode: production also wants an SMS gateway, an e-KYC provider and a risk policy
+    # plugged in; nothing on the ledger's path depends on the mode
+    return Settings(mode=Mode.TEST, home=home, database_url=url,
                     secret_key=SECRET, data_key=DATA_KEY,  # type: ignore[arg-type]
-                    argon2_time_cost=1, argon2_memory_kib=1024, log_json=True,
-                    cookie_secure=True)
+                    audit_key=AUDIT_KEY,  # type: ignore[arg-type]
+                    argon2_time_cost=1, argon2_memory_kib=1024, log_json=True)
 
 
 def kernel_for(url: str, home: Path) -> Kernel:
@@ -90,9 +93,9 @@ def kernel_for(url: str, home: Path) -> Kernel:
 def command_env(url: str, home: Path) -> dict[str, str]:
     """The environment ``contactless`` commands read their settings from."""
     env = dict(os.environ, CONTACTLESS_DATABASE_URL=url, CONTACTLESS_HOME=str(home),
-               CONTACTLESS_MODE="production", CONTACTLESS_SECRET_KEY=SECRET,
-               CONTACTLESS_DATA_KEY=DATA_KEY, CONTACTLESS_LOG_JSON="true",
-               CONTACTLESS_COOKIE_SECURE="true")
+               CONTACTLESS_MODE="test", CONTACTLESS_SECRET_KEY=SECRET,
+               CONTACTLESS_DATA_KEY=DATA_KEY, CONTACTLESS_AUDIT_KEY=AUDIT_KEY,
+               CONTACTLESS_LOG_JSON="true")
     env.pop("CONTACTLESS_REDIS_URL", None)
     return env
 
