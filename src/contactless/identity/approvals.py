@@ -86,7 +86,8 @@ def _executor(session: Session, operation: str) -> ApprovalExecutor:
     executors: dict[str, ApprovalExecutor] = kernel_of(session).extensions.get(_KEY, {})
     found = executors.get(operation)
     if found is None:
-        raise ApprovalExecutorMissing(f"nothing is installed to run {operation!r} on approval")
+        raise ApprovalExecutorMissing("nothing is installed to run {operation!r} on approval",
+                                      operation=operation)
     return found
 
 

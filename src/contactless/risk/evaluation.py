@@ -47,7 +47,7 @@ def read_transactions(folder: Path) -> pa.Table:
     sorted by time then id."""
     files = sorted(folder.glob("*.parquet")) if folder.is_dir() else [folder]
     if not files:
-        raise InvalidTransactions(f"no Parquet files in {folder}")
+        raise InvalidTransactions("no Parquet files in {folder}", folder=folder)
     tables = []
     for file in files:
         names = pq.read_schema(file).names
@@ -56,7 +56,8 @@ def read_transactions(folder: Path) -> pa.Table:
         tables.append(pq.read_table(file, columns=list(REQUIRED)))
     if not tables:
         missing = ", ".join(REQUIRED)
-        raise InvalidTransactions(f"no file in {folder} has the columns {missing}")
+        raise InvalidTransactions("no file in {folder} has the columns {missing}",
+                                  folder=folder, missing=missing)
     table = pa.concat_tables(tables)
     # a transaction found in two files (say, a features extract beside the raw files) is one
     table = table.append_column("_row", pa.array(range(len(table)), type=pa.int64()))
@@ -192,9 +193,11 @@ def evaluate(folder: Path, protocol: Protocol, *, seed: int = 0) -> dict[str, An
     for fold in range(protocol.folds):
         train, test = fold_sets(history, protocol, fold)
         if not len(train) or not len(test):
-            raise InvalidTransactions(f"fold {fold + 1} has no training or no test transactions")
+            raise InvalidTransactions("fold {fold} has no training or no test transactions",
+                                      fold=fold + 1)
         if history.fraud[train].min() == history.fraud[train].max():
-            raise InvalidTransactions(f"fold {fold + 1}'s training days have only one label")
+            raise InvalidTransactions("fold {fold}'s training days have only one label",
+                                      fold=fold + 1)
         model = train_model(history.features[train], history.fraud[train], seed=seed)
         scores = model.score(history.features[test])
         folds.append({

@@ -77,12 +77,13 @@ def load_model(path: Path) -> FraudModel:
     """Load a model file after checking its manifest; refuses a file that does not match."""
     manifest_path = path.with_suffix(".json")
     if not path.exists() or not manifest_path.exists():
-        raise ModelRejected(f"{path} or its manifest is missing")
+        raise ModelRejected("{path} or its manifest is missing", path=path)
     manifest = json.loads(manifest_path.read_text())
     if hashlib.sha256(path.read_bytes()).hexdigest() != manifest.get("sha256"):
-        raise ModelRejected(f"{path} does not match its checksum")
+        raise ModelRejected("{path} does not match its checksum", path=path)
     if tuple(manifest.get("features", ())) != FEATURES:
-        raise ModelRejected(f"{path} was trained on other features than this version computes")
+        raise ModelRejected("{path} was trained on other features than this version computes",
+                            path=path)
     return FraudModel(lgb.Booster(model_file=str(path)), FEATURES, str(manifest["version"]))
 
 

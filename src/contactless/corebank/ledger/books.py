@@ -107,12 +107,14 @@ def check_amount(amount: Money, currency: str | None = None) -> Decimal:
     value = amount.amount
     if value != value.quantize(Decimal(1).scaleb(-exponent)):
         raise TooManyDecimals(
-            f"{amount.currency} amounts have at most {exponent} decimal places: {value}"
+            "{currency} amounts have at most {exponent} decimal places: {value}",
+            currency=amount.currency, exponent=exponent, value=value
         )
     if value <= 0:
         raise InvalidAmount("the amount must be greater than zero")
     if currency is not None and amount.currency != currency:
-        raise CurrencyMismatch(f"the account is in {currency}, the amount in {amount.currency}")
+        raise CurrencyMismatch("the account is in {currency}, the amount in {currency2}",
+                               currency=currency, currency2=amount.currency)
     return value.quantize(Decimal("0.01"))
 
 
@@ -234,14 +236,16 @@ class LedgerBase:
         else:
             row = self.session.get(model, row_id)
         if row is None:
-            raise not_found(f"no {model.__tablename__.removeprefix('corebank_')} {row_id}")
+            raise not_found("no {thing} {row_id}",
+                            thing=model.__tablename__.removeprefix("corebank_"), row_id=row_id)
         return row
 
     def get_row(self, model: type[ModelT], row_id: uuid.UUID,
                 not_found: type[NotFound]) -> ModelT:
         row = self.session.get(model, row_id)
         if row is None:
-            raise not_found(f"no {model.__tablename__.removeprefix('corebank_')} {row_id}")
+            raise not_found("no {thing} {row_id}",
+                            thing=model.__tablename__.removeprefix("corebank_"), row_id=row_id)
         return row
 
     # -- internal accounts -----------------------------------------------------------------
@@ -287,22 +291,23 @@ class LedgerBase:
     def require_kind(account: Account, *kinds: AccountKind) -> None:
         if account.kind not in kinds:
             raise InvalidAccountKind(
-                f"account {account.number} is a {account.kind} account; "
-                f"this needs {' or '.join(k.value for k in kinds)}"
+                "account {number} is a {kind} account; this needs {needed}",
+                number=account.number, kind=account.kind,
+                needed=" or ".join(k.value for k in kinds)
             )
 
     @staticmethod
     def require_open(account: Account) -> None:
         if account.status == AccountStatus.CLOSED:
-            raise AccountClosed(f"account {account.number} is closed")
+            raise AccountClosed("account {number} is closed", number=account.number)
 
     def check_debit(self, account: Account, amount: Decimal) -> None:
         """A customer's money leaves ``account``: open, not frozen, enough balance."""
         self.require_open(account)
         if account.status == AccountStatus.FROZEN:
-            raise AccountFrozen(f"account {account.number} is frozen")
+            raise AccountFrozen("account {number} is frozen", number=account.number)
         if natural_balance(account) < amount:
-            raise InsufficientFunds(f"account {account.number} has not enough funds")
+            raise InsufficientFunds("account {number} has not enough funds", number=account.number)
 
     def check_class2(self, account: Account, direction: LimitDirection,
                      amount: Decimal, on: date) -> LimitDirection | None:
@@ -316,16 +321,16 @@ class LedgerBase:
         used_today = self._limit_usage(account.id, direction, on, on)
         if used_today + amount > daily:
             raise Class2LimitExceeded(
-                f"Class II daily {direction.value}flow cap of {daily} CNY: "
-                f"{used_today} used today",
+                "Class II daily {direction}flow cap of {daily} CNY: {used_today} used today",
+                daily=daily, used_today=used_today,
                 limit="daily", direction=direction.value, remaining=str(daily - used_today),
             )
         used_year = self._limit_usage(account.id, direction, date(on.year, 1, 1),
                                       date(on.year, 12, 31))
         if used_year + amount > yearly:
             raise Class2LimitExceeded(
-                f"Class II yearly {direction.value}flow cap of {yearly} CNY: "
-                f"{used_year} used this year",
+                "Class II yearly {direction}flow cap of {yearly} CNY: {used_year} used this year",
+                yearly=yearly, used_year=used_year,
                 limit="yearly", direction=direction.value, remaining=str(yearly - used_year),
             )
         return direction
@@ -419,7 +424,8 @@ class LedgerBase:
         """Nothing posts on a closed business day or to a closed account."""
         closed_day = last_closed_day(self.session)
         if closed_day is not None and value_date <= closed_day:
-            raise DayClosed(f"the business day {value_date} is closed (closed up to {closed_day})")
+            raise DayClosed("the business day {value_date} is closed (closed up to {closed_day})",
+                            value_date=value_date, closed_day=closed_day)
         for line in lines:
             self.require_open(line.account)
 
@@ -434,11 +440,12 @@ def balanced_lines(kind: str, lines: Sequence[Line]) -> list[Line]:
     totals: dict[str, Decimal] = defaultdict(Decimal)
     for line in effective:
         if line.amount != line.amount.quantize(Decimal("0.01")):
-            raise UnbalancedEntry(f"posting {line.amount} has more than two decimals")
+            raise UnbalancedEntry("posting {amount} has more than two decimals", amount=line.amount)
         totals[line.account.currency] += line.amount
     unbalanced = {currency: total for currency, total in totals.items() if total != 0}
     if unbalanced or not effective:
-        raise UnbalancedEntry(f"entry {kind} does not balance: {unbalanced or 'empty'}")
+        raise UnbalancedEntry("entry {kind} does not balance: {lines}",
+                              kind=kind, lines=unbalanced or "empty")
     return effective
 
 
