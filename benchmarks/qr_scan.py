@@ -45,7 +45,7 @@ ROSTER = 1000
 
 
 def settings_for(url: str, home: Path) -> Settings:
-    return Settings(mode=Mode.PRODUCTION, home=home, database_url=url,
+    return Settings(mode=Mode.DEMO, home=home, database_url=url,
                     secret_key=SECRET, data_key=DATA_KEY, audit_key=AUDIT_KEY,  # type: ignore[arg-type]
                     argon2_time_cost=1, argon2_memory_kib=1024, log_json=True)
 

@@ -51,7 +51,7 @@ def make_bank(url: str, home: Path) -> list[str]:
     """A branch tree, an RM with a password, and 20 simple codes; returns the codes' paths."""
     import contactless.app  # noqa: F401  (every domain's tables)
 
-    settings = Settings(mode=Mode.PRODUCTION, home=home, database_url=url, secret_key=SECRET,
+    settings = Settings(mode=Mode.DEMO, home=home, database_url=url, secret_key=SECRET,
                         data_key=DATA_KEY, audit_key=AUDIT_KEY,  # type: ignore[arg-type]
                         argon2_time_cost=1, argon2_memory_kib=1024, log_json=True)
     kernel = build_kernel(settings, store=MemoryStore())
