@@ -9,7 +9,9 @@ from playwright.sync_api import Page, expect
 
 from contactless.corebank import service as corebank
 from contactless.corebank.constants import DepositProduct, MaturityInstruction, Term
+from contactless.identity import service as identity
 from contactless.platform.channels import list_messages
+from contactless.platform.context import SYSTEM
 from contactless.platform.kernel import Kernel
 from tests.factories.corebank import TELLER, cny, key, open_account
 from tests.factories.identity import PASSWORD, make_customer, make_small_bank
@@ -47,6 +49,16 @@ def test_an_rm_reads_a_customers_books_and_statement(sqlite_kernel: Kernel, live
     page.click("button[type=submit]")
     page.goto(f"{live_server}/console/customers")
     page.click("[data-testid=customers] tbody tr:first-child a")
+    # account numbers are masked like the mobile and ID; a click shows one, and is audited
+    numbers = page.locator("[data-testid=account-number]")
+    expect(numbers.first).to_have_text(re.compile(r"^\d{4} \*{4} \d{4}$"))
+    row = page.locator("[data-testid=accounts] tbody tr", has_text="98,765.44")
+    row.locator("[data-testid=reveal-number]").click()
+    expect(row.locator("[data-testid=account-number]")).to_have_text(re.compile(r"^\d{12,}$"))
+    with sqlite_kernel.db.session() as session:
+        revealed = identity.search_audit(session, SYSTEM,
+                                         action="corebank.account_number_revealed")
+    assert [entry.actor_kind for entry in revealed] == ["staff"]
     deposits = page.locator("[data-testid=deposits]")
     expect(deposits).to_contain_text("200,000.00 CNY")
     expect(deposits).to_contain_text("大额存单")

@@ -104,6 +104,7 @@ ROUTES: dict[tuple[str, str], Operation | str] = {
         O.DEPOSIT_WITHDRAW_EARLY,
     ("GET", "/console/customers/{customer_id}"): O.CUSTOMER_READ,
     ("GET", "/console/accounts/{account_id}"): O.ACCOUNT_READ,
+    ("GET", "/console/accounts/{account_id}/number"): O.ACCOUNT_READ,
     ("POST", "/api/v1/outreach/codes"): O.CODE_CREATE,
     ("GET", "/api/v1/outreach/codes"): O.CODE_READ,
     ("GET", "/api/v1/outreach/codes/{code_id}"): O.CODE_READ,

@@ -3,11 +3,12 @@ and "my products" (我的产品) on the customer's phone."""
 
 from __future__ import annotations
 
+import html
 import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from contactless.corebank import service as corebank
 from contactless.corebank.schemas import DepositView, HoldingView, LoanView
@@ -71,6 +72,7 @@ def customer_page(request: Request, session: DbSession, actor: CurrentStaff,
     gettext = gettext_for(locale_of(request))
     return render(request, "corebank/customer.html", {
         "customer": customer, **_books(session, actor, customer_id), "error": error,
+        "masked": corebank.masked_number,
         "instruction_of": lambda deposit: _instruction(gettext, deposit)}, status=status)
 
 
@@ -125,6 +127,13 @@ def books_page(request: Request, session: DbSession, actor: CurrentStaff) -> Res
     return render(request, "corebank/books.html", {
         "closed": corebank.last_closed_day(session, actor),
         "current": corebank.trial_balance(session, actor)})
+
+
+@console_router.get("/accounts/{account_id}/number")
+def account_number(session: DbSession, actor: CurrentStaff, account_id: uuid.UUID) -> Response:
+    """The whole number in place of the masked one (a click on the customer page; audited)."""
+    number = corebank.reveal_account_number(session, actor, account_id=account_id)
+    return HTMLResponse(html.escape(number), headers={"Cache-Control": "no-store"})
 
 
 @console_router.get("/accounts/{account_id}")

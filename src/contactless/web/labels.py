@@ -104,6 +104,7 @@ LABELS: dict[str, dict[str, str]] = {
         "assistant.intent_corrected": N_("Corrected the assistant's understanding"),
         "assistant.transferred": N_("Transferred a conversation"),
         "branch.created": N_("Created a branch"),
+        "corebank.account_number_revealed": N_("Showed an account number"),
         "corebank.book_loan": N_("Booked a loan"),
         "corebank.buy_wealth": N_("Bought a wealth product"),
         "corebank.card_payment": N_("Card payment"),

@@ -70,7 +70,9 @@ from contactless.corebank.service.reads import (
     holdings_of_customer,
     list_wealth_products,
     loans_of_customer,
+    masked_number,
     month_of_history,
+    reveal_account_number,
     trial_balance,
     verify_books,
 )
@@ -106,6 +108,8 @@ __all__ = [
     "general_ledger_csv",
     "freeze_account",
     "get_account",
+    "masked_number",
+    "reveal_account_number",
     "get_deposit",
     "get_holding",
     "get_loan",

@@ -30,6 +30,7 @@ from contactless.corebank.service.core import (
     permit,
 )
 from contactless.identity.permissions import Operation
+from contactless.platform import audit
 from contactless.platform.context import Actor
 
 
@@ -47,6 +48,21 @@ def get_account(session: Session, actor: Actor, *, account_id: uuid.UUID,
     """One account with its balance (positive: the customer's money, or a loan's debt)."""
     return authorize_account(session, actor, account_id=account_id,
                              can_see_customer=can_see_customer)
+
+
+def masked_number(number: str) -> str:
+    """An account number as pages show it by default: the first four and last four digits."""
+    return f"{number[:4]} **** {number[-4:]}" if len(number) > 8 else "****"
+
+
+def reveal_account_number(session: Session, actor: Actor, *, account_id: uuid.UUID) -> str:
+    """The whole account number, for staff who may read the account; every reveal is
+    audited (who, which account), as the number is the customer's."""
+    account = authorize_account(session, actor, account_id=account_id)
+    audit.record(session, actor, action="corebank.account_number_revealed",
+                 target_type="corebank_account", target_id=account_id,
+                 details={"customer_id": str(account.customer_id)})
+    return account.number
 
 
 def accounts_of_customer(session: Session, actor: Actor, *, customer_id: uuid.UUID,
