@@ -11,7 +11,7 @@ from contactless.platform.channels import list_messages
 from contactless.platform.kernel import Kernel
 from tests.factories.identity import make_customer, make_small_bank
 from tests.factories.journeys import make_employer, selfie
-from tests.factories.outreach import make_code, make_group_code
+from tests.factories.outreach import complete_journey, make_code, make_group_code, scan
 from tests.journeys.steps import (
     agree,
     completed,
@@ -193,3 +193,34 @@ def test_a_renewal_from_an_rms_code_is_pending_then_realised_with_the_principal_
     assert "23456.78" in exported
     row = exported.splitlines()[1].split(",")
     assert row[4].endswith(banked.mobile[:3] + "****" + banked.mobile[-4:])  # masked customer
+
+
+def test_a_branch_manager_reads_the_leaderboard_and_a_group_codes_roster(
+    sqlite_kernel: Kernel, live_server: str, page: Page,
+) -> None:
+    """The branch manager's first hour: who brought money in, by name and branch, and how far
+    an enterprise's payroll roster has got."""
+    kernel = sqlite_kernel
+    bank = make_small_bank(kernel)
+    employer = make_employer(kernel, bank)
+    use_outreach_codes(kernel)
+    outreach.subscribe(kernel.bus)
+    group = make_group_code(kernel, bank.rm_bj, employer.enterprise_id, title="示范科技代发工资卡")
+    with kernel.db.session() as session:
+        outreach.import_enterprise_roster(session, bank.rm_bj, code_id=group.id)
+    customer = make_customer(kernel, bank.rm_xh, serial=61, mobile="13800000061").id
+    personal = make_code(kernel, bank.rm_xh)
+    scan(kernel, personal, customer_id=customer)
+    complete_journey(kernel, customer_id=customer, amount="8000.00")
+
+    sign_in(page, live_server, "bm.hz")
+    page.goto(f"{live_server}/console/outreach/leaderboard")
+    board = page.locator("[data-testid=rm-leaderboard]")
+    first = board.locator("tbody tr").first
+    expect(first).to_contain_text("RM.XH")
+    expect(first).to_contain_text("西湖支行")  # the branch's name, never its code
+    expect(first).to_contain_text("8,000.00")
+    expect(page.locator("[data-testid=branch-leaderboard]")).not_to_contain_text("HZ-XH")
+    page.goto(f"{live_server}/console/outreach/codes/{group.id}")
+    expect(page.locator("[data-testid=roster-section]")).to_contain_text("名单 2 人中已办理 0 人")
+    expect(page.locator("[data-testid=roster] tr", has_text="周*")).to_be_visible()
