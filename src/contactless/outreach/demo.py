@@ -32,7 +32,7 @@ PURPOSES: list[tuple[str, str, dict[str, str], str]] = [
     ("info", "客户经理名片", {"message": "您好，我是您的专属客户经理，有需要请随时联系我。"},
      "chat"),
     ("deposit_renewal", "定期存款到期转存", {"product": "CD-3Y"}, "sms"),
-    ("wealth_purchase", "稳健理财新品认购", {"product": "WM-90D"}, "poster"),
+    ("wealth_purchase", "稳健理财新品认购", {"product": "WM-R2-90D"}, "poster"),
     ("open_account_class2", "春季线上开户活动", {"product": "CLASS2"}, "campaign:spring2026"),
 ]
 # a customer who renewed through a code comes back to change the term only now and then
