@@ -43,6 +43,7 @@ from contactless.corebank.errors import InterestAlreadySettled
 from contactless.corebank.interest import previous_settlement_date
 from contactless.corebank.models import InterestSettlement, JournalEntry
 from contactless.corebank.schemas import AccountView
+from contactless.platform.clock import today_in
 from contactless.platform.context import Actor
 from contactless.platform.db import Base
 from contactless.platform.errors import ContactlessError, IdempotencyKeyReused
@@ -376,6 +377,8 @@ class Books(RuleBasedStateMachine):
         """Time passes: a NAV is published, and the maturity runner runs for each day."""
         with self.kernel.db.session() as session:
             for _ in range(days):
+                if self.today + timedelta(days=1) >= today_in(self.kernel.settings.timezone):
+                    break  # the books never run ahead of the real calendar (nor may settlement)
                 self.today += timedelta(days=1)
                 corebank.publish_nav(session, PRODUCT_ADMIN, idempotency_key=self.key(),
                                      product_id=self.product, nav_date=self.today,
