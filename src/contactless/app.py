@@ -56,7 +56,10 @@ from contactless.outreach import tasks as outreach_tasks
 from contactless.outreach import views as outreach_views
 from contactless.partners import api as partners_api
 from contactless.partners import open_api as partners_open_api
+from contactless.partners import service as partners_service
+from contactless.partners import tasks as partners_tasks
 from contactless.partners import views as partners_views
+from contactless.partners import views_hub as partners_views_hub
 from contactless.platform.channels import OutboxChannel
 from contactless.platform.context import Origin, new_request_id, origin_var, request_id_var
 from contactless.platform.errors import ContactlessError, Forbidden, Unauthorized
@@ -115,7 +118,8 @@ ROUTERS = (outreach_views.scan_router, identity_api.router, customers_api.router
            assistant_api.router, assistant_views.mobile_router,
            assistant_views.console_router, partners_api.router,
            partners_open_api.router, partners_views.console_router,
-           partners_views.mobile_router, events_api.router)
+           partners_views.mobile_router, partners_views_hub.console_router,
+           partners_views_hub.mobile_router, events_api.router)
 
 
 def install_domains(kernel: Kernel) -> Kernel:
@@ -124,6 +128,7 @@ def install_domains(kernel: Kernel) -> Kernel:
     tests' kernels call it."""
     corebank_approvals.install(kernel)
     events_domain.install(kernel.bus)
+    partners_service.install_webhooks(kernel.bus)
     return kernel
 
 
@@ -230,7 +235,7 @@ def app_factory() -> FastAPI:
 def register_jobs(huey: Any, kernel: Kernel) -> dict[str, Any]:
     """Every domain's jobs and schedules, for the worker."""
     tasks = register_platform(huey, kernel)
-    for domain in (corebank_tasks, journeys_tasks, outreach_tasks):
+    for domain in (corebank_tasks, journeys_tasks, outreach_tasks, partners_tasks):
         tasks.update(domain.register(huey, kernel))
     return tasks
 

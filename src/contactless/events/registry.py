@@ -114,6 +114,14 @@ class TransactionPosted(Properties):
     bank_code: Text64 | None = None
 
 
+class HubClicked(Properties):
+    """A customer followed a partner's service in the service hub (生活服务)."""
+
+    service_id: Text64
+    partner_id: Text64
+    scenario: Text64 | None = None
+
+
 @dataclass(frozen=True)
 class EventType:
     name: str
@@ -142,6 +150,8 @@ BUILTIN_TYPES: tuple[EventType, ...] = (
       for name in ("started", "step_completed", "completed", "rejected", "abandoned")),
     EventType("transaction.posted", TransactionPosted, Source.PLATFORM, retention_days=BOOKS,
               summary="the books posted a movement of the customer's money"),
+    EventType("hub.clicked", HubClicked, Source.PLATFORM,
+              summary="a customer followed a partner's service in the service hub"),
 )
 
 

@@ -177,3 +177,36 @@ class InvalidConsentRequest(ValidationFailed):
     """A consent asked for unknown scopes, too long a validity or an unregistered redirect."""
 
     code = "invalid_consent_request"
+
+
+# ---- webhooks and the service hub -------------------------------------------------------------
+
+
+class WebhookEndpointNotFound(NotFound):
+    """No webhook endpoint with this id for this partner."""
+
+    code = "webhook_endpoint_not_found"
+
+
+class WebhookDeliveryNotFound(NotFound):
+    """No webhook delivery with this id for this partner."""
+
+    code = "webhook_delivery_not_found"
+
+
+class InvalidWebhookSetting(ValidationFailed):
+    """A webhook URL that is not one of the partner's callback URLs, or an unknown event type."""
+
+    code = "invalid_webhook_setting"
+
+
+class HubServiceNotFound(NotFound):
+    """No service with this id in the service hub."""
+
+    code = "hub_service_not_found"
+
+
+class InvalidHubService(ValidationFailed):
+    """A hub service with a bad link, dates that do not follow, or an unknown scenario."""
+
+    code = "invalid_hub_service"

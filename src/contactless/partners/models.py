@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from contactless.platform.db import Base, CreatedMixin, IdMixin, UTCDateTime
@@ -106,5 +106,113 @@ class PartnerConsent(IdMixin, CreatedMixin, Base):
     request_digest: Mapped[str | None] = mapped_column(String(64))
 
 
-__all__ = ["ClientStatus", "ConsentStatus", "Partner", "PartnerClient", "PartnerConsent",
-           "PartnerStatus", "Scenario"]
+class WebhookStatus(StrEnum):
+    ACTIVE = "active"
+    DISABLED = "disabled"
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"  # due at ``next_attempt_at`` (or being sent)
+    DELIVERED = "delivered"
+    FAILED = "failed"  # 24 hours of retries spent; a replay starts it again
+
+
+class WebhookEndpoint(IdMixin, CreatedMixin, Base):
+    """A partner's subscription: one of its callback URLs, the event types it wants, and the
+    secret the bank signs with (``whsec_...``, kept encrypted: signing needs it)."""
+
+    __tablename__ = "partner_webhook_endpoint"
+    __table_args__ = (UniqueConstraint("partner_id", "url"),)
+
+    partner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("partner.id"), nullable=False,
+                                                  index=True)
+    url: Mapped[str] = mapped_column(String(500), nullable=False)
+    event_types: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
+    secret: Mapped[str] = mapped_column(Text, nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False,
+                                        default=WebhookStatus.ACTIVE.value)
+    created_by: Mapped[str] = mapped_column(String(64), nullable=False)
+
+
+class WebhookMessage(CreatedMixin, Base):
+    """One event for one partner, its body fixed once (every attempt sends the same bytes
+    under the same ``webhook-id``); ``source_key`` makes an event one message however often
+    it is reported."""
+
+    __tablename__ = "partner_webhook_message"
+    __table_args__ = (UniqueConstraint("partner_id", "source_key"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)  # msg_...
+    partner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("partner.id"), nullable=False,
+                                                  index=True)
+    event_type: Mapped[str] = mapped_column(String(64), nullable=False)
+    source_key: Mapped[str] = mapped_column(String(120), nullable=False)
+    body: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class WebhookDelivery(IdMixin, CreatedMixin, Base):
+    """A message on its way to one endpoint: retried with exponential backoff until it is
+    delivered or ``give_up_at`` (24 hours) has passed."""
+
+    __tablename__ = "partner_webhook_delivery"
+    __table_args__ = (UniqueConstraint("message_id", "endpoint_id"),
+                      Index("ix_partner_webhook_delivery_due", "status", "next_attempt_at"))
+
+    message_id: Mapped[str] = mapped_column(ForeignKey("partner_webhook_message.id"),
+                                            nullable=False)
+    endpoint_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("partner_webhook_endpoint.id"),
+                                                   nullable=False, index=True)
+    partner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("partner.id"), nullable=False,
+                                                  index=True)
+    status: Mapped[str] = mapped_column(String(16), nullable=False,
+                                        default=DeliveryStatus.PENDING.value)
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    give_up_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    last_status_code: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class WebhookAttempt(IdMixin, Base):
+    """One try of a delivery: when, the receiver's status code (or why there was none)."""
+
+    __tablename__ = "partner_webhook_attempt"
+
+    delivery_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("partner_webhook_delivery.id"),
+                                                   nullable=False, index=True)
+    attempted_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(String(300))
+    duration_ms: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+
+class HubStatus(StrEnum):
+    LISTED = "listed"
+    WITHDRAWN = "withdrawn"
+
+
+class HubService(IdMixin, CreatedMixin, Base):
+    """A partner's non-financial service in the bank's service hub (生活服务): shown to
+    customers in /m between ``valid_from`` and ``valid_until``, in its regions (none: all)."""
+
+    __tablename__ = "partner_hub_service"
+
+    partner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("partner.id"), nullable=False,
+                                                  index=True)
+    title: Mapped[str] = mapped_column(String(120), nullable=False)
+    summary: Mapped[str] = mapped_column(String(300), nullable=False, default="")
+    scenario: Mapped[str] = mapped_column(String(16), nullable=False)
+    link: Mapped[str] = mapped_column(String(500), nullable=False)
+    valid_from: Mapped[date] = mapped_column(Date, nullable=False)
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    regions: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
+    status: Mapped[str] = mapped_column(String(16), nullable=False,
+                                        default=HubStatus.LISTED.value)
+    created_by: Mapped[str] = mapped_column(String(64), nullable=False)
+
+
+__all__ = ["ClientStatus", "ConsentStatus", "DeliveryStatus", "HubService", "HubStatus",
+           "Partner", "PartnerClient", "PartnerConsent", "PartnerStatus", "Scenario",
+           "WebhookAttempt", "WebhookDelivery", "WebhookEndpoint", "WebhookMessage",
+           "WebhookStatus"]

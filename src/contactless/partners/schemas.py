@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -160,3 +160,92 @@ class OpenProduct(BaseModel):
 
 class OpenProducts(BaseModel):
     items: list[OpenProduct]
+
+
+# ---- webhooks and the service hub -------------------------------------------------------------
+
+# what a partner may subscribe to; journey events only for journeys it started
+WEBHOOK_EVENTS = ("journey.completed", "journey.rejected", "journey.abandoned",
+                  "consent.granted", "consent.refused", "consent.revoked")
+
+
+class WebhookEndpointView(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    partner_id: uuid.UUID
+    url: str
+    event_types: list[str]
+    status: str
+    created_by: str
+    created_at: datetime
+
+
+class IssuedEndpoint(BaseModel):
+    """A new webhook endpoint: ``secret`` (``whsec_...``) is shown this once."""
+
+    endpoint: WebhookEndpointView
+    secret: str
+
+
+class WebhookEndpointCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    url: str = Field(max_length=500)
+    event_types: list[str] = Field(min_length=1, max_length=len(WEBHOOK_EVENTS))
+
+
+class WebhookAttemptView(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    attempted_at: datetime
+    status_code: int | None = None
+    error: str | None = None
+    duration_ms: int
+
+
+class WebhookDeliveryView(BaseModel):
+    """A message's delivery to one endpoint, with its attempts (newest first)."""
+
+    id: uuid.UUID
+    message_id: str
+    event_type: str
+    url: str
+    status: str
+    attempts: int
+    created_at: datetime
+    next_attempt_at: datetime | None = None
+    give_up_at: datetime
+    last_status_code: int | None = None
+    last_error: str | None = None
+    delivered_at: datetime | None = None
+    tries: list[WebhookAttemptView] = []
+
+
+class HubServiceView(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    partner_id: uuid.UUID
+    partner_name: str = ""
+    title: str
+    summary: str
+    scenario: str
+    link: str
+    valid_from: date
+    valid_until: date | None = None
+    regions: list[str]
+    status: str
+    created_at: datetime
+
+
+class HubServiceCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(min_length=2, max_length=120)
+    summary: str = Field(default="", max_length=300)
+    scenario: Scenario
+    link: str = Field(max_length=500)
+    valid_from: date
+    valid_until: date | None = None
+    regions: list[str] = Field(default_factory=list, max_length=50)

@@ -28,6 +28,15 @@ from contactless.partners.service.consents import (
     request_consent,
     revoke_consent,
 )
+from contactless.partners.service.delivery import DeliveryReport, deliver_due, deliver_now
+from contactless.partners.service.hub import (
+    HubShelf,
+    add_hub_service,
+    browse_hub,
+    click_hub_service,
+    hub_services,
+    set_hub_service_status,
+)
 from contactless.partners.service.onboarding import (
     decide_partner,
     get_partner,
@@ -38,6 +47,14 @@ from contactless.partners.service.onboarding import (
     suspend_partner,
     update_partner,
 )
+from contactless.partners.service.webhooks import (
+    add_endpoint,
+    delivery_log,
+    endpoints,
+    replay_delivery,
+    set_endpoint_status,
+)
+from contactless.partners.service.webhooks import install as install_webhooks
 
 __all__ = [
     "CLOCK_SKEW_SECONDS", "PartnerCaller", "RateWindow", "SignedClient", "SignedRequest",
@@ -47,4 +64,9 @@ __all__ = [
     "partner_balances", "partner_consent", "partner_products", "register_partner",
     "request_consent", "require_scope", "revoke_client", "revoke_consent", "sign_request",
     "suspend_partner", "update_partner", "verify_signed",
+    # webhooks and the service hub
+    "DeliveryReport", "HubShelf", "add_endpoint", "add_hub_service", "browse_hub",
+    "click_hub_service", "deliver_due", "deliver_now", "delivery_log", "endpoints",
+    "hub_services", "install_webhooks", "replay_delivery", "set_endpoint_status",
+    "set_hub_service_status",
 ]

@@ -39,6 +39,7 @@ from contactless.partners.schemas import (
     OpenAccount,
     OpenBalance,
 )
+from contactless.partners.service import webhooks
 from contactless.partners.service.access import PartnerCaller, require_scope
 from contactless.platform import audit
 from contactless.platform.context import Actor
@@ -149,6 +150,7 @@ def answer_consent(session: Session, actor: Actor, *, consent_id: uuid.UUID,
     audit.record(session, actor, action=f"partner_consent.{consent.status}",
                  target_type="partner_consent", target_id=consent.id, before=before,
                  after=_state(consent))
+    webhooks.consent_changed(session, consent)
     query = {"consent_id": str(consent.id), "status": consent.status}
     if consent.state:
         query["state"] = consent.state
@@ -178,6 +180,7 @@ def revoke_consent(session: Session, actor: Actor, *, consent_id: uuid.UUID) -> 
         audit.record(session, actor, action="partner_consent.revoked",
                      target_type="partner_consent", target_id=consent.id, before=before,
                      after=_state(consent))
+        webhooks.consent_changed(session, consent)
     elif consent.status != ConsentStatus.REVOKED:
         raise ConsentNotGranted("only a granted consent can be revoked")
     names = repository.names_of(session, {consent.partner_id})
