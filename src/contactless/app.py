@@ -23,6 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 import contactless.assistant.models
 import contactless.corebank.models
 import contactless.customers.models
+import contactless.events.models
 import contactless.identity.models
 import contactless.journeys.models
 import contactless.outreach.models
@@ -44,6 +45,7 @@ from contactless.customers import views as customers_views
 from contactless.events import api as events_api
 from contactless.events import domain as events_domain
 from contactless.events import service as events_service
+from contactless.events import tasks as events_tasks
 from contactless.identity import api as identity_api
 from contactless.identity import views as identity_views
 from contactless.journeys import api as journeys_api
@@ -129,6 +131,7 @@ def install_domains(kernel: Kernel) -> Kernel:
     corebank_approvals.install(kernel)
     events_domain.install(kernel.bus)
     partners_service.install_webhooks(kernel.bus)
+    events_service.install_profiles(kernel.bus)
     return kernel
 
 
@@ -235,7 +238,8 @@ def app_factory() -> FastAPI:
 def register_jobs(huey: Any, kernel: Kernel) -> dict[str, Any]:
     """Every domain's jobs and schedules, for the worker."""
     tasks = register_platform(huey, kernel)
-    for domain in (corebank_tasks, journeys_tasks, outreach_tasks, partners_tasks):
+    for domain in (corebank_tasks, journeys_tasks, outreach_tasks, partners_tasks,
+                   events_tasks):
         tasks.update(domain.register(huey, kernel))
     return tasks
 

@@ -14,6 +14,7 @@ from contactless.identity.errors import NotAllowed
 from contactless.platform.context import SYSTEM, Actor
 from contactless.platform.kernel import Kernel
 from tests.events.factories import page_view
+from tests.factories.identity import make_customer, make_small_bank
 
 MARKETER = Actor(kind="staff", id=str(uuid.uuid4()), role="marketer", branch_path="/HQ/")
 RM = Actor(kind="staff", id=str(uuid.uuid4()), role="rm", branch_path="/HQ/HZ/")
@@ -31,23 +32,26 @@ def _views(customer: uuid.UUID, count: int, *, kind: str = "time_deposit",
 @pytest.fixture
 def behaviour(sqlite_kernel: Kernel) -> dict[str, uuid.UUID]:
     """Keen viewed deposits 3 times and opened the app; browser viewed once, long ago;
-    lender viewed loans 3 times; none of them is in the customers table (the platform
-    keeps unknown ids as anonymous), so the lake is written as the platform writes it."""
-    people = {name: uuid.uuid4() for name in ("keen", "browser", "lender")}
+    lender viewed loans 3 times; idle did nothing at all. Each has a profile."""
+    bank = make_small_bank(sqlite_kernel)
+    people = {name: make_customer(sqlite_kernel, bank.rm_xh, serial=n + 1).id
+              for n, name in enumerate(("keen", "browser", "lender", "idle"))}
     opened = {**page_view(anonymous_id=None, customer_id=str(people["keen"])),
               "type": "app.opened", "properties": {}}
     batch = [*_views(people["keen"], 3), opened, *_views(people["browser"], 1, days_ago=5),
              *_views(people["lender"], 3, kind="loan")]
     sqlite_kernel.settings.events_past_seconds = 30 * 86400
-    events.ingestor_of(sqlite_kernel).known_customers.update(people.values())
     with sqlite_kernel.db.session() as session:
         assert events.ingest(session, SYSTEM, events=batch).accepted == len(batch)
     events.flush(sqlite_kernel)
+    with sqlite_kernel.db.session() as session:
+        events.rebuild_profiles(session, SYSTEM)
     return people
 
 
 def _members(kernel: Kernel, tree: object) -> set[uuid.UUID]:
-    return set(events.segment_members(kernel, tree=tree))
+    with kernel.db.session() as session:
+        return set(events.segment_members(session, tree=tree))
 
 
 def test_a_segment_picks_customers_by_what_they_did(sqlite_kernel: Kernel,
@@ -62,7 +66,11 @@ def test_a_segment_picks_customers_by_what_they_did(sqlite_kernel: Kernel,
     assert _members(sqlite_kernel, absent) == {behaviour["browser"], behaviour["lender"]}
     either = {"any": [keen, {"not": {"performed": {"type": "product.viewed",
                                                   "within_days": 3}}}]}
-    assert _members(sqlite_kernel, either) == {behaviour["keen"], behaviour["browser"]}
+    assert _members(sqlite_kernel, either) == {behaviour["keen"], behaviour["browser"],
+                                               behaviour["idle"]}
+    # a customer who never did anything did not open the app either
+    assert _members(sqlite_kernel, {"did_not_perform": {"type": "app.opened"}}) == {
+        behaviour["browser"], behaviour["lender"], behaviour["idle"]}
 
 
 def test_the_same_sql_transpiles_to_spark(sqlite_kernel: Kernel) -> None:
@@ -70,12 +78,13 @@ def test_the_same_sql_transpiles_to_spark(sqlite_kernel: Kernel) -> None:
 
     compiled = segments.compile_segment(
         events.registry_of(sqlite_kernel),
-        {"performed": {"type": "search", "where": {"query": "x"}}},
-        lake_dir=events.places(sqlite_kernel).lake_dir, now=datetime.now(UTC))
+        {"performed": {"type": "search", "where": {"query": "x"}}}, now=datetime.now(UTC))
     spark = compiled.transpiled("spark")
     assert "FILTER(WHERE" in spark.replace(" (", "(")
     assert "GROUP BY customer_id" in spark
-    assert compiled.parameters[0] == "search"
+    assert ":p0" in spark
+    assert "$p0" in compiled.sql
+    assert compiled.parameters["p0"] == "search"
     assert "search" not in compiled.sql
 
 
@@ -88,11 +97,26 @@ def test_the_same_sql_transpiles_to_spark(sqlite_kernel: Kernel) -> None:
     ({"performed": {"type": "search", "at_least": 0}}, "$.performed.at_least"),
     ({"sql": "SELECT 1"}, "$"),
     ({"any": []}, "$"),
+    ({"profile": {"property": "aum; DROP TABLE customer", "op": "gte", "value": "1"}},
+     "$.profile.property"),
+    ({"profile": {"property": "aum", "op": "OR 1=1 --", "value": "1"}}, "$.profile.op"),
+    ({"profile": {"property": "aum", "op": "gte", "value": "1 OR 1=1"}}, "$.profile.value"),
+    ({"profile": {"property": "nearest_maturity", "op": "lte", "value": 30}},
+     "$.profile.value"),
+    ({"profile": {"property": "aum", "op": "gte"}}, "$.profile"),
+    ({"tag": "vip' OR 'x'='x"}, "$.tag"),
+    ({"holds": "bitcoin"}, "$.holds"),
+    ({"followed_by": {"first": {"type": "search"}, "then": {"type": "nope"}}},
+     "$.followed_by.then.type"),
+    ({"followed_by": {"first": {"type": "search"}, "then": {"type": "search"},
+                      "within_minutes": 0}}, "$.followed_by.within_minutes"),
+    ({"all": [{"tag": "high_value"}, {"followed_by": {"first": {"type": "search"}}}]},
+     "$.all[1].followed_by.then"),
 ])
 def test_a_tree_naming_what_the_registry_does_not_declare_is_refused(
         sqlite_kernel: Kernel, tree: object, where: str) -> None:
-    with pytest.raises(SegmentInvalid) as refused:
-        events.segment_members(sqlite_kernel, tree=tree)
+    with sqlite_kernel.db.session() as session, pytest.raises(SegmentInvalid) as refused:
+        events.segment_members(session, tree=tree)
     assert refused.value.extra["where"] == where
 
 
@@ -109,7 +133,7 @@ def test_a_preview_is_for_roles_the_table_allows(sqlite_kernel: Kernel,
     with sqlite_kernel.db.session() as session:
         preview = events.preview_segment(session, MARKETER, sample=1, tree={
             "performed": {"type": "product.viewed"}})
-        assert preview.count == 3
+        assert preview.count == 3  # keen, browser and lender viewed; idle did not
         assert len(preview.sample) == 1
         with pytest.raises(NotAllowed):
             events.preview_segment(session, RM, tree={"performed": {"type": "search"}})

@@ -68,3 +68,26 @@ def all_customer_ids(session: Session) -> list[uuid.UUID]:
 
 def existing_ids(session: Session, ids: list[uuid.UUID]) -> set[uuid.UUID]:
     return set(session.scalars(select(Customer.id).where(Customer.id.in_(ids))))
+
+
+def relationships(session: Session, ids: list[uuid.UUID] | None
+                  ) -> list[tuple[uuid.UUID, uuid.UUID, uuid.UUID]]:
+    """(customer id, primary RM id, branch id) of every customer, or of ``ids``."""
+    query = select(Customer.id, Customer.primary_rm_id, Customer.branch_id)
+    if ids is not None:
+        query = query.where(Customer.id.in_(ids))
+    return [(row[0], row[1], row[2]) for row in session.execute(query.order_by(Customer.id))]
+
+
+def shares(session: Session, ids: list[uuid.UUID] | None) -> list[tuple[uuid.UUID, uuid.UUID]]:
+    query = select(CustomerShare.customer_id, CustomerShare.staff_id)
+    if ids is not None:
+        query = query.where(CustomerShare.customer_id.in_(ids))
+    return [(row[0], row[1]) for row in session.execute(query)]
+
+
+def visible_ids(session: Session, ids: list[uuid.UUID], *, rm_id: uuid.UUID | None,
+                path_prefix: str | None) -> set[uuid.UUID]:
+    query = scoped(select(Customer), rm_id=rm_id, path_prefix=path_prefix)
+    return set(session.scalars(query.with_only_columns(Customer.id)
+                               .where(Customer.id.in_(ids))))

@@ -309,6 +309,41 @@ def existing_customer_ids(session: Session, *, ids: list[uuid.UUID]) -> set[uuid
     return repository.existing_ids(session, ids) if ids else set()
 
 
+@dataclass(frozen=True)
+class Relationship:
+    """Who serves a customer: the primary RM, the branch, and the RMs it is shared with."""
+
+    customer_id: uuid.UUID
+    primary_rm_id: uuid.UUID
+    branch_id: uuid.UUID
+    shared_with: tuple[uuid.UUID, ...] = ()
+
+
+def relationships(session: Session, *, customer_ids: list[uuid.UUID] | None = None
+                  ) -> dict[uuid.UUID, Relationship]:
+    """Every customer's RM relationships (or those of ``customer_ids``), in two queries."""
+    shared: dict[uuid.UUID, list[uuid.UUID]] = {}
+    for customer_id, staff_id in repository.shares(session, customer_ids):
+        shared.setdefault(customer_id, []).append(staff_id)
+    return {customer_id: Relationship(customer_id, rm_id, branch_id,
+                                      tuple(sorted(shared.get(customer_id, []))))
+            for customer_id, rm_id, branch_id in repository.relationships(session, customer_ids)}
+
+
+def visible_customer_ids(session: Session, actor: Actor, *, ids: list[uuid.UUID]
+                         ) -> set[uuid.UUID]:
+    """Which of ``ids`` the actor may see (an RM: own and shared; others: their subtree), in
+    one query however many are asked."""
+    if not ids:
+        return set()
+    if actor.kind == "customer":
+        return {customer_id for customer_id in ids if str(customer_id) == actor.id}
+    if actor.kind not in ("staff", "system"):
+        return set()
+    rm_id, prefix = _scope(actor)
+    return repository.visible_ids(session, ids, rm_id=rm_id, path_prefix=prefix)
+
+
 # ---- enterprises and rosters ------------------------------------------------------------------
 
 

@@ -49,4 +49,41 @@ class SegmentInvalid(ContactlessError):
         super().__init__(message, where=where, **extra)
 
 
-__all__ = ["BatchTooLarge", "EventsUnavailable", "MalformedBatch", "SegmentInvalid"]
+class SegmentNotFound(ContactlessError):
+    """No saved segment has this id."""
+
+    status = 404
+    code = "segment_not_found"
+
+
+class SegmentNameTaken(ContactlessError):
+    """Another saved segment already has this name."""
+
+    status = 409
+    code = "segment_name_taken"
+
+
+class ProfileNotFound(ContactlessError):
+    """The customer is not in the actor's scope, or has no profile yet."""
+
+    status = 404
+    code = "profile_not_found"
+
+
+class AttributeInvalid(ContactlessError):
+    """An attribute the registry does not declare, or a value of the wrong kind."""
+
+    status = 422
+    code = "attribute_invalid"
+
+
+class UnknownTag(ContactlessError):
+    """A tag no declared rule gives."""
+
+    status = 422
+    code = "tag_unknown"
+
+
+__all__ = ["AttributeInvalid", "BatchTooLarge", "EventsUnavailable", "MalformedBatch",
+           "ProfileNotFound", "SegmentInvalid", "SegmentNameTaken", "SegmentNotFound",
+           "UnknownTag"]

@@ -17,21 +17,33 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import duckdb
 import pyarrow as pa
 import structlog
 from sqlalchemy.orm import Session
 
 from contactless.customers import service as customers
-from contactless.events import intake, lake, segments
+from contactless.events import intake, lake, profiles, segment_store
 from contactless.events.ingest import Ingestor, IngestResult, Window
 from contactless.events.intake import Decoded, Rejection
 from contactless.events.lake import CompactionReport
 from contactless.events.log import SegmentLog, claimed
+from contactless.events.profiles import (
+    ProfileView,
+    RebuildReport,
+    customer_tags,
+    customers_with_tag,
+    profile,
+    profile_for,
+    rebuild_profiles,
+    set_attribute,
+    update_pending,
+)
 from contactless.events.registry import Envelope, Registry, default_registry
+from contactless.events.segment_store import SegmentView
 from contactless.identity.permissions import Operation, authorize
 from contactless.platform.context import Actor
 from contactless.platform.db import utcnow
+from contactless.platform.events import EventBus
 from contactless.platform.kernel import Kernel, kernel_of
 
 log = structlog.get_logger(__name__)
@@ -161,8 +173,10 @@ def _tidy_lock(lake_dir: Path) -> Any:
     return claimed(lock)
 
 
-__all__ = ["Envelope", "IngestResult", "Rejection", "compact", "flush", "ingest",
-           "ingest_body", "lake_events", "registry_of", "use_registry"]
+__all__ = ["Envelope", "IngestResult", "ProfileView", "RebuildReport", "Rejection",
+           "SegmentView", "compact", "customer_tags", "customers_with_tag", "flush", "ingest",
+           "ingest_body", "lake_events", "profile", "profile_for", "rebuild_profiles",
+           "registry_of", "set_attribute", "update_pending", "use_registry"]
 
 
 class Compactor:
@@ -221,18 +235,58 @@ def preview_segment(session: Session, actor: Actor, *, tree: Any,
     """How many customers the condition tree selects and the first ``sample`` of them (by
     id). Raises ``SegmentInvalid`` (422) naming the node the registry does not know."""
     authorize(actor, Operation.SEGMENT_PREVIEW)
-    members = segment_members(kernel_of(session), tree=tree)
+    members = segment_members(session, tree=tree)
     return SegmentPreview(count=len(members), sample=members[:sample])
 
 
-def segment_members(kernel: Kernel, *, tree: Any, now: datetime | None = None
-                    ) -> list[uuid.UUID]:
-    """Every customer the tree selects, by DuckDB over the lake."""
-    where = places(kernel)
-    compiled = segments.compile_segment(registry_of(kernel), tree, lake_dir=where.lake_dir,
-                                        now=now or utcnow())
-    if not lake.partitions(where.lake_dir):
-        return []
-    with duckdb.connect() as connection:
-        rows = connection.execute(compiled.sql, compiled.parameters).fetchall()
-    return [uuid.UUID(row[0]) for row in rows]
+def segment_members(session: Session, *, segment_id: uuid.UUID | None = None,
+                    tree: Any = None, now: datetime | None = None) -> list[uuid.UUID]:
+    """The customers of a saved segment (its materialized membership, as of its last
+    refresh) or of a condition tree (evaluated now), sorted by id. For other domains (the
+    marketing campaigns): no permission check; pages go through ``preview_segment``."""
+    if (segment_id is None) == (tree is None):
+        raise ValueError("give a segment_id or a tree")
+    if segment_id is not None:
+        return segment_store.members(session, segment_id=segment_id)
+    kernel = kernel_of(session)
+    return segment_store.evaluate(session, registry_of(kernel), tree,
+                                  lake_dir=places(kernel).lake_dir, now=now)
+
+
+def save_segment(session: Session, actor: Actor, *, name: str, tree: Any,
+                 segment_id: uuid.UUID | None = None) -> SegmentView:
+    """Save a new segment (or change ``segment_id``) and materialize its members."""
+    kernel = kernel_of(session)
+    return segment_store.save(session, actor, registry_of(kernel), name=name, tree=tree,
+                              segment_id=segment_id, lake_dir=places(kernel).lake_dir)
+
+
+def refresh_segments(session: Session, actor: Actor, *, stale_only: bool = True
+                     ) -> list[SegmentView]:
+    """Materialize the saved segments (the stale ones: profiles or tags changed since)."""
+    kernel = kernel_of(session)
+    return segment_store.refresh_all(session, actor, registry_of(kernel),
+                                     lake_dir=places(kernel).lake_dir, stale_only=stale_only)
+
+
+def list_segments(session: Session, actor: Actor) -> list[SegmentView]:
+    authorize(actor, Operation.SEGMENT_PREVIEW)
+    return segment_store.listed(session)
+
+
+def get_segment(session: Session, *, segment_id: uuid.UUID) -> SegmentView:
+    return segment_store.get(session, segment_id=segment_id)
+
+
+def delete_segment(session: Session, actor: Actor, *, segment_id: uuid.UUID) -> None:
+    segment_store.delete(session, actor, segment_id=segment_id)
+
+
+def export_segment_csv(session: Session, actor: Actor, *, segment_id: uuid.UUID) -> str:
+    """The members in the actor's scope as CSV, PII masked; audited."""
+    return segment_store.export_csv(session, actor, segment_id=segment_id)
+
+
+def install_profiles(bus: EventBus) -> None:
+    """The domain events that queue a profile update (the app installs it per kernel)."""
+    profiles.install(bus)

@@ -103,6 +103,12 @@ class Operation(StrEnum):
     PARTNER_CONSENT_ANSWER = "partner_consent.answer"
     # behaviour data (events)
     SEGMENT_PREVIEW = "segment.preview"
+    SEGMENT_MANAGE = "segment.manage"
+    SEGMENT_EXPORT = "segment.export"
+    PROFILE_READ = "profile.read"
+    PROFILE_ATTRIBUTE_SET = "profile.attribute_set"
+    PROFILE_REBUILD = "profile.rebuild"
+    EVENTS_EXPLORE = "events.explore"
 
 
 class Scope(StrEnum):
@@ -286,6 +292,20 @@ PERMISSIONS: dict[Operation, Rule] = {
                                    "data", NOBODY, Scope.CUSTOMER, customer_self=True),
     O.SEGMENT_PREVIEW: Rule("Count and list a behaviour segment's members (bank-wide)",
                             _roles(Role.ADMIN, Role.MARKETER), Scope.BANK),
+    O.SEGMENT_MANAGE: Rule("Save, change, refresh and delete segments",
+                           _roles(Role.ADMIN, Role.MARKETER), Scope.BANK),
+    O.SEGMENT_EXPORT: Rule("Export a segment's members as CSV (masked; only the customers in "
+                           "one's own scope)",
+                           _roles(Role.ADMIN, Role.MARKETER, Role.BRANCH_MANAGER), Scope.CUSTOMER),
+    O.PROFILE_READ: Rule("See a customer's 360° profile: products, tags, behaviour",
+                         _roles(Role.ADMIN, Role.BRANCH_MANAGER, Role.RM, Role.MARKETER,
+                                Role.AUDITOR), Scope.CUSTOMER),
+    O.PROFILE_ATTRIBUTE_SET: Rule("Set a customer's declared attribute (another bank's VIP)",
+                                  INITIATORS, Scope.CUSTOMER),
+    O.PROFILE_REBUILD: Rule("Rebuild every profile and tag (the nightly job, the CLI)", NOBODY,
+                            Scope.BANK),
+    O.EVENTS_EXPLORE: Rule("Read the event explorer's bank-wide charts",
+                           _roles(Role.ADMIN, Role.MARKETER), Scope.BANK),
 }
 del O
 
