@@ -13,7 +13,7 @@
   ``http_errors`` its socket errors and non-2xx answers;
 - ``compaction_events_per_s``: moving the service run's log into the lake;
 - ``segment_seconds``: a 3-condition segment (viewed time deposits 3 times in 30 days, did
-  not open the app in 7 days, searched in 90 days) compiled by ``events.segment_members``
+  not open the app in 7 days, searched in 90 days) compiled as ``events.segment_members`` does
   over a lake of ``--segment-events`` (10,000,000) events of 200,000 customers over 90 days,
   written for it with pyarrow; ``handwritten_seconds`` the same question written by hand in
   DuckDB (literal values), in the same run (best of 3 each, the members checked equal);

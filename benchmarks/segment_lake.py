@@ -1,5 +1,7 @@
 """A lake of synthetic behaviour for the segment benchmark, and the segment against the same
-question written by hand in DuckDB."""
+question written by hand in DuckDB. Both read the same ``profiles`` table (one row per
+customer, as ``events.segment_members`` gives DuckDB), so "did not open the app" counts the
+customers with no event too."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from loadgen import log
 
+from contactless.events import segment_store, segments
 from contactless.events import service as events
 from contactless.events.lake import SCHEMA
 from contactless.platform.kernel import build_kernel
@@ -75,14 +78,23 @@ def handwritten(lake_dir: Path, now: datetime) -> str:
         return (now - timedelta(days=days)).strftime("TIMESTAMPTZ '%Y-%m-%d %H:%M:%S.%f+00'")
 
     return f"""
-        SELECT customer_id FROM read_parquet('{lake_dir}/dt=*/*.parquet')
-        WHERE customer_id IS NOT NULL
-        GROUP BY customer_id
-        HAVING count(*) FILTER (WHERE type = 'product.viewed' AND occurred_at >= {since(30)}
-                    AND json_extract_string(properties, '$.product_kind') = 'time_deposit') >= 3
-           AND count(*) FILTER (WHERE type = 'app.opened' AND occurred_at >= {since(7)}) = 0
-           AND count(*) FILTER (WHERE type = 'search' AND occurred_at >= {since(90)}) >= 1
-        ORDER BY customer_id"""  # noqa: S608 - the benchmark's own literals
+        SELECT p.customer_id FROM profiles p LEFT JOIN (
+            SELECT customer_id,
+                count(*) FILTER (WHERE type = 'product.viewed' AND occurred_at >= {since(30)}
+                    AND json_extract_string(properties, '$.product_kind') = 'time_deposit') AS td,
+                count(*) FILTER (WHERE type = 'app.opened' AND occurred_at >= {since(7)}) AS op,
+                count(*) FILTER (WHERE type = 'search' AND occurred_at >= {since(90)}) AS se
+            FROM read_parquet('{lake_dir}/dt=*/*.parquet')
+            WHERE customer_id IS NOT NULL GROUP BY customer_id) b
+          ON b.customer_id = p.customer_id
+        WHERE coalesce(b.td, 0) >= 3 AND coalesce(b.op, 0) = 0 AND coalesce(b.se, 0) >= 1
+        ORDER BY p.customer_id"""  # noqa: S608 - the benchmark's own literals
+
+
+def profiles(count: int) -> pa.Table:
+    """The ``profiles`` table of the benchmark's customers: every property empty."""
+    ids = [f"00000000-0000-4000-8000-{n:012x}" for n in range(count)]
+    return pa.table({"customer_id": pa.array(ids)})
 
 
 def _best(run: Callable[[], list[str]], times: int = 3) -> tuple[float, list[str]]:
@@ -101,14 +113,19 @@ def segment_figures(home: Path, count: int) -> tuple[float, float]:
     started = time.perf_counter()
     write_lake(events.places(kernel).lake_dir, count, now)
     log(f"segment lake: {count} events written in {time.perf_counter() - started:.1f} s")
-    sql = handwritten(events.places(kernel).lake_dir, now)
+    lake_dir = events.places(kernel).lake_dir
+    sql = handwritten(lake_dir, now)
+    table = profiles(CUSTOMERS)
+
     def compiled() -> list[str]:
-        return [str(member) for member in events.segment_members(kernel, tree=TREE, now=now)]
+        query = segments.compile_segment(events.registry_of(kernel), TREE, now=now)
+        return segment_store.run(query, lake_dir=lake_dir, profiles=table)
 
     segment_seconds, members = _best(compiled)
 
     def by_hand() -> list[str]:
         with duckdb.connect() as connection:
+            connection.register("profiles", table)
             return [row[0] for row in connection.execute(sql).fetchall()]
 
     hand_seconds, hand_members = _best(by_hand)
