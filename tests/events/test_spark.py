@@ -1,0 +1,103 @@
+"""One segment, written once, run by DuckDB and by Apache Spark (local mode, the SQL
+transpiled by SQLGlot) over the same Parquet files: the same members.
+
+The lake is the one the platform wrote (ingest, then compaction); the profiles are the
+``profiles`` table DuckDB is given, written to Parquet for Spark. One SparkSession serves the
+module (a JVM start is most of the cost)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+import pytest
+from pyspark.sql import SparkSession
+
+from contactless.events import segment_store, segments
+from contactless.events import service as events
+from contactless.platform.context import SYSTEM
+from contactless.platform.kernel import Kernel
+from tests.events.factories import page_view
+from tests.factories.corebank import open_account
+from tests.factories.identity import make_customer, make_small_bank
+
+TREE = {"all": [
+    {"any": [{"tag": "high_value"},
+             {"profile": {"property": "demand_balance", "op": "gte", "value": "5000"}}]},
+    {"performed": {"type": "product.viewed", "at_least": 2, "within_days": 30,
+                   "where": {"product_kind": "time_deposit"}}},
+    {"not": {"followed_by": {"first": {"type": "product.viewed"},
+                             "then": {"type": "journey.started"}, "within_minutes": 30,
+                             "within_days": 30}}},
+    {"did_not_perform": {"type": "app.opened", "within_days": 7}}]}
+
+
+@pytest.fixture(scope="module")
+def spark() -> Iterator[Any]:
+    session = (SparkSession.builder.master("local[1]")
+               .appName("contactless-segment-equivalence")
+               .config("spark.ui.enabled", "false")
+               .config("spark.sql.shuffle.partitions", "2")
+               .config("spark.sql.session.timeZone", "UTC")
+               .config("spark.driver.memory", "512m")
+               .config("spark.driver.extraJavaOptions", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC")
+               .getOrCreate())
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+def _lake_of_twelve_customers(kernel: Kernel) -> dict[int, uuid.UUID]:
+    """Customers 0-11 with balances and behaviour chosen so each condition splits them."""
+    bank = make_small_bank(kernel)
+    people = {n: make_customer(kernel, bank.rm_xh, serial=n + 1).id for n in range(12)}
+    with kernel.db.session() as session:
+        for n, customer in people.items():
+            open_account(session, customer, funds=("600000.00", "6000.00", "10.00")[n % 3])
+    start = datetime.now(UTC) - timedelta(days=3)
+    batch: list[dict[str, object]] = []
+    for n, customer in people.items():
+        def event(kind: str, at: datetime, customer: uuid.UUID = customer,
+                  **properties: object) -> dict[str, object]:
+            return {**page_view(anonymous_id=None, customer_id=str(customer), occurred_at=at),
+                    "type": kind, "properties": properties}
+
+        for k in range(n % 4):  # 0 to 3 views of a time deposit
+            batch.append(event("product.viewed", start + timedelta(minutes=k),
+                               product_id="TD-1Y", product_kind="time_deposit"))
+        if n % 5 == 0:  # a journey started 10 minutes after the last view
+            batch.append(event("journey.started", start + timedelta(minutes=12),
+                               journey_id=f"j{n}", journey_key="deposit_renewal"))
+        if n % 6 == 1:
+            batch.append(event("app.opened", start + timedelta(days=1)))
+    kernel.settings.events_past_seconds = 30 * 86400
+    with kernel.db.session() as session:
+        assert events.ingest(session, SYSTEM, events=batch).accepted == len(batch)
+    events.flush(kernel)
+    with kernel.db.session() as session:
+        events.rebuild_profiles(session, SYSTEM)
+    return people
+
+
+def test_a_segment_has_the_same_members_on_duckdb_and_on_spark(
+        sqlite_kernel: Kernel, spark: Any, tmp_path: Path) -> None:
+    _lake_of_twelve_customers(sqlite_kernel)
+    lake_dir = events.places(sqlite_kernel).lake_dir
+    now = datetime.now(UTC)
+    with sqlite_kernel.db.session() as session:
+        duckdb_members = [str(m) for m in events.segment_members(session, tree=TREE, now=now)]
+        profiles = segment_store.profiles_table(session)
+    compiled = segments.compile_segment(events.registry_of(sqlite_kernel), TREE, now=now)
+    pq.write_table(profiles, tmp_path / "profiles.parquet")
+    spark.read.option("basePath", str(lake_dir)).parquet(
+        str(lake_dir / "dt=*")).createOrReplaceTempView("events")
+    spark.read.parquet(str(tmp_path / "profiles.parquet")).createOrReplaceTempView("profiles")
+    rows = spark.sql(compiled.transpiled("spark"), args=compiled.parameters).collect()
+    spark_members = [row[0] for row in rows]
+    assert spark_members == duckdb_members
+    # the tree splits the twelve: some in, most out, so an empty answer cannot pass
+    assert 0 < len(duckdb_members) < 12
