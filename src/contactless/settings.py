@@ -133,6 +133,9 @@ class Settings(BaseSettings):
     events_compact_seconds: float = 30.0
     events_retention_days: int = 400
     events_lake_dir: Path | None = None
+    # real-time aggregates take events up to this late (by event time); later ones go to the
+    # lake only
+    events_aggregate_lateness_seconds: int = Field(default=86400, ge=0)
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
     extra_key_ids: dict[str, SecretStr] = Field(default_factory=dict)

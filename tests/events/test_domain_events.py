@@ -36,7 +36,8 @@ def test_a_transfer_becomes_a_transaction_posted_event_of_its_customer(kernel: K
         corebank.transfer(session, TELLER, idempotency_key=str(uuid.uuid4()),
                           source_account_id=source, target_account_id=target,
                           amount=Money.of("12.50", "CNY"))
-    posted = [row for row in _lake(kernel) if row["type"] == "transaction.posted"]
+    posted = [row for row in _lake(kernel) if row["type"] == "transaction.posted"
+              and "transfer_completed" in str(row["properties"])]
     assert len(posted) == 1
     assert posted[0]["customer_id"] == str(alice)
     assert posted[0]["channel"] == "platform"

@@ -29,3 +29,15 @@ def test_values_can_be_set_read_and_deleted(store: Store) -> None:
     store.delete("k")
     assert store.get("k") is None
     assert store.ttl("k") == 0
+
+
+def test_scored_sets_keep_one_entry_per_member_and_drop_the_old(store: Store) -> None:
+    store.add_scored({"w:a": {"e1": 10.0, "e2": 20.0}, "w:b": {"e9": 5.0}}, ttl=60,
+                     drop_below=0)
+    store.add_scored({"w:a": {"e2": 20.0, "e3": 30.0}}, ttl=60, drop_below=15)
+    assert store.scored(["w:a", "w:b", "w:none"], low=0, high=100) == [
+        [("e2", 20.0), ("e3", 30.0)], [("e9", 5.0)], []]
+    assert store.scored(["w:a"], low=25, high=30) == [[("e3", 30.0)]]
+    assert 0 < store.ttl("w:a") <= 60
+    assert store.delete_prefix("w:") == 2
+    assert store.scored(["w:a", "w:b"], low=0, high=100) == [[], []]

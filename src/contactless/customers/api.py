@@ -30,7 +30,7 @@ def verify_code(request: Request, body: schemas.OtpVerify, session: DbSession,
                 kernel: KernelDep) -> Any:
     try:
         actor = customers.complete_sign_in(session, mobile=body.mobile, code=body.code,
-                                           channel="api")
+                                           channel="api", anonymous_id=body.anonymous_id)
     except ContactlessError as error:
         return problem_response(request, error)
     token = customers.issue_customer_token(session, actor)

@@ -20,6 +20,10 @@ class OtpSent(BaseModel):
 class OtpVerify(BaseModel):
     mobile: str = Field(min_length=11, max_length=16)
     code: str = Field(pattern=r"^\d{6}$")
+    anonymous_id: str | None = Field(
+        default=None, min_length=1, max_length=64,
+        description="the id the app sent its events under before sign-in (its install id): "
+                    "those events become the customer's")
 
 
 class CustomerToken(BaseModel):

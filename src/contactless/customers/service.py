@@ -31,6 +31,7 @@ from contactless.identity.permissions import Operation, authorize
 from contactless.identity.service import Role
 from contactless.platform import audit
 from contactless.platform.context import Actor
+from contactless.platform.events import publish
 from contactless.platform.kernel import kernel_of
 from contactless.platform.security import mask_id_number, mask_mobile, mask_name
 
@@ -245,9 +246,14 @@ def request_sign_in_code(session: Session, *, mobile: str) -> int:
     return identity.send_one_time_code(session, mobile=mobile, purpose="sign-in")
 
 
+SIGNED_IN = "customer.signed_in"
+
+
 def complete_sign_in(session: Session, *, mobile: str, code: str, channel: str = "mobile",
-                     ) -> Actor:
-    """Check the code; return the signed-in customer."""
+                     anonymous_id: str | None = None) -> Actor:
+    """Check the code; return the signed-in customer. ``anonymous_id`` is the id the device
+    was known by before (its device cookie, the app's install id): ``customer.signed_in``
+    carries it, so what the device did before becomes the customer's."""
     identity.check_one_time_code(session, mobile=mobile, code=code, purpose="sign-in",
                                  actor=Actor(kind="anonymous", id="anonymous", channel=channel))
     customer = find_by_mobile(session, mobile=mobile)
@@ -256,6 +262,8 @@ def complete_sign_in(session: Session, *, mobile: str, code: str, channel: str =
     actor = customer_actor(customer.id, channel=channel)
     audit.record(session, actor, action="customer.signed_in", target_type="customer",
                  target_id=customer.id)
+    publish(session, SIGNED_IN, {"customer_id": str(customer.id), "channel": channel,
+                                 "anonymous_id": (anonymous_id or "")[:64] or None})
     return actor
 
 

@@ -15,6 +15,7 @@ from contactless.platform.errors import ContactlessError
 from contactless.platform.security import mask_mobile
 from contactless.web.deps import (
     CUSTOMER_COOKIE,
+    DEVICE_COOKIE,
     CsrfChecked,
     DbSession,
     KernelDep,
@@ -67,7 +68,8 @@ def verify(request: Request, session: DbSession, kernel: KernelDep,
            mobile: Annotated[str, Form()], code: Annotated[str, Form()],
            next: Annotated[str, Form()] = "") -> Response:
     try:
-        actor = customers.complete_sign_in(session, mobile=mobile, code=code)
+        actor = customers.complete_sign_in(session, mobile=mobile, code=code,
+                                           anonymous_id=request.cookies.get(DEVICE_COOKIE))
     except ContactlessError as error:
         message = localized(error, locale_of(request)).message
         template = "m/login.html" if error.code in (

@@ -1,9 +1,11 @@
-"""Behaviour-event commands: compact the log into the lake."""
+"""Behaviour-event commands: compact the log into the lake, replay it into the aggregates."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import asdict
+from datetime import date
+from typing import Annotated
 
 import typer
 
@@ -34,3 +36,27 @@ def rebuild_profiles() -> None:
         refreshed = events.refresh_segments(session, SYSTEM.with_channel("cli"),
                                             stale_only=False)
     typer.echo(json.dumps({**asdict(report), "segments": len(refreshed)}))
+
+
+@events_app.command("replay")
+def replay(since: Annotated[str, typer.Option(
+        "--from", help="the first day (YYYY-MM-DD) whose events are counted again")],
+        keep: Annotated[bool, typer.Option(
+            "--keep", help="add to the aggregates instead of clearing them first")] = False,
+        ) -> None:
+    """Rebuild the real-time aggregates from the lake and the log (and whatever else
+    registered a rebuild: profiles and tags); prints what it did as JSON. With the
+    in-process store this rebuilds this command's own copy only: the server rebuilds its
+    own when it starts; run it against Redis (CONTACTLESS_REDIS_URL)."""
+    try:
+        first = date.fromisoformat(since)
+    except ValueError:
+        typer.echo(f"--from must be a day as YYYY-MM-DD, not {since!r}", err=True)
+        raise typer.Exit(2) from None
+    kernel = cli_kernel()
+    if not kernel.settings.redis_url:
+        typer.echo("note: no CONTACTLESS_REDIS_URL: the aggregates rebuilt live in this "
+                   "process only (the server rebuilds its own at start)", err=True)
+    with kernel.db.session() as session:
+        report = events.replay(session, since=first, clear=not keep)
+    typer.echo(json.dumps(asdict(report)))

@@ -1,8 +1,13 @@
-"""The platform's own events, from the domain-event bus into behaviour data: a journey's
-steps, a posting of the customer's money (and a scan, once the bus delivers in batches).
-Subscribed by the app for every kernel (``install``), so no domain does anything for it;
-each outbox event keeps its id as the event id, so a redelivery is a duplicate, stored
-once."""
+"""The platform's own events, from the domain-event bus into behaviour data: a scan, a
+journey's steps, a posting of the customer's money, a message to the assistant; and a
+customer's sign-in, which links the device they came from to them (``aliases``).
+
+Subscribed by the app for every kernel (``install``), so no domain does anything for it and
+none imports this package: it listens to the bus's topics. It takes each delivered batch at
+once (``batch=True``): one ingest call, one durable append, one fsync for the whole batch
+(the lean scan path's buffered scans arrive a few hundred at a time). Each outbox event
+keeps its id as the event id, so a redelivery is a duplicate, stored once.
+"""
 
 from __future__ import annotations
 
@@ -17,33 +22,53 @@ from contactless.platform.events import DomainEvent, EventBus
 
 log = structlog.get_logger(__name__)
 
+SCANNED = "qr.scanned"
+SIGNED_IN = "customer.signed_in"
+ASSISTANT_MESSAGE = "assistant.message_posted"
 JOURNEY_TOPICS = ("journey.started", "journey.step_completed", "journey.completed",
                   "journey.rejected", "journey.abandoned")
 # the books' events that name the customer, as (direction, counterparty) from their side
 POSTINGS: dict[str, tuple[str, str]] = {
     "corebank.transfer_completed": ("out", "internal"),
     "corebank.outbound_sent": ("out", "other_bank"),
+    "corebank.inbound_transfer": ("in", "other_bank"),
+    "corebank.cash_deposited": ("in", "cash"),
+    "corebank.cash_withdrawn": ("out", "cash"),
+    "corebank.card_payment": ("out", "card"),
     "corebank.loan_disbursed": ("in", "internal"),
     "corebank.deposit_placed": ("none", "internal"),
     "corebank.deposit_withdrawn_early": ("none", "internal"),
 }
+TOPICS = (SCANNED, ASSISTANT_MESSAGE, *JOURNEY_TOPICS, *POSTINGS)
 
 
 def install(bus: EventBus) -> None:
-    """Journeys and postings from the bus. ``qr.scanned`` is mapped (``behaviour_of``) but not
-    subscribed yet: the bus delivers one event per transaction, each with its own fsync here,
-    which the lean scan path's thousands of scans a second would queue behind; it waits for
-    delivery in batches."""
-    for topic in (*JOURNEY_TOPICS, *POSTINGS):
-        bus.subscribe(topic, on_domain_event)
+    """Behaviour from the bus, in batches; sign-ins for the alias table."""
+    for topic in TOPICS:
+        bus.subscribe(topic, on_domain_events, batch=True)
+    bus.subscribe(SIGNED_IN, on_sign_ins, batch=True)
+
+
+def on_domain_events(session: Session, events: list[DomainEvent]) -> None:
+    batch = [behaviour_of(event) for event in events]
+    result = service.ingest(session, SYSTEM, events=batch)
+    for rejection in result.rejected:  # a contract broken between domains: say so, go on
+        event = events[rejection.index]
+        log.warning("domain_event_not_kept", topic=event.topic, event_id=str(event.id),
+                    code=rejection.code, reason=rejection.reason)
 
 
 def on_domain_event(session: Session, event: DomainEvent) -> None:
-    fields = behaviour_of(event)
-    result = service.ingest(session, SYSTEM, events=[fields])
-    for rejection in result.rejected:  # a contract broken between domains: say so, go on
-        log.warning("domain_event_not_kept", topic=event.topic, event_id=str(event.id),
-                    code=rejection.code, reason=rejection.reason)
+    """One event (what a test or a caller outside the bus hands over)."""
+    on_domain_events(session, [event])
+
+
+def on_sign_ins(session: Session, events: list[DomainEvent]) -> None:
+    """Link each signed-in customer's anonymous id (the device they came from)."""
+    links = [(str(event.payload["anonymous_id"]), str(event.payload["customer_id"]),
+              event.created_at) for event in events if event.payload.get("anonymous_id")]
+    if links:
+        service.link_anonymous(session, links=links)
 
 
 def behaviour_of(event: DomainEvent) -> dict[str, Any]:
@@ -51,7 +76,7 @@ def behaviour_of(event: DomainEvent) -> dict[str, Any]:
     common: dict[str, Any] = {"event_id": str(event.id), "channel": "platform",
                               "occurred_at": event.created_at,
                               "customer_id": payload.get("customer_id")}
-    if event.topic == "qr.scanned":
+    if event.topic == SCANNED:
         return {**common, "type": "qr.scanned", "occurred_at": payload["scanned_at"],
                 "anonymous_id": payload.get("device_id"), "properties": _present({
                     "scan_id": payload["scan_id"], "result": payload["result"],
@@ -64,6 +89,13 @@ def behaviour_of(event: DomainEvent) -> dict[str, Any]:
                     "step": payload.get("step") or payload.get("last_step"),
                     "reason": _text(payload.get("reason")),
                     "qr_code_id": payload.get("qr_code_id")})}
+    if event.topic == ASSISTANT_MESSAGE:
+        return {**common, "type": "assistant.message", "occurred_at": payload.get("at",
+                                                                                   event.created_at),
+                "anonymous_id": None if payload.get("customer_id") else
+                f"conversation-{payload['conversation_id']}"[:64],
+                "properties": _present({"conversation_id": payload["conversation_id"],
+                                        "intent": payload.get("intent")})}
     direction, counterparty = POSTINGS[event.topic]
     return {**common, "type": "transaction.posted", "properties": _present({
         "operation": event.topic.removeprefix("corebank."), "amount": payload.get("amount"),

@@ -36,6 +36,11 @@ class EventsUnavailable(ContactlessError):
     code = "events_unavailable"
 
 
+class AggregateUnknown(ContactlessError):
+    """An aggregate was asked for by a name ``events/aggregates.py`` does not declare."""
+
+    status = 422
+    code = "aggregate_unknown"
 
 
 class SegmentInvalid(ContactlessError):
@@ -84,6 +89,6 @@ class UnknownTag(ContactlessError):
     code = "tag_unknown"
 
 
-__all__ = ["AttributeInvalid", "BatchTooLarge", "EventsUnavailable", "MalformedBatch",
+__all__ = ["AggregateUnknown", "AttributeInvalid", "BatchTooLarge", "EventsUnavailable", "MalformedBatch",
            "ProfileNotFound", "SegmentInvalid", "SegmentNameTaken", "SegmentNotFound",
            "UnknownTag"]

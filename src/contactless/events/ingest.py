@@ -19,19 +19,24 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import msgspec
+import structlog
 
 from contactless.events import lake
+from contactless.events.aggregates import Aggregator
 from contactless.events.intake import Decoded, Rejection
 from contactless.events.log import SegmentLog, read_frames, segments
 from contactless.events.registry import Envelope, Registry
 from contactless.platform.context import Actor
 
+log = structlog.get_logger(__name__)
 
 @dataclass
 class IngestResult:
     accepted: int = 0
     duplicates: int = 0
     rejected: list[Rejection] = field(default_factory=list)
+    # accepted, but past the lateness bound of the real-time aggregates (in the lake only)
+    late_for_aggregates: int = 0
 
 
 class SeenIds:
@@ -94,9 +99,10 @@ class Ingestor:
     """One per process and kernel: the registry, the log writer and the ids seen."""
 
     def __init__(self, registry: Registry, log: SegmentLog, *, window: Window,
-                 dedupe_seconds: float) -> None:
+                 dedupe_seconds: float, aggregator: Aggregator | None = None) -> None:
         self.registry = registry
         self.log = log
+        self.aggregator = aggregator
         self.window = window
         self.seen = SeenIds(dedupe_seconds)
         self.encoder = msgspec.msgpack.Encoder()
@@ -131,8 +137,22 @@ class Ingestor:
                 self.seen.forget(fresh)
                 raise
         result.accepted = len(fresh)
+        if fresh:
+            result.late_for_aggregates = self._aggregate(fresh, now)
         result.rejected.sort(key=lambda rejection: rejection.index)
         return result
+
+    def _aggregate(self, fresh: list[Envelope], now: datetime) -> int:
+        """Count the durable events in the real-time aggregates; a store that fails costs
+        the aggregates (a replay rebuilds them), never the events."""
+        aggregator = self.aggregator
+        if aggregator is None:
+            return 0
+        try:
+            return aggregator.update(fresh, now=now).late
+        except Exception:  # the events are durable already: say so and go on
+            log.exception("events_aggregates_failed", events=len(fresh))
+            return 0
 
     def _checked(self, decoded: Decoded, actor: Actor | None, now: datetime,
                  rejected: list[Rejection]) -> list[Envelope]:

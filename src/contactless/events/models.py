@@ -1,4 +1,5 @@
-"""Profiles, tags, declared attributes and saved segments (the lake holds the events)."""
+"""Profiles, tags, declared attributes, saved segments and the anonymous ids linked to
+customers (the lake holds the events)."""
 
 from __future__ import annotations
 
@@ -96,3 +97,15 @@ class PendingProfile(Base):
     customer_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     topic: Mapped[str] = mapped_column(String(64), nullable=False)
     queued_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+class EventAlias(Base):
+    """An anonymous id linked to the customer who signed in with it (the lake's files are
+    never rewritten; queries resolve through this)."""
+
+    __tablename__ = "events_alias"
+
+    anonymous_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    customer_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("customer.id"),
+                                                   nullable=False, index=True)
+    linked_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)

@@ -22,7 +22,10 @@ import structlog
 from sqlalchemy.orm import Session
 
 from contactless.customers import service as customers
-from contactless.events import intake, lake, profiles, segment_store
+from contactless.events import aliases, intake, lake, profiles, segment_store
+from contactless.events import replay as replays
+from contactless.events.aggregates import AGGREGATES, Aggregate, Aggregator, Figure
+from contactless.events.errors import AggregateUnknown
 from contactless.events.ingest import Ingestor, IngestResult, Window
 from contactless.events.intake import Decoded, Rejection
 from contactless.events.lake import CompactionReport
@@ -45,10 +48,13 @@ from contactless.platform.context import Actor
 from contactless.platform.db import utcnow
 from contactless.platform.events import EventBus
 from contactless.platform.kernel import Kernel, kernel_of
+from contactless.platform.store import MemoryStore
 
 log = structlog.get_logger(__name__)
 _KEY = "events.ingestor"
 _REGISTRY_KEY = "events.registry"
+_AGGREGATOR_KEY = "events.aggregator"
+_HOOKS_KEY = "events.replay_hooks"
 _LOCK = threading.Lock()
 
 
@@ -77,6 +83,16 @@ def registry_of(kernel: Kernel) -> Registry:
     return registry
 
 
+def aggregator_of(kernel: Kernel) -> Aggregator:
+    """The declared real-time aggregates over this kernel's store."""
+    found: Aggregator | None = kernel.extensions.get(_AGGREGATOR_KEY)
+    if found is None:
+        found = kernel.extensions.setdefault(_AGGREGATOR_KEY, Aggregator(
+            kernel.store, registry_of(kernel),
+            lateness_seconds=kernel.settings.events_aggregate_lateness_seconds))
+    return found
+
+
 def ingestor_of(kernel: Kernel) -> Ingestor:
     found: Ingestor | None = kernel.extensions.get(_KEY)
     if found is not None:
@@ -91,7 +107,8 @@ def ingestor_of(kernel: Kernel) -> Ingestor:
                 SegmentLog(where.log_dir, max_bytes=settings.events_segment_bytes,
                            max_age_seconds=settings.events_segment_seconds),
                 window=Window(settings.events_past_seconds, settings.events_future_seconds),
-                dedupe_seconds=settings.events_dedupe_seconds)
+                dedupe_seconds=settings.events_dedupe_seconds,
+                aggregator=aggregator_of(kernel))
             found.recover_seen(where.log_dir, where.lake_dir)
             kernel.extensions[_KEY] = found
     return found
@@ -173,10 +190,86 @@ def _tidy_lock(lake_dir: Path) -> Any:
     return claimed(lock)
 
 
-__all__ = ["Envelope", "IngestResult", "ProfileView", "RebuildReport", "Rejection",
-           "SegmentView", "compact", "customer_tags", "customers_with_tag", "flush", "ingest",
-           "ingest_body", "lake_events", "profile", "profile_for", "rebuild_profiles",
-           "registry_of", "set_attribute", "update_pending", "use_registry"]
+def link_anonymous(session: Session, *, links: list[tuple[str, str, datetime]]) -> int:
+    """Link (anonymous id, customer id, when): from then on every query counts the anonymous
+    id's events, before and after, as the customer's. An id already linked keeps its first
+    customer."""
+    return aliases.link(session, links)
+
+
+def customer_of_anonymous(session: Session, *, anonymous_id: str) -> uuid.UUID | None:
+    return aliases.customer_of(session, anonymous_id)
+
+
+def lake_connection(session: Session) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection with the view ``resolved_events``: every event of the lake, its
+    ``customer_id`` resolved through the alias table (an anonymous id linked at sign-in
+    gives the customer). Close it after use."""
+    connection = duckdb.connect()
+    where = places(kernel_of(session))
+    files = str(where.lake_dir / "dt=*" / "*.parquet").replace("'", "''")
+    source = (f"SELECT * FROM read_parquet('{files}', "  # noqa: S608 - the bank's own path
+              "hive_partitioning = false, union_by_name = true)"
+              if lake.partitions(where.lake_dir) else _EMPTY_LAKE)
+    aliases.resolved_view(connection, source_sql=source, aliases=aliases.alias_table(session))
+    return connection
+
+
+def aggregates() -> tuple[Aggregate, ...]:
+    """The declared real-time aggregates (``events/aggregates.py``)."""
+    return AGGREGATES
+
+
+def customer_aggregates(session: Session, *, customer_id: uuid.UUID,
+                        names: list[str] | None = None, now: datetime | None = None
+                        ) -> dict[str, Figure]:
+    """A customer's real-time aggregates by name (all, or ``names``): each the count of
+    their events in its window up to ``now`` and, for money, the sums by currency. What
+    risk and marketing read; raises ``AggregateUnknown`` (422) for a name not declared."""
+    unknown = sorted(set(names or ()) - {a.name for a in AGGREGATES})
+    if unknown:
+        raise AggregateUnknown("no aggregate is declared by the name {aggregate}",
+                               aggregate=unknown[0])
+    moment = (now or utcnow()).timestamp()
+    return aggregator_of(kernel_of(session)).figures(str(customer_id), now=moment,
+                                                     names=names)
+
+
+def on_replay(kernel: Kernel, name: str, hook: replays.ReplayHook) -> None:
+    """Run ``hook(kernel, since)`` after each replay has rebuilt the aggregates (how the
+    profiles and tags rebuild with them)."""
+    kernel.extensions.setdefault(_HOOKS_KEY, {})[name] = hook
+
+
+def replay(session: Session, *, since: date, now: datetime | None = None,
+           clear: bool = True) -> replays.ReplayReport:
+    """Rebuild the real-time aggregates from the lake and the log (events from ``since``,
+    within the longest window), then run the registered rebuild hooks."""
+    kernel = kernel_of(session)
+    compact(kernel)  # closed segments into the lake first; the rest is read from the log
+    with lake_connection(session) as connection:
+        report = replays.rebuild_aggregates(
+            aggregator_of(kernel), connection, log_dir=places(kernel).log_dir, since=since,
+            now=now or utcnow(), clear=clear)
+    for name, hook in kernel.extensions.get(_HOOKS_KEY, {}).items():
+        report.hooks[name] = str(hook(kernel, since))
+    log.info("events_replayed", **{k: v for k, v in vars(report).items() if k != "hooks"})
+    return report
+
+
+_EMPTY_LAKE = ("SELECT NULL::VARCHAR AS event_id, NULL::VARCHAR AS type, "
+               "NULL::VARCHAR AS customer_id, NULL::VARCHAR AS anonymous_id, "
+               "NULL::VARCHAR AS session_id, NULL::VARCHAR AS channel, "
+               "NULL::TIMESTAMPTZ AS occurred_at, NULL::TIMESTAMPTZ AS received_at, "
+               "NULL::VARCHAR AS properties WHERE false")
+
+
+__all__ = ["Envelope", "Figure", "IngestResult", "ProfileView", "RebuildReport", "Rejection",
+           "SegmentView", "aggregates", "compact", "customer_aggregates",
+           "customer_of_anonymous", "customer_tags", "customers_with_tag", "flush", "ingest",
+           "ingest_body", "lake_connection", "lake_events", "link_anonymous", "on_replay",
+           "profile", "profile_for", "rebuild_profiles", "registry_of", "replay",
+           "set_attribute", "update_pending", "use_registry"]
 
 
 class Compactor:
@@ -195,6 +288,8 @@ class Compactor:
         return self
 
     def _run(self) -> None:
+        if isinstance(self.kernel.store, MemoryStore):  # its aggregates died with the last
+            self._once(rebuild_in_process)              # process: count them again
         while not self._stop.wait(self.interval):
             self._once(compact)
 
@@ -208,6 +303,13 @@ class Compactor:
         self._stop.set()
         self._thread.join(timeout=30)
         self._once(flush)
+
+
+def rebuild_in_process(kernel: Kernel) -> None:
+    """The in-process store's aggregates, counted again from the lake and the log (what a
+    server without Redis does as it starts)."""
+    with kernel.db.session() as session:
+        replay(session, since=date.min, clear=False)
 
 
 def start_compactor(kernel: Kernel) -> Compactor | None:

@@ -1,4 +1,5 @@
-"""Real-time store for counters, rate limits and one-time codes: in-process, or Redis at scale."""
+"""Real-time store for counters, rate limits, one-time codes and time-ordered sets (sliding
+windows): in-process, or Redis at scale."""
 
 from __future__ import annotations
 
@@ -24,12 +25,29 @@ class Store(Protocol):
         """Seconds left, or 0 when the key is absent."""
         ...
 
+    def add_scored(self, items: dict[str, dict[str, float]], *, ttl: int,
+                   drop_below: float) -> None:
+        """Add members with their scores to each key's sorted set (a member already there
+        keeps one entry), drop the members scored below ``drop_below``, and let each key
+        live ``ttl`` seconds from now."""
+        ...
+
+    def scored(self, keys: list[str], *, low: float, high: float
+               ) -> list[list[tuple[str, float]]]:
+        """Each key's members scored within [low, high], lowest first."""
+        ...
+
+    def delete_prefix(self, prefix: str) -> int:
+        """Delete every key starting with ``prefix``; returns how many."""
+        ...
+
 
 class MemoryStore:
     """A thread-safe in-process store with expiry: the embedded default."""
 
     def __init__(self) -> None:
         self._data: dict[str, tuple[str, float]] = {}
+        self._sets: dict[str, tuple[dict[str, float], float]] = {}
         self._lock = threading.Lock()
 
     def _live(self, key: str) -> tuple[str, float] | None:
@@ -66,8 +84,39 @@ class MemoryStore:
 
     def ttl(self, key: str) -> int:
         with self._lock:
-            item = self._live(key)
+            item = self._live(key) or self._sets.get(key)
             return max(int(item[1] - time.monotonic() + 0.999), 0) if item else 0
+
+    def add_scored(self, items: dict[str, dict[str, float]], *, ttl: int,
+                   drop_below: float) -> None:
+        with self._lock:
+            expires = time.monotonic() + ttl
+            for key, members in items.items():
+                found = self._sets.get(key)
+                current = found[0] if found and found[1] > time.monotonic() else {}
+                current.update(members)
+                kept = {m: score for m, score in current.items() if score >= drop_below}
+                self._sets[key] = (kept, expires)
+
+    def scored(self, keys: list[str], *, low: float, high: float
+               ) -> list[list[tuple[str, float]]]:
+        with self._lock:
+            now = time.monotonic()
+            out = []
+            for key in keys:
+                found = self._sets.get(key)
+                members = found[0] if found and found[1] > now else {}
+                out.append(sorted(((m, score) for m, score in members.items()
+                                   if low <= score <= high), key=lambda item: item[1]))
+            return out
+
+    def delete_prefix(self, prefix: str) -> int:
+        with self._lock:
+            doomed = [key for key in (*self._data, *self._sets) if key.startswith(prefix)]
+            for key in doomed:
+                self._data.pop(key, None)
+                self._sets.pop(key, None)
+            return len(doomed)
 
 
 class RedisStore:
@@ -97,6 +146,30 @@ class RedisStore:
     def ttl(self, key: str) -> int:
         left = int(self.client.ttl(self.prefix + key))
         return max(left, 0)
+
+    def add_scored(self, items: dict[str, dict[str, float]], *, ttl: int,
+                   drop_below: float) -> None:
+        pipe = self.client.pipeline(transaction=False)
+        for key, members in items.items():
+            name = self.prefix + key
+            pipe.zadd(name, members)
+            pipe.zremrangebyscore(name, "-inf", f"({drop_below}")
+            pipe.expire(name, ttl)
+        pipe.execute()
+
+    def scored(self, keys: list[str], *, low: float, high: float
+               ) -> list[list[tuple[str, float]]]:
+        pipe = self.client.pipeline(transaction=False)
+        for key in keys:
+            pipe.zrangebyscore(self.prefix + key, low, high, withscores=True)
+        return [[(str(member), float(score)) for member, score in found]
+                for found in pipe.execute()]
+
+    def delete_prefix(self, prefix: str) -> int:
+        doomed = list(self.client.scan_iter(match=self.prefix + prefix + "*", count=1000))
+        for start in range(0, len(doomed), 1000):
+            self.client.delete(*doomed[start:start + 1000])
+        return len(doomed)
 
 
 def build_store(redis_url: str | None, *, prefix: str = "cl:") -> Store:

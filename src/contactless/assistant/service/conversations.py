@@ -39,6 +39,7 @@ from contactless.platform import audit
 from contactless.platform.clock import bank_today
 from contactless.platform.context import Actor
 from contactless.platform.db import utcnow
+from contactless.platform.events import publish
 from contactless.platform.i18n import N_, gettext_for
 from contactless.platform.kernel import kernel_of
 
@@ -150,8 +151,22 @@ def post_message(session: Session, actor: Actor | None, *, text: str,
                            locale=reply_locale, note=note)
     else:
         signal(session, DESK_SIGNAL)
+    _announce(session, conversation, actor, customer_message)
     return PostResult(conversation_view(session, conversation),
                       [message_view(session, m) for m in posted], note)
+
+
+MESSAGE_POSTED = "assistant.message_posted"
+
+
+def _announce(session: Session, conversation: Conversation, actor: Actor | None,
+              message: Message) -> None:
+    """``assistant.message_posted`` (no text: what was asked stays in the conversation)."""
+    customer = actor.id if actor is not None and actor.kind == "customer" else None
+    publish(session, MESSAGE_POSTED, {
+        "conversation_id": str(conversation.id), "message_id": str(message.id),
+        "customer_id": customer, "intent": message.intent, "channel": conversation.channel,
+        "at": (message.created_at or utcnow()).isoformat()})
 
 
 def _understand(session: Session, text: str) -> _Understood:

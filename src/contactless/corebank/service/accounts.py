@@ -36,6 +36,11 @@ def _account_in_scope(session: Session, actor: Actor, account_id: uuid.UUID,
     return account
 
 
+def _owner(session: Session, account_id: uuid.UUID) -> uuid.UUID | None:
+    """The customer an account belongs to (named by the books' events)."""
+    return get_port(session).get_account(account_id).customer_id
+
+
 def _outbound_in_scope(session: Session, actor: Actor, transfer_id: uuid.UUID,
                        operation: Operation) -> OutboundTransferView:
     permit(actor, operation)
@@ -134,7 +139,7 @@ def deposit_cash(session: Session, actor: Actor, *, idempotency_key: str,
                  account_id: uuid.UUID, amount: Money, memo: str = "",
                  on: date | None = None) -> Posted:
     """Cash paid in at the counter: cash account → demand account (staff only)."""
-    _account_in_scope(session, actor, account_id, Operation.CASH_DEPOSIT)
+    account = _account_in_scope(session, actor, account_id, Operation.CASH_DEPOSIT)
     return idempotent(
         session, actor, operation="deposit_cash", idempotency_key=idempotency_key,
         request={"account_id": account_id, "amount": amount, "memo": memo, "on": on},
@@ -143,7 +148,8 @@ def deposit_cash(session: Session, actor: Actor, *, idempotency_key: str,
             actor, idempotency_key=idempotency_key, account_id=account_id, amount=amount,
             memo=memo, on=on),
         audit_target=lambda result: ("corebank_account", account_id),
-        details=lambda result: {"entry_id": result.entry_id, **money_details(amount)},
+        details=lambda result: {"entry_id": result.entry_id, "customer_id": account.customer_id,
+                                **money_details(amount)},
         topic="corebank.cash_deposited",
     )
 
@@ -170,7 +176,7 @@ def run_cash_withdrawal(session: Session, actor: Actor, *, idempotency_key: str,
                         account_id: uuid.UUID, amount: Money, memo: str = "",
                         on: date | None = None) -> Posted:
     """The cash withdrawal itself, for an actor four eyes no longer holds."""
-    _account_in_scope(session, actor, account_id, Operation.CASH_WITHDRAW)
+    account = _account_in_scope(session, actor, account_id, Operation.CASH_WITHDRAW)
     return idempotent(
         session, actor, operation="withdraw_cash", idempotency_key=idempotency_key,
         request={"account_id": account_id, "amount": amount, "memo": memo, "on": on},
@@ -179,7 +185,8 @@ def run_cash_withdrawal(session: Session, actor: Actor, *, idempotency_key: str,
             actor, idempotency_key=idempotency_key, account_id=account_id, amount=amount,
             memo=memo, on=on),
         audit_target=lambda result: ("corebank_account", account_id),
-        details=lambda result: {"entry_id": result.entry_id, **money_details(amount)},
+        details=lambda result: {"entry_id": result.entry_id, "customer_id": account.customer_id,
+                                **money_details(amount)},
         topic="corebank.cash_withdrawn",
     )
 
@@ -197,7 +204,9 @@ def card_payment(session: Session, actor: Actor, *, idempotency_key: str,
             actor, idempotency_key=idempotency_key, account_id=account_id, amount=amount,
             merchant=merchant, on=on),
         audit_target=lambda result: ("corebank_account", account_id),
-        details=lambda result: {"entry_id": result.entry_id, **money_details(amount)},
+        details=lambda result: {"entry_id": result.entry_id,
+                                "customer_id": _owner(session, account_id),
+                                **money_details(amount)},
         topic="corebank.card_payment",
     )
 
@@ -223,6 +232,7 @@ def receive_inbound_transfer(
             memo=memo, on=on),
         audit_target=lambda result: ("corebank_account", target_account_id),
         details=lambda result: {"entry_id": result.entry_id, "bank_code": bank_code,
+                                "customer_id": _owner(session, target_account_id),
                                 **money_details(amount)},
         topic="corebank.inbound_transfer",
     )
