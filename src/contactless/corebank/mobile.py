@@ -98,4 +98,6 @@ def me_page(request: Request, session: DbSession, actor: CurrentCustomer) -> Res
     customer_id = uuid.UUID(actor.id)
     return render(request, "m/me.html", {
         "customer": customers.get_customer(session, actor, customer_id=customer_id),
-        "accounts": corebank.accounts_of_customer(session, actor, customer_id=customer_id)})
+        "accounts": corebank.accounts_of_customer(session, actor, customer_id=customer_id),
+        "analytics_consent": customers.analytics_consent_of(session, customer_id=customer_id),
+        "hide_analytics_banner": True})  # the page has the setting itself

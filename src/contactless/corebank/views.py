@@ -177,6 +177,7 @@ def _deposit_item(gettext: Any, deposit: DepositView) -> dict[str, Any]:
                 interest=str(deposit.interest_at_maturity)),
         ],
         "testid": "deposit",
+        "product_id": f"{deposit.product}:{deposit.term}", "product_kind": "time_deposit",
     }
 
 
@@ -189,7 +190,7 @@ def _holding_item(gettext: Any, holding: HoldingView) -> dict[str, Any]:
         lines.append(gettext("{n} orders being confirmed").format(n=len(holding.pending_orders)))
     value = holding.market_value or holding.cost
     return {"title": holding.product_name, "amount": str(value), "lines": lines,
-            "testid": "holding"}
+            "testid": "holding", "product_id": holding.product_code, "product_kind": "wealth"}
 
 
 def _loan_item(gettext: Any, loan: LoanView) -> dict[str, Any]:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 import contactless.identity.models  # noqa: F401  (branch and staff_user, referenced below)
-from contactless.platform.db import Base, CreatedMixin, IdMixin
+from contactless.platform.db import Base, CreatedMixin, IdMixin, UTCDateTime
 
 
 class Customer(IdMixin, CreatedMixin, Base):
@@ -27,6 +28,9 @@ class Customer(IdMixin, CreatedMixin, Base):
     # bumped when the customer signs out or changes mobile: every older token stops working
     session_version: Mapped[int] = mapped_column(Integer, nullable=False, default=0,
                                                  server_default="0")
+    # behaviour analytics (page and product views): None until asked, then granted/declined
+    analytics_consent: Mapped[str | None] = mapped_column(String(8))
+    analytics_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class CustomerShare(IdMixin, CreatedMixin, Base):

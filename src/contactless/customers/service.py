@@ -8,6 +8,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from stdnum.cn import ric
 
@@ -31,6 +32,7 @@ from contactless.identity.permissions import Operation, authorize
 from contactless.identity.service import Role
 from contactless.platform import audit
 from contactless.platform.context import Actor
+from contactless.platform.db import utcnow
 from contactless.platform.events import publish
 from contactless.platform.kernel import kernel_of
 from contactless.platform.security import mask_id_number, mask_mobile, mask_name
@@ -265,6 +267,31 @@ def complete_sign_in(session: Session, *, mobile: str, code: str, channel: str =
     publish(session, SIGNED_IN, {"customer_id": str(customer.id), "channel": channel,
                                  "anonymous_id": (anonymous_id or "")[:64] or None})
     return actor
+
+
+ANALYTICS_CHOICES = ("granted", "declined")
+
+
+def set_analytics_consent(session: Session, actor: Actor, *, granted: bool) -> str:
+    """The signed-in customer's answer to behaviour analytics (page and product views),
+    kept with its time and audited; returns ``granted`` or ``declined``."""
+    if actor.kind != "customer":
+        raise NotAllowed("only the customer answers for their own analytics")
+    customer = session.get(Customer, uuid.UUID(actor.id))
+    if customer is None:
+        raise CustomerNotFound("no such customer")
+    before = customer.analytics_consent
+    customer.analytics_consent = "granted" if granted else "declined"
+    customer.analytics_consent_at = utcnow()
+    audit.record(session, actor, action="customer.analytics_consent", target_type="customer",
+                 target_id=customer.id, before={"analytics": before},
+                 after={"analytics": customer.analytics_consent})
+    return customer.analytics_consent
+
+
+def analytics_consent_of(session: Session, *, customer_id: uuid.UUID) -> str | None:
+    """``granted``, ``declined``, or None when the customer was not asked yet."""
+    return session.scalar(select(Customer.analytics_consent).where(Customer.id == customer_id))
 
 
 def customer_actor(customer_id: uuid.UUID, *, channel: str = "mobile") -> Actor:

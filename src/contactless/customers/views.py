@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
@@ -11,9 +12,12 @@ from contactless.customers import service as customers
 from contactless.customers.web import OptionalCustomer, customer_cookie
 from contactless.identity import service as identity
 from contactless.identity.web import CurrentStaff
+from contactless.platform.context import Actor
 from contactless.platform.errors import ContactlessError
+from contactless.platform.i18n import gettext_for
 from contactless.platform.security import mask_mobile
 from contactless.web.deps import (
+    ANALYTICS_COOKIE,
     CUSTOMER_COOKIE,
     DEVICE_COOKIE,
     CsrfChecked,
@@ -81,7 +85,48 @@ def verify(request: Request, session: DbSession, kernel: KernelDep,
     response.set_cookie(CUSTOMER_COOKIE, customer_cookie(session, actor), max_age=30 * 60,
                         httponly=True, samesite="lax", secure=kernel.settings.cookie_secure)
     response.delete_cookie("cl_pre")
+    _carry_analytics(request, session, actor, response)
     return response
+
+
+def _carry_analytics(request: Request, session: DbSession, actor: Actor,
+                     response: Response) -> None:
+    """At sign-in the customer's recorded answer wins on this browser; an answer given on
+    this browser before signing in (and none recorded) becomes the customer's."""
+    recorded = customers.analytics_consent_of(session, customer_id=uuid.UUID(actor.id))
+    here = request.cookies.get(ANALYTICS_COOKIE)
+    if recorded is None and here in customers.ANALYTICS_CHOICES:
+        recorded = customers.set_analytics_consent(session, actor, granted=here == "granted")
+    if recorded is not None:
+        _analytics_cookie(request, response, recorded)
+    else:
+        response.delete_cookie(ANALYTICS_COOKIE)
+
+
+def _analytics_cookie(request: Request, response: Response, value: str) -> None:
+    kernel = request.app.state.kernel
+    response.set_cookie(ANALYTICS_COOKIE, value, max_age=400 * 86400, httponly=True,
+                        samesite="lax", secure=kernel.settings.cookie_secure)
+
+
+@mobile_router.post("/analytics", dependencies=[CsrfChecked])
+def analytics_consent(request: Request, session: DbSession, actor: OptionalCustomer,
+                      choice: Annotated[str, Form()],
+                      next: Annotated[str, Form()] = "") -> Response:
+    """The answer to behaviour analytics (the banner's or 我的's toggle): recorded for a
+    signed-in customer (audited), kept on this browser for a visitor."""
+    if choice not in customers.ANALYTICS_CHOICES:
+        return render(request, "m/login.html", {"error": _analytics_choice_error(request)},
+                      status=422)
+    if actor is not None:
+        customers.set_analytics_consent(session, actor, granted=choice == "granted")
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    _analytics_cookie(request, response, choice)
+    return response
+
+
+def _analytics_choice_error(request: Request) -> str:
+    return gettext_for(locale_of(request))("Choose to allow or to decline analytics.")
 
 
 @mobile_router.post("/logout", dependencies=[CsrfChecked])

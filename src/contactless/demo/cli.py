@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
 import typer
@@ -17,11 +18,13 @@ from rich.progress import (
 from rich.table import Table
 
 from contactless.demo.service import build_demo_bank
+from contactless.events import service as events
+from contactless.events.demo import DemoBehaviour
 from contactless.identity import service as identity
 from contactless.platform import audit_seal, migrations
 from contactless.platform.clock import bank_today
 from contactless.platform.context import SYSTEM
-from contactless.platform.kernel import build_kernel
+from contactless.platform.kernel import Kernel, build_kernel
 from contactless.settings import Mode, Settings, generate_home_keys
 
 
@@ -40,6 +43,17 @@ def showcase_lines(showcase: object, base_url: str) -> list[str]:
     lines.append(f"Sign in at {base_url}/m with {mobile}; the one-time code: "
                  f".venv/bin/contactless messages list --to {mobile}")
     return lines
+
+
+def _behaviour(kernel: Kernel, behaviour: object, console: Console) -> None:
+    """Say how much behaviour the lake holds; with Redis, count it into the shared real-time
+    aggregates now (an in-process store is counted by the server as it starts)."""
+    if isinstance(behaviour, DemoBehaviour):
+        console.print(f"{behaviour.events} behaviour events over {behaviour.days} days in the "
+                      f"lake ({behaviour.seconds} s)")
+    if kernel.settings.redis_url:
+        with kernel.db.session() as session:
+            events.replay(session, since=bank_today(kernel.settings) - timedelta(days=90))
 
 
 def demo(
@@ -87,6 +101,7 @@ def demo(
         audit_seal.seal_and_anchor(kernel)
         console.print(f"{report.customers} customers, {report.enterprises} enterprises with "
                       f"{report.employees} employees")
+        _behaviour(kernel, report.extras.get("behaviour"), console)
         for line in showcase_lines(report.extras.get("showcase"), f"http://{host}:{port}"):
             Console().print(line, markup=False, highlight=False)
     kernel.db.dispose()

@@ -16,6 +16,7 @@ from stdnum.cn import ric
 from contactless.corebank import service as corebank
 from contactless.corebank.constants import RepaymentMethod
 from contactless.customers import service as customers
+from contactless.events import demo as events_demo
 from contactless.identity import service as identity
 from contactless.identity.service import BranchKind, Role
 from contactless.journeys import demo as journeys_demo
@@ -276,4 +277,5 @@ SEEDERS: list[tuple[str, Seeder]] = [
     ("outreach", outreach_demo.seed_outreach),
     ("journeys", journeys_demo.seed_journeys),
     ("approvals", _seed_approvals),
+    ("behaviour", events_demo.seed_behaviour),  # last: it draws one number from the seed
 ]

@@ -15,7 +15,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import msgspec
@@ -118,7 +118,10 @@ class Ingestor:
             for frame in read_frames(path):
                 ids.update(uuid.UUID(e["event_id"]) for e in decoder.decode(frame.payload))
         since = time.time() - self.seen.horizon
-        ids.update(uuid.UUID(value) for value in lake.recent_event_ids(lake_dir, since=since))
+        # a day's margin for the bank's calendar: older events are refused as too old
+        oldest = datetime.now(UTC) - timedelta(seconds=self.window.past_seconds, days=1)
+        ids.update(uuid.UUID(value) for value in lake.recent_event_ids(
+            lake_dir, since=since, from_day=oldest.date()))
         self.seen.remember(ids)
 
     def ingest(self, decoded: Decoded, actor: Actor | None, *, now: datetime,

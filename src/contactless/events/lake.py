@@ -105,6 +105,15 @@ def write_days(table: pa.Table, lake_dir: Path, *, name: str, timezone: str) -> 
     return written
 
 
+def write_day(table: pa.Table, lake_dir: Path, *, day: date, name: str) -> int:
+    """Events already known to be of one day (the bank's calendar), as one file of its
+    partition; returns the files written (0 for no rows)."""
+    if table.num_rows == 0:
+        return 0
+    _write_file(table, lake_dir / f"dt={day.isoformat()}" / f"{name}.parquet")
+    return 1
+
+
 def _write_file(table: pa.Table, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
@@ -229,11 +238,15 @@ def read_lake(lake_dir: Path, *, columns: Iterable[str] | None = None) -> pa.Tab
     return pa.concat_tables(tables)
 
 
-def recent_event_ids(lake_dir: Path, *, since: float) -> set[str]:
-    """The ids in lake files written since ``since`` (a Unix time): what a restarted process
-    must still recognise as duplicates."""
+def recent_event_ids(lake_dir: Path, *, since: float, from_day: date | None = None
+                     ) -> set[str]:
+    """The ids in lake files written since ``since`` (a Unix time) in the days from
+    ``from_day`` (older events are refused as too old anyway): what a restarted process must
+    still recognise as duplicates."""
     ids: set[str] = set()
     for partition in partitions(lake_dir):
+        if from_day is not None and partition.name < f"dt={from_day.isoformat()}":
+            continue
         for path in files_of(partition):
             if path.stat().st_mtime >= since:
                 ids.update(pq.read_table(path, columns=["event_id"])["event_id"].to_pylist())

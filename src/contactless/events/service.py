@@ -145,10 +145,24 @@ def ingest(session: Session, actor: Actor, *, events: list[dict[str, Any]]) -> I
 
 
 def _ingest(session: Session, actor: Actor | None, decoded: Decoded) -> IngestResult:
+    if actor is not None and actor.kind == "customer" and decoded.events and \
+            customers.analytics_consent_of(session, customer_id=uuid.UUID(actor.id)) \
+            == "declined":
+        return _declined(decoded)
+
     def lookup(ids: list[uuid.UUID]) -> set[uuid.UUID]:
         return customers.existing_customer_ids(session, ids=ids)
 
     return ingestor_of(kernel_of(session)).ingest(decoded, actor, now=utcnow(), lookup=lookup)
+
+
+def _declined(decoded: Decoded) -> IngestResult:
+    """A customer who declined behaviour analytics: nothing of theirs is kept."""
+    refused = [Rejection(index, "analytics_declined",
+                         "the customer declined behaviour analytics", str(event.event_id))
+               for event, index in zip(decoded.events, decoded.positions, strict=True)]
+    return IngestResult(rejected=sorted([*decoded.rejected, *refused],
+                                        key=lambda rejection: rejection.index))
 
 
 def compact(kernel: Kernel, *, today: date | None = None) -> CompactionReport:

@@ -20,6 +20,8 @@ CUSTOMER_COOKIE = "cl_customer"
 LOCALE_COOKIE = "cl_lang"
 # the anonymous device id a QR scan leaves (random, tied to nobody until a sign-in)
 DEVICE_COOKIE = "cl_dev"
+# the visitor's or customer's answer to behaviour analytics on this browser: granted/declined
+ANALYTICS_COOKIE = "cl_analytics"
 STAFF_SESSION = "staff-session"
 CUSTOMER_SESSION = "customer-session"
 

@@ -137,6 +137,7 @@ LABELS: dict[str, dict[str, str]] = {
         "corebank.interest_settled": N_("Settled interest"),
         "corebank.run_maturities": N_("Ran the maturities"),
         "corebank.settle_wealth_orders": N_("Settled wealth orders"),
+        "customer.analytics_consent": N_("Customer answered behaviour analytics"),
         "customer.created": N_("Registered a customer"),
         "customer.mobile_changed": N_("Changed a customer's mobile"),
         "customer.shared": N_("Shared a customer with an RM"),

@@ -16,7 +16,13 @@ from markupsafe import Markup
 from contactless.platform.context import Actor
 from contactless.platform.i18n import gettext_for
 from contactless.platform.money import plain
-from contactless.web.deps import csrf_token_for, get_kernel, locale_of
+from contactless.web.deps import (
+    ANALYTICS_COOKIE,
+    DEVICE_COOKIE,
+    csrf_token_for,
+    get_kernel,
+    locale_of,
+)
 from contactless.web.labels import labeller
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
@@ -69,6 +75,12 @@ def local_time(value: datetime | None, zone: str, fmt: str = "%Y-%m-%d %H:%M") -
     return value.astimezone(ZoneInfo(zone)).strftime(fmt)
 
 
+def _analytics(request: Request) -> str | None:
+    """This browser's answer to behaviour analytics (None: not asked yet)."""
+    value = request.cookies.get(ANALYTICS_COOKIE)
+    return value if value in ("granted", "declined") else None
+
+
 def render(request: Request, template: str, context: dict[str, Any] | None = None, *,
            status: int = 200) -> HTMLResponse:
     kernel = get_kernel(request)
@@ -99,6 +111,8 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
         "bank_name": kernel.settings.bank_name,
         "localtime": lambda value, fmt="%Y-%m-%d %H:%M": local_time(value, zone, fmt),
         "path": request.url.path,
+        "analytics": _analytics(request),
+        "device_id": request.cookies.get(DEVICE_COOKIE, "")[:48],
     }
     values.update(context or {})
     html = env.get_template(template).render(values)

@@ -1,4 +1,5 @@
-"""events_alias: anonymous ids linked to the customer who signed in with them
+"""events_alias: anonymous ids linked to the customer who signed in with them; a customer's
+answer to behaviour analytics
 
 Revision ID: eventalias
 Revises: evprofiles
@@ -29,9 +30,12 @@ def upgrade() -> None:
     with op.batch_alter_table('events_alias', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_events_alias_customer_id'), ['customer_id'],
                               unique=False)
+    with op.batch_alter_table('customer', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('analytics_consent', sa.String(length=8), nullable=True))
+        batch_op.add_column(sa.Column('analytics_consent_at', sa.DateTime(timezone=True),
+                                      nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('events_alias', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_events_alias_customer_id'))
-    op.drop_table('events_alias')
+"""events_alias: anonymous ids linked to the customer who signed in with them; a customer's
+answer to behaviour analytics
