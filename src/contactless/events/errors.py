@@ -89,6 +89,7 @@ class UnknownTag(ContactlessError):
     code = "tag_unknown"
 
 
-__all__ = ["AggregateUnknown", "AttributeInvalid", "BatchTooLarge", "EventsUnavailable", "MalformedBatch",
+__all__ = ["AggregateUnknown", "AttributeInvalid", "BatchTooLarge", "EventsUnavailable",
+           "MalformedBatch",
            "ProfileNotFound", "SegmentInvalid", "SegmentNameTaken", "SegmentNotFound",
            "UnknownTag"]

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import duckdb
 import pyarrow as pa
 import structlog
 from sqlalchemy.orm import Session
@@ -44,7 +45,7 @@ from contactless.events.profiles import (
 from contactless.events.registry import Envelope, Registry, default_registry
 from contactless.events.segment_store import SegmentView
 from contactless.identity.permissions import Operation, authorize
-from contactless.platform.context import Actor
+from contactless.platform.context import SYSTEM, Actor
 from contactless.platform.db import utcnow
 from contactless.platform.events import EventBus
 from contactless.platform.kernel import Kernel, kernel_of
@@ -256,15 +257,20 @@ def on_replay(kernel: Kernel, name: str, hook: replays.ReplayHook) -> None:
 
 
 def replay(session: Session, *, since: date, now: datetime | None = None,
-           clear: bool = True) -> replays.ReplayReport:
+           clear: bool = True, profiles: bool = True) -> replays.ReplayReport:
     """Rebuild the real-time aggregates from the lake and the log (events from ``since``,
-    within the longest window), then run the registered rebuild hooks."""
+    within the longest window), then (with ``profiles``) every profile and its tags, and
+    run the registered rebuild hooks."""
     kernel = kernel_of(session)
     compact(kernel)  # closed segments into the lake first; the rest is read from the log
     with lake_connection(session) as connection:
         report = replays.rebuild_aggregates(
             aggregator_of(kernel), connection, log_dir=places(kernel).log_dir, since=since,
             now=now or utcnow(), clear=clear)
+    if profiles:
+        rebuilt = rebuild_profiles(session, SYSTEM.with_channel("replay"), now=now)
+        report.hooks["profiles"] = (f"{rebuilt.profiles} profiles, +{rebuilt.tags_added} "
+                                    f"-{rebuilt.tags_removed} tags")
     for name, hook in kernel.extensions.get(_HOOKS_KEY, {}).items():
         report.hooks[name] = str(hook(kernel, since))
     log.info("events_replayed", **{k: v for k, v in vars(report).items() if k != "hooks"})
@@ -323,7 +329,7 @@ def rebuild_in_process(kernel: Kernel) -> None:
     """The in-process store's aggregates, counted again from the lake and the log (what a
     server without Redis does as it starts)."""
     with kernel.db.session() as session:
-        replay(session, since=date.min, clear=False)
+        replay(session, since=date.min, clear=False, profiles=False)
 
 
 def start_compactor(kernel: Kernel) -> Compactor | None:

@@ -37,5 +37,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-"""events_alias: anonymous ids linked to the customer who signed in with them; a customer's
-answer to behaviour analytics
+    with op.batch_alter_table('customer', schema=None) as batch_op:
+        batch_op.drop_column('analytics_consent_at')
+        batch_op.drop_column('analytics_consent')
+    with op.batch_alter_table('events_alias', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_events_alias_customer_id'))
+    op.drop_table('events_alias')
