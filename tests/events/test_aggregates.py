@@ -171,13 +171,16 @@ def test_replay_rebuilds_from_the_lake_and_the_log_counting_each_event_once(
     assert figures(patient, customer, now)["app_opens_7d"].count == 2
 
 
-def test_replay_runs_the_rebuild_hooks_registered(sqlite_kernel: Kernel) -> None:
+def test_replay_rebuilds_the_profiles_and_runs_the_hooks_registered(sqlite_kernel: Kernel) -> None:
     seen: list[object] = []
-    events.on_replay(sqlite_kernel, "profiles", lambda kernel, since: seen.append(since))
+    bank = make_small_bank(sqlite_kernel)
+    make_customer(sqlite_kernel, bank.rm_xh, serial=9)
+    events.on_replay(sqlite_kernel, "extra", lambda kernel, since: seen.append(since))
     with sqlite_kernel.db.session() as session:
         report = events.replay(session, since=datetime(2026, 11, 1).date())
     assert seen == [datetime(2026, 11, 1).date()]
-    assert report.hooks == {"profiles": "None"}
+    assert report.hooks["extra"] == "None"
+    assert report.hooks["profiles"].startswith("1 profiles")  # rebuilt with the aggregates
 
 
 def test_asking_for_an_undeclared_aggregate_is_refused(sqlite_kernel: Kernel) -> None:
