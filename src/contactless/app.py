@@ -120,8 +120,9 @@ ROUTERS = (outreach_views.scan_router, identity_api.router, customers_api.router
            assistant_api.router, assistant_views.mobile_router,
            assistant_views.console_router, partners_api.router,
            partners_open_api.router, partners_views.console_router,
-           partners_views.mobile_router, partners_views_hub.console_router,
-           partners_views_hub.mobile_router, events_api.router)
+           partners_views.mobile_router, partners_views.logo_router,
+           partners_views_hub.console_router, partners_views_hub.mobile_router,
+           events_api.router)
 
 
 def install_domains(kernel: Kernel) -> Kernel:

@@ -87,3 +87,32 @@ class PartnerHttp:
         response = self.call("POST", "/open/v1/oauth/token", form=form)
         assert response.status_code == 200, response.text
         return str(response.json()["access_token"])
+
+
+def sign_in(kernel: Kernel, client: TestClient, customer_id: uuid.UUID) -> str:
+    """The customer's /m session in the test client's cookies; returns its CSRF token."""
+    from contactless.customers import service as customers
+    from contactless.customers.web import customer_cookie
+    from contactless.web.deps import CUSTOMER_COOKIE, CUSTOMER_SESSION
+
+    with kernel.db.session() as session:
+        cookie = customer_cookie(session, customers.customer_actor(customer_id))
+    client.cookies.set(CUSTOMER_COOKIE, cookie)
+    data = kernel.signer.loads(cookie, purpose=CUSTOMER_SESSION, max_age=60)
+    return str(data["csrf"])
+
+
+def granted_consent(kernel: Kernel, partner: PartnerHttp, customer_id: uuid.UUID, *,
+                    scopes: tuple[str, ...] = ("balances:read", "products:apply"),
+                    token: str | None = None) -> str:
+    """A consent the partner asked for over the API and ``customer_id`` granted; its id."""
+    asked = partner.call("POST", "/open/v1/consents", token=token or partner.token(),
+                         json_body={"scopes": list(scopes), "duration_days": 30,
+                                    "purpose": "在合作方平台办理业务", "redirect_uri": CALLBACK})
+    assert asked.status_code == 201, asked.text
+    consent_id = uuid.UUID(asked.json()["id"])
+    with kernel.db.session() as session:
+        partners.answer_consent(session, Actor(kind="customer", id=str(customer_id),
+                                               channel="mobile"),
+                                consent_id=consent_id, approve=True)
+    return str(consent_id)

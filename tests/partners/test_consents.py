@@ -174,7 +174,7 @@ def test_a_retried_consent_request_gets_the_first_consent(
     assert again.json()["id"] == first.json()["id"]
     other = partner.call("POST", "/open/v1/consents", json_body=ASK | {"duration_days": 30},
                          token=token, key="k-1")
-    assert (other.status_code, other.json()["code"]) == (422, "idempotency_key_reused")
+    assert (other.status_code, other.json()["code"]) == (409, "idempotency_key_conflict")
     missing = partner.call("POST", "/open/v1/consents", json_body=ASK, token=token, key="")
     assert (missing.status_code, missing.json()["code"]) == (400, "idempotency_key_required")
     with kernel.db.session() as session:

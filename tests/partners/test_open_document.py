@@ -16,7 +16,9 @@ from contactless.platform.kernel import Kernel
 
 OPERATIONS = {("post", "/open/v1/oauth/token"), ("post", "/open/v1/consents"),
               ("get", "/open/v1/consents/{consent_id}"), ("get", "/open/v1/accounts"),
-              ("get", "/open/v1/balances"), ("get", "/open/v1/products")}
+              ("get", "/open/v1/balances"), ("get", "/open/v1/products"),
+              ("post", "/open/v1/journeys"), ("get", "/open/v1/journeys/{journey_id}"),
+              ("post", "/open/v1/events")}
 
 
 def test_the_open_document_lists_every_partner_operation_with_its_signing_headers(

@@ -64,6 +64,8 @@ class JourneyInstance(IdMixin, CreatedMixin, Base):
     # outreach's code; no foreign key, so journeys do not depend on outreach's tables
     source_qr_code_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
     campaign_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    # the open platform's partner that started it (no foreign key, as for the QR code)
+    source_partner_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
     params: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
     facts_encrypted: Mapped[str] = mapped_column(Text, nullable=False)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False,

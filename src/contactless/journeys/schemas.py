@@ -82,6 +82,15 @@ class ConsentReceipt(BaseModel):
     agreed_at: datetime
 
 
+class PartnerBrand(BaseModel):
+    """The partner platform a journey was started from, shown on its pages."""
+
+    partner_id: uuid.UUID
+    name: str
+    logo_url: str | None = None
+    channel_code: str | None = None
+
+
 class JourneyView(BaseModel):
     """A journey instance as its owner sees it."""
 
@@ -98,6 +107,7 @@ class JourneyView(BaseModel):
     qr_code_id: uuid.UUID | None
     campaign_id: str | None
     customer_id: uuid.UUID | None
+    partner: PartnerBrand | None = None
     started_at: datetime
     updated_at: datetime
     expires_at: datetime

@@ -1,4 +1,4 @@
-"""Where a journey came from: the QR-code port.
+"""Where a journey came from: the QR-code port, and the partner that started it.
 
 Outreach (above journeys in the dependency order) owns QR codes; it tells the engine what a
 code stands for through this port, installed with ``journeys.plugins.install``, and checks
@@ -40,6 +40,25 @@ class QrCheck:
 
     source: QrSource | None
     reason: str | None = None
+
+
+@dataclass(frozen=True)
+class PartnerSource:
+    """A partner platform that started the journey for its consenting customer (the open
+    platform, above journeys, fills it in): its name and logo shown on the journey's pages,
+    the partner's own placement code, and the consent it acted under. The journey's channel
+    is then ``partner`` and its outcome is the partner's conversion."""
+
+    partner_id: uuid.UUID
+    name: str
+    logo_url: str | None = None  # a path on the bank's host (the pages load nothing else)
+    channel_code: str | None = None
+    consent_id: uuid.UUID | None = None
+
+    def fact(self) -> dict[str, str | None]:
+        return {"partner_id": str(self.partner_id), "name": self.name,
+                "logo_url": self.logo_url, "channel_code": self.channel_code,
+                "consent_id": str(self.consent_id) if self.consent_id else None}
 
 
 class QrSources(Protocol):

@@ -27,7 +27,7 @@ def register_partner(body: schemas.PartnerCreate, session: DbSession,
     """A new partner, pending until a second admin approves it."""
     return partners.register_partner(session, actor, name=body.name, scenario=body.scenario,
                                      allowed_products=body.allowed_products,
-                                     callback_urls=body.callback_urls)
+                                     callback_urls=body.callback_urls, logo=body.logo)
 
 
 @router.get("/{partner_id}", response_model=schemas.PartnerView)
@@ -40,7 +40,7 @@ def update_partner(partner_id: uuid.UUID, body: schemas.PartnerUpdate, session: 
                    actor: CurrentStaff) -> Any:
     return partners.update_partner(session, actor, partner_id=partner_id,
                                    allowed_products=body.allowed_products,
-                                   callback_urls=body.callback_urls)
+                                   callback_urls=body.callback_urls, logo=body.logo)
 
 
 @router.post("/{partner_id}/approve", response_model=schemas.PartnerView)

@@ -210,3 +210,29 @@ class InvalidHubService(ValidationFailed):
     """A hub service with a bad link, dates that do not follow, or an unknown scenario."""
 
     code = "invalid_hub_service"
+# ---- journeys and requests ----------------------------------------------------------------------
+
+
+class ProductNotAllowed(Forbidden):
+    """The bank has not allowed this partner to offer this product."""
+
+    code = "product_not_allowed"
+
+
+class PartnerJourneyNotFound(NotFound):
+    """No journey with this id was started by this partner."""
+
+    code = "partner_journey_not_found"
+
+
+class IdempotencyKeyConflict(Conflict):
+    """This Idempotency-Key was used for another request (another body or endpoint)."""
+
+    code = "idempotency_key_conflict"
+
+
+class EventBatchInvalid(ContactlessError):
+    """The events body is not a JSON array of objects, or holds too many."""
+
+    status = 400
+    code = "event_batch_invalid"

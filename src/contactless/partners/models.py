@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -54,6 +55,8 @@ class Partner(IdMixin, CreatedMixin, Base):
                                         default=PartnerStatus.PENDING.value)
     allowed_products: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
     callback_urls: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
+    # shown on the journeys it starts: a small PNG, JPEG or WebP as a data: URI
+    logo: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[str] = mapped_column(String(64), nullable=False)
     decided_by: Mapped[str | None] = mapped_column(String(64))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -212,7 +215,42 @@ class HubService(IdMixin, CreatedMixin, Base):
     created_by: Mapped[str] = mapped_column(String(64), nullable=False)
 
 
+class PartnerJourney(IdMixin, CreatedMixin, Base):
+    """A journey a partner started for a consenting customer: the partner's conversion,
+    followed from the journey's events (``status`` is where it last stood)."""
+
+    __tablename__ = "partner_journey"
+
+    partner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("partner.id"), nullable=False,
+                                                  index=True)
+    client_id: Mapped[str] = mapped_column(String(40), nullable=False)
+    consent_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("partner_consent.id"),
+                                                  nullable=False, index=True)
+    customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customer.id"), nullable=False)
+    journey_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("journey_instance.id"),
+                                                  nullable=False, unique=True)
+    journey_key: Mapped[str] = mapped_column(String(64), nullable=False)
+    channel_code: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default="active")
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PartnerRequest(IdMixin, CreatedMixin, Base):
+    """A partner's POST under an Idempotency-Key and the answer it got: a retry with the same
+    key and body gets that answer again, the key with another body is refused."""
+
+    __tablename__ = "partner_request"
+    __table_args__ = (UniqueConstraint("partner_id", "idempotency_key"),)
+
+    partner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("partner.id"), nullable=False)
+    idempotency_key: Mapped[str] = mapped_column(String(128), nullable=False)
+    endpoint: Mapped[str] = mapped_column(String(120), nullable=False)
+    request_digest: Mapped[str] = mapped_column(String(64), nullable=False)
+    status_code: Mapped[int] = mapped_column(nullable=False)
+    response: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+
+
 __all__ = ["ClientStatus", "ConsentStatus", "DeliveryStatus", "HubService", "HubStatus",
-           "Partner", "PartnerClient", "PartnerConsent", "PartnerStatus", "Scenario",
-           "WebhookAttempt", "WebhookDelivery", "WebhookEndpoint", "WebhookMessage",
-           "WebhookStatus"]
+           "Partner", "PartnerClient", "PartnerConsent", "PartnerJourney", "PartnerRequest",
+           "PartnerStatus", "Scenario", "WebhookAttempt", "WebhookDelivery", "WebhookEndpoint",
+           "WebhookMessage", "WebhookStatus"]

@@ -6,20 +6,29 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import uuid
 from typing import Annotated, Any
 from urllib.parse import parse_qs, unquote
 
-from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from contactless.partners import schemas
 from contactless.partners import service as partners
-from contactless.partners.web import PartnerClient, SignedPartner, raw_body
+from contactless.partners.errors import EventBatchInvalid
+from contactless.partners.web import (
+    PartnerClient,
+    PartnerRoute,
+    RawBody,
+    SignedPartner,
+    idempotent,
+    raw_body,
+)
 from contactless.web.deps import DbSession, IdempotencyKey, Locale
 from contactless.web.openapi import document
 
-router = APIRouter(prefix="/open/v1", tags=["open platform"])
+router = APIRouter(prefix="/open/v1", tags=["open platform"], route_class=PartnerRoute)
 SIGNING_HEADERS = [
     {"name": "X-Client-Id", "in": "header", "required": True, "schema": {"type": "string"},
      "description": "The API client's id (pc_...)."},
@@ -42,6 +51,22 @@ TOKEN_FORM = {"requestBody": {"required": True, "content": {
                        "client_id": {"type": "string"}, "client_secret": {"type": "string"},
                        "scope": {"type": "string", "examples": ["consents:write balances:read"]}},
     }}}}}
+
+
+EVENT_ITEM = (
+    "A partner event: ``event_id`` (a UUID of the partner's making, the dedupe key), "
+    "``occurred_at`` (RFC 3339 with its offset, within the bank's window), ``name`` (1-64 of "
+    "a-z 0-9 _ ., from a letter: what happened, e.g. appointment_booked), exactly one of "
+    "``consent_id`` (a consent the customer granted this partner: the event is theirs) or "
+    "``user_ref`` (the partner's own pseudonymous user id, 1-48 of A-Z a-z 0-9 _ . : -), and "
+    "optionally ``reference`` (1-64 characters) and ``attributes`` (up to 20 short strings). "
+    "Each item is checked on its own: a wrong one is listed under ``rejected``.")
+EVENTS_BODY = {"requestBody": {"required": True, "content": {"application/json": {
+    "schema": {"type": "array", "maxItems": 1000,
+               "items": {"type": "object", "description": EVENT_ITEM}},
+    "example": [{"event_id": "6f1c2b9e-4d3a-4b8e-9f0a-1c2d3e4f5a6b",
+                 "occurred_at": "2026-12-02T09:30:00+08:00", "name": "appointment_booked",
+                 "user_ref": "u-20931", "attributes": {"department": "cardiology"}}]}}}}
 
 
 def open_document(app: FastAPI) -> dict[str, Any]:
@@ -96,13 +121,16 @@ def token(request: Request, session: DbSession, client: SignedPartner,
 
 
 @router.post("/consents", response_model=schemas.ConsentView, status_code=201)
-def ask_consent(body: schemas.ConsentCreate, session: DbSession, caller: PartnerClient,
-                key: IdempotencyKey) -> Any:
+def ask_consent(request: Request, response: Response, body: schemas.ConsentCreate,
+                session: DbSession, caller: PartnerClient, key: IdempotencyKey,
+                raw: RawBody) -> Any:
     """Ask a customer for access; send them to ``authorize_url`` (in /m) to answer. A retry
-    with the same Idempotency-Key answers the same consent."""
-    return partners.request_consent(session, caller, idempotency_key=key, scopes=body.scopes,
-                                    duration_days=body.duration_days, purpose=body.purpose,
-                                    redirect_uri=body.redirect_uri, state=body.state)
+    with the same Idempotency-Key and body answers the same consent."""
+    return idempotent(request, response, session, caller, key=key, body=raw, status_code=201,
+                      run=lambda: partners.request_consent(
+                          session, caller, idempotency_key=key, scopes=body.scopes,
+                          duration_days=body.duration_days, purpose=body.purpose,
+                          redirect_uri=body.redirect_uri, state=body.state))
 
 
 @router.get("/consents/{consent_id}", response_model=schemas.ConsentView)
@@ -131,3 +159,47 @@ def products(session: DbSession, caller: PartnerClient, locale: Locale) -> Any:
     """The products the bank lets this partner offer (scope ``products:read``), in the
     language of Accept-Language."""
     return schemas.OpenProducts(items=partners.partner_products(session, caller, locale=locale))
+
+
+@router.post("/journeys", response_model=schemas.OpenJourney, status_code=201)
+def start_journey(request: Request, response: Response, body: schemas.PartnerJourneyStart,
+                  session: DbSession, caller: PartnerClient, key: IdempotencyKey, raw: RawBody,
+                  locale: Locale) -> Any:
+    """Start one of the partner's products for the customer of a granted consent (scope and
+    consent ``products:apply``); send the customer to ``url``, where the journey shows the
+    partner's name and logo. Its outcome is the partner's conversion."""
+    return idempotent(request, response, session, caller, key=key, body=raw, status_code=201,
+                      run=lambda: partners.start_partner_journey(
+                          session, caller, consent_id=body.consent_id, product=body.product,
+                          params=dict(body.params), channel_code=body.channel_code,
+                          locale=locale))
+
+
+@router.get("/journeys/{journey_id}", response_model=schemas.OpenJourney)
+def journey(journey_id: uuid.UUID, session: DbSession, caller: PartnerClient,
+            locale: Locale) -> Any:
+    """Where a journey this partner started stands (another partner's is not found)."""
+    return partners.partner_journey_status(session, caller, journey_id=journey_id,
+                                           locale=locale)
+
+
+@router.post("/events", response_model=schemas.OpenIngest, openapi_extra=EVENTS_BODY)
+def post_events(request: Request, response: Response, session: DbSession,
+                caller: PartnerClient, key: IdempotencyKey, raw: RawBody) -> Any:
+    """Up to 1,000 of the partner's scenario events (scope ``events:write``), stored with the
+    bank's behaviour events on the ``partner`` channel, tagged with the partner. Errors for
+    the whole batch: ``event_batch_invalid`` (400: not a JSON array of objects)."""
+
+    def run() -> schemas.OpenIngest:
+        try:
+            items = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            raise EventBatchInvalid("send a JSON array of event objects") from None
+        result = partners.ingest_partner_events(session, caller, items=items)
+        return schemas.OpenIngest(
+            accepted=result.accepted, duplicates=result.duplicates,
+            rejected=[schemas.OpenRefusedEvent(index=r.index, code=r.code, reason=r.reason,
+                                               event_id=r.event_id) for r in result.rejected])
+
+    return idempotent(request, response, session, caller, key=key, body=raw, status_code=200,
+                      run=run)

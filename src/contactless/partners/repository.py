@@ -7,7 +7,13 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from contactless.partners.models import Partner, PartnerClient, PartnerConsent
+from contactless.partners.models import (
+    Partner,
+    PartnerClient,
+    PartnerConsent,
+    PartnerJourney,
+    PartnerRequest,
+)
 
 
 def partner_by_id(session: Session, partner_id: uuid.UUID, *,
@@ -71,3 +77,18 @@ def names_of(session: Session, partner_ids: set[uuid.UUID]) -> dict[uuid.UUID, s
         return {}
     rows = session.execute(select(Partner.id, Partner.name).where(Partner.id.in_(partner_ids)))
     return {row.id: row.name for row in rows}
+
+
+def partner_journey(session: Session, journey_id: uuid.UUID, *,
+                    for_update: bool = False) -> PartnerJourney | None:
+    query = select(PartnerJourney).where(PartnerJourney.journey_id == journey_id)
+    if for_update:
+        query = query.with_for_update()
+    return session.scalar(query)
+
+
+def partner_request(session: Session, partner_id: uuid.UUID,
+                    idempotency_key: str) -> PartnerRequest | None:
+    return session.scalar(select(PartnerRequest).where(
+        PartnerRequest.partner_id == partner_id,
+        PartnerRequest.idempotency_key == idempotency_key))

@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from contactless.partners.models import Scenario
 
 # what an access token may carry (the client's allowed scopes are a subset)
 OPEN_SCOPES = ("consents:write", "accounts:read", "balances:read", "products:read",
-               "products:apply")
+               "products:apply", "events:write")
 # what a customer may consent to
 CONSENT_SCOPES = ("accounts:read", "balances:read", "products:apply")
 MAX_CONSENT_DAYS = 180
+# a partner's logo, as a data: URI of a small PNG, JPEG or WebP
+MAX_LOGO_BYTES = 64 * 1024
+LOGO_FIELD = Field(default=None, max_length=MAX_LOGO_BYTES * 4 // 3 + 64,
+                   description="data:image/png;base64,... (PNG, JPEG or WebP, at most 64 KiB); "
+                               "an empty string removes it")
 
 
 class ClientView(BaseModel):
@@ -46,6 +52,7 @@ class PartnerView(BaseModel):
     status: str
     allowed_products: list[str]
     callback_urls: list[str]
+    logo_url: str | None = None
     created_by: str
     created_at: datetime
     decided_by: str | None = None
@@ -60,6 +67,7 @@ class PartnerCreate(BaseModel):
     scenario: Scenario
     allowed_products: list[str] = Field(default_factory=list, max_length=50)
     callback_urls: list[str] = Field(default_factory=list, max_length=20)
+    logo: str | None = LOGO_FIELD
 
 
 class PartnerUpdate(BaseModel):
@@ -67,6 +75,7 @@ class PartnerUpdate(BaseModel):
 
     allowed_products: list[str] | None = Field(default=None, max_length=50)
     callback_urls: list[str] | None = Field(default=None, max_length=20)
+    logo: str | None = LOGO_FIELD
 
 
 class PartnerDecision(BaseModel):
@@ -249,3 +258,71 @@ class HubServiceCreate(BaseModel):
     valid_from: date
     valid_until: date | None = None
     regions: list[str] = Field(default_factory=list, max_length=50)
+ParamKey = Annotated[str, StringConstraints(min_length=1, max_length=64,
+                                            pattern=r"^[a-z][a-z0-9_]*$")]
+ParamValue = Annotated[str, StringConstraints(max_length=200)]
+
+
+class PartnerJourneyStart(BaseModel):
+    """``POST /open/v1/journeys``: a product the partner may offer, for the customer of a
+    granted consent that covers ``products:apply``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    consent_id: uuid.UUID
+    product: str = Field(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$",
+                         description="a journey key from GET /open/v1/products",
+                         examples=["wealth_purchase"])
+    params: dict[ParamKey, ParamValue] = Field(
+        default_factory=dict, max_length=20,
+        description="the journey's start parameters, as a QR code's preset (unknown ones are "
+                    "dropped)", examples=[{"product": "WM-R2-90D"}])
+    channel_code: str | None = Field(
+        default=None, pattern=r"^[A-Za-z0-9_.:-]{1,64}$",
+        description="the partner's own placement code, kept with the journey and its "
+                    "conversion", examples=["app-home-banner"])
+
+
+class OpenJourneyStep(BaseModel):
+    key: str
+    title: str
+    status: str  # done, current, todo
+
+
+class OpenJourney(BaseModel):
+    """A journey the partner started, as the partner may follow it: where it stands, never
+    the customer's answers."""
+
+    id: uuid.UUID
+    product: str
+    title: str
+    status: str
+    url: str = Field(description="where to send the customer (on the bank's host): the "
+                                 "journey in /m, with the partner's name and logo")
+    consent_id: uuid.UUID
+    channel: str
+    channel_code: str | None = None
+    current_step: str | None = None
+    steps: list[OpenJourneyStep]
+    started_at: datetime
+    expires_at: datetime
+    completed_at: datetime | None = None
+    amount: str | None = Field(default=None, description="what the customer placed, once "
+                               "confirmed (a decimal string)", examples=["10000.00"])
+    currency: str | None = None
+
+
+class OpenRefusedEvent(BaseModel):
+    index: int
+    code: str
+    reason: str
+    event_id: str | None = None
+
+
+class OpenIngest(BaseModel):
+    """``accepted`` are durable now; ``duplicates`` were stored before (acknowledged again,
+    not stored twice); ``rejected`` lists each refused event by its index in the batch."""
+
+    accepted: int
+    duplicates: int
+    rejected: list[OpenRefusedEvent]

@@ -1,4 +1,5 @@
-"""Partner jobs: sending the webhooks that are due, every minute."""
+"""Partner jobs: sending the webhooks that are due, every minute. The worker delivers retried
+domain events too, so it follows partners' journeys as the web processes do."""
 
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ from contactless.platform.kernel import Kernel
 
 
 def register(huey: Any, kernel: Kernel) -> dict[str, Any]:
+    partners.subscribe_journeys(kernel.bus)
+    partners.register_event_type(kernel)
+
     @huey.periodic_task(crontab(minute="*"), name="partners.deliver_webhooks")  # type: ignore[untyped-decorator]
     def deliver_webhooks() -> dict[str, int]:
         """Send every webhook delivery that is due; record each attempt and what comes next."""

@@ -23,12 +23,28 @@ from contactless.web.templating import extra_navigation, render
 
 console_router = APIRouter(prefix="/console/partners", include_in_schema=False)
 mobile_router = APIRouter(prefix="/m/partner-consents", include_in_schema=False)
+logo_router = APIRouter(prefix="/m/partners", include_in_schema=False)
 NAVIGATION = [("/console/partners", "Partners", frozenset({"admin", "auditor"}))]
 
 
 def install(app: FastAPI) -> None:
-    """The console menu entry."""
+    """The console menu entry; partners' journeys followed from the journeys' events; the
+    partners' event type among the behaviour events."""
     extra_navigation(app.state.templates, NAVIGATION)
+    partners.subscribe_journeys(app.state.kernel.bus)
+    partners.register_event_type(app.state.kernel)
+
+
+@logo_router.get("/{partner_id}/logo")
+def logo(session: DbSession, actor: CurrentCustomer, partner_id: uuid.UUID) -> Response:
+    """A partner's logo, for the journeys it started (the pages load images from the bank
+    only); its address changes with the logo, so it may be kept a day."""
+    found = partners.partner_logo(session, partner_id=partner_id)
+    if found is None:
+        return Response(status_code=404)
+    content, media_type = found
+    return Response(content, media_type=media_type,
+                    headers={"Cache-Control": "private, max-age=86400"})
 
 
 def _lines(text: str) -> list[str]:

@@ -34,6 +34,7 @@ from contactless.journeys.service.stalled import StalledJourney, stalled_journey
 from contactless.journeys.service.start import (
     get_journey,
     journey_catalog,
+    journey_for_partner,
     my_journeys,
     start_journey,
 )
@@ -51,6 +52,7 @@ __all__ = [
     "consent_receipt",
     "customer_of_prospect", "decode_api_files", "expire_journeys", "get_journey",
     "get_review", "go_back", "issue_prospect_token", "journey_analytics", "journey_catalog",
+    "journey_for_partner",
     "list_reviews", "my_journeys", "overview", "pending_count", "prospect_for_session",
     "proven_mobile", "read_prospect_token", "reject_review", "request_prospect_code", "resend_code",
     "run_cooling_off", "stalled_journeys", "start_journey", "submit_step",

@@ -44,6 +44,7 @@ from contactless.journeys.schemas import (
     ConsentView,
     JourneyView,
     LineView,
+    PartnerBrand,
     StepSummary,
     StepView,
 )
@@ -210,6 +211,15 @@ def source_fact(source: QrSource) -> dict[str, Any]:
             "scan_id": str(source.scan_id) if source.scan_id else None}
 
 
+def partner_brand(facts: dict[str, Any]) -> PartnerBrand | None:
+    """The partner a journey was started from, as its pages show it (see ``PartnerSource``)."""
+    stored = facts.get("_partner")
+    if not stored:
+        return None
+    return PartnerBrand(partner_id=uuid.UUID(stored["partner_id"]), name=stored["name"],
+                        logo_url=stored.get("logo_url"), channel_code=stored.get("channel_code"))
+
+
 def source_scan_id(facts: dict[str, Any]) -> str | None:
     """The id of the scan that proved the journey's source code (for the events)."""
     return (facts.get("_source") or {}).get("scan_id")
@@ -286,6 +296,7 @@ def event_payload(instance: JourneyInstance, at: datetime, **extra: Any) -> dict
         "qr_code_id": str(instance.source_qr_code_id) if instance.source_qr_code_id else None,
         "channel": instance.channel,
         "campaign_id": instance.campaign_id,
+        "partner_id": str(instance.source_partner_id) if instance.source_partner_id else None,
         "at": at.astimezone(UTC).isoformat(),
     }
     payload.update(extra)
@@ -426,11 +437,11 @@ def build_view(session: Session, actor: Actor, loaded: Loaded, *, locale: str,
         title=render_text(loaded.journey.title, gettext), status=status, current_step=current,
         steps=summaries, channel=instance.channel, qr_code_id=instance.source_qr_code_id,
         campaign_id=instance.campaign_id, customer_id=instance.customer_id,
-        started_at=instance.started_at, updated_at=instance.updated_at,
-        expires_at=instance.expires_at, execute_after=instance.execute_after,
-        completed_at=instance.completed_at, outcome=outcome, reasons=shown_reasons(instance),
-        message=message, consents=receipts, product=instance.product,
-        amount=instance.amount, currency=instance.currency,
+        partner=partner_brand(loaded.facts), started_at=instance.started_at,
+        updated_at=instance.updated_at, expires_at=instance.expires_at,
+        execute_after=instance.execute_after, completed_at=instance.completed_at,
+        outcome=outcome, reasons=shown_reasons(instance), message=message, consents=receipts,
+        product=instance.product, amount=instance.amount, currency=instance.currency,
     )
 
 

@@ -19,6 +19,7 @@ from contactless.journeys.declaration import (
     StepKind,
 )
 from contactless.journeys.errors import (
+    JourneyNotFound,
     SignInRequired,
 )
 from contactless.journeys.forms import field_errors, invalid
@@ -44,7 +45,7 @@ from contactless.journeys.service.engine import (
     save_facts,
     source_fact,
 )
-from contactless.journeys.sources import QrSource
+from contactless.journeys.sources import PartnerSource, QrSource
 from contactless.platform import audit
 from contactless.platform.context import Actor
 from contactless.platform.i18n import gettext_for
@@ -73,17 +74,19 @@ def _person(actor: Actor) -> tuple[uuid.UUID | None, uuid.UUID | None]:
 def start_journey(
     session: Session, actor: Actor, *, journey_key: str, params: dict[str, str] | None = None,
     qr_code_id: uuid.UUID | None = None, campaign_id: str | None = None, locale: str,
-    device_id: str | None = None,
+    device_id: str | None = None, partner: PartnerSource | None = None,
 ) -> JourneyView:
     """Start (or resume, if the same person has the same journey open with the same
     parameters) an instance; it records the source QR code and campaign, and the channel
     (``qr`` when started from a code). The code counts only if this person (or this device,
     ``device_id`` from the scan's cookie) really scanned it: otherwise the journey starts
-    without a source, and the refused code is audited. Publishes ``journey.started``."""
+    without a source, and the refused code is audited. A journey a partner platform starts
+    for its customer (``partner``) has the channel ``partner``, carries the partner's branding
+    and is the partner's conversion. Publishes ``journey.started``."""
     with session.begin_nested():
         return _start(session, actor, journey_key=journey_key, params=params or {},
-                      qr_code_id=qr_code_id, campaign_id=campaign_id, locale=locale,
-                      device_id=device_id)
+                      qr_code_id=None if partner else qr_code_id, campaign_id=campaign_id,
+                      locale=locale, device_id=device_id, partner=partner)
 
 
 def _verified_source(session: Session, actor: Actor, *, journey_key: str,
@@ -105,7 +108,7 @@ def _verified_source(session: Session, actor: Actor, *, journey_key: str,
 
 def _start(session: Session, actor: Actor, *, journey_key: str, params: dict[str, str],
            qr_code_id: uuid.UUID | None, campaign_id: str | None, locale: str,
-           device_id: str | None) -> JourneyView:
+           device_id: str | None, partner: PartnerSource | None) -> JourneyView:
     plugins = plugins_of(session)
     journey = plugins.catalog.get(journey_key)
     customer_id, prospect_id = _person(actor)
@@ -116,17 +119,22 @@ def _start(session: Session, actor: Actor, *, journey_key: str, params: dict[str
     source = _verified_source(session, actor, journey_key=journey.key, qr_code_id=qr_code_id,
                               customer_id=customer_id, device_id=device_id, at=at)
     qr_code_id = source.qr_code_id if source else None
+    partner_id = partner.partner_id if partner else None
     for existing in repository.open_instances(session, customer_id=customer_id,
                                               prospect_id=prospect_id, now=at,
                                               journey_key=journey.key):
         if existing.params == clean and existing.source_qr_code_id == qr_code_id \
+                and existing.source_partner_id == partner_id \
                 and existing.status in JourneyStatus.OPEN:
             return build_view(session, actor, read(session, existing), locale=locale, at=at)
     facts: dict[str, Any] = {"_source": source_fact(source)} if source else {}
+    if partner:
+        facts["_partner"] = partner.fact()
     instance = JourneyInstance(
         id=uuid.uuid4(), journey_key=journey.key, journey_version=journey.version,
         status=JourneyStatus.ACTIVE, customer_id=customer_id, prospect_id=prospect_id,
-        channel="qr" if qr_code_id else actor.channel, source_qr_code_id=qr_code_id,
+        channel="partner" if partner else "qr" if qr_code_id else actor.channel,
+        source_qr_code_id=qr_code_id, source_partner_id=partner_id,
         campaign_id=campaign_id or (source.campaign_id if source else None) or
         clean.get("campaign"), params=clean,
         facts_encrypted=encrypt_json(session, facts, context="journey.facts"),
@@ -146,9 +154,12 @@ def _start(session: Session, actor: Actor, *, journey_key: str, params: dict[str
     audit.record(session, actor, action="journey.started", target_type="journey_instance",
                  target_id=instance.id, details={"journey": journey.key,
                                                  "qr_code_id": str(qr_code_id) if qr_code_id
-                                                 else None, "channel": instance.channel})
+                                                 else None, "channel": instance.channel,
+                                                 "partner_id": str(partner_id) if partner_id
+                                                 else None})
     emit(session, "journey.started", instance, at, params=clean,
-         qr_scan_id=str(source.scan_id) if source and source.scan_id else None)
+         qr_scan_id=str(source.scan_id) if source and source.scan_id else None,
+         partner_channel_code=partner.channel_code if partner else None)
     session.flush()
     loaded.records = repository.steps(session, instance.id)
     return build_view(session, actor, loaded, locale=locale, at=at)
@@ -205,6 +216,18 @@ def get_journey(session: Session, actor: Actor, *, journey_id: uuid.UUID,
     """The instance with its current step, for its owner only (404 for anyone else)."""
     instance = load(session, actor, journey_id)
     return build_view(session, actor, read(session, instance), locale=locale)
+
+
+def journey_for_partner(session: Session, *, journey_id: uuid.UUID, partner_id: uuid.UUID,
+                        locale: str) -> JourneyView:
+    """A journey as the partner that started it may follow it (the open platform checks the
+    customer's consent first); any other journey is the same 404 as none."""
+    instance = repository.instance(session, journey_id)
+    if instance is None or instance.source_partner_id != partner_id \
+            or instance.customer_id is None:
+        raise JourneyNotFound("this journey was not found")
+    owner = Actor(kind="customer", id=str(instance.customer_id), channel="partner")
+    return build_view(session, owner, read(session, instance), locale=locale)
 
 
 def my_journeys(session: Session, actor: Actor, *, locale: str) -> list[JourneyView]:

@@ -17,7 +17,6 @@ from contactless.outreach.service.attribution import (
     record_journey_started,
     set_policy,
     settle_outcome,
-    split_amount,
     subscribe,
 )
 from contactless.outreach.service.codes import (
@@ -50,7 +49,7 @@ from contactless.outreach.service.collaboration import (
     respond_to_invitation,
     set_shares,
 )
-from contactless.outreach.service.common import CodeView, OwnerView
+from contactless.outreach.service.common import CodeView, OwnerView, split_amount
 from contactless.outreach.service.reports import (
     EXPORT_COLUMNS,
     BranchRank,

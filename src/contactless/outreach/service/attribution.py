@@ -13,7 +13,9 @@ scan or by signing in on that device) within the attribution window before compl
 days unless the bank sets another). Someone with no scan of their own on record (a new
 customer who opened online from a code) is credited to the code the journey was started from
 only through the scan that proved the start link (the engine checks it against the scans on
-record). Its owners share the credit by their shares; rejected scans never count. Handlers
+record). Its owners share the credit by their shares; rejected scans never count. A journey
+a partner platform started (``partner_id`` in its events) is that partner's conversion, kept by
+the open platform, and no code's. Handlers
 run after the journey's commit; a replayed completion changes nothing and is audited.
 """
 
@@ -22,7 +24,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from decimal import ROUND_DOWN, Decimal
+from decimal import Decimal
 from typing import Any
 
 import structlog
@@ -47,7 +49,7 @@ from contactless.outreach.models import (
     ScanResult,
 )
 from contactless.outreach.service import outcomes
-from contactless.outreach.service.common import roster_entry_of
+from contactless.outreach.service.common import roster_entry_of, split_amount
 from contactless.platform import audit
 from contactless.platform.context import SYSTEM, Actor
 from contactless.platform.db import utcnow
@@ -142,21 +144,6 @@ def _amount(value: Any) -> Decimal:
 
 
 # ---- the rule --------------------------------------------------------------------------------
-
-
-def split_amount(amount: Decimal, shares: list[Decimal], exponent: int = 2) -> list[Decimal]:
-    """Split ``amount`` by percent shares exactly: each part rounded down to the currency's
-    unit, the leftover units to the largest shares first (ties: earlier owner)."""
-    unit = Decimal(1).scaleb(-exponent)
-    total = sum(shares, Decimal(0))
-    if total == 0:
-        return [Decimal(0).quantize(unit) for _ in shares]
-    parts = [(amount * share / total).quantize(unit, rounding=ROUND_DOWN) for share in shares]
-    leftover = int((amount.quantize(unit) - sum(parts, Decimal(0))) / unit)
-    order = sorted(range(len(shares)), key=lambda i: (-shares[i], i))
-    for step in range(abs(leftover)):
-        parts[order[step % len(order)]] += unit if leftover > 0 else -unit
-    return parts
 
 
 @dataclass(frozen=True)
@@ -441,6 +428,8 @@ def _tick_roster(session: Session, code: QrCode, customer_id: uuid.UUID) -> None
 
 def on_journey_started(session: Session, event: DomainEvent) -> None:
     payload = event.payload
+    if payload.get("partner_id"):  # a partner's journey is the partner's conversion
+        return
     journey_id = str(payload.get("journey_id") or "")
     if not journey_id:
         log.warning("journey_event_without_id", topic=event.topic, event_id=str(event.id))
@@ -473,6 +462,8 @@ def completion_of(payload: dict[str, Any]) -> Completion | None:
 
 
 def on_journey_completed(session: Session, event: DomainEvent) -> None:
+    if event.payload.get("partner_id"):  # the open platform credits the partner that started it
+        return
     completion = completion_of(event.payload)
     if completion is None:
         log.warning("journey_event_without_ids", topic=event.topic, event_id=str(event.id))

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -195,3 +195,18 @@ def code_for_change(session: Session, actor: Actor, code_id: uuid.UUID, *,
     if code.created_by != staff_id_of(actor):
         raise NotCodeOwner("only the RM who created this QR code can change it")
     return code
+
+
+def split_amount(amount: Decimal, shares: list[Decimal], exponent: int = 2) -> list[Decimal]:
+    """Split ``amount`` by percent shares exactly: each part rounded down to the currency's
+    unit, the leftover units to the largest shares first (ties: earlier owner)."""
+    unit = Decimal(1).scaleb(-exponent)
+    total = sum(shares, Decimal(0))
+    if total == 0:
+        return [Decimal(0).quantize(unit) for _ in shares]
+    parts = [(amount * share / total).quantize(unit, rounding=ROUND_DOWN) for share in shares]
+    leftover = int((amount.quantize(unit) - sum(parts, Decimal(0))) / unit)
+    order = sorted(range(len(shares)), key=lambda i: (-shares[i], i))
+    for step in range(abs(leftover)):
+        parts[order[step % len(order)]] += unit if leftover > 0 else -unit
+    return parts

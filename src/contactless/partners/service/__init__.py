@@ -29,6 +29,11 @@ from contactless.partners.service.consents import (
     revoke_consent,
 )
 from contactless.partners.service.delivery import DeliveryReport, deliver_due, deliver_now
+from contactless.partners.service.events import (
+    PartnerIngest,
+    ingest_partner_events,
+)
+from contactless.partners.service.events import register_type as register_event_type
 from contactless.partners.service.hub import (
     HubShelf,
     add_hub_service,
@@ -37,16 +42,23 @@ from contactless.partners.service.hub import (
     hub_services,
     set_hub_service_status,
 )
+from contactless.partners.service.journeys import (
+    partner_journey_status,
+    start_partner_journey,
+)
+from contactless.partners.service.journeys import subscribe as subscribe_journeys
 from contactless.partners.service.onboarding import (
     decide_partner,
     get_partner,
     issue_client,
     list_partners,
+    partner_logo,
     register_partner,
     revoke_client,
     suspend_partner,
     update_partner,
 )
+from contactless.partners.service.requests import KeptAnswer, keep_answer, kept_answer
 from contactless.partners.service.webhooks import (
     add_endpoint,
     delivery_log,
@@ -57,16 +69,16 @@ from contactless.partners.service.webhooks import (
 from contactless.partners.service.webhooks import install as install_webhooks
 
 __all__ = [
-    "CLOCK_SKEW_SECONDS", "PartnerCaller", "RateWindow", "SignedClient", "SignedRequest",
-    "TOKEN_SECONDS", "answer_consent", "authenticate", "canonical_request",
-    "consent_for_customer", "consented_customer", "count_call", "decide_partner", "get_partner",
-    "issue_client", "issue_token", "list_partners", "my_consents", "partner_accounts",
-    "partner_balances", "partner_consent", "partner_products", "register_partner",
-    "request_consent", "require_scope", "revoke_client", "revoke_consent", "sign_request",
-    "suspend_partner", "update_partner", "verify_signed",
-    # webhooks and the service hub
-    "DeliveryReport", "HubShelf", "add_endpoint", "add_hub_service", "browse_hub",
-    "click_hub_service", "deliver_due", "deliver_now", "delivery_log", "endpoints",
-    "hub_services", "install_webhooks", "replay_delivery", "set_endpoint_status",
-    "set_hub_service_status",
+    "CLOCK_SKEW_SECONDS", "DeliveryReport", "HubShelf", "KeptAnswer", "PartnerCaller",
+    "PartnerIngest", "RateWindow", "SignedClient", "SignedRequest", "TOKEN_SECONDS",
+    "add_endpoint", "add_hub_service", "answer_consent", "authenticate", "browse_hub",
+    "canonical_request", "click_hub_service", "consent_for_customer", "consented_customer",
+    "count_call", "decide_partner", "deliver_due", "deliver_now", "delivery_log", "endpoints",
+    "get_partner", "hub_services", "ingest_partner_events", "install_webhooks", "issue_client",
+    "issue_token", "keep_answer", "kept_answer", "list_partners", "my_consents",
+    "partner_accounts", "partner_balances", "partner_consent", "partner_journey_status",
+    "partner_logo", "partner_products", "register_event_type", "register_partner",
+    "replay_delivery", "request_consent", "require_scope", "revoke_client", "revoke_consent",
+    "set_endpoint_status", "set_hub_service_status", "sign_request", "start_partner_journey",
+    "subscribe_journeys", "suspend_partner", "update_partner", "verify_signed",
 ]

@@ -8,12 +8,17 @@ needs the key itself)."""
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
+import io
 import ipaddress
 import secrets
 import uuid
 from typing import Any
 from urllib.parse import urlsplit
 
+from PIL import Image, UnidentifiedImageError
 from sqlalchemy.orm import Session
 
 from contactless.identity.errors import FourEyesRequired
@@ -34,21 +39,77 @@ from contactless.partners.models import (
     PartnerStatus,
     Scenario,
 )
-from contactless.partners.schemas import OPEN_SCOPES, ClientView, IssuedClient, PartnerView
+from contactless.partners.schemas import (
+    MAX_LOGO_BYTES,
+    OPEN_SCOPES,
+    ClientView,
+    IssuedClient,
+    PartnerView,
+)
 from contactless.platform import audit
 from contactless.platform.context import Actor
 from contactless.platform.db import utcnow
 from contactless.platform.kernel import kernel_of
 
+LOGO_FORMATS = {"image/png": "PNG", "image/jpeg": "JPEG", "image/webp": "WEBP"}
+
+
+def logo_url(partner: Partner) -> str | None:
+    """Where the bank serves the partner's logo (its pages load images from the bank only);
+    the digest changes the address when the logo does."""
+    if not partner.logo:
+        return None
+    digest = hashlib.sha256(partner.logo.encode()).hexdigest()[:12]
+    return f"/m/partners/{partner.id}/logo?v={digest}"
+
+
+def partner_logo(session: Session, *, partner_id: uuid.UUID) -> tuple[bytes, str] | None:
+    """An active partner's logo: its bytes and media type."""
+    partner = repository.partner_by_id(session, partner_id)
+    if partner is None or not partner.logo or partner.status != PartnerStatus.ACTIVE:
+        return None
+    header, _, data = partner.logo.partition(",")
+    return base64.b64decode(data), header[5:].split(";")[0]
+
+
+def _logo(value: str) -> str | None:
+    """A data: URI of a small PNG, JPEG or WebP that really is one (else refused)."""
+    value = value.strip()
+    if not value:
+        return None
+    header, _, data = value.partition(",")
+    media = header[5:].split(";")[0] if header.startswith("data:") else ""
+    try:
+        raw = base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError):
+        raw = b""
+    if media not in LOGO_FORMATS or not header.endswith(";base64") or not raw \
+            or len(raw) > MAX_LOGO_BYTES:
+        raise InvalidPartnerSetting("a logo is a PNG, JPEG or WebP data: URI of at most "
+                                    "{size} KiB", size=MAX_LOGO_BYTES // 1024)
+    try:
+        with Image.open(io.BytesIO(raw)) as image:
+            image.verify()
+            found = image.format
+    except (UnidentifiedImageError, OSError, SyntaxError):
+        found = None
+    if found != LOGO_FORMATS[media]:
+        raise InvalidPartnerSetting("the logo is not a readable {format} image",
+                                    format=LOGO_FORMATS[media])
+    return f"{header},{base64.b64encode(raw).decode()}"
+
 
 def _state(partner: Partner) -> dict[str, Any]:
     return {"name": partner.name, "scenario": partner.scenario, "status": partner.status,
             "allowed_products": list(partner.allowed_products),
-            "callback_urls": list(partner.callback_urls)}
+            "callback_urls": list(partner.callback_urls),
+            "logo_sha256": hashlib.sha256(partner.logo.encode()).hexdigest()
+            if partner.logo else None}
 
 
 def _view(session: Session, partner: Partner) -> PartnerView:
     view = PartnerView.model_validate(partner)
+    view.logo_url = logo_url(partner)
     view.clients = [ClientView.model_validate(c)
                     for c in repository.clients_of(session, [partner.id])]
     return view
@@ -101,7 +162,8 @@ def _partner(session: Session, partner_id: uuid.UUID, *, for_update: bool = Fals
 
 
 def register_partner(session: Session, actor: Actor, *, name: str, scenario: Scenario,
-                     allowed_products: list[str], callback_urls: list[str]) -> PartnerView:
+                     allowed_products: list[str], callback_urls: list[str],
+                     logo: str | None = None) -> PartnerView:
     """A new partner, ``pending`` until another admin approves it."""
     authorize(actor, Operation.PARTNER_MANAGE)
     name = name.strip()
@@ -110,7 +172,8 @@ def register_partner(session: Session, actor: Actor, *, name: str, scenario: Sce
     partner = Partner(name=name, scenario=Scenario(scenario).value,
                       status=PartnerStatus.PENDING.value,
                       allowed_products=_products(session, allowed_products),
-                      callback_urls=_callbacks(callback_urls), created_by=actor.id)
+                      callback_urls=_callbacks(callback_urls), logo=_logo(logo or ""),
+                      created_by=actor.id)
     session.add(partner)
     session.flush()
     audit.record(session, actor, action="partner.registered", target_type="partner",
@@ -120,8 +183,10 @@ def register_partner(session: Session, actor: Actor, *, name: str, scenario: Sce
 
 def update_partner(session: Session, actor: Actor, *, partner_id: uuid.UUID,
                    allowed_products: list[str] | None = None,
-                   callback_urls: list[str] | None = None) -> PartnerView:
-    """Change what the partner may offer and where the bank calls it back."""
+                   callback_urls: list[str] | None = None,
+                   logo: str | None = None) -> PartnerView:
+    """Change what the partner may offer, where the bank calls it back and its logo (``""``
+    removes it)."""
     authorize(actor, Operation.PARTNER_MANAGE)
     partner = _partner(session, partner_id, for_update=True)
     before = _state(partner)
@@ -129,6 +194,8 @@ def update_partner(session: Session, actor: Actor, *, partner_id: uuid.UUID,
         partner.allowed_products = _products(session, allowed_products)
     if callback_urls is not None:
         partner.callback_urls = _callbacks(callback_urls)
+    if logo is not None:
+        partner.logo = _logo(logo)
     session.flush()
     audit.record(session, actor, action="partner.updated", target_type="partner",
                  target_id=partner.id, before=before, after=_state(partner))
@@ -188,6 +255,7 @@ def list_partners(session: Session, actor: Actor, *,
     views = []
     for partner in rows:
         view = PartnerView.model_validate(partner)
+        view.logo_url = logo_url(partner)
         view.clients = clients.get(partner.id, [])
         views.append(view)
     return views
