@@ -75,8 +75,13 @@ class Settings(BaseSettings):
     # forged, damaged or unknown QR links one network may send per minute before they are
     # refused without a scan record
     qr_bad_links_per_minute: int = 30
-    # calls one partner API client may make to one /open/v1 endpoint per minute
+    # calls one partner API client may make to one /open/v1 endpoint in a moving window of
+    # ``partner_rate_window_seconds`` (the ``limits`` library: in-process, or on Redis when
+    # ``redis_url`` is set), and the endpoints ("METHOD /open/v1/...") with a limit of their own
     partner_calls_per_minute: int = Field(default=120, ge=1)
+    partner_rate_window_seconds: int = Field(default=60, ge=1, le=3600)
+    partner_endpoint_limits: dict[str, int] = Field(default_factory=lambda: {
+        "POST /open/v1/oauth/token": 30, "POST /open/v1/events": 60})
     session_max_age_seconds: int = 8 * 3600
     access_token_seconds: int = 3600
     cookie_secure: bool = False

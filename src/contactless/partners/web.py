@@ -59,7 +59,8 @@ def signed_client(request: Request, response: Response, session: DbSession,
         body=body, client_id=headers.get("x-client-id"), timestamp=headers.get("x-timestamp"),
         nonce=headers.get("x-nonce"), signature=headers.get("x-signature"),
         address=client_ip(request))
-    endpoint = getattr(request.scope.get("route"), "path", request.url.path)
+    endpoint = request.method + " " + getattr(request.scope.get("route"), "path",
+                                              request.url.path)
     client = partners.verify_signed(session, signed)
     request.state.partner_id = str(client.partner_id)
     window = partners.count_call(session, client, endpoint=endpoint)

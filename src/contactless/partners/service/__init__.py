@@ -5,12 +5,10 @@ from contactless.partners.service.access import (
     CLOCK_SKEW_SECONDS,
     TOKEN_SECONDS,
     PartnerCaller,
-    RateWindow,
     SignedClient,
     SignedRequest,
     authenticate,
     canonical_request,
-    count_call,
     issue_token,
     require_scope,
     sign_request,
@@ -58,6 +56,7 @@ from contactless.partners.service.onboarding import (
     suspend_partner,
     update_partner,
 )
+from contactless.partners.service.ratelimits import RateWindow, count_call
 from contactless.partners.service.requests import KeptAnswer, keep_answer, kept_answer
 from contactless.partners.service.webhooks import (
     add_endpoint,

@@ -28,7 +28,6 @@ from contactless.partners.errors import (
     InvalidScope,
     IpNotAllowed,
     NonceReused,
-    PartnerRateLimited,
     ScopeNotGranted,
     SignatureInvalid,
     SignatureMissing,
@@ -156,36 +155,6 @@ def verify_signed(session: Session, request: SignedRequest) -> SignedClient:
         raise NonceReused("this nonce was already used")
     return SignedClient(client.client_id, partner.id, partner.name,
                         frozenset(client.allowed_scopes), client.secret_hash)
-
-
-@dataclass(frozen=True)
-class RateWindow:
-    """Where a client stands in this minute's window for one endpoint (X-RateLimit-*)."""
-
-    limit: int
-    remaining: int
-    reset: int  # seconds until the window starts again
-
-    def headers(self) -> dict[str, str]:
-        return {"X-RateLimit-Limit": str(self.limit),
-                "X-RateLimit-Remaining": str(self.remaining),
-                "X-RateLimit-Reset": str(self.reset)}
-
-
-def count_call(session: Session, client: SignedClient, *, endpoint: str) -> RateWindow:
-    """Count one call of the client to ``endpoint`` in the current minute (a fixed window in
-    the real-time store, so every worker counts together on Redis); past
-    ``partner_calls_per_minute`` the call is refused until the window turns."""
-    kernel = kernel_of(session)
-    limit = kernel.settings.partner_calls_per_minute
-    moment = int(utcnow().timestamp())
-    window, reset = moment // 60, 60 - moment % 60
-    used = kernel.store.incr(f"partner-rate:{client.client_id}:{endpoint}:{window}",
-                             ttl=reset + 5)
-    if used > limit:
-        raise PartnerRateLimited("too many calls to this endpoint; retry in {retry_after} s",
-                                 retry_after=reset, rate_limit=limit)
-    return RateWindow(limit, limit - used, reset)
 
 
 def _token_key(session: Session) -> bytes:
