@@ -142,6 +142,36 @@ def canonical(value: Any) -> str:
 _INSERT = insert(ENTRY_TABLE)
 
 
+def entry_row(
+    session: Session,
+    actor: Actor,
+    *,
+    action: str,
+    target_type: str,
+    target_id: object,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    details: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The row an entry is (for a caller that sends it with its own writes, see
+    :mod:`contactless.platform.writes`); the session is marked as having written one."""
+    key = keys_of(session).digest
+    session.info["audit.written"] = True
+    return {
+        "at": utcnow(),
+        "actor_kind": actor.kind,
+        "actor_id": str(actor.id),
+        "channel": actor.channel,
+        "action": action,
+        "target_type": target_type,
+        "target_id": str(target_id),
+        "before_digest": digest(before, key=key),
+        "after_digest": digest(after, key=key),
+        "details": canonical(details or {}),
+        "request_id": current_request_id(),
+    }
+
+
 def record(
     session: Session,
     actor: Actor,
@@ -155,22 +185,9 @@ def record(
 ) -> AuditEntry:
     """Append an entry in the caller's transaction: one INSERT, no lock, so concurrent writers
     never wait on each other. Returns the entry as written (not attached to the session)."""
-    key = keys_of(session).digest
-    values = {
-        "at": utcnow(),
-        "actor_kind": actor.kind,
-        "actor_id": str(actor.id),
-        "channel": actor.channel,
-        "action": action,
-        "target_type": target_type,
-        "target_id": str(target_id),
-        "before_digest": digest(before, key=key),
-        "after_digest": digest(after, key=key),
-        "details": canonical(details or {}),
-        "request_id": current_request_id(),
-    }
-    result = cast(CursorResult[Any], session.execute(_INSERT.values(values)))
-    session.info["audit.written"] = True
+    values = entry_row(session, actor, action=action, target_type=target_type,
+                       target_id=target_id, before=before, after=after, details=details)
+    result = cast(CursorResult[Any], session.execute(_INSERT, values))
     key_row = result.inserted_primary_key
     return AuditEntry(seq=key_row[0] if key_row else None, **values)
 

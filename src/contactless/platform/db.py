@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import select
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -21,6 +22,7 @@ from sqlalchemy import (
     event,
 )
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.pool import StaticPool
 
@@ -131,10 +133,12 @@ class Database:
         else:
             kwargs["pool_size"] = 10
             kwargs["max_overflow"] = 20
-            kwargs["pool_pre_ping"] = True
         self.engine: Engine = create_engine(url, **kwargs)
         if self.dialect == "sqlite":
             _serialize_sqlite_writes(self.engine)
+        else:
+            _check_on_checkout(self.engine)
+        _track_holdings(self.engine)
         self.sessionmaker = sessionmaker(bind=self.engine, expire_on_commit=False)
         self._after_commit_hooks: list[Callable[[Session], AfterCommit | None]] = []
         self.kernel: Any = None
@@ -168,6 +172,72 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+# -- what a transaction holds ---------------------------------------------------------------
+
+HOLDS = "contactless.holds"
+_HOLDING = ("FOR ", "advisory", "_lock")
+
+
+def _track_holdings(engine: Engine) -> None:
+    """Mark a connection's transaction as holding something from its first write or lock on
+    (anything but a plain SELECT), so :func:`holds_nothing` can tell."""
+
+    @event.listens_for(engine, "begin")
+    def _begun(connection: Any) -> None:
+        connection.info[HOLDS] = False
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _seen(connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if connection.info.get(HOLDS) is False and (
+                not statement.startswith("SELECT")
+                or any(word in statement for word in _HOLDING)):
+            connection.info[HOLDS] = True
+
+
+def holds_nothing(session: Session) -> bool:
+    """Whether the session's transaction has written, locked and queued nothing so far (only
+    plain reads), so rolling all of it back loses nothing but those reads: a unit of work may
+    then skip its savepoint and roll the transaction back on failure instead. False whenever
+    it cannot tell (a savepoint is open, or the engine is not a :class:`Database`'s)."""
+    if session.new or session.dirty or session.deleted:
+        return False
+    if not session.in_transaction():
+        return True
+    if session.in_nested_transaction():
+        return False
+    return session.connection().info.get(HOLDS) is False
+
+
+def _check_on_checkout(engine: Engine) -> None:
+    """A pooled connection the server has closed (restart, idle timeout, a terminated
+    backend) is swapped for a fresh one at checkout, before anything is sent on it, without
+    a round trip: the server's last words (or the end of the stream) make an idle
+    connection's socket readable. This replaces ``pool_pre_ping``'s ``SELECT 1`` per
+    checkout. A connection that dies unannounced fails its request, and SQLAlchemy then
+    recycles the pool's connections."""
+
+    @event.listens_for(engine, "checkout")
+    def _checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        if not connection_alive(dbapi_connection):
+            raise DisconnectionError("the server closed this connection")
+
+
+def connection_alive(dbapi_connection: Any) -> bool:
+    """An idle psycopg connection is alive unless it is closed, broken, or its socket has
+    something to read (nothing is due on an idle connection)."""
+    if getattr(dbapi_connection, "closed", False) or getattr(dbapi_connection, "broken", False):
+        return False
+    pgconn = getattr(dbapi_connection, "pgconn", None)
+    if pgconn is None:
+        return True
+    try:
+        poller = select.poll()
+        poller.register(pgconn.socket, select.POLLIN)
+        return not poller.poll(0)
+    except Exception:  # no socket any more (the driver raises its own error)
+        return False
 
 
 def _serialize_sqlite_writes(engine: Engine) -> None:

@@ -133,7 +133,7 @@ class AccountOps(LedgerBase):
         else:
             lines = [debit(account, value, limit), credit(bank, value)]
         entry = self.post(actor, kind=kind, lines=lines, value_date=day, memo=memo,
-                          idempotency_key=idempotency_key)
+                          idempotency_key=idempotency_key, final=True)
         signed = value if money_in else -value
         return Posted(
             entry_id=entry.id,
@@ -199,6 +199,7 @@ class AccountOps(LedgerBase):
         entry = self.post(
             actor, kind="transfer", value_date=day, memo=memo, idempotency_key=idempotency_key,
             lines=[debit(source, value, out_limit), credit(target, value, in_limit)],
+            final=True,
         )
         return TransferResult(
             entry_id=entry.id,

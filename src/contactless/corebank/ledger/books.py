@@ -42,10 +42,10 @@ from contactless.corebank.errors import (
     UnbalancedEntry,
 )
 from contactless.corebank.ledger.rows import (
-    BALANCE_UPDATE,
-    INSERT_ENTRY,
-    INSERT_POSTINGS,
+    ACCOUNT,
+    ENTRY,
     LOCK_STATES,
+    POSTING,
     READ_STATE,
     Account,
     AccountState,
@@ -57,6 +57,7 @@ from contactless.platform.context import Actor
 from contactless.platform.db import Base, utcnow
 from contactless.platform.errors import NotFound
 from contactless.platform.money import CURRENCY_EXPONENTS, Money, check_currency
+from contactless.platform.writes import Write, execute_writes, write_soon
 
 RUNNER_SCOPE = "runner"
 INTERNAL_CACHE = "corebank_internal_accounts"
@@ -360,6 +361,7 @@ class LedgerBase:
         idempotency_key: str | None = None,
         scope: str | None = None,
         reference: tuple[str, uuid.UUID] | None = None,
+        final: bool = False,
     ) -> BookedEntry:
         """Write one balanced entry and move each account's running balance with it.
 
@@ -367,27 +369,31 @@ class LedgerBase:
         written and :class:`UnbalancedEntry` is raised. Accounts must already be locked.
         Nothing posts to a closed account or on a closed business day.
 
-        SQLAlchemy Core, one statement per row kind: the entry, its postings (one multi-row
-        INSERT), the accounts' new balances (one executemany UPDATE); the lines' accounts
-        carry their new balance and posting count afterwards.
+        The entry, its postings and the accounts' new balances are one statement on
+        PostgreSQL (:mod:`contactless.platform.writes`); the lines' accounts carry their new
+        balance and posting count afterwards. ``final``: this is the operation's last
+        database work, so the writes may be left to the service, which sends them with the
+        request's result, audit entry and event in one round trip.
         """
         effective = balanced_lines(kind, lines)
         self.check_postable(effective, value_date)
-        self.session.flush()  # new accounts and the caller's product rows exist first
         entry_id = uuid.uuid4()
-        self.session.execute(INSERT_ENTRY, {
+        entry = {
             "id": entry_id, "kind": kind, "value_date": value_date, "memo": memo[:200],
             "actor_kind": actor.kind, "actor_id": str(actor.id), "channel": actor.channel,
             "idempotency_scope": (scope or actor_scope(actor)) if idempotency_key else None,
             "idempotency_key": idempotency_key,
             "reference_type": reference[0] if reference else None,
             "reference_id": reference[1] if reference else None, "created_at": utcnow(),
-        })
+        }
         postings, moved = self._move_balances(entry_id, effective, value_date)
-        self.session.execute(INSERT_POSTINGS, postings)
-        self.session.execute(BALANCE_UPDATE, [
-            {"account": account.id, "new_balance": account.balance,
-             "new_count": account.posting_count} for account in moved.values()])
+        writes = [Write(ENTRY, [entry]), Write(POSTING, postings), Write(ACCOUNT, [
+            {"id": account.id, "balance": account.balance,
+             "posting_count": account.posting_count} for account in moved.values()], key="id")]
+        if final:
+            write_soon(self.session, writes)
+        else:
+            execute_writes(self.session, writes)
         return BookedEntry(entry_id)
 
     def _move_balances(self, entry_id: uuid.UUID, lines: Sequence[Line], value_date: date,

@@ -10,7 +10,7 @@ from datetime import date
 from decimal import Decimal
 from typing import cast
 
-from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy import Table, bindparam, func, select
 
 from contactless.corebank.models import BusinessDay, JournalEntry, LedgerAccount, Posting
 
@@ -48,12 +48,6 @@ LOCK_STATES = (
     select(*STATE_COLUMNS, select(func.max(DAY.c.business_date)).scalar_subquery())
     .where(ACCOUNT.c.id.in_(bindparam("ids", expanding=True)))
     .order_by(ACCOUNT.c.id).with_for_update(of=ACCOUNT)
-)
-INSERT_ENTRY = insert(ENTRY)
-INSERT_POSTINGS = insert(POSTING)
-BALANCE_UPDATE = (
-    update(ACCOUNT).where(ACCOUNT.c.id == bindparam("account"))
-    .values(balance=bindparam("new_balance"), posting_count=bindparam("new_count"))
 )
 
 

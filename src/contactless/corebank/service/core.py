@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 import importlib
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -14,7 +15,7 @@ from importlib.metadata import entry_points
 from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -37,12 +38,13 @@ from contactless.corebank.port import CoreBankPort
 from contactless.customers import service as customers
 from contactless.identity.permissions import Operation, authorize, rule_of
 from contactless.platform import audit
-from contactless.platform.audit import canonical
+from contactless.platform.audit import AuditEntry, canonical
 from contactless.platform.context import Actor
-from contactless.platform.db import utcnow
+from contactless.platform.db import holds_nothing, utcnow
 from contactless.platform.errors import Conflict, IdempotencyKeyReused
 from contactless.platform.events import OutboxEvent, publish, publish_row
 from contactless.platform.money import Money, plain
+from contactless.platform.writes import Write, collecting, execute_writes
 
 EMBEDDED = "embedded"
 PORT_SETTING = "corebank_port"
@@ -193,8 +195,7 @@ def _replay(existing: IdempotentRequest, digest: str, result_type: type[ResultT]
 
 REQUEST = cast(Table, IdempotentRequest.__table__)
 OUTBOX = cast(Table, OutboxEvent.__table__)
-_STORE_RESULT = (update(REQUEST).where(REQUEST.c.id == bindparam("record"))
-                 .values(result=bindparam("served")))
+AUDIT = cast(Table, AuditEntry.__table__)
 
 
 def _find(session: Session, scope: str, key: str) -> IdempotentRequest | None:
@@ -250,7 +251,7 @@ def idempotent(
     scope = actor_scope(actor)
     digest = fingerprint(operation, request)
     try:
-        with session.begin_nested():
+        with _atomic(session):
             record_id = uuid.uuid4()
             if not _claim(session, record_id, scope=scope, key=key, operation=operation,
                           digest=digest):
@@ -259,10 +260,11 @@ def idempotent(
                     raise Conflict("the first request with this key did not finish; retry",
                                    code="idempotency_in_flight")
                 return _replay(existing, digest, result_type)
-            result = perform(get_port(session))
-            _served(session, actor, record_id, result, operation=operation, key=key,
-                    target=audit_target(result), summary=details(result) if details else {},
-                    topic=topic)
+            with collecting(session) as left:
+                result = perform(get_port(session))
+                _served(session, actor, record_id, result, operation=operation, key=key,
+                        target=audit_target(result), summary=details(result) if details else {},
+                        topic=topic, left=left)
             return result
     except BaseException:
         session.info.pop(INTERNAL_CACHE, None)
@@ -271,18 +273,39 @@ def idempotent(
         raise
 
 
+@contextmanager
+def _atomic(session: Session) -> Iterator[None]:
+    """All or nothing for one request: a savepoint, unless the transaction holds nothing
+    yet (only plain reads, the usual case of an API call), where rolling the whole
+    transaction back on failure does the same without SAVEPOINT and RELEASE."""
+    if not holds_nothing(session):
+        with session.begin_nested():
+            yield
+        return
+    try:
+        yield
+    except BaseException:
+        session.rollback()
+        raise
+
+
 def _served(session: Session, actor: Actor, record_id: uuid.UUID, result: BaseModel, *,
             operation: str, key: str, target: tuple[str, object], summary: dict[str, Any],
-            topic: str | None) -> None:
+            topic: str | None, left: list[Write]) -> None:
     """What a request served writes besides its own work: the result a replay gets back,
-    the audit entry, and the domain event (Core statements, one each)."""
-    session.execute(_STORE_RESULT, {"record": record_id, "served": result.model_dump_json()})
+    the audit entry, and the domain event, sent with what the operation left to send
+    (``left``: its postings) in one statement."""
     details = _normalised({"operation": operation, "idempotency_key": key, **summary})
-    audit.record(session, actor, action=f"corebank.{operation}", target_type=target[0],
-                 target_id=target[1], after=result.model_dump(mode="json"), details=details)
+    writes = [*left, Write(REQUEST, [{"id": record_id, "result": result.model_dump_json()}],
+                           key="id"),
+              Write(AUDIT, [audit.entry_row(
+                  session, actor, action=f"corebank.{operation}", target_type=target[0],
+                  target_id=target[1], after=result.model_dump(mode="json"),
+                  details=details)])]
     if topic is not None:
-        session.execute(insert(OUTBOX), publish_row(session, topic, {
-            **details, "channel": actor.channel, "actor_kind": actor.kind}))
+        writes.append(Write(OUTBOX, [publish_row(session, topic, {
+            **details, "channel": actor.channel, "actor_kind": actor.kind})]))
+    execute_writes(session, writes)
 
 
 def money_details(amount: Money) -> dict[str, str]:

@@ -1,0 +1,165 @@
+"""Several writes in one round trip: rows to insert and rows to update by key, sent as one
+statement on PostgreSQL (data-modifying CTEs), one statement each on SQLite.
+
+A request's tail (its journal entry, postings and balances, the stored result, the audit entry
+and the event) costs one round trip this way instead of six, which matters most while the
+request holds a hot row's lock. A part of the code that ends an operation may also leave its
+writes to the caller (:func:`write_soon`), which sends them with its own (:func:`collecting`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Table, bindparam, insert, update
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import Session
+
+PENDING = "writes.pending"
+# up to this many rows an insert lists its values (cheapest to send); more go as arrays, so
+# the statement's parameters stay under the 50 the driver caches a statement's parsing for
+MAX_VALUES_ROWS = 4
+Row = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Write:
+    """Rows to insert into ``table``; with ``key``, rows of ``table`` to update: each row sets
+    its other columns where the ``key`` column equals its ``key`` value. All rows of one
+    write have the same columns."""
+
+    table: Table
+    rows: Sequence[Row]
+    key: str | None = None
+
+    def shape(self) -> tuple[str, str | None, tuple[str, ...], int]:
+        """What the statement's text depends on: the table, the key, the columns (an insert
+        leaves out those NULL in every row that have no server default: NULL they stay), the
+        number of rows given as VALUES (0: one array per column, for an update or many)."""
+        columns = tuple(
+            name for name in self.rows[0]
+            if self.key is not None or self.table.c[name].server_default is not None
+            or any(row[name] is not None for row in self.rows))
+        arrays = self.key is not None or len(self.rows) > MAX_VALUES_ROWS
+        return self.table.name, self.key, columns, 0 if arrays else len(self.rows)
+
+
+def execute_writes(session: Session, writes: Sequence[Write]) -> None:
+    """Send ``writes`` in order: one statement on PostgreSQL, one per write elsewhere (and
+    for a single write). The session's pending ORM rows are flushed first."""
+    writes = [write for write in writes if write.rows]
+    if not writes:
+        return
+    session.flush()
+    dialect = session.get_bind().dialect
+    if dialect.name != "postgresql" or len(writes) == 1:
+        for write in writes:
+            _execute_one(session, write)
+        return
+    shapes = tuple(write.shape() for write in writes)
+    sql = _combined_sql(shapes, tuple(write.table for write in writes), dialect)
+    params: list[Any] = []
+    for write, (_table, _key, columns, listed) in zip(writes, shapes, strict=True):
+        processors = _processors(write.table, columns, dialect)
+        if listed:
+            params.extend(_processed(processors[column], row[column])
+                          for row in write.rows for column in columns)
+        else:
+            params.extend([_processed(processors[column], row[column]) for row in write.rows]
+                          for column in columns)
+    session.connection().exec_driver_sql(sql, tuple(params))
+
+
+def _processed(processor: Any, value: Any) -> Any:
+    return processor(value) if processor is not None and value is not None else value
+
+
+def _execute_one(session: Session, write: Write) -> None:
+    if write.key is None:
+        session.execute(insert(write.table), list(write.rows))
+        return
+    statement = _update_statement(write.table, write.key, tuple(write.rows[0]))
+    session.execute(statement, [{f"b_{name}": value for name, value in row.items()}
+                                for row in write.rows])
+
+
+@lru_cache(maxsize=64)
+def _update_statement(table: Table, key: str, columns: tuple[str, ...]) -> Any:
+    return (update(table).where(table.c[key] == bindparam(f"b_{key}"))
+            .values({name: bindparam(f"b_{name}") for name in columns if name != key}))
+
+
+@lru_cache(maxsize=256)
+def _processors(table: Table, columns: tuple[str, ...], dialect: Dialect) -> dict[str, Any]:
+    return {name: table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+            for name in columns}
+
+
+@lru_cache(maxsize=256)
+def _combined_sql(shapes: tuple[tuple[str, str | None, tuple[str, ...], int], ...],
+                  tables: tuple[Table, ...], dialect: Dialect) -> str:
+    """``WITH w0 AS (...), w1 AS (...) <last>``: PostgreSQL runs every part once, on the
+    statement's snapshot; foreign keys are checked at the end of the statement, so a row may
+    reference one inserted by an earlier part.
+
+    Many rows (and an update's rows) go as one array per column, ``unnest``-ed: the
+    statement's text and its parameter count stay the same whatever the number of rows, so
+    the driver caches its parsing and the server its plan."""
+    updated = [table.name for (_name, key, _c, _a), table in zip(shapes, tables, strict=True)
+               if key is not None]
+    if len(updated) != len(set(updated)):
+        # one statement updates a row once: PostgreSQL would silently drop the second update
+        raise ValueError(f"two updates of one table in one statement: {updated}")
+    quote = dialect.identifier_preparer.quote
+    parts = []
+    # names come from the tables' metadata and values are parameters: nothing from input
+    for (_name, key, columns, listed), table in zip(shapes, tables, strict=True):
+        names = ", ".join(quote(column) for column in columns)
+        arrays = ", ".join(f"CAST(%s AS {table.c[column].type.compile(dialect=dialect)}[])"
+                           for column in columns)
+        if listed:
+            one = "(" + ", ".join("%s" for _ in columns) + ")"
+            parts.append(f"INSERT INTO {quote(table.name)} ({names}) "  # noqa: S608
+                         f"VALUES {', '.join([one] * listed)}")
+        elif key is None:
+            parts.append(f"INSERT INTO {quote(table.name)} ({names}) "  # noqa: S608
+                         f"SELECT * FROM unnest({arrays})")
+        else:
+            sets = ", ".join(f"{quote(column)} = v.{quote(column)}" for column in columns
+                             if column != key)
+            parts.append(f"UPDATE {quote(table.name)} AS t SET {sets} "  # noqa: S608
+                         f"FROM unnest({arrays}) AS v ({names}) "
+                         f"WHERE t.{quote(key)} = v.{quote(key)}")
+    head = ", ".join(f"w{number} AS ({part})" for number, part in enumerate(parts[:-1]))
+    return f"WITH {head} {parts[-1]}"
+
+
+# -- leaving writes to the caller ----------------------------------------------------------
+
+
+@contextmanager
+def collecting(session: Session) -> Iterator[list[Write]]:
+    """Collect what :func:`write_soon` leaves inside the block; the caller sends it (with
+    its own writes) before anything else reads the database. A failure drops it."""
+    stack: list[list[Write]] = session.info.setdefault(PENDING, [])
+    collected: list[Write] = []
+    stack.append(collected)
+    try:
+        yield collected
+    finally:
+        stack.remove(collected)
+
+
+def write_soon(session: Session, writes: Sequence[Write]) -> None:
+    """Leave ``writes`` to the innermost :func:`collecting` block, or send them now when
+    there is none. Only for an operation's last database work: nothing may read these rows
+    before the collector sends them."""
+    stack: list[list[Write]] | None = session.info.get(PENDING)
+    if stack:
+        stack[-1].extend(writes)
+    else:
+        execute_writes(session, writes)

@@ -1,0 +1,165 @@
+"""Several writes in one round trip, a transaction that holds nothing, and a pooled connection
+the server closed: on PostgreSQL (where it matters) and SQLite."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import date
+from decimal import Decimal
+from typing import Any, cast
+
+import psycopg
+import pytest
+from sqlalchemy import Table, event, select, text
+
+from contactless.corebank.models import IdempotentRequest, JournalEntry, LedgerAccount, Posting
+from contactless.platform.db import connection_alive, holds_nothing, utcnow
+from contactless.platform.kernel import Kernel
+from contactless.platform.writes import Write, collecting, execute_writes, write_soon
+
+ENTRY = cast(Table, JournalEntry.__table__)
+POSTING = cast(Table, Posting.__table__)
+ACCOUNT = cast(Table, LedgerAccount.__table__)
+REQUEST = cast(Table, IdempotentRequest.__table__)
+
+
+class Statements:
+    """The statements an engine sends while counting."""
+
+    def __init__(self, kernel: Kernel) -> None:
+        self.sent: list[str] = []
+        event.listen(kernel.db.engine, "before_cursor_execute", self._seen)
+
+    def _seen(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        self.sent.append(statement)
+
+
+def _account(number: str) -> dict[str, Any]:
+    return {"id": uuid.uuid4(), "number": number, "kind": "cash", "currency": "CNY",
+            "status": "active", "balance": 0, "posting_count": 0, "opened_on": date(2025, 1, 1),
+            "created_at": utcnow()}
+
+
+def _entry(entry_id: uuid.UUID) -> dict[str, Any]:
+    return {"id": entry_id, "kind": "test", "value_date": date(2025, 1, 2), "memo": "",
+            "actor_kind": "system", "actor_id": "system", "channel": "job",
+            "idempotency_scope": None, "idempotency_key": None, "reference_type": None,
+            "reference_id": None, "created_at": utcnow()}
+
+
+def _postings(entry_id: uuid.UUID, accounts: list[dict[str, Any]],
+              amounts: list[str]) -> list[dict[str, Any]]:
+    return [{"entry_id": entry_id, "account_id": account["id"], "seq": 1,
+             "amount": Decimal(amount), "currency": "CNY", "balance_after": Decimal(amount),
+             "value_date": date(2025, 1, 2), "limit_direction": None}
+            for account, amount in zip(accounts, amounts, strict=True)]
+
+
+@pytest.mark.parametrize("rows", [2, 7])  # listed as VALUES, and as arrays
+def test_an_entry_its_postings_and_balances_in_one_statement(kernel: Kernel, rows: int) -> None:
+    accounts = [_account(f"T-{rows}-{n}") for n in range(rows)]
+    with kernel.db.session() as session:
+        execute_writes(session, [Write(ACCOUNT, accounts)])
+    amounts = [f"{n + 1}.25" for n in range(rows - 1)]
+    amounts.append(str(-sum(Decimal(a) for a in amounts)))
+    entry_id = uuid.uuid4()
+    counted = Statements(kernel)
+    with kernel.db.session() as session:
+        execute_writes(session, [
+            Write(ENTRY, [_entry(entry_id)]),
+            Write(POSTING, _postings(entry_id, accounts, amounts)),
+            Write(ACCOUNT, [{"id": a["id"], "balance": Decimal(amount), "posting_count": 1}
+                            for a, amount in zip(accounts, amounts, strict=True)], key="id")])
+    writes = [s for s in counted.sent if not s.startswith(("BEGIN", "COMMIT"))]
+    assert len(writes) == (1 if kernel.db.dialect == "postgresql" else 3)
+    with kernel.db.session() as session:
+        posted = session.scalars(select(Posting).where(Posting.entry_id == entry_id)
+                                 .order_by(Posting.amount)).all()
+        assert sorted(p.amount for p in posted) == sorted(Decimal(a) for a in amounts)
+        assert all(p.limit_direction is None for p in posted)
+        balances = dict(session.execute(select(LedgerAccount.number, LedgerAccount.balance)
+                                        .where(LedgerAccount.id.in_([a["id"] for a in accounts]))
+                                        ).all())
+        assert balances == {a["number"]: Decimal(amount)
+                            for a, amount in zip(accounts, amounts, strict=True)}
+        assert session.get(JournalEntry, entry_id) is not None
+
+
+def test_an_update_sets_null_and_two_updates_of_one_table_are_refused(pg_kernel: Kernel) -> None:
+    record = {"id": uuid.uuid4(), "scope": "system:system", "key": "k1", "operation": "op",
+              "fingerprint": "f" * 64, "result": "{}", "created_at": utcnow()}
+    with pg_kernel.db.session() as session:
+        execute_writes(session, [Write(REQUEST, [record])])
+    other = dict(record, id=uuid.uuid4(), key="k2")
+    with pg_kernel.db.session() as session:
+        execute_writes(session, [Write(REQUEST, [other]),
+                                 Write(REQUEST, [{"id": record["id"], "result": None}], key="id")])
+    with pg_kernel.db.session() as session:
+        assert session.get(IdempotentRequest, record["id"]).result is None  # type: ignore[union-attr]
+        assert session.get(IdempotentRequest, other["id"]) is not None
+    with pg_kernel.db.session() as session, pytest.raises(ValueError, match="two updates"):
+        execute_writes(session, [
+            Write(REQUEST, [{"id": record["id"], "result": "a"}], key="id"),
+            Write(REQUEST, [{"id": other["id"], "result": "b"}], key="id")])
+
+
+def test_writes_left_to_a_collector_wait_for_it_and_a_failure_drops_them(kernel: Kernel) -> None:
+    account = _account("T-left")
+    with kernel.db.session() as session:
+        with collecting(session) as left:
+            write_soon(session, [Write(ACCOUNT, [account])])
+            assert session.scalar(select(LedgerAccount.id).where(
+                LedgerAccount.number == "T-left")) is None  # not sent yet
+            execute_writes(session, left)
+        with pytest.raises(RuntimeError):
+            _fail_while_collecting(session)
+        write_soon(session, [Write(ACCOUNT, [_account("T-now")])])  # no collector: sent now
+        numbers = set(session.scalars(select(LedgerAccount.number).where(
+            LedgerAccount.number.like("T-%"))))
+    assert {"T-left", "T-now"} <= numbers
+    assert "T-dropped" not in numbers
+
+
+def _fail_while_collecting(session: Any) -> None:
+    with collecting(session):
+        write_soon(session, [Write(ACCOUNT, [_account("T-dropped")])])
+        raise RuntimeError("the operation failed")
+
+
+def test_a_transaction_holds_nothing_until_it_writes_or_locks(pg_kernel: Kernel) -> None:
+    with pg_kernel.db.session() as session:
+        assert holds_nothing(session)
+        session.execute(select(LedgerAccount.id).limit(1))
+        assert holds_nothing(session)
+        session.execute(select(LedgerAccount.id).limit(1).with_for_update())
+        assert not holds_nothing(session)
+    with pg_kernel.db.session() as session:
+        session.execute(text("SELECT 1"))
+        assert holds_nothing(session)
+        with session.begin_nested():
+            assert not holds_nothing(session)
+        session.execute(text("SELECT pg_advisory_xact_lock_shared(7)"))
+        assert not holds_nothing(session)
+    with pg_kernel.db.session() as session:
+        session.add(LedgerAccount(**{k: v for k, v in _account("T-pending").items()
+                                     if k != "created_at"}))
+        assert not holds_nothing(session)
+
+
+def test_a_connection_the_server_closed_is_replaced_without_a_ping(pg_kernel: Kernel) -> None:
+    pg_kernel.db.engine.dispose()  # the pool keeps one connection: the one closed below
+    with pg_kernel.db.session() as session:
+        pid = session.scalar(text("SELECT pg_backend_pid()"))
+    admin = str(pg_kernel.settings.database_url).replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(admin, autocommit=True) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    for _ in range(50):  # the server's goodbye reaches the idle socket
+        raw = pg_kernel.db.engine.pool._pool.queue[0].dbapi_connection  # type: ignore[attr-defined]
+        if not connection_alive(raw):
+            break
+        time.sleep(0.02)
+    counted = Statements(pg_kernel)
+    with pg_kernel.db.session() as session:
+        assert session.scalar(text("SELECT pg_backend_pid()")) != pid
+    assert counted.sent == ["SELECT pg_backend_pid()"]  # no SELECT 1 before it
