@@ -24,6 +24,7 @@ from contactless.events import service as events_service
 from contactless.platform.db import Base, Database
 from contactless.platform.kernel import Kernel, build_kernel
 from contactless.platform.store import MemoryStore, RedisStore
+from contactless.risk import service as risk_service
 from contactless.settings import Mode, Settings
 
 PG_ADMIN_URL = os.environ.get("CONTACTLESS_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -83,6 +84,7 @@ def sqlite_kernel(tmp_path: Path) -> Iterator[Kernel]:
     kernel = install_domains(build_kernel(make_settings(tmp_path), store=MemoryStore()))
     Base.metadata.create_all(kernel.db.engine)
     yield kernel
+    risk_service.close(kernel)
     events_service.close(kernel)
     kernel.db.dispose()
 
@@ -94,6 +96,7 @@ def pg_kernel(tmp_path: Path, pg_database_url: str) -> Iterator[Kernel]:
     kernel = install_domains(build_kernel(make_settings(tmp_path, pg_database_url, REDIS_URL),
                                           store=store))
     yield kernel
+    risk_service.close(kernel)
     events_service.close(kernel)
     _truncate_postgres(kernel.db)
     kernel.db.dispose()

@@ -30,7 +30,8 @@ import contactless.outreach.models
 import contactless.partners.models
 import contactless.platform.audit
 import contactless.platform.channels
-import contactless.platform.events  # noqa: F401
+import contactless.platform.events
+import contactless.risk.models  # noqa: F401
 from contactless import __version__, home
 from contactless.assistant import api as assistant_api
 from contactless.assistant import service as assistant_service
@@ -52,6 +53,7 @@ from contactless.journeys import api as journeys_api
 from contactless.journeys import plugins as journey_plugins
 from contactless.journeys import tasks as journeys_tasks
 from contactless.journeys import views as journeys_views
+from contactless.journeys.catalog import default_catalog
 from contactless.journeys.ekyc import EmbeddedVerifier
 from contactless.outreach import api as outreach_api
 from contactless.outreach import tasks as outreach_tasks
@@ -70,9 +72,13 @@ from contactless.platform.kernel import Kernel, build_kernel
 from contactless.platform.loading import load_part
 from contactless.platform.logging import configure_logging
 from contactless.platform.metrics import HttpMetrics
+from contactless.risk import api as risk_api
 from contactless.risk import service as risk
+from contactless.risk import views as risk_views
+from contactless.risk.port import ApproveAll
 from contactless.settings import (
     APPROVE_ALL_REFUSED,
+    RULES_ONLY_REFUSED,
     SMS_OUTBOX_REFUSED,
     VERIFIER_REFUSED,
     InsecureSettings,
@@ -122,7 +128,8 @@ ROUTERS = (outreach_views.scan_router, identity_api.router, customers_api.router
            partners_open_api.router, partners_views.console_router,
            partners_views.mobile_router, partners_views.logo_router,
            partners_views_hub.console_router, partners_views_hub.mobile_router,
-           events_api.router)
+           events_api.router, risk_api.router,
+           risk_views.console_router)
 
 
 def install_domains(kernel: Kernel) -> Kernel:
@@ -133,6 +140,8 @@ def install_domains(kernel: Kernel) -> Kernel:
     events_domain.install(kernel.bus)
     partners_service.install_webhooks(kernel.bus)
     events_service.install_profiles(kernel.bus)
+    risk.install(kernel)
+    risk.register_kinds(kernel, [journey.key for journey in default_catalog().all()])
     return kernel
 
 
@@ -155,6 +164,7 @@ def create_app(settings: Settings | None = None, *, kernel: Kernel | None = None
     assistant_service.install(kernel)
     assistant_views.install(app)
     partners_views.install(app)
+    risk_views.install(app)
     # added last, so outermost: every middleware above (the lean scan path too) runs inside
     # the request's id, metrics and logs
     app.add_middleware(BodyLimit, max_bytes=kernel.settings.max_body_bytes,
@@ -217,6 +227,7 @@ def install_compaction(app: FastAPI, kernel: Kernel) -> None:
         finally:
             if compactor is not None:
                 await anyio.to_thread.run_sync(compactor.stop)
+            await anyio.to_thread.run_sync(risk.close, kernel)  # the decisions still queued
 
     app.router.lifespan_context = lifespan
 
@@ -251,7 +262,9 @@ def install_parts(kernel: Kernel) -> None:
     if settings.identity_verifier != "embedded":
         journey_plugins.use_verifier(kernel, load_part(
             settings.identity_verifier, setting="identity_verifier", settings=settings))
-    if settings.risk_policy != "approve_all":
+    if settings.risk_policy == "approve_all":
+        risk.install_policy(kernel, ApproveAll())
+    elif settings.risk_policy != "engine":
         risk.install_policy(kernel, load_part(settings.risk_policy, setting="risk_policy",
                                               settings=settings))
 
@@ -269,6 +282,8 @@ def production_refusals(kernel: Kernel) -> list[str]:
         problems.append(VERIFIER_REFUSED)
     if risk.approves_everything(kernel) and not settings.risk_allow_approve_all:
         problems.append(APPROVE_ALL_REFUSED)
+    if risk.decides_without_model(kernel) and not settings.risk_rules_only:
+        problems.append(RULES_ONLY_REFUSED)
     problems = list(dict.fromkeys(problems))
     return problems
 

@@ -26,6 +26,9 @@ SMS_OUTBOX_REFUSED = ("CONTACTLESS_SMS_CHANNEL: the outbox keeps texts in the da
                       "sends nothing; name your SMS gateway's module:factory")
 VERIFIER_REFUSED = ("CONTACTLESS_IDENTITY_VERIFIER: the built-in identity check is for tests "
                     "and demos; name your e-KYC provider's module:factory")
+RULES_ONLY_REFUSED = ("CONTACTLESS_RISK_RULES_ONLY: the risk engine has no trained model (train "
+                      "one: contactless risk train); set CONTACTLESS_RISK_RULES_ONLY=true to "
+                      "decide on rules and lists only")
 APPROVE_ALL_REFUSED = ("CONTACTLESS_RISK_POLICY: the default policy approves every operation; "
                        "name your policy's module:factory (or set "
                        "CONTACTLESS_RISK_ALLOW_APPROVE_ALL=true to run without one)")
@@ -113,9 +116,23 @@ class Settings(BaseSettings):
     # what production must replace: "module:factory" of a callable taking the Settings
     sms_channel: str = "outbox"
     identity_verifier: str = "embedded"
-    risk_policy: str = "approve_all"
+    # "engine": the risk engine (features, rules, lists, the model); "approve_all": the
+    # placeholder; else a bank's own policy as module:factory
+    risk_policy: str = "engine"
     # production refuses the approve-everything risk policy unless this says it is meant
     risk_allow_approve_all: bool = False
+    # production refuses to decide without a trained model unless this says rules-only is meant
+    risk_rules_only: bool = False
+    # where the model registry lives (None: HOME/risk/models)
+    risk_model_dir: Path | None = None
+    # fraud labels arrive this long after the operation (the features count them after it)
+    risk_label_delay_days: int = Field(default=7, ge=0, le=90)
+    # an operation's own time may lie this far in the past / future of now
+    risk_past_seconds: int = Field(default=86_400, ge=0)
+    risk_future_seconds: int = Field(default=300, ge=0)
+    # score thresholds by "kind", "kind/channel", "*/channel" or "*":
+    # {"transfer/api": {"step_up": 0.4, "review": 0.6, "block": 0.85}}
+    risk_thresholds: dict[str, dict[str, float]] = Field(default_factory=dict)
     # Prometheus reads /metrics with "Authorization: Bearer <token>"; unset: nobody can
     metrics_token: SecretStr | None = None
     # the OpenAPI document and its pages (/docs, /redoc, /openapi.json)
@@ -223,7 +240,17 @@ class Settings(BaseSettings):
             problems.append(VERIFIER_REFUSED)
         if self.risk_policy == "approve_all" and not self.risk_allow_approve_all:
             problems.append(APPROVE_ALL_REFUSED)
+        if self.risk_policy == "engine" and not self.risk_rules_only and not self._has_model():
+            problems.append(RULES_ONLY_REFUSED)
         return problems
+
+    def _has_model(self) -> bool:
+        """Whether the model registry names a champion (whether it loads is the engine's)."""
+        index = (self.risk_model_dir or self.home / "risk" / "models") / "registry.json"
+        try:
+            return bool(json.loads(index.read_text()).get("champion"))
+        except (OSError, ValueError):
+            return False
 
 
 def generate_home_keys(home: Path) -> dict[str, str]:

@@ -167,7 +167,7 @@ def test_serve_in_production_with_default_secrets_exits_naming_the_setting(
     assert done.returncode == 2
     # every refusal in one round, so an operator fixes them all at once
     for setting in ("SECRET_KEY", "DATA_KEY", "COOKIE_SECURE", "SMS_CHANNEL",
-                    "IDENTITY_VERIFIER", "RISK_POLICY", "REDIS_URL"):
+                    "IDENTITY_VERIFIER", "RISK_RULES_ONLY", "REDIS_URL"):
         assert f"CONTACTLESS_{setting}" in done.stderr
     assert "Traceback" not in done.stderr
 

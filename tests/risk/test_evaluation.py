@@ -13,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from contactless.cli import app
+from contactless.risk.booster import load_model, train_model
 from contactless.risk.errors import InvalidTransactions, ModelRejected
 from contactless.risk.evaluation import (
     Protocol,
@@ -21,7 +22,6 @@ from contactless.risk.evaluation import (
     read_transactions,
     replay_history,
 )
-from contactless.risk.models import load_model, train_model
 from tests.risk.simulate import simulate, write_parquet
 
 

@@ -26,7 +26,9 @@ from contactless.corebank.errors import JourneyRequired
 from contactless.customers.web import CurrentActor
 from contactless.identity.approvals import ApprovalView
 from contactless.identity.errors import HeldForApproval
+from contactless.identity.permissions import Operation, allows
 from contactless.identity.web import CurrentStaff
+from contactless.platform import guard
 from contactless.platform.clock import bank_today
 from contactless.platform.context import Actor
 from contactless.platform.errors import ValidationFailed
@@ -152,6 +154,37 @@ def held_or(result: Any, request: Request) -> Any:
             "this needs a second person: it waits for approval {approval_id}",
             approval_id=str(result.id), approval=result.model_dump(mode="json")))
     return result
+
+
+SCREENED = {
+    "transfer": Operation.TRANSFER, "outbound_transfer": Operation.OUTBOUND_SEND,
+    "outbound_settlement": Operation.OUTBOUND_SETTLE,
+    "outbound_return": Operation.OUTBOUND_RETURN, "deposit_placement": Operation.DEPOSIT_PLACE,
+    "deposit_early_withdrawal": Operation.DEPOSIT_WITHDRAW_EARLY,
+    "deposit_partial_withdrawal": Operation.DEPOSIT_WITHDRAW_EARLY,
+    "account_closure": Operation.ACCOUNT_CLOSE, "wealth_purchase": Operation.WEALTH_BUY,
+    "wealth_redemption": Operation.WEALTH_REDEEM, "loan_booking": Operation.LOAN_BOOK,
+    "loan_disbursement": Operation.LOAN_DISBURSE, "loan_repayment": Operation.LOAN_REPAY,
+    "loan_prepayment": Operation.LOAN_REPAY,
+}
+
+
+def screened(session: DbSession, actor: Actor, key: str, kind: str, *,
+             account: uuid.UUID | None = None, amount: Amount | None = None,
+             payee: str | None = None) -> None:
+    """The risk check, before anything is posted: a block answers ``risk_blocked`` and a
+    review ``risk_review_required`` (a case for an analyst); either way nothing moves. A role
+    the permission table refuses is left to the service's refusal, unassessed."""
+    if not any(allows(role, SCREENED[kind]) for role in {actor.role, *actor.extra_roles}):
+        return
+    money = amount.money() if amount else None  # an amount the core refuses is refused here
+    if money is not None and money.amount <= 0:
+        return  # the core refuses it as it always did: nothing to assess
+    guard.check(session, actor, guard.Guarded(
+        kind=kind, channel=actor.channel, account=account,
+        amount=money.amount if money else None,
+        currency=amount.currency if amount else None, payee=payee,
+        attributes={"idempotency_key": key}))
 
 
 def _decimal(value: str, field: str) -> Decimal:
@@ -283,6 +316,8 @@ def unfreeze(request: Request, account_id: uuid.UUID, session: DbSession, actor:
 def transfer(request: Request, body: TransferIn, session: DbSession, actor: StaffForMoney,
              key: IdempotencyKey) -> Any:
     """Between two accounts of this bank."""
+    screened(session, actor, key, "transfer", account=body.source_account_id,
+             amount=body.amount, payee=f"acct:{body.target_account_id}")
     return held_or(corebank.transfer(session, actor, idempotency_key=key,
                                      source_account_id=body.source_account_id,
                                      target_account_id=body.target_account_id,
@@ -294,6 +329,8 @@ def transfer(request: Request, body: TransferIn, session: DbSession, actor: Staf
 def outbound(request: Request, body: OutboundIn, session: DbSession, actor: StaffForMoney,
              key: IdempotencyKey) -> Any:
     """To another bank through the clearing account; pending until settled or returned."""
+    screened(session, actor, key, "outbound_transfer", account=body.source_account_id,
+             amount=body.amount, payee=f"{body.bank_code}/{body.external_account}")
     return held_or(corebank.send_outbound_transfer(session, actor, idempotency_key=key,
                                                    source_account_id=body.source_account_id,
                                                    bank_code=body.bank_code,
@@ -306,6 +343,7 @@ def outbound(request: Request, body: OutboundIn, session: DbSession, actor: Staf
              response_model=schemas.OutboundTransferView)
 def settle(transfer_id: uuid.UUID, session: DbSession, actor: StaffForMoney,
            key: IdempotencyKey) -> Any:
+    screened(session, actor, key, "outbound_settlement", payee=f"outbound:{transfer_id}")
     return corebank.settle_outbound_transfer(session, actor, idempotency_key=key,
                                              transfer_id=transfer_id)
 
@@ -315,6 +353,7 @@ def settle(transfer_id: uuid.UUID, session: DbSession, actor: StaffForMoney,
 def return_transfer(request: Request, transfer_id: uuid.UUID, body: ReasonIn, session: DbSession,
                     actor: StaffForMoney, key: IdempotencyKey) -> Any:
     """The other bank sent the money back: the customer is credited again."""
+    screened(session, actor, key, "outbound_return", payee=f"outbound:{transfer_id}")
     return held_or(corebank.return_outbound_transfer(session, actor, idempotency_key=key,
                                                      transfer_id=transfer_id, reason=body.reason),
                    request)
@@ -323,6 +362,8 @@ def return_transfer(request: Request, transfer_id: uuid.UUID, body: ReasonIn, se
 @router.post("/deposits", response_model=schemas.DepositView, status_code=201)
 def place_deposit(body: DepositIn, session: DbSession, actor: StaffForMoney,
                   key: IdempotencyKey) -> Any:
+    screened(session, actor, key, "deposit_placement", account=body.source_account_id,
+             amount=body.amount, payee=f"product:{body.product.value}")
     return corebank.place_deposit(session, actor, idempotency_key=key,
                                   source_account_id=body.source_account_id, product=body.product,
                                   term=body.term, amount=body.amount.money(),
@@ -341,6 +382,7 @@ def change_instruction(deposit_id: uuid.UUID, body: InstructionIn, session: DbSe
 @router.post("/deposits/{deposit_id}/early-withdrawal", response_model=schemas.DepositSettlement)
 def withdraw_early(deposit_id: uuid.UUID, session: DbSession, actor: StaffForMoney,
                    key: IdempotencyKey) -> Any:
+    screened(session, actor, key, "deposit_early_withdrawal", payee=f"deposit:{deposit_id}")
     return corebank.withdraw_deposit_early(session, actor, idempotency_key=key,
                                            deposit_id=deposit_id)
 
@@ -351,6 +393,8 @@ def withdraw_partially(deposit_id: uuid.UUID, body: PartialWithdrawalIn, session
                        actor: StaffForMoney, key: IdempotencyKey) -> Any:
     """部分提前支取 (once per deposit): the amount earns the demand rate for the days held;
     the rest keeps its rate, term and maturity."""
+    screened(session, actor, key, "deposit_partial_withdrawal", amount=body.amount,
+             payee=f"deposit:{deposit_id}")
     return corebank.withdraw_deposit_partially(session, actor, idempotency_key=key,
                                                deposit_id=deposit_id,
                                                amount=body.amount.money())
@@ -361,6 +405,8 @@ def close_account(account_id: uuid.UUID, body: CloseAccountIn, session: DbSessio
                   actor: StaffForMoney, key: IdempotencyKey) -> Any:
     """销户: interest settled to the day before, the balance moved to another of the
     customer's accounts (customers close their Class II accounts through the journey)."""
+    screened(session, actor, key, "account_closure", account=account_id,
+             payee=f"acct:{body.transfer_to_account_id}" if body.transfer_to_account_id else None)
     return corebank.close_account(session, actor, idempotency_key=key, account_id=account_id,
                                   transfer_to_account_id=body.transfer_to_account_id)
 
@@ -374,6 +420,8 @@ def last_closed_day(session: DbSession, actor: CurrentStaff) -> Any:
 @router.post("/wealth-orders", response_model=schemas.WealthOrderView, status_code=201)
 def buy_wealth(body: WealthBuyIn, session: DbSession, actor: StaffForMoney,
                key: IdempotencyKey) -> Any:
+    screened(session, actor, key, "wealth_purchase", account=body.source_account_id,
+             amount=body.amount, payee=f"wealth:{body.product_id}")
     return corebank.buy_wealth(session, actor, idempotency_key=key,
                                source_account_id=body.source_account_id,
                                product_id=body.product_id, amount=body.amount.money())
@@ -382,6 +430,7 @@ def buy_wealth(body: WealthBuyIn, session: DbSession, actor: StaffForMoney,
 @router.post("/wealth-redemptions", response_model=schemas.WealthOrderView, status_code=201)
 def redeem_wealth(body: WealthRedeemIn, session: DbSession, actor: StaffForMoney,
                   key: IdempotencyKey) -> Any:
+    screened(session, actor, key, "wealth_redemption", payee=f"holding:{body.holding_id}")
     return corebank.redeem_wealth(session, actor, idempotency_key=key, holding_id=body.holding_id,
                                   units=_decimal(body.units, "units"))
 
@@ -389,6 +438,8 @@ def redeem_wealth(body: WealthRedeemIn, session: DbSession, actor: StaffForMoney
 @router.post("/loans", response_model=schemas.LoanView, status_code=201, responses=HELD)
 def book_loan(request: Request, body: LoanIn, session: DbSession, actor: StaffForMoney,
               key: IdempotencyKey) -> Any:
+    screened(session, actor, key, "loan_booking", account=body.demand_account_id,
+             amount=body.principal, payee=f"loan_for:{body.customer_id}")
     try:
         method = RepaymentMethod(body.method)
     except ValueError as exc:
@@ -404,6 +455,7 @@ def book_loan(request: Request, body: LoanIn, session: DbSession, actor: StaffFo
 @router.post("/loans/{loan_id}/disbursement", response_model=schemas.LoanView, responses=HELD)
 def disburse(request: Request, loan_id: uuid.UUID, session: DbSession, actor: StaffForMoney,
              key: IdempotencyKey) -> Any:
+    screened(session, actor, key, "loan_disbursement", payee=f"loan:{loan_id}")
     return held_or(corebank.disburse_loan(session, actor, idempotency_key=key, loan_id=loan_id),
                    request)
 
@@ -412,12 +464,15 @@ def disburse(request: Request, loan_id: uuid.UUID, session: DbSession, actor: St
 def repay(loan_id: uuid.UUID, session: DbSession, actor: StaffForMoney,
           key: IdempotencyKey) -> Any:
     """Pay the next instalment due from the linked demand account."""
+    screened(session, actor, key, "loan_repayment", payee=f"loan:{loan_id}")
     return corebank.repay_instalment(session, actor, idempotency_key=key, loan_id=loan_id)
 
 
 @router.post("/loans/{loan_id}/prepayments", response_model=schemas.LoanRepayment)
 def prepay(loan_id: uuid.UUID, body: PrepayIn, session: DbSession, actor: StaffForMoney,
            key: IdempotencyKey) -> Any:
+    screened(session, actor, key, "loan_prepayment", amount=body.amount,
+             payee=f"loan:{loan_id}")
     return corebank.prepay_loan(session, actor, idempotency_key=key, loan_id=loan_id,
                                 amount=body.amount.money())
 

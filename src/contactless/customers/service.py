@@ -30,7 +30,7 @@ from contactless.identity import service as identity
 from contactless.identity.errors import NotAllowed
 from contactless.identity.permissions import Operation, authorize
 from contactless.identity.service import Role
-from contactless.platform import audit
+from contactless.platform import audit, guard
 from contactless.platform.context import Actor
 from contactless.platform.db import utcnow
 from contactless.platform.events import publish
@@ -252,7 +252,7 @@ SIGNED_IN = "customer.signed_in"
 
 
 def complete_sign_in(session: Session, *, mobile: str, code: str, channel: str = "mobile",
-                     anonymous_id: str | None = None) -> Actor:
+                     anonymous_id: str | None = None, device: str | None = None) -> Actor:
     """Check the code; return the signed-in customer. ``anonymous_id`` is the id the device
     was known by before (its device cookie, the app's install id): ``customer.signed_in``
     carries it, so what the device did before becomes the customer's."""
@@ -262,6 +262,9 @@ def complete_sign_in(session: Session, *, mobile: str, code: str, channel: str =
     if customer is None or customer.status != "active":
         raise CustomerNotFound("no customer with this mobile number; open an account first")
     actor = customer_actor(customer.id, channel=channel)
+    # the risk check: a sign-in it refuses answers risk_sign_in_refused, and nobody signs in
+    guard.check(session, actor, guard.Guarded(kind="sign_in", channel=channel,
+                                              customer_id=customer.id, device=device))
     audit.record(session, actor, action="customer.signed_in", target_type="customer",
                  target_id=customer.id)
     publish(session, SIGNED_IN, {"customer_id": str(customer.id), "channel": channel,

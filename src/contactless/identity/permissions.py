@@ -109,6 +109,13 @@ class Operation(StrEnum):
     PROFILE_ATTRIBUTE_SET = "profile.attribute_set"
     PROFILE_REBUILD = "profile.rebuild"
     EVENTS_EXPLORE = "events.explore"
+    # risk control
+    RISK_ASSESS = "risk.assess"
+    RISK_READ = "risk.read"
+    RISK_RULES_MANAGE = "risk.rules_manage"
+    RISK_LISTS_MANAGE = "risk.lists_manage"
+    RISK_CASES_WORK = "risk.cases_work"
+    RISK_MODELS_MANAGE = "risk.models_manage"
 
 
 class Scope(StrEnum):
@@ -306,6 +313,18 @@ PERMISSIONS: dict[Operation, Rule] = {
                             Scope.BANK),
     O.EVENTS_EXPLORE: Rule("Read the event explorer's bank-wide charts",
                            _roles(Role.ADMIN, Role.MARKETER), Scope.BANK),
+    O.RISK_ASSESS: Rule("Ask the risk engine for a decision (another system's service "
+                        "account)", _roles(Role.RISK_ANALYST, Role.ADMIN), Scope.BANK),
+    O.RISK_READ: Rule("See risk decisions, rules, lists, cases and models",
+                      _roles(Role.RISK_ANALYST, Role.AUDITOR, Role.BRANCH_MANAGER), Scope.BANK),
+    O.RISK_RULES_MANAGE: Rule("Write, backtest and switch risk rules (live, shadow, retired)",
+                              _roles(Role.RISK_ANALYST), Scope.BANK),
+    O.RISK_LISTS_MANAGE: Rule("Put customers, accounts, payees, devices on the block or allow "
+                              "list", _roles(Role.RISK_ANALYST), Scope.BANK),
+    O.RISK_CASES_WORK: Rule("Work risk cases: assign, note, mark fraud or not (freezing "
+                            "needs account.freeze)", _roles(Role.RISK_ANALYST), Scope.BANK),
+    O.RISK_MODELS_MANAGE: Rule("Promote, challenge and roll back fraud models",
+                               _roles(Role.RISK_ANALYST), Scope.BANK),
 }
 del O
 

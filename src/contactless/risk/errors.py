@@ -19,4 +19,79 @@ class ModelRejected(ContactlessError):
     code = "risk_model_rejected"
 
 
-__all__ = ["InvalidTransactions", "ModelRejected"]
+
+
+class InvalidOperation(ContactlessError):
+    """The operation to assess is incomplete or not acceptable (a field missing, a negative
+    amount, a moment far from now)."""
+
+    status = 422
+    code = "risk_invalid_operation"
+
+
+class UnknownOperationKind(ContactlessError):
+    """The operation's kind is none the risk engine decides on."""
+
+    status = 422
+    code = "risk_unknown_operation"
+
+
+class RuleInvalid(ContactlessError):
+    """A rule's condition does not parse or names an unknown feature; it is not saved."""
+
+    status = 422
+    code = "risk_rule_invalid"
+
+
+class RuleNotFound(ContactlessError):
+    """No rule with this key."""
+
+    status = 404
+    code = "risk_rule_not_found"
+
+
+class CaseNotFound(ContactlessError):
+    """No risk case with this id."""
+
+    status = 404
+    code = "risk_case_not_found"
+
+
+class CaseClosed(ContactlessError):
+    """The case already has its verdict."""
+
+    status = 409
+    code = "risk_case_closed"
+
+
+class OperationBlocked(ContactlessError):
+    """The risk check refused the operation; nothing was executed."""
+
+    status = 403
+    code = "risk_blocked"
+
+
+class OperationHeldForReview(ContactlessError):
+    """The risk check sent the operation to an analyst; nothing was executed yet."""
+
+    status = 403
+    code = "risk_review_required"
+
+
+class SignInRefused(ContactlessError):
+    """The risk check refused this sign-in."""
+
+    status = 403
+    code = "risk_sign_in_refused"
+
+
+class ModelNotFound(ContactlessError):
+    """No model of this version in the registry."""
+
+    status = 404
+    code = "risk_model_not_found"
+
+
+__all__ = ["CaseClosed", "CaseNotFound", "InvalidOperation", "InvalidTransactions",
+           "ModelNotFound", "ModelRejected", "OperationBlocked", "OperationHeldForReview",
+           "RuleInvalid", "RuleNotFound", "SignInRefused", "UnknownOperationKind"]

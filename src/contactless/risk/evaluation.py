@@ -22,9 +22,9 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from sklearn.metrics import average_precision_score, roc_auc_score
 
+from contactless.risk.booster import FraudModel, train_model
 from contactless.risk.errors import InvalidTransactions
 from contactless.risk.features import FEATURES, FeatureEngine, Transaction
-from contactless.risk.models import FraudModel, train_model
 
 REQUIRED = ("TRANSACTION_ID", "TX_DATETIME", "CUSTOMER_ID", "TERMINAL_ID", "TX_AMOUNT", "TX_FRAUD")
 TOP_CARDS = 100
@@ -220,5 +220,34 @@ def feature_table(history: History, names: Sequence[str] = FEATURES) -> dict[str
     return {name: history.features[:, FEATURES.index(name)] for name in names}
 
 
+
+
+def train_latest(folder: Path, *, train_days: int = 7, delay_days: int = 7,
+                 test_days: int = 7, seed: int = 0) -> tuple[FraudModel, dict[str, Any]]:
+    """A model for production from labelled history: measured first on the latest test days
+    (trained on the days before them, the delay respected), then trained again on the latest
+    days whose labels are known (the last ``delay_days`` are left out)."""
+    history = replay_history(read_transactions(folder), label_delay_days=delay_days)
+    last = history.day.max().astype(date)
+    start = last - timedelta(days=delay_days + test_days + train_days + delay_days - 1)
+    measured = Protocol(train_start=start, folds=1, train_days=train_days,
+                        delay_days=delay_days, test_days=test_days)
+    train, test = fold_sets(history, measured, 0)
+    if not len(train) or not len(test) or history.fraud[train].min() == history.fraud[
+            train].max():
+        raise InvalidTransactions("not enough labelled days in {folder} to train and measure",
+                                  folder=folder)
+    probe = train_model(history.features[train], history.fraud[train], seed=seed)
+    metrics = _metrics(history, test, probe.score(history.features[test]))
+    final_end = np.datetime64(last - timedelta(days=delay_days - 1))
+    final_start = final_end - np.timedelta64(train_days, "D")
+    rows = np.flatnonzero((history.day >= final_start) & (history.day < final_end))
+    model = train_model(history.features[rows], history.fraud[rows], seed=seed)
+    trained_on = {"transactions": int(len(rows)), "from": str(final_start),
+                  "until": str(final_end), "frauds": int(history.fraud[rows].sum()),
+                  "measured_on": {"train_start": str(start), "test_transactions": int(len(test))}}
+    return model, {"metrics": metrics, "trained_on": trained_on}
+
+
 __all__ = ["History", "Protocol", "card_precision_at_k", "evaluate", "feature_table",
-           "fold_sets", "read_transactions", "replay_history"]
+           "fold_sets", "read_transactions", "replay_history", "train_latest"]

@@ -50,7 +50,7 @@ NO_FRAUD_SEEN = 999.0
 class Transaction:
     """One card transaction as the features see it; ``time`` is UNIX seconds (UTC)."""
 
-    transaction_id: int
+    transaction_id: int | str
     time: float
     customer: int | str
     terminal: int | str
@@ -61,7 +61,10 @@ class Transaction:
 
 
 @dataclass
-class _Card:
+class CardState:
+    """A card's (customer's) recent amounts, with one read pointer and running sums per
+    window."""
+
     times: list[float] = field(default_factory=list)
     amounts: list[float] = field(default_factory=list)
     start: list[int] = field(default_factory=lambda: [0] * len(CUSTOMER_WINDOWS))
@@ -69,9 +72,22 @@ class _Card:
     squares: list[float] = field(default_factory=lambda: [0.0] * len(CUSTOMER_WINDOWS))
     unusual: deque[tuple[float, float, float]] = field(default_factory=deque)  # time, flag, z
 
+    def dump(self) -> list[Any]:
+        return [self.times, self.amounts, self.start, self.total, self.squares,
+                [list(item) for item in self.unusual]]
+
+    @classmethod
+    def load(cls, data: list[Any]) -> CardState:
+        times, amounts, start, total, squares, unusual = data
+        return cls(times, amounts, start, total, squares,
+                   deque(tuple(item) for item in unusual))
+
 
 @dataclass
-class _Terminal:
+class TerminalState:
+    """A terminal's (payee's) recent transactions and labels: the ones older than the label
+    delay are counted in every window."""
+
     times: list[float] = field(default_factory=list)
     labels: list[bool | None] = field(default_factory=list)
     known: int = 0  # entries older than the delay, already counted in every window
@@ -81,128 +97,161 @@ class _Terminal:
     last_fraud: float | None = None
     dropped: int = 0  # entries trimmed from the front so far: absolute offset of times[0]
 
+    def dump(self) -> list[Any]:
+        return [self.times, self.labels, self.known, self.start, self.count, self.frauds,
+                self.last_fraud, self.dropped]
+
+    @classmethod
+    def load(cls, data: list[Any]) -> TerminalState:
+        return cls(*data)
+
 
 class FeatureEngine:
-    """Per-card and per-terminal sliding windows, fed in event-time order."""
+    """Per-card and per-terminal sliding windows, fed in event-time order.
+
+    The windows are computed by :func:`observe_on` on a card's and a terminal's state; this
+    engine keeps those states in process (training, evaluation, one worker). The online
+    engine (``risk/online.py``) keeps the same states in the real-time store and runs the same
+    function on them, so serving and training cannot drift."""
 
     def __init__(self, *, label_delay_days: int = 7) -> None:
         self.delay = label_delay_days * DAY_SECONDS
-        self._cards: dict[int | str, _Card] = {}
-        self._terminals: dict[int | str, _Terminal] = {}
-        self._pending: dict[int, tuple[_Terminal, int]] = {}
+        self._cards: dict[int | str, CardState] = {}
+        self._terminals: dict[int | str, TerminalState] = {}
+        self._pending: dict[int | str, tuple[TerminalState, int]] = {}
 
     def observe(self, tx: Transaction) -> list[float]:
         """Features of ``tx`` (the transaction itself included), then remember it."""
-        row = [0.0] * len(FEATURES)
-        row[0] = tx.amount
-        row[1] = 1.0 if tx.weekday >= 5 else 0.0
-        row[2] = 1.0 if tx.hour <= NIGHT_LAST_HOUR else 0.0
-        self._card_windows(tx, row)
-        self._terminal_windows(tx, row)
-        self._ratios(row)
-        self._card_history(tx, row)
+        card = self._cards.get(tx.customer)
+        if card is None:
+            card = self._cards[tx.customer] = CardState()
+        terminal = self._terminals.get(tx.terminal)
+        if terminal is None:
+            terminal = self._terminals[tx.terminal] = TerminalState()
+        row, offset = observe_on(card, terminal, tx, delay=self.delay)
+        if offset is not None:
+            self._pending[tx.transaction_id] = (terminal, offset)
         return row
 
-    def label(self, transaction_id: int, *, fraud: bool) -> None:
+    def label(self, transaction_id: int | str, *, fraud: bool) -> None:
         """Record a label that arrived after the transaction (a case marked by an analyst).
 
         A label that arrives after the delay has passed is not counted: the windows were
         built on what was known then, exactly as a replay of history would build them."""
         pending = self._pending.pop(transaction_id, None)
         if pending is not None:
-            terminal, offset = pending
-            index = offset - terminal.dropped
-            if 0 <= index < len(terminal.labels) and index >= terminal.known:
-                terminal.labels[index] = fraud
+            apply_label(pending[0], pending[1], fraud=fraud)
 
-    def _card_windows(self, tx: Transaction, row: list[float]) -> None:
-        card = self._cards.get(tx.customer)
-        if card is None:
-            card = self._cards[tx.customer] = _Card()
-        times, amounts = card.times, card.amounts
-        times.append(tx.time)
-        amounts.append(tx.amount)
-        for position, days in enumerate(CUSTOMER_WINDOWS):
-            start, limit = card.start[position], tx.time - days * DAY_SECONDS
-            total = card.total[position] + tx.amount
-            squares = card.squares[position] + tx.amount * tx.amount
-            while times[start] <= limit:
-                old = amounts[start]
-                total -= old
-                squares -= old * old
-                start += 1
-            card.start[position], card.total[position] = start, total
-            card.squares[position] = squares
-            count = len(times) - start
-            mean = total / count
-            base = 3 + 3 * position
-            row[base], row[base + 1] = float(count), mean
-            row[base + 2] = math.sqrt(max(squares / count - mean * mean, 0.0))
-        _trim(card.times, card.amounts, card.start)
 
-    def _terminal_windows(self, tx: Transaction, row: list[float]) -> None:
-        terminal = self._terminals.get(tx.terminal)
-        if terminal is None:
-            terminal = self._terminals[tx.terminal] = _Terminal()
-        times, labels = terminal.times, terminal.labels
-        known_until = tx.time - self.delay
-        while terminal.known < len(times) and times[terminal.known] <= known_until:
-            fraud = 1 if labels[terminal.known] else 0
-            if fraud:
-                terminal.last_fraud = times[terminal.known]
-            for position in range(len(TERMINAL_WINDOWS)):
-                terminal.count[position] += 1
-                terminal.frauds[position] += fraud
-            terminal.known += 1
-        base = 3 + 3 * len(CUSTOMER_WINDOWS)
-        for position, days in enumerate(TERMINAL_WINDOWS):
-            start, limit = terminal.start[position], known_until - days * DAY_SECONDS
-            while start < terminal.known and times[start] <= limit:
-                terminal.count[position] -= 1
-                terminal.frauds[position] -= 1 if labels[start] else 0
-                start += 1
-            terminal.start[position] = start
-            count, frauds = terminal.count[position], terminal.frauds[position]
-            cell = base + 3 * position
-            row[cell] = float(count)
-            row[cell + 1] = frauds / count if count else 0.0
-            row[cell + 2] = float(frauds)
-        last = terminal.last_fraud
-        row[_INDEX["terminal_days_since_fraud"]] = (
-            (tx.time - last) / DAY_SECONDS if last is not None else NO_FRAUD_SEEN)
-        times.append(tx.time)
-        labels.append(tx.fraud)
-        if tx.fraud is None:
-            self._pending[tx.transaction_id] = (terminal, terminal.dropped + len(times) - 1)
-        dropped = _trim(times, labels, terminal.start)
-        terminal.known -= dropped
-        terminal.dropped += dropped
+def observe_on(card: CardState, terminal: TerminalState, tx: Transaction, *, delay: float,
+               ) -> tuple[list[float], int | None]:
+    """The features of ``tx`` from its card's and terminal's state, which it then updates;
+    with the offset to label it by later when its label is not known yet."""
+    row = [0.0] * len(FEATURES)
+    row[0] = tx.amount
+    row[1] = 1.0 if tx.weekday >= 5 else 0.0
+    row[2] = 1.0 if tx.hour <= NIGHT_LAST_HOUR else 0.0
+    _card_windows(card, tx, row)
+    offset = _terminal_windows(terminal, tx, row, delay)
+    _ratios(row)
+    _card_history(card, tx, row)
+    return row, offset
 
-    def _ratios(self, row: list[float]) -> None:
-        amount = row[0]
-        first = _INDEX["amount_to_mean_1d"]
-        for position in range(len(CUSTOMER_WINDOWS)):
-            row[first + position] = _ratio(amount, row[4 + 3 * position])
-        mean_30, std_30 = row[_INDEX["card_mean_amount_30d"]], row[_INDEX["card_std_amount_30d"]]
-        row[_INDEX["amount_zscore_30d"]] = (amount - mean_30) / (std_30 + 1.0)
-        row[_INDEX["mean_1d_to_30d"]] = _ratio(row[_INDEX["card_mean_amount_1d"]], mean_30)
-        row[_INDEX["mean_7d_to_30d"]] = _ratio(row[_INDEX["card_mean_amount_7d"]], mean_30)
-        row[_INDEX["count_7d_to_30d"]] = (row[_INDEX["card_count_7d"]]
-                                          / row[_INDEX["card_count_30d"]])
 
-    def _card_history(self, tx: Transaction, row: list[float]) -> None:
-        """How many unusual amounts the card made in the last 14 days (before this one)."""
-        card = self._cards[tx.customer]
-        recent = card.unusual
-        limit = tx.time - ANOMALY_WINDOW_DAYS * DAY_SECONDS
-        while recent and recent[0][0] <= limit:
-            recent.popleft()
-        row[_INDEX[f"unusual_amounts_{ANOMALY_WINDOW_DAYS}d"]] = sum(item[1] for item in recent)
-        row[_INDEX[f"max_zscore_{ANOMALY_WINDOW_DAYS}d"]] = max(
-            (item[2] for item in recent), default=0.0)
-        ratio = row[_INDEX["amount_to_mean_30d"]]
-        recent.append((tx.time, 1.0 if ratio > ANOMALY_RATIO else 0.0,
-                       row[_INDEX["amount_zscore_30d"]]))
+def apply_label(terminal: TerminalState, offset: int, *, fraud: bool) -> bool:
+    """Set a late label on the terminal's entry at ``offset``, if still inside the delay."""
+    index = offset - terminal.dropped
+    if 0 <= index < len(terminal.labels) and index >= terminal.known:
+        terminal.labels[index] = fraud
+        return True
+    return False
+
+
+def _card_windows(card: CardState, tx: Transaction, row: list[float]) -> None:
+    times, amounts = card.times, card.amounts
+    times.append(tx.time)
+    amounts.append(tx.amount)
+    for position, days in enumerate(CUSTOMER_WINDOWS):
+        start, limit = card.start[position], tx.time - days * DAY_SECONDS
+        total = card.total[position] + tx.amount
+        squares = card.squares[position] + tx.amount * tx.amount
+        while times[start] <= limit:
+            old = amounts[start]
+            total -= old
+            squares -= old * old
+            start += 1
+        card.start[position], card.total[position] = start, total
+        card.squares[position] = squares
+        count = len(times) - start
+        mean = total / count
+        base = 3 + 3 * position
+        row[base], row[base + 1] = float(count), mean
+        row[base + 2] = math.sqrt(max(squares / count - mean * mean, 0.0))
+    _trim(card.times, card.amounts, card.start)
+
+
+def _terminal_windows(terminal: TerminalState, tx: Transaction, row: list[float],
+                      delay: float) -> int | None:
+    times, labels = terminal.times, terminal.labels
+    known_until = tx.time - delay
+    while terminal.known < len(times) and times[terminal.known] <= known_until:
+        fraud = 1 if labels[terminal.known] else 0
+        if fraud:
+            terminal.last_fraud = times[terminal.known]
+        for position in range(len(TERMINAL_WINDOWS)):
+            terminal.count[position] += 1
+            terminal.frauds[position] += fraud
+        terminal.known += 1
+    base = 3 + 3 * len(CUSTOMER_WINDOWS)
+    for position, days in enumerate(TERMINAL_WINDOWS):
+        start, limit = terminal.start[position], known_until - days * DAY_SECONDS
+        while start < terminal.known and times[start] <= limit:
+            terminal.count[position] -= 1
+            terminal.frauds[position] -= 1 if labels[start] else 0
+            start += 1
+        terminal.start[position] = start
+        count, frauds = terminal.count[position], terminal.frauds[position]
+        cell = base + 3 * position
+        row[cell] = float(count)
+        row[cell + 1] = frauds / count if count else 0.0
+        row[cell + 2] = float(frauds)
+    last = terminal.last_fraud
+    row[_INDEX["terminal_days_since_fraud"]] = (
+        (tx.time - last) / DAY_SECONDS if last is not None else NO_FRAUD_SEEN)
+    times.append(tx.time)
+    labels.append(tx.fraud)
+    offset = terminal.dropped + len(times) - 1 if tx.fraud is None else None
+    dropped = _trim(times, labels, terminal.start)
+    terminal.known -= dropped
+    terminal.dropped += dropped
+    return offset
+
+
+def _ratios(row: list[float]) -> None:
+    amount = row[0]
+    first = _INDEX["amount_to_mean_1d"]
+    for position in range(len(CUSTOMER_WINDOWS)):
+        row[first + position] = _ratio(amount, row[4 + 3 * position])
+    mean_30, std_30 = row[_INDEX["card_mean_amount_30d"]], row[_INDEX["card_std_amount_30d"]]
+    row[_INDEX["amount_zscore_30d"]] = (amount - mean_30) / (std_30 + 1.0)
+    row[_INDEX["mean_1d_to_30d"]] = _ratio(row[_INDEX["card_mean_amount_1d"]], mean_30)
+    row[_INDEX["mean_7d_to_30d"]] = _ratio(row[_INDEX["card_mean_amount_7d"]], mean_30)
+    row[_INDEX["count_7d_to_30d"]] = (row[_INDEX["card_count_7d"]]
+                                      / row[_INDEX["card_count_30d"]])
+
+
+def _card_history(card: CardState, tx: Transaction, row: list[float]) -> None:
+    """How many unusual amounts the card made in the last 14 days (before this one)."""
+    recent = card.unusual
+    limit = tx.time - ANOMALY_WINDOW_DAYS * DAY_SECONDS
+    while recent and recent[0][0] <= limit:
+        recent.popleft()
+    row[_INDEX[f"unusual_amounts_{ANOMALY_WINDOW_DAYS}d"]] = sum(item[1] for item in recent)
+    row[_INDEX[f"max_zscore_{ANOMALY_WINDOW_DAYS}d"]] = max(
+        (item[2] for item in recent), default=0.0)
+    ratio = row[_INDEX["amount_to_mean_30d"]]
+    recent.append((tx.time, 1.0 if ratio > ANOMALY_RATIO else 0.0,
+                   row[_INDEX["amount_zscore_30d"]]))
 
 
 def _ratio(part: float, whole: float) -> float:
@@ -229,4 +278,5 @@ def replay(transactions: Iterable[Transaction], *, label_delay_days: int = 7,
     return [engine.observe(tx) for tx in transactions]
 
 
-__all__ = ["FEATURES", "FeatureEngine", "Transaction", "feature_names", "replay"]
+__all__ = ["FEATURES", "CardState", "FeatureEngine", "TerminalState", "Transaction",
+           "apply_label", "feature_names", "observe_on", "replay"]

@@ -1,90 +1,130 @@
-"""The fraud model: gradient-boosted trees (LightGBM) over the online features.
-
-A model file is LightGBM's text format beside a JSON manifest that names the features it was
-trained on and the file's SHA-256; a file whose checksum or features do not match is refused,
-so a decision never runs on a model that is not the one that was measured.
-"""
+"""Risk control's tables: every decision with what it was made on, the analysts' rules (each
+version kept), block and allow lists, and the cases review decisions open."""
 
 from __future__ import annotations
 
-import hashlib
-import json
-from dataclasses import dataclass
-from pathlib import Path
+import uuid
+from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
-import lightgbm as lgb
-import numpy as np
+from sqlalchemy import JSON, Float, Index, Integer, String, Text, UniqueConstraint, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
 
-from contactless.risk.errors import ModelRejected
-from contactless.risk.features import FEATURES
-
-# chosen on the training window of the handbook's first fold, never on a test window:
-# small, strongly regularised trees, because a week holds only a few hundred frauds
-PARAMETERS: dict[str, Any] = {
-    "objective": "binary", "learning_rate": 0.05, "num_leaves": 15, "min_data_in_leaf": 50,
-    "feature_fraction": 0.8, "bagging_fraction": 0.8, "bagging_freq": 1, "verbose": -1,
-    "num_threads": 2, "deterministic": True, "force_row_wise": True,
-}
-ROUNDS = 300
+from contactless.platform.db import Base, CreatedMixin, IdMixin, UTCDateTime
 
 
-@dataclass
-class FraudModel:
-    """A trained booster and what it was trained on."""
-
-    booster: lgb.Booster
-    features: tuple[str, ...]
-    version: str
-
-    def score(self, rows: np.ndarray) -> np.ndarray:
-        """Fraud probability of each row of features."""
-        return np.asarray(self.booster.predict(rows, num_threads=1))
-
-    def score_one(self, row: list[float]) -> float:
-        return float(self.booster.predict(np.array([row]), num_threads=1)[0])
-
-    def describe(self) -> dict[str, Any]:
-        return {"kind": "lightgbm", "version": self.version, "trees": self.booster.num_trees(),
-                "features": len(self.features)}
-
-    def importance(self) -> dict[str, float]:
-        gains = self.booster.feature_importance(importance_type="gain")
-        total = float(gains.sum()) or 1.0
-        return {name: float(gain) / total for name, gain in zip(self.features, gains, strict=True)}
-
-    def save(self, folder: Path) -> Path:
-        """Write ``model-<version>.txt`` and its manifest; returns the model file."""
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"model-{self.version}.txt"
-        self.booster.save_model(str(path))
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        manifest = {"version": self.version, "features": list(self.features), "sha256": digest}
-        path.with_suffix(".json").write_text(json.dumps(manifest, indent=2))
-        return path
+class RuleStatus(StrEnum):
+    LIVE = "live"  # decides
+    SHADOW = "shadow"  # evaluated beside the live set and recorded; decides nothing
+    RETIRED = "retired"
 
 
-def train_model(features: np.ndarray, labels: np.ndarray, *, seed: int = 0) -> FraudModel:
-    """Train on labelled rows of :data:`FEATURES`."""
-    dataset = lgb.Dataset(features, label=labels, feature_name=list(FEATURES),
-                          free_raw_data=True)
-    booster = lgb.train({**PARAMETERS, "seed": seed}, dataset, num_boost_round=ROUNDS)
-    digest = hashlib.sha256(booster.model_to_string().encode()).hexdigest()[:12]
-    return FraudModel(booster, FEATURES, digest)
+class CaseStatus(StrEnum):
+    OPEN = "open"
+    ASSIGNED = "assigned"
+    CLOSED = "closed"
 
 
-def load_model(path: Path) -> FraudModel:
-    """Load a model file after checking its manifest; refuses a file that does not match."""
-    manifest_path = path.with_suffix(".json")
-    if not path.exists() or not manifest_path.exists():
-        raise ModelRejected("{path} or its manifest is missing", path=path)
-    manifest = json.loads(manifest_path.read_text())
-    if hashlib.sha256(path.read_bytes()).hexdigest() != manifest.get("sha256"):
-        raise ModelRejected("{path} does not match its checksum", path=path)
-    if tuple(manifest.get("features", ())) != FEATURES:
-        raise ModelRejected("{path} was trained on other features than this version computes",
-                            path=path)
-    return FraudModel(lgb.Booster(model_file=str(path)), FEATURES, str(manifest["version"]))
+class Verdict(StrEnum):
+    FRAUD = "fraud"
+    NOT_FRAUD = "not_fraud"
 
 
-__all__ = ["FraudModel", "load_model", "train_model"]
+class RiskDecision(Base):
+    """One decision: the operation as asked (amount as a decimal string), the features it was
+    scored on, the rules that fired (live and shadow), the outcome and the model's version."""
+
+    __tablename__ = "risk_decision"
+    __table_args__ = (Index("ix_risk_decision_at", "at"),
+                      Index("ix_risk_decision_customer", "customer_id", "at"))
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    kind: Mapped[str] = mapped_column(String(64), nullable=False)
+    channel: Mapped[str] = mapped_column(String(32), nullable=False)
+    customer_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    payee: Mapped[str | None] = mapped_column(String(80))
+    device: Mapped[str | None] = mapped_column(String(80))
+    amount: Mapped[str | None] = mapped_column(String(32))
+    currency: Mapped[str | None] = mapped_column(String(3))
+    outcome: Mapped[str] = mapped_column(String(16), nullable=False)
+    score: Mapped[float] = mapped_column(Float, nullable=False)
+    mode: Mapped[str] = mapped_column(String(24), nullable=False)
+    model_version: Mapped[str | None] = mapped_column(String(40))
+    rules: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
+    shadow_rules: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
+    reasons: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
+    contributions: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False,
+                                                                default=list)
+    features: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+    inputs: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+    actor_kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    actor_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    label: Mapped[str | None] = mapped_column(String(16))
+    labelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class RiskRule(IdMixin, CreatedMixin, Base):
+    """One version of an analyst's rule: a condition tree over features and operation fields,
+    what firing does (an action, a weight added to the score) and whether it is live."""
+
+    __tablename__ = "risk_rule"
+    __table_args__ = (UniqueConstraint("key", "version", name="uq_risk_rule_version"),)
+
+    key: Mapped[str] = mapped_column(String(64), nullable=False)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    description: Mapped[str] = mapped_column(String(300), nullable=False, default="")
+    condition: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    action: Mapped[str] = mapped_column(String(16), nullable=False)
+    weight: Mapped[float] = mapped_column(Float, nullable=False, default=0.0)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    created_by: Mapped[str] = mapped_column(String(64), nullable=False)
+
+
+class RiskListEntry(IdMixin, CreatedMixin, Base):
+    """A customer, payee, device or terminal on the block or the allow list until it
+    expires (or is removed)."""
+
+    __tablename__ = "risk_list_entry"
+    __table_args__ = (Index("ix_risk_list_subject", "subject", "value"),)
+
+    list: Mapped[str] = mapped_column(String(8), nullable=False)  # block | allow
+    subject: Mapped[str] = mapped_column(String(16), nullable=False)
+    value: Mapped[str] = mapped_column(String(80), nullable=False)
+    reason: Mapped[str] = mapped_column(String(200), nullable=False)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(64), nullable=False)
+
+
+class RiskCase(IdMixin, CreatedMixin, Base):
+    """A decision sent to review, in the analysts' queue until someone gives a verdict."""
+
+    __tablename__ = "risk_case"
+    __table_args__ = (Index("ix_risk_case_status", "status", "created_at"),)
+
+    decision_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False, unique=True)
+    customer_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    kind: Mapped[str] = mapped_column(String(64), nullable=False)
+    score: Mapped[float] = mapped_column(Float, nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default=CaseStatus.OPEN.value)
+    assignee_id: Mapped[str | None] = mapped_column(String(64))
+    verdict: Mapped[str | None] = mapped_column(String(16))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_by: Mapped[str | None] = mapped_column(String(64))
+    frozen_account_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+
+
+class RiskCaseNote(IdMixin, CreatedMixin, Base):
+    """An analyst's note on a case."""
+
+    __tablename__ = "risk_case_note"
+
+    case_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False, index=True)
+    author_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    text: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+__all__ = ["CaseStatus", "RiskCase", "RiskCaseNote", "RiskDecision", "RiskListEntry",
+           "RiskRule", "RuleStatus", "Verdict"]

@@ -1,13 +1,14 @@
 """The risk decision port: what the platform asks before an operation is executed.
 
-The risk module (rules, features, models, cases) will implement :class:`RiskPolicy`; until then
-:class:`ApproveAll` is the default. A policy never executes anything: it only decides.
+The risk engine (``risk/engine.py``: features, rules, lists, the model) implements
+:class:`RiskPolicy`; :class:`ApproveAll` is the placeholder a bank may still choose outside
+production. A policy never executes anything: it only decides.
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Protocol
@@ -44,11 +45,29 @@ class Operation:
 
 
 @dataclass(frozen=True)
+class Contribution:
+    """A feature that weighed on the score: its value now and the customer's usual value."""
+
+    feature: str
+    value: float
+    usual: float | None
+    weight: float
+
+
+@dataclass(frozen=True)
 class Decision:
-    """The answer: an outcome and the reasons for it (stable reason codes, shown to staff)."""
+    """The answer: an outcome and the reasons for it (stable reason codes, shown to staff);
+    the engine adds its score (0-1), the rules that fired, the features that weighed most,
+    the model's version (None when it decided on rules only) and the stored decision's id."""
 
     outcome: Outcome
     reasons: tuple[str, ...] = ()
+    score: float = 0.0
+    rules: tuple[str, ...] = ()
+    contributions: tuple[Contribution, ...] = ()
+    model_version: str | None = None
+    mode: str = "placeholder"  # "model_and_rules", "rules_only", or a placeholder policy
+    decision_id: uuid.UUID | None = None
 
     @property
     def approved(self) -> bool:
@@ -59,7 +78,10 @@ def strictest(*decisions: Decision) -> Decision:
     """Combine decisions: the most severe outcome wins and every reason is kept."""
     worst = max(decisions, key=lambda decision: decision.outcome.severity)
     reasons = tuple(reason for decision in decisions for reason in decision.reasons)
-    return Decision(worst.outcome, reasons)
+    scored = max(decisions, key=lambda decision: decision.score)
+    first = decisions[0]
+    return replace(first, outcome=worst.outcome, reasons=reasons, score=scored.score,
+                   rules=tuple(rule for decision in decisions for rule in decision.rules))
 
 
 class RiskPolicy(Protocol):
@@ -73,4 +95,5 @@ class ApproveAll:
         return Decision(Outcome.APPROVE, ("default_policy",))
 
 
-__all__ = ["ApproveAll", "Decision", "Operation", "Outcome", "RiskPolicy", "strictest"]
+__all__ = ["ApproveAll", "Contribution", "Decision", "Operation", "Outcome", "RiskPolicy",
+           "strictest"]

@@ -50,6 +50,28 @@
       return drawn;
     },
 
+    "risk": function (data) {
+      var chart = data.chart, labels = data.labels;
+      var element = document.getElementById("risk-chart");
+      var total = [];
+      chart.minutes.forEach(function (_m, i) {
+        total.push(["approve", "step_up", "review", "block"].reduce(function (sum, o) {
+          return sum + chart.series[o][i]; }, 0));
+      });
+      if (nothing(total, element, labels.empty)) { return []; }
+      var colours = {approve: green, step_up: "#c9a227", review: "#d97706", block: "#b91c1c"};
+      var live = echarts.init(element);
+      live.setOption({
+        tooltip: {trigger: "axis"}, legend: {}, grid: {left: 40, right: 16, top: 32, bottom: 24},
+        xAxis: {type: "category", data: chart.minutes}, yAxis: {type: "value", minInterval: 1},
+        series: ["approve", "step_up", "review", "block"].map(function (o) {
+          return {name: labels[o], type: "bar", stack: "all", data: chart.series[o],
+                  itemStyle: {color: colours[o]}};
+        })
+      });
+      return [live];
+    },
+
     "leaderboard": function (data) {
       var chart = data.chart, names = data.labels, gold = "#c9a227";
       var rm = echarts.init(document.getElementById("rm-chart"));

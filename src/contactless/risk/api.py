@@ -1,0 +1,258 @@
+"""Risk control's JSON API (/api/v1/risk): decisions for other systems, rules with their
+backtest, block and allow lists, the model registry and stored decisions."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from contactless.identity.permissions import Operation, authorize
+from contactless.identity.web import CurrentStaff
+from contactless.platform import audit
+from contactless.risk import cases, manage
+from contactless.risk import service as risk
+from contactless.risk.errors import InvalidOperation as InvalidRiskOperation
+from contactless.risk.models import RiskDecision
+from contactless.web.deps import DbSession, IdempotencyKey, KernelDep
+
+router = APIRouter(prefix="/api/v1/risk", tags=["risk"])
+
+
+class AssessIn(BaseModel):
+    kind: str = Field(max_length=64, examples=["transfer"])
+    channel: str = Field(max_length=32, examples=["api"])
+    customer_id: uuid.UUID | None = None
+    account_id: uuid.UUID | None = None
+    amount: str | None = Field(default=None, max_length=24, examples=["1000.00"])
+    currency: str | None = Field(default=None, max_length=3, examples=["CNY"])
+    payee: str | None = Field(default=None, max_length=80)
+    device: str | None = Field(default=None, max_length=80)
+    at: datetime | None = None
+
+
+class RuleIn(BaseModel):
+    key: str = Field(max_length=64, examples=["large_new_payee"])
+    condition: dict[str, Any]
+    action: str = Field(default="score", max_length=16)
+    weight: float = 0.0
+    status: str = Field(default="shadow", max_length=16)
+    description: str = Field(default="", max_length=300)
+
+
+class StatusIn(BaseModel):
+    status: str = Field(max_length=16)
+
+
+class BacktestIn(BaseModel):
+    condition: dict[str, Any]
+    since: datetime | None = None
+
+
+class ListIn(BaseModel):
+    list: str = Field(max_length=8, examples=["block"])
+    subject: str = Field(max_length=16, examples=["payee"])
+    value: str = Field(min_length=1, max_length=80)
+    reason: str = Field(min_length=2, max_length=200)
+    expires_at: datetime | None = None
+
+
+class PromoteIn(BaseModel):
+    version: str = Field(max_length=40)
+    role: str = Field(default="champion", max_length=16, examples=["champion"])
+
+
+def _amount(value: str | None) -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        return Decimal(value)
+    except InvalidOperation as exc:
+        raise InvalidRiskOperation("{field} must be a positive decimal amount",
+                                   field="amount") from exc
+
+
+@router.post("/assess")
+def assess(body: AssessIn, session: DbSession, actor: CurrentStaff) -> dict[str, Any]:
+    """A decision for another system: approve, step_up, review or block, the score (0-1),
+    the rules that fired, the features that weighed most with the customer's usual values
+    and the model's version. Stored and audited like every decision."""
+    authorize(actor, Operation.RISK_ASSESS)
+    decision = risk.assess(session, actor, kind=body.kind, channel=body.channel,
+                           customer_id=body.customer_id, account=body.account_id,
+                           amount=_amount(body.amount), currency=body.currency,
+                           payee=body.payee, device=body.device, at=body.at)
+    return {"decision_id": str(decision.decision_id), "outcome": decision.outcome.value,
+            "score": round(decision.score, 6), "rules": list(decision.rules),
+            "reasons": list(decision.reasons), "model_version": decision.model_version,
+            "mode": decision.mode,
+            "contributions": [vars(item) for item in decision.contributions]}
+
+
+@router.get("/decisions")
+def decisions(session: DbSession, actor: CurrentStaff,
+              outcome: Annotated[str | None, Query(max_length=16)] = None,
+              limit: Annotated[int, Query(ge=1, le=500)] = 50) -> list[dict[str, Any]]:
+    """The newest stored decisions, with what each was decided on."""
+    authorize(actor, Operation.RISK_READ)
+    query = select(RiskDecision).order_by(RiskDecision.at.desc()).limit(limit)
+    if outcome:
+        query = query.where(RiskDecision.outcome == outcome)
+    return [decision_view(row) for row in session.scalars(query)]
+
+
+def decision_view(row: RiskDecision) -> dict[str, Any]:
+    return {"id": str(row.id), "at": row.at.isoformat(), "kind": row.kind,
+            "channel": row.channel, "customer_id": str(row.customer_id)
+            if row.customer_id else None, "amount": row.amount, "currency": row.currency,
+            "outcome": row.outcome, "score": row.score, "mode": row.mode,
+            "model_version": row.model_version, "rules": row.rules,
+            "shadow_rules": row.shadow_rules, "reasons": row.reasons,
+            "contributions": row.contributions, "features": row.features,
+            "label": row.label}
+
+
+@router.get("/rules")
+def rules(session: DbSession, actor: CurrentStaff) -> list[dict[str, Any]]:
+    return manage.list_rules(session, actor)
+
+
+@router.post("/rules", status_code=201)
+def save_rule(body: RuleIn, session: DbSession, actor: CurrentStaff) -> dict[str, Any]:
+    """A new version of a rule; a condition that does not parse, or names an unknown
+    feature, is refused with where it fails (``risk_rule_invalid``)."""
+    return manage.save_rule(session, actor, key=body.key, condition=body.condition,
+                            action=body.action, weight=body.weight, status=body.status,
+                            description=body.description)
+
+
+@router.get("/rules/{key}")
+def rule_history(key: str, session: DbSession, actor: CurrentStaff) -> list[dict[str, Any]]:
+    return manage.rule_history(session, actor, key=key)
+
+
+@router.post("/rules/{key}/status")
+def rule_status(key: str, body: StatusIn, session: DbSession,
+                actor: CurrentStaff) -> dict[str, Any]:
+    return manage.set_rule_status(session, actor, key=key, status=body.status)
+
+
+@router.post("/backtests")
+def backtest(body: BacktestIn, session: DbSession, kernel: KernelDep,
+             actor: CurrentStaff) -> dict[str, Any]:
+    """What a condition would have fired on among stored decisions (volume, precision)."""
+    del kernel
+    return manage.backtest(session, actor, condition=body.condition, since=body.since)
+
+
+@router.get("/lists")
+def lists(session: DbSession, actor: CurrentStaff) -> list[dict[str, Any]]:
+    return manage.list_entries(session, actor)
+
+
+@router.post("/lists", status_code=201)
+def add_to_list(body: ListIn, session: DbSession, actor: CurrentStaff) -> dict[str, Any]:
+    return manage.add_entry(session, actor, which=body.list, subject=body.subject,
+                            value=body.value, reason=body.reason, expires_at=body.expires_at)
+
+
+@router.delete("/lists/{entry_id}", status_code=204)
+def remove_from_list(entry_id: uuid.UUID, session: DbSession, actor: CurrentStaff) -> Response:
+    manage.remove_entry(session, actor, entry_id=entry_id)
+    return Response(status_code=204)
+
+
+@router.get("/models")
+def models(kernel: KernelDep, actor: CurrentStaff) -> dict[str, Any]:
+    """The registry: every version with its metrics, the champion and the challenger, and
+    whether decisions run on rules only (no model could be loaded)."""
+    authorize(actor, Operation.RISK_READ)
+    engine = risk.engine_of(kernel)
+    if engine is None:
+        return {"mode": "placeholder", "versions": []}
+    return {**engine.registry.index(), "mode": engine.mode, "problem": engine.registry.problem}
+
+
+@router.post("/models/promotion")
+def promote(body: PromoteIn, session: DbSession, kernel: KernelDep,
+            actor: CurrentStaff) -> dict[str, Any]:
+    authorize(actor, Operation.RISK_MODELS_MANAGE)
+    engine = risk.engine_of(kernel)
+    if engine is None:
+        raise InvalidRiskOperation("the risk engine is not installed")
+    if body.role not in ("champion", "challenger"):
+        raise InvalidRiskOperation("{field} is champion or challenger", field="role")
+    index = engine.registry.promote(body.version, role=body.role)
+    audit.record(session, actor, action="risk.model_promoted", target_type="risk_model",
+                 target_id=body.version, details={"role": body.role})
+    return index
+
+
+@router.post("/models/rollback")
+def rollback(session: DbSession, kernel: KernelDep, actor: CurrentStaff) -> dict[str, Any]:
+    authorize(actor, Operation.RISK_MODELS_MANAGE)
+    engine = risk.engine_of(kernel)
+    if engine is None:
+        raise InvalidRiskOperation("the risk engine is not installed")
+    index = engine.registry.rollback()
+    audit.record(session, actor, action="risk.model_rolled_back", target_type="risk_model",
+                 target_id=str(index.get("champion")), details={})
+    return index
+
+
+class AssignIn(BaseModel):
+    assignee_id: str | None = Field(default=None, max_length=64)
+
+
+class NoteIn(BaseModel):
+    text: str = Field(min_length=1, max_length=2000)
+
+
+class VerdictIn(BaseModel):
+    verdict: str = Field(max_length=16, examples=["fraud"])
+    freeze_account_id: uuid.UUID | None = None
+
+
+@router.get("/cases")
+def case_queue(session: DbSession, kernel: KernelDep, actor: CurrentStaff,
+               status: Annotated[str | None, Query(max_length=16)] = "open",
+               ) -> list[dict[str, Any]]:
+    """The analysts' queue: open and assigned cases, oldest first."""
+    del kernel  # decisions are written within 0.2 s of being made (recorder.py)
+    return cases.queue(session, actor, status=status or None)
+
+
+@router.get("/cases/{case_id}")
+def case_detail(case_id: uuid.UUID, session: DbSession, actor: CurrentStaff) -> dict[str, Any]:
+    """A case with its decision, notes and the customer's recent decisions."""
+    return cases.detail(session, actor, case_id=case_id)
+
+
+@router.post("/cases/{case_id}/assignment")
+def assign_case(case_id: uuid.UUID, body: AssignIn, session: DbSession,
+                actor: CurrentStaff) -> dict[str, Any]:
+    return cases.assign(session, actor, case_id=case_id, assignee_id=body.assignee_id)
+
+
+@router.post("/cases/{case_id}/notes")
+def note_case(case_id: uuid.UUID, body: NoteIn, session: DbSession,
+              actor: CurrentStaff) -> dict[str, Any]:
+    return cases.note(session, actor, case_id=case_id, text=body.text)
+
+
+@router.post("/cases/{case_id}/verdict")
+def close_case(case_id: uuid.UUID, body: VerdictIn, session: DbSession, actor: CurrentStaff,
+               key: IdempotencyKey) -> dict[str, Any]:
+    """Fraud or not fraud (the decision's label); fraud may freeze an account through the
+    core (the analyst needs ``account.freeze`` on it)."""
+    return cases.close(session, actor, case_id=case_id, verdict=body.verdict,
+                       freeze_account=body.freeze_account_id, idempotency_key=key)
+
+
+__all__ = ["router"]
