@@ -201,6 +201,13 @@ ROUTES: dict[tuple[str, str], Operation | str] = {
     ("POST", "/console/partners/{partner_id}/suspension"): O.PARTNER_MANAGE,
     ("POST", "/console/partners/{partner_id}/clients"): O.PARTNER_MANAGE,
     ("POST", "/console/partners/{partner_id}/clients/{client_id}/revoke"): O.PARTNER_MANAGE,
+    ("GET", "/console/partners/{partner_id}"): O.PARTNER_READ,
+    ("POST", "/console/partners/{partner_id}/webhooks"): O.PARTNER_MANAGE,
+    ("POST", "/console/partners/{partner_id}/webhooks/{endpoint_id}/status"): O.PARTNER_MANAGE,
+    ("POST", "/console/partners/{partner_id}/deliveries/{delivery_id}/replay"):
+        O.PARTNER_MANAGE,
+    ("POST", "/console/partners/{partner_id}/hub"): O.PARTNER_MANAGE,
+    ("POST", "/console/partners/{partner_id}/hub/{service_id}/status"): O.PARTNER_MANAGE,
     ("POST", "/api/v1/risk/assess"): O.RISK_ASSESS,
     ("GET", "/api/v1/risk/decisions"): O.RISK_READ,
     ("GET", "/api/v1/risk/rules"): O.RISK_READ,
