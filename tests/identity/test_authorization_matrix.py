@@ -300,7 +300,8 @@ def _value(schema: dict[str, Any], components: dict[str, Any], name: str = "") -
     if "$ref" in schema:
         return _value(components[schema["$ref"].rsplit("/", 1)[-1]], components, name)
     for key in ("anyOf", "oneOf", "allOf"):
-        if key in schema:
+        # a typed schema whose branches only narrow it (an amount's currencies) is its own value
+        if key in schema and "type" not in schema:
             options = [s for s in schema[key] if s.get("type") != "null"]
             return _value(options[0], components, name)
     if "enum" in schema:

@@ -221,7 +221,7 @@ def test_by_http_five_wrong_codes_and_a_resend_then_the_right_code_gets_429(
     statuses = [client.post("/api/v1/customer-auth/verify",
                             json={"mobile": MOBILE, "code": wrong_for(code)}).status_code
                 for _ in range(5)]
-    assert statuses == [422, 422, 422, 422, 429]
+    assert statuses == [401, 401, 401, 401, 429]  # a wrong code is a failed sign-in
     after_cooldown(kernel)
     resend = client.post("/api/v1/customer-auth/otp", json={"mobile": MOBILE})
     assert resend.status_code == 429
@@ -247,7 +247,7 @@ def test_prospect_codes_have_the_same_limits(kernel: Kernel, client: TestClient,
     statuses = [client.post("/api/v1/journeys/prospects/token",
                             json={"mobile": mobile, "code": wrong_for(code)}).status_code
                 for _ in range(5)]
-    assert statuses == [422, 422, 422, 422, 429]
+    assert statuses == [401, 401, 401, 401, 429]  # a wrong code is a failed sign-in
     right = client.post("/api/v1/journeys/prospects/token", json={"mobile": mobile, "code": code})
     assert right.status_code == 429
     assert right.json()["code"] == "otp_locked"

@@ -111,7 +111,7 @@ def test_a_lock_looks_the_same_for_a_name_that_does_not_exist(kernel: Kernel,
                               sorted(set(r.json()) - {"request_id", "retry_after"}),
                               "retry-after" in r.headers) for r in statuses]
     assert answers["rm.xh"] == answers["no.such.person"]
-    assert answers["rm.xh"][-1][:2] == (423, "account_locked")
+    assert answers["rm.xh"][-1][:2] == (429, "account_locked")
 
 
 def _customer_token(kernel: Kernel, client: TestClient, mobile: str) -> dict[str, str]:

@@ -40,7 +40,7 @@ def test_failed_api_sign_ins_are_counted_and_lock_the_account(kernel: Kernel,
         assert response.headers["content-type"] == PROBLEM
         assert response.json()["code"] == "invalid_credentials"
     locked = client.post("/api/v1/auth/token", data={"username": "rm.xh", "password": PASSWORD})
-    assert locked.status_code == 423
+    assert locked.status_code == 429
     assert locked.json()["code"] == "account_locked"
 
 

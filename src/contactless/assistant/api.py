@@ -49,7 +49,7 @@ def post_message(body: schemas.MessageIn, session: DbSession, actor: CurrentCust
 
 @router.get("/conversations/{conversation_id}", response_model=schemas.HistoryOut)
 def conversation(conversation_id: uuid.UUID, session: DbSession, actor: CurrentCustomer,
-                 after: int = Query(default=0, ge=0)) -> schemas.HistoryOut:
+                 after: int = Query(default=0, ge=0, le=2**31 - 1)) -> schemas.HistoryOut:
     """The conversation's state and its messages after sequence number ``after``."""
     view, messages = assistant.history(session, actor, conversation_id=conversation_id,
                                        after_seq=after)

@@ -10,19 +10,20 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Depends, Path, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
 
 from contactless.corebank import schemas
 from contactless.corebank import service as corebank
 from contactless.corebank.constants import (
+    DEMAND_TERM,
     DepositProduct,
     MaturityInstruction,
     RateProduct,
     RepaymentMethod,
     Term,
 )
-from contactless.corebank.errors import JourneyRequired
+from contactless.corebank.errors import JourneyRequired, RateNotFound
 from contactless.customers.web import CurrentActor
 from contactless.identity.approvals import ApprovalView
 from contactless.identity.errors import HeldForApproval
@@ -32,15 +33,23 @@ from contactless.platform import guard
 from contactless.platform.clock import bank_today
 from contactless.platform.context import Actor
 from contactless.platform.errors import ValidationFailed
-from contactless.platform.money import Money
+from contactless.platform.money import Money, amount_schema
 from contactless.web.deps import DbSession, IdempotencyKey, KernelDep
 from contactless.web.errors import problem_response
+from contactless.web.params import Page
 
 router = APIRouter(prefix="/api/v1/corebank", tags=["corebank"])
 
 
+# a positive decimal, as the units of a redemption and a loan's rate are given
+DECIMAL = r"^([1-9][0-9]{0,11}(\.[0-9]{1,8})?|0\.[0-9]{0,7}[1-9])$"
+
+
 class Amount(BaseModel):
     """Money in: the amount as a string (never a float) and its currency."""
+
+    # the currencies and their decimals, from the one table (platform.money)
+    model_config = ConfigDict(json_schema_extra=amount_schema())
 
     amount: str = Field(examples=["1000.00"], max_length=24)
     currency: str = Field(default="CNY", min_length=3, max_length=3)
@@ -98,16 +107,19 @@ class WealthBuyIn(BaseModel):
 
 class WealthRedeemIn(BaseModel):
     holding_id: uuid.UUID
-    units: str = Field(max_length=24)
+    units: str = Field(max_length=24, json_schema_extra={"pattern": DECIMAL})
 
 
 class LoanIn(BaseModel):
     customer_id: uuid.UUID
     demand_account_id: uuid.UUID
     principal: Amount
-    annual_rate: str = Field(examples=["0.0435"], max_length=12)
+    # a fraction from 0 up to (not including) 1: 0.0435 is 4.35%
+    annual_rate: str = Field(examples=["0.0435"], max_length=12,
+                             json_schema_extra={"pattern": r"^0(\.[0-9]{1,10})?$"})
     term_months: int = Field(ge=1, le=360)
-    method: str = "equal_instalment"
+    method: str = Field(default=RepaymentMethod.EQUAL_INSTALMENT.value, json_schema_extra={
+        "enum": [method.value for method in RepaymentMethod]})
 
 
 class PrepayIn(BaseModel):
@@ -199,6 +211,13 @@ def _decimal(value: str, field: str) -> Decimal:
     return result
 
 
+# staff name the customer; a customer may leave it out (their own), which a schema cannot say
+# per caller: it is documented required, what staff must send
+CustomerId = Annotated[uuid.UUID | None, Query(
+    description="the customer (required for staff; a customer may leave it out: their own)",
+    json_schema_extra={"x-required": True})]
+
+
 def _customer_of(actor: Actor, customer_id: uuid.UUID | None) -> uuid.UUID:
     if customer_id is not None:
         return customer_id
@@ -212,7 +231,7 @@ def _customer_of(actor: Actor, customer_id: uuid.UUID | None) -> uuid.UUID:
 
 @router.get("/accounts", response_model=list[schemas.AccountView])
 def list_accounts(session: DbSession, actor: CurrentActor,
-                  customer_id: uuid.UUID | None = None) -> Any:
+                  customer_id: CustomerId = None) -> Any:
     """A customer's demand accounts (customers: their own; staff: `customer_id` in scope)."""
     return corebank.accounts_of_customer(session, actor,
                                          customer_id=_customer_of(actor, customer_id))
@@ -225,9 +244,10 @@ def get_account(account_id: uuid.UUID, session: DbSession, actor: CurrentActor) 
 
 @router.get("/accounts/{account_id}/history", response_model=schemas.HistoryPage)
 def account_history(account_id: uuid.UUID, session: DbSession, actor: CurrentActor,
-                    page: Annotated[int, Query(ge=1)] = 1,
+                    page: Page = 1,
                     page_size: Annotated[int, Query(ge=1, le=200)] = 20,
-                    month: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None
+                    month: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$", json_schema_extra={
+                        "pattern": r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])$"})] = None
                     ) -> Any:
     """A statement page, newest first, with the running balance after each line and the
     other side masked; ``month`` (YYYY-MM) keeps one month."""
@@ -245,7 +265,7 @@ def _month(value: str | None) -> date | None:
 
 
 @router.get("/deposits", response_model=list[schemas.DepositView])
-def list_deposits(session: DbSession, actor: CurrentActor, customer_id: uuid.UUID | None = None,
+def list_deposits(session: DbSession, actor: CurrentActor, customer_id: CustomerId = None,
                   active_only: bool = True) -> Any:
     return corebank.deposits_of_customer(session, actor,
                                          customer_id=_customer_of(actor, customer_id),
@@ -254,14 +274,14 @@ def list_deposits(session: DbSession, actor: CurrentActor, customer_id: uuid.UUI
 
 @router.get("/holdings", response_model=list[schemas.HoldingView])
 def list_holdings(session: DbSession, actor: CurrentActor,
-                  customer_id: uuid.UUID | None = None) -> Any:
+                  customer_id: CustomerId = None) -> Any:
     return corebank.holdings_of_customer(session, actor,
                                          customer_id=_customer_of(actor, customer_id))
 
 
 @router.get("/loans", response_model=list[schemas.LoanView])
 def list_loans(session: DbSession, actor: CurrentActor,
-               customer_id: uuid.UUID | None = None) -> Any:
+               customer_id: CustomerId = None) -> Any:
     return corebank.loans_of_customer(session, actor, customer_id=_customer_of(actor, customer_id))
 
 
@@ -271,11 +291,20 @@ def wealth_products(session: DbSession, actor: CurrentActor) -> Any:
     return corebank.list_wealth_products(session)
 
 
+RATE_TERMS = [DEMAND_TERM, *(term.value for term in Term)]
+
+
 @router.get("/rates/{product}/{term}")
-def deposit_rate(product: RateProduct, term: str, session: DbSession, kernel: KernelDep,
-                 actor: CurrentActor) -> dict[str, str]:
-    """The annual rate effective today (a fraction: 0.0135 is 1.35%)."""
+def deposit_rate(product: RateProduct, session: DbSession, kernel: KernelDep,
+                 actor: CurrentActor,
+                 term: Annotated[str, Path(json_schema_extra={"enum": RATE_TERMS})]
+                 ) -> dict[str, str]:
+    """The annual rate effective today (a fraction: 0.0135 is 1.35%). Demand rates have the
+    term ``none``, time and CD rates one of the deposit terms; another pair is no rate (404)."""
     del actor
+    if term in RATE_TERMS and (term == DEMAND_TERM) != (product is RateProduct.DEMAND):
+        raise RateNotFound("no {product} rate for the term {term}", product=product.value,
+                           term=term)
     rate = corebank.current_rate(session, product=product, term=term,
                                  on=bank_today(kernel.settings))
     return {"product": product.value, "term": term, "annual_rate": str(rate)}

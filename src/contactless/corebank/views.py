@@ -7,7 +7,7 @@ import html
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from contactless.corebank import service as corebank
@@ -21,6 +21,7 @@ from contactless.platform.i18n import N_, gettext_for
 from contactless.platform.money import Money, MoneyError
 from contactless.web.deps import CsrfChecked, DbSession, locale_of
 from contactless.web.labels import LABELS as NAMES
+from contactless.web.params import Page
 from contactless.web.templating import render
 
 console_router = APIRouter(prefix="/console", include_in_schema=False)
@@ -138,7 +139,7 @@ def account_number(session: DbSession, actor: CurrentStaff, account_id: uuid.UUI
 
 @console_router.get("/accounts/{account_id}")
 def account_page(request: Request, session: DbSession, actor: CurrentStaff,
-                 account_id: uuid.UUID, page: Annotated[int, Query(ge=1)] = 1) -> Response:
+                 account_id: uuid.UUID, page: Page = 1) -> Response:
     """One account's statement with running balances, paged."""
     account = corebank.get_account(session, actor, account_id=account_id)
     history = corebank.account_history(session, actor, account_id=account_id, page=page,

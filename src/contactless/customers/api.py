@@ -11,10 +11,11 @@ from fastapi.responses import Response
 from contactless.customers import schemas
 from contactless.customers import service as customers
 from contactless.customers.web import CurrentCustomer
-from contactless.identity.web import CurrentStaff
+from contactless.identity.web import CurrentStaff, sign_in_refusal
 from contactless.platform.errors import ContactlessError
 from contactless.web.deps import DbSession, KernelDep
 from contactless.web.errors import problem_response
+from contactless.web.params import Offset
 
 router = APIRouter(prefix="/api/v1", tags=["customers"])
 
@@ -32,7 +33,7 @@ def verify_code(request: Request, body: schemas.OtpVerify, session: DbSession,
         actor = customers.complete_sign_in(session, mobile=body.mobile, code=body.code,
                                            channel="api", anonymous_id=body.anonymous_id)
     except ContactlessError as error:
-        return problem_response(request, error)
+        return problem_response(request, sign_in_refusal(error))
     token = customers.issue_customer_token(session, actor)
     return schemas.CustomerToken(access_token=token,
                                  expires_in=kernel.settings.access_token_seconds,
@@ -53,8 +54,9 @@ def my_profile(session: DbSession, actor: CurrentCustomer) -> Any:
 
 @router.get("/customers", response_model=schemas.CustomerPage)
 def list_customers(
-    session: DbSession, actor: CurrentStaff, mobile: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50, offset: Annotated[int, Query(ge=0)] = 0,
+    session: DbSession, actor: CurrentStaff,
+    mobile: Annotated[str | None, Query(json_schema_extra={"pattern": schemas.MOBILE})] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50, offset: Offset = 0,
 ) -> Any:
     items, total = customers.list_customers(session, actor, mobile=mobile, limit=limit,
                                             offset=offset)

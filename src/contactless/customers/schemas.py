@@ -7,9 +7,13 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from contactless.identity.service import MOBILE_PATTERN
+
+MOBILE = MOBILE_PATTERN.pattern  # what check_mobile accepts, stated in the schema
+
 
 class OtpRequest(BaseModel):
-    mobile: str = Field(min_length=11, max_length=16)
+    mobile: str = Field(min_length=11, max_length=16, json_schema_extra={"pattern": MOBILE})
 
 
 class OtpSent(BaseModel):
@@ -18,7 +22,7 @@ class OtpSent(BaseModel):
 
 
 class OtpVerify(BaseModel):
-    mobile: str = Field(min_length=11, max_length=16)
+    mobile: str = Field(min_length=11, max_length=16, json_schema_extra={"pattern": MOBILE})
     code: str = Field(pattern=r"^\d{6}$")
     anonymous_id: str | None = Field(
         default=None, min_length=1, max_length=64,

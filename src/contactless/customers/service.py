@@ -136,7 +136,7 @@ def list_customers(session: Session, actor: Actor, *, mobile: str | None = None,
     rm_id, prefix = _scope(actor)
     authorize(actor, Operation.CUSTOMER_READ)
     index = (kernel_of(session).cipher.blind_index(identity.check_mobile(mobile), kind="mobile")
-             if mobile else None)
+             if mobile is not None else None)
     rows = repository.list_customers(session, rm_id=rm_id, path_prefix=prefix,
                                      mobile_index=index, limit=limit, offset=offset)
     total = repository.count_customers(session, rm_id=rm_id, path_prefix=prefix)

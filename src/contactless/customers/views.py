@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from contactless.customers import service as customers
@@ -26,6 +26,7 @@ from contactless.web.deps import (
     locale_of,
 )
 from contactless.web.errors import localized
+from contactless.web.params import Page
 from contactless.web.templating import render
 
 mobile_router = APIRouter(prefix="/m", include_in_schema=False)
@@ -141,7 +142,7 @@ def logout(session: DbSession, actor: OptionalCustomer) -> Response:
 
 @console_router.get("/customers")
 def customers_page(request: Request, session: DbSession, actor: CurrentStaff,
-                   mobile: str | None = None, page: Annotated[int, Query(ge=1)] = 1) -> Response:
+                   mobile: str | None = None, page: Page = 1) -> Response:
     page_size = 50
     error = None
     try:

@@ -23,7 +23,9 @@ NDJSON_TYPES = ("application/x-ndjson", "application/ndjson", "application/jsonl
 
 _BODY: dict[str, Any] = {"requestBody": {"required": True, "content": {
     "application/json": {"schema": {"type": "array", "maxItems": 1000,
-                                    "items": {"type": "object"}}},
+                                    # each item is checked on its own: what is not an
+                                    # event is listed under ``rejected``
+                                    "items": {"description": "an event object"}}},
     "application/x-ndjson": {"schema": {"type": "string"}}}}}
 
 

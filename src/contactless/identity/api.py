@@ -3,29 +3,48 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import Response
-from fastapi.security import OAuth2PasswordRequestForm
 
 from contactless.identity import approvals, schemas
 from contactless.identity import service as identity
 from contactless.identity.approvals import ApprovalView
-from contactless.identity.models import Role
+from contactless.identity.models import Role, StaffUser
 from contactless.identity.web import CurrentStaff
+from contactless.platform.db import length_of
 from contactless.platform.errors import ContactlessError
 from contactless.web.deps import DbSession, KernelDep, client_ip
 from contactless.web.errors import problem_response
+from contactless.web.params import IsoDateTime, Offset
 
 router = APIRouter(prefix="/api/v1", tags=["identity"])
+USERNAME_LENGTH = length_of(StaffUser.username)
+
+
+class PasswordForm:
+    """The OAuth2 password grant's form, its rules stated: a name and a password, neither
+    empty (an empty form field is a missing one), ``grant_type`` ``password`` if given."""
+
+    def __init__(
+        self,
+        username: Annotated[str, Form(min_length=1, max_length=USERNAME_LENGTH)],
+        password: Annotated[str, Form(min_length=1, max_length=256,
+                                      json_schema_extra={"format": "password"})],
+        grant_type: Annotated[str, Form(pattern="^password$")] = "password",
+        scope: Annotated[str, Form(max_length=256)] = "",
+    ) -> None:
+        self.username = username
+        self.password = password
+        self.grant_type = grant_type
+        self.scopes = scope.split()
 
 
 @router.post("/auth/token", response_model=schemas.Token)
 def issue_token(
     request: Request, session: DbSession, kernel: KernelDep,
-    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    form: Annotated[PasswordForm, Depends()],
 ) -> Any:
     """OAuth2 password grant for staff: username and password in, bearer token out."""
     try:
@@ -88,8 +107,8 @@ def create_staff(body: schemas.StaffCreate, session: DbSession, actor: CurrentSt
 def audit_entries(
     session: DbSession, actor: CurrentStaff,
     action: str | None = None, actor_id: str | None = None, target_id: str | None = None,
-    since: datetime | None = None, until: datetime | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50, offset: Annotated[int, Query(ge=0)] = 0,
+    since: IsoDateTime | None = None, until: IsoDateTime | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50, offset: Offset = 0,
 ) -> Any:
     entries = identity.search_audit(session, actor, action=action, actor_id=actor_id,
                                     target_id=target_id, since=since, until=until, limit=limit,
@@ -110,10 +129,12 @@ def audit_verify(session: DbSession, actor: CurrentStaff) -> Any:
 
 @router.get("/messages")
 def messages(session: DbSession, kernel: KernelDep, actor: CurrentStaff,
-             to: str | None = None, limit: Annotated[int, Query(ge=1, le=500)] = 50,
+             to: Annotated[str | None, Query(json_schema_extra={
+                 "pattern": identity.MOBILE_PATTERN.pattern})] = None,
+             limit: Annotated[int, Query(ge=1, le=500)] = 50,
              ) -> list[dict[str, str]]:
     """The embedded outbox channel (admins only); one-time codes are masked."""
-    mobile = identity.check_mobile(to) if to else None
+    mobile = identity.check_mobile(to) if to is not None else None
     return [
         {"id": str(m.id), "to": m.to_masked, "kind": m.kind, "body": m.body,
          "created_at": m.created_at.isoformat()}

@@ -19,10 +19,9 @@ class InvalidCredentials(Unauthorized):
     code = "invalid_credentials"
 
 
-class AccountLocked(ContactlessError):
+class AccountLocked(RateLimited):
     """Too many failed sign-ins: the account waits until ``locked_until``."""
 
-    status = 423
     code = "account_locked"
 
 
@@ -33,13 +32,13 @@ class TooManyLoginAttempts(RateLimited):
 
 
 class OtpInvalid(ValidationFailed):
-    """The one-time code does not match."""
+    """The one-time code does not match (401 where a code is exchanged for a token)."""
 
     code = "otp_invalid"
 
 
 class OtpExpired(ContactlessError):
-    """No live code for this number: expired, used, or never sent."""
+    """No live code for this number: expired, used, or never sent (401 at a token exchange)."""
 
     status = 410
     code = "otp_expired"
@@ -114,13 +113,19 @@ class InvalidRole(ValidationFailed):
 
 
 class InvalidBranchTree(ValidationFailed):
-    """A branch whose kind does not fit under its parent (head office > branch > sub-branch)."""
+    """A branch code or name that cannot be (its tree's conflicts are BranchTreeConflict)."""
 
     code = "invalid_branch_tree"
 
 
+class BranchTreeConflict(InvalidBranchTree):
+    """A second head office, or a kind out of place under its parent (head office > branch)."""
+
+    status = 409
+
+
 class WeakPassword(ValidationFailed):
-    """The password is shorter than 10 characters or lacks letters or digits."""
+    """The password is shorter than 10 characters or lacks a letter or a digit."""
 
     code = "weak_password"
 

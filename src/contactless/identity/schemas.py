@@ -7,7 +7,10 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from contactless.identity import models
 from contactless.identity.models import BranchKind, Role
+from contactless.identity.service import PASSWORD_PATTERN, USERNAME_PATTERN
+from contactless.platform.db import length_of
 
 
 class Token(BaseModel):
@@ -25,8 +28,10 @@ class Me(BaseModel):
 
 
 class BranchCreate(BaseModel):
-    code: str = Field(min_length=2, max_length=32)
-    name: str = Field(min_length=1, max_length=128)
+    code: str = Field(min_length=2, max_length=length_of(models.Branch.code),
+                      json_schema_extra={"pattern": r"^[A-Za-z0-9][A-Za-z0-9-]{1,31}$"})
+    name: str = Field(min_length=1, max_length=length_of(models.Branch.name),
+                      json_schema_extra={"pattern": r"\S"})
     kind: BranchKind
     parent_code: str | None = None
 
@@ -42,11 +47,16 @@ class Branch(BaseModel):
 
 
 class StaffCreate(BaseModel):
-    username: str
-    display_name: str | None = None
+    username: str = Field(max_length=length_of(models.StaffUser.username),
+                          json_schema_extra={"pattern": USERNAME_PATTERN.pattern})
+    display_name: str | None = Field(default=None,
+                                     max_length=length_of(models.StaffUser.display_name))
     role: Role
-    branch_code: str
-    password: str = Field(min_length=1)
+    branch_code: str = Field(max_length=length_of(models.Branch.code))
+    # the strength rule (service.check_password_strength), stated: 10 or more characters with
+    # a letter and a digit; the code refuses a weak one with weak_password
+    password: str = Field(min_length=1, max_length=256, json_schema_extra={
+        "minLength": 10, "pattern": PASSWORD_PATTERN.pattern})
 
 
 class Staff(BaseModel):
@@ -98,4 +108,5 @@ class Decision(BaseModel):
     note: str = Field(default="", max_length=500)
 class PasswordChange(BaseModel):
     current_password: str = Field(max_length=256)
-    new_password: str = Field(max_length=256)
+    new_password: str = Field(max_length=256, json_schema_extra={
+        "minLength": 10, "pattern": PASSWORD_PATTERN.pattern})

@@ -25,6 +25,7 @@ from contactless.identity.codes import send_one_time_code as send_one_time_code
 from contactless.identity.errors import (
     AccountLocked,
     BranchCodeTaken,
+    BranchTreeConflict,
     InvalidBranchTree,
     InvalidContactCard,
     InvalidCredentials,
@@ -53,6 +54,8 @@ HEAD_OFFICE_CODE = "HQ"
 UNKNOWN_FAILURES_KEPT = 30 * 24 * 3600
 ACCESS_PURPOSE = "access-token"
 USERNAME_PATTERN = re.compile(r"^[a-z][a-z0-9_.-]{2,63}$")
+# 10 or more characters, a letter and a digit among them (the API schema states the same)
+PASSWORD_PATTERN = re.compile(r"^[\s\S]*([A-Za-z][\s\S]*[0-9]|[0-9][\s\S]*[A-Za-z])[\s\S]*$")
 _PARENT_KIND = {
     BranchKind.BRANCH: BranchKind.HEAD_OFFICE,
     BranchKind.SUB_BRANCH: BranchKind.BRANCH,
@@ -110,13 +113,13 @@ def create_branch(
     parent: Branch | None = None
     if kind == BranchKind.HEAD_OFFICE:
         if parent_code or repository.branches(session):
-            raise InvalidBranchTree("the head office is the single root of the branch tree")
+            raise BranchTreeConflict("the head office is the single root of the branch tree")
     else:
         parent = repository.branch_by_code(session, (parent_code or "").upper())
         if parent is None:
             raise UnknownBranch("unknown parent branch {parent_code!r}", parent_code=parent_code)
         if parent.kind != _PARENT_KIND[kind]:
-            raise InvalidBranchTree("a {kind} must sit under a {parent_kind}",
+            raise BranchTreeConflict("a {kind} must sit under a {parent_kind}",
                                     kind=kind.value, parent_kind=_PARENT_KIND[kind].value)
     branch = Branch(
         code=code, name=name.strip(), kind=kind.value, parent_id=parent.id if parent else None,
@@ -159,7 +162,7 @@ def branch_path_of(session: Session, branch_id: uuid.UUID) -> str:
 
 
 def check_password_strength(password: str) -> None:
-    if len(password) < 10 or password.isdigit() or password.isalpha():
+    if len(password) < 10 or not PASSWORD_PATTERN.fullmatch(password):
         raise WeakPassword("password needs at least 10 characters, with letters and digits")
 
 

@@ -9,7 +9,7 @@ from typing import Annotated
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from contactless.identity import approvals
@@ -34,6 +34,7 @@ from contactless.web.deps import (
     locale_of,
 )
 from contactless.web.errors import localized
+from contactless.web.params import Page
 from contactless.web.templating import render
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -192,7 +193,7 @@ def audit_page(
     request: Request, session: DbSession, kernel: KernelDep, actor: CurrentStaff,
     action: str | None = None, actor_id: str | None = None, target_id: str | None = None,
     since: str | None = None, until: str | None = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Page = 1,
 ) -> Response:
     zone = kernel.settings.timezone
     page_size = 50

@@ -9,8 +9,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from contactless.identity import service as identity
+from contactless.identity.errors import OtpExpired, OtpInvalid
 from contactless.platform.context import Actor
-from contactless.platform.errors import Forbidden
+from contactless.platform.errors import ContactlessError, Forbidden
 from contactless.platform.kernel import Kernel
 from contactless.web.deps import (
     DbSession,
@@ -78,3 +79,12 @@ def require_roles(*roles: str) -> object:
         return actor
 
     return Depends(_check)
+
+
+def sign_in_refusal(error: ContactlessError) -> ContactlessError:
+    """A wrong one-time code, or none live, where a code is exchanged for a token is a failed
+    sign-in: 401, as a wrong password is (in a journey's step it stays bad input, 422 and
+    410)."""
+    if isinstance(error, OtpInvalid | OtpExpired):
+        error.status = 401
+    return error

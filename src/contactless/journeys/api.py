@@ -11,7 +11,7 @@ from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import Response
 
 from contactless.customers import service as customers
-from contactless.identity.web import CurrentStaff
+from contactless.identity.web import CurrentStaff, sign_in_refusal
 from contactless.journeys import schemas
 from contactless.journeys import service as journeys
 from contactless.journeys.web import JourneyActor
@@ -48,7 +48,7 @@ def prospect_token(request: Request, body: schemas.ProspectVerify, session: DbSe
                                          channel="api")
     except ContactlessError as error:
         # answered without raising, so the refused code's audit entry is committed
-        return problem_response(request, error)
+        return problem_response(request, sign_in_refusal(error))
     if actor.kind == "customer":
         token = customers.issue_customer_token(session, actor)
     else:

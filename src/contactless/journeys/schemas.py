@@ -10,6 +10,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from contactless.identity.service import MOBILE_PATTERN
+
+MOBILE = MOBILE_PATTERN.pattern  # what check_mobile accepts, stated in the schema
+
 
 class ChoiceView(BaseModel):
     value: str
@@ -155,12 +159,12 @@ class StepSubmit(BaseModel):
 
 
 class ProspectCode(BaseModel):
-    mobile: str = Field(max_length=20)
+    mobile: str = Field(max_length=20, json_schema_extra={"pattern": MOBILE})
 
 
 class ProspectVerify(BaseModel):
-    mobile: str = Field(max_length=20)
-    code: str = Field(max_length=8)
+    mobile: str = Field(max_length=20, json_schema_extra={"pattern": MOBILE})
+    code: str = Field(max_length=8, json_schema_extra={"pattern": r"^\d{6}$"})
 
 
 class ProspectToken(BaseModel):

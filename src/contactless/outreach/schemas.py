@@ -9,6 +9,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from contactless.web.params import IsoDateTime
+
 
 class CodeCreate(BaseModel):
     """The smallest code is ``{"purpose": "info", "channel": "chat"}``: the RM as sole owner,
@@ -75,11 +77,23 @@ class Code(BaseModel):
 class Extend(BaseModel):
     """Give the new expiry, or a number of days to add to the current one."""
 
-    expires_at: datetime | None = None
+    # one of the two, not null (the schema says so; the route refuses neither)
+    model_config = ConfigDict(json_schema_extra={"anyOf": [
+        {"required": ["expires_at"], "properties": {"expires_at": {"type": "string"}}},
+        {"required": ["days"], "properties": {"days": {"type": "integer"}}}]})
+
+    expires_at: IsoDateTime | None = None
     days: int | None = Field(default=None, ge=1, le=731)
 
 
 class Invite(BaseModel):
+    """The RM to invite: their staff id or their username."""
+
+    model_config = ConfigDict(json_schema_extra={"anyOf": [
+        {"required": ["staff_id"], "properties": {"staff_id": {"type": "string"}}},
+        {"required": ["username"], "properties": {"username": {"type": "string",
+                                                               "minLength": 1}}}]})
+
     staff_id: uuid.UUID | None = None
     username: str | None = None
 

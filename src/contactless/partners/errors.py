@@ -51,6 +51,12 @@ class InvalidPartnerSetting(ValidationFailed):
     code = "invalid_partner_setting"
 
 
+class UnknownPartnerProduct(InvalidPartnerSetting):
+    """A product the journey catalogue does not have (404: it names nothing that exists)."""
+
+    status = 404
+
+
 # ---- authentication of the open API -----------------------------------------------------------
 
 

@@ -7,18 +7,30 @@ from datetime import date, datetime
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic.config import JsonDict
 
 from contactless.partners.models import Scenario
 
 # what an access token may carry (the client's allowed scopes are a subset)
 OPEN_SCOPES = ("consents:write", "accounts:read", "balances:read", "products:read",
                "products:apply", "events:write")
+_OCTET = r"(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+IPV4_NETWORK = rf"^{_OCTET}(\.{_OCTET}){{3}}(/(3[0-2]|[12]?[0-9]))?$"
+# a callback is https, or http on this machine, without a fragment
+CALLBACK_URLS: JsonDict = {"items": {"type": "string", "pattern": (
+    r"^(https://[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?"
+    r"|http://(localhost|127\.0\.0\.1))(:[0-9]{1,5})?(/[^\s#]*)?$")}}
 # what a customer may consent to
 CONSENT_SCOPES = ("accounts:read", "balances:read", "products:apply")
 MAX_CONSENT_DAYS = 180
 # a partner's logo, as a data: URI of a small PNG, JPEG or WebP
 MAX_LOGO_BYTES = 64 * 1024
-LOGO_FIELD = Field(default=None, max_length=MAX_LOGO_BYTES * 4 // 3 + 64,
+# the form the service reads (surrounding white space is dropped; the service then decodes
+# the image itself, which no schema can state)
+LOGO_PATTERN = r"^\s*(data:image/(png|jpeg|webp)(;[^,;]*)*;base64,[A-Za-z0-9+/=]+\s*)?$"
+Logo = Annotated[str, Field(max_length=MAX_LOGO_BYTES * 4 // 3 + 64,
+                            json_schema_extra={"pattern": LOGO_PATTERN})]
+LOGO_FIELD = Field(default=None,
                    description="data:image/png;base64,... (PNG, JPEG or WebP, at most 64 KiB); "
                                "an empty string removes it")
 
@@ -66,16 +78,18 @@ class PartnerCreate(BaseModel):
     name: str = Field(min_length=2, max_length=120)
     scenario: Scenario
     allowed_products: list[str] = Field(default_factory=list, max_length=50)
-    callback_urls: list[str] = Field(default_factory=list, max_length=20)
-    logo: str | None = LOGO_FIELD
+    callback_urls: list[str] = Field(default_factory=list, max_length=20,
+                                     json_schema_extra=CALLBACK_URLS)
+    logo: Logo | None = LOGO_FIELD
 
 
 class PartnerUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     allowed_products: list[str] | None = Field(default=None, max_length=50)
-    callback_urls: list[str] | None = Field(default=None, max_length=20)
-    logo: str | None = LOGO_FIELD
+    callback_urls: list[str] | None = Field(default=None, max_length=20,
+                                            json_schema_extra=CALLBACK_URLS)
+    logo: Logo | None = LOGO_FIELD
 
 
 class PartnerDecision(BaseModel):
@@ -87,8 +101,12 @@ class PartnerDecision(BaseModel):
 class ClientCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    allowed_scopes: list[str] = Field(default_factory=list, max_length=len(OPEN_SCOPES))
-    ip_allowlist: list[str] = Field(default_factory=list, max_length=50)
+    allowed_scopes: list[str] = Field(default_factory=list, max_length=len(OPEN_SCOPES),
+                                      json_schema_extra={"items": {"enum": list(OPEN_SCOPES)}})
+    # an IPv4 address or network (a.b.c.d/n) or an IPv6 address
+    ip_allowlist: list[str] = Field(default_factory=list, max_length=50, json_schema_extra={
+        "items": {"anyOf": [{"type": "string", "pattern": IPV4_NETWORK},
+                            {"type": "string", "format": "ipv6"}]}})
 
 
 class TokenGrant(BaseModel):

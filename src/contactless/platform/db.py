@@ -41,6 +41,15 @@ def utcnow() -> datetime:
     return clock.now()
 
 
+def length_of(column: Any) -> int:
+    """A text column's length (``length_of(StaffUser.username)`` is 64), so an API's
+    ``max_length`` is the column's and not a second number to keep in step."""
+    length = getattr(column.property.columns[0].type, "length", None)
+    if not isinstance(length, int):
+        raise TypeError(f"{column} has no length")
+    return length
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """Timezone-aware UTC in and out, on SQLite (which keeps no zone) as on PostgreSQL."""
 

@@ -46,6 +46,34 @@ class AmountOutOfRange(MoneyError):
 MAX_AMOUNT = Decimal(10) ** 15
 
 
+def amount_pattern(exponent: int) -> str:
+    """What ``Money.of`` accepts for a currency with ``exponent`` decimals, as a regular
+    expression for the API schema: a positive amount below ``MAX_AMOUNT``, at most
+    ``exponent`` decimal places."""
+    digits = len(str(MAX_AMOUNT)) - 1
+    if exponent == 0:
+        return rf"^[1-9][0-9]{{0,{digits - 1}}}$"
+    return (rf"^([1-9][0-9]{{0,{digits - 1}}}(\.[0-9]{{1,{exponent}}})?"
+            rf"|0\.(0{{0,{exponent - 1}}}[1-9]|[1-9][0-9]{{0,{exponent - 1}}}))$")
+
+
+def amount_schema(*, default_currency: str = DEFAULT_CURRENCY) -> dict[str, Any]:
+    """The JSON schema of an amount in (``{"amount": "10.50", "currency": "CNY"}``): the
+    currencies of ``CURRENCY_EXPONENTS``, each with its own decimals; the one table."""
+    by_exponent: dict[int, list[str]] = {}
+    for currency, exponent in CURRENCY_EXPONENTS.items():
+        by_exponent.setdefault(exponent, []).append(currency)
+    branches = []
+    for exponent, currencies in sorted(by_exponent.items(), reverse=True):
+        branch: dict[str, Any] = {"properties": {
+            "currency": {"type": "string", "enum": currencies},
+            "amount": {"type": "string", "pattern": amount_pattern(exponent)}}}
+        if default_currency not in currencies:
+            branch["required"] = ["amount", "currency"]
+        branches.append(branch)
+    return {"anyOf": branches}
+
+
 def to_decimal(value: Any) -> Decimal:
     """Turn an int, str or Decimal into a Decimal; refuse floats and junk."""
     if isinstance(value, bool) or isinstance(value, float):

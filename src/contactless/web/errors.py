@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from contactless.platform.context import current_request_id
 from contactless.platform.errors import ContactlessError
@@ -93,6 +94,19 @@ def retry_headers(error: ContactlessError) -> dict[str, str]:
     return {}
 
 
+METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+
+
+def allowed_methods(request: Request) -> str:
+    """What a 405 says the path does answer (RFC 9110 ``Allow``): every method some route
+    matches in full on it, as a path's GET and POST are often two routes."""
+    routes = request.app.router.routes
+    allowed = [method for method in METHODS
+               if any(route.matches({**request.scope, "method": method})[0] is Match.FULL
+                      for route in routes)]
+    return ", ".join(allowed)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, error: LoginRequired) -> Response:
@@ -123,7 +137,10 @@ def install_error_handlers(app: FastAPI) -> None:
         wrapped = ContactlessError(messages.get(error.status_code, str(error.detail)),
                                    status=error.status_code,
                                    code=codes.get(error.status_code, "http_error"))
-        return problem_response(request, wrapped)
+        response = problem_response(request, wrapped)
+        if error.status_code == 405:
+            response.headers["Allow"] = allowed_methods(request)
+        return response
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, error: Exception) -> Response:

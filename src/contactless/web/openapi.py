@@ -20,7 +20,7 @@ ERROR_STATUSES = (400, 401, 403, 404, 409, 410, 413, 422, 429, 500)
 # codes raised at the edge rather than by an exception class of their own
 EDGE_CODES: dict[int, tuple[str, ...]] = {
     400: ("idempotency_key_required",),
-    401: ("login_required",),
+    401: ("login_required", "otp_expired", "otp_invalid"),
     404: ("not_found",),
     413: ("request_too_large",),
     422: ("request_invalid",),
@@ -91,7 +91,19 @@ def document(*, title: str, version: str, description: str, routes: list[Any]) -
                 if (parameter.get("in"), parameter.get("name")) == ("header",
                                                                    "Idempotency-Key"):
                     parameters[number] = IDEMPOTENCY_HEADER
+                # optional to the code for some callers, required of the others
+                elif parameter.get("schema", {}).pop("x-required", False):
+                    parameter["required"] = True
+                    parameter["schema"] = _not_null(parameter["schema"])
     return schema
+
+
+def _not_null(schema: dict[str, Any]) -> dict[str, Any]:
+    """``anyOf: [X, null]`` as X: a required parameter has a value."""
+    kept = [branch for branch in schema.get("anyOf", []) if branch.get("type") != "null"]
+    if len(kept) != 1:
+        return schema
+    return {**kept[0], **{k: v for k, v in schema.items() if k != "anyOf"}}
 
 
 def _partner_api(route: Any) -> bool:

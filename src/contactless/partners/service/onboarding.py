@@ -31,6 +31,7 @@ from contactless.partners.errors import (
     PartnerExists,
     PartnerNotFound,
     PartnerNotPending,
+    UnknownPartnerProduct,
 )
 from contactless.partners.models import (
     ClientStatus,
@@ -119,7 +120,8 @@ def _products(session: Session, products: list[str]) -> list[str]:
     known = {entry.key for entry in journeys.journey_catalog(session, locale="en")}
     unknown = sorted(set(products) - known)
     if unknown:
-        raise InvalidPartnerSetting("unknown products: {products}", products=", ".join(unknown))
+        raise UnknownPartnerProduct("unknown products: {products}",
+                                    products=", ".join(unknown))
     return sorted(set(products))
 
 
