@@ -86,6 +86,7 @@ from contactless.settings import (
     Settings,
 )
 from contactless.web.assets import StaticAssets
+from contactless.web.csp import CONTENT_SECURITY_POLICY
 from contactless.web.errors import install_error_handlers, problem_response
 from contactless.web.limits import BodyLimit
 from contactless.web.openapi import install_openapi
@@ -370,12 +371,6 @@ class RequestContext:
             request_id_var.reset(token)
 
 
-# every page's script is a file served from the package: no inline script, no other origin
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data: blob:; connect-src 'self'; font-src 'self'; object-src 'none'; "
-    "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
-)
 DEVICE_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 
 

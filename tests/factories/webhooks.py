@@ -42,6 +42,7 @@ class Receiver:
     check_time: bool = False  # the reference check of the timestamp (real clock only)
     fail_first: set[str] = field(default_factory=set)
     hits: list[Hit] = field(default_factory=list)
+    callbacks: list[str] = field(default_factory=list)  # customers sent back: their queries
     kept: dict[str, dict[str, Any]] = field(default_factory=dict)
     duplicates: int = 0
     _server: ThreadingHTTPServer | None = None
@@ -50,6 +51,11 @@ class Receiver:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/bank/webhooks"
+
+    @property
+    def callback(self) -> str:
+        """Where the bank sends a customer back after a consent (a page of the partner)."""
+        return f"http://127.0.0.1:{self.port}/bank/callback"
 
     def verified(self, body: bytes, headers: dict[str, str]) -> bool:
         hook = Webhook(self.secret)
@@ -91,6 +97,17 @@ class Receiver:
                 self.send_response(status)
                 self.send_header("content-length", "0")
                 self.end_headers()
+
+            def do_GET(self) -> None:  # noqa: N802 - the http.server protocol
+                path, _, query = self.path.partition("?")
+                if path == "/bank/callback":
+                    receiver.callbacks.append(query)
+                page = b"<h1>partner callback</h1>"
+                self.send_response(200)
+                self.send_header("content-type", "text/html; charset=utf-8")
+                self.send_header("content-length", str(len(page)))
+                self.end_headers()
+                self.wfile.write(page)
 
             def log_message(self, *_args: Any) -> None:
                 return None

@@ -22,6 +22,7 @@ from contactless.identity.service import BranchKind, Role
 from contactless.journeys import demo as journeys_demo
 from contactless.outreach import demo as outreach_demo
 from contactless.outreach import service as outreach
+from contactless.partners import demo as partners_demo
 from contactless.platform.context import SYSTEM, Actor
 from contactless.platform.demo import Progress, Seeder
 from contactless.platform.money import Money
@@ -277,5 +278,6 @@ SEEDERS: list[tuple[str, Seeder]] = [
     ("outreach", outreach_demo.seed_outreach),
     ("journeys", journeys_demo.seed_journeys),
     ("approvals", _seed_approvals),
+    ("partners", partners_demo.seed_partners),
     ("behaviour", events_demo.seed_behaviour),  # last: it draws one number from the seed
 ]

@@ -134,6 +134,7 @@ class ConsentView(BaseModel):
     expires_at: datetime | None = None
     revoked_at: datetime | None = None
     authorize_url: str | None = None
+    redirect_uri: str | None = None
 
 
 class ConsentCreate(BaseModel):

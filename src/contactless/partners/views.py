@@ -14,9 +14,10 @@ from contactless.identity.permissions import Operation, may
 from contactless.identity.web import CurrentStaff
 from contactless.partners import service as partners
 from contactless.partners.models import Scenario
-from contactless.partners.schemas import OPEN_SCOPES, IssuedClient
+from contactless.partners.schemas import OPEN_SCOPES, ConsentView, IssuedClient
 from contactless.platform.context import Actor
 from contactless.platform.errors import ContactlessError
+from contactless.web.csp import forms_may_lead_to
 from contactless.web.deps import CsrfChecked, DbSession, locale_of
 from contactless.web.errors import localized
 from contactless.web.templating import extra_navigation, render
@@ -153,7 +154,16 @@ def consents_page(request: Request, session: DbSession, actor: CurrentCustomer) 
 def consent_page(request: Request, session: DbSession, actor: CurrentCustomer,
                  consent_id: uuid.UUID) -> Response:
     consent = partners.consent_for_customer(session, actor, consent_id=consent_id)
-    return render(request, "m/partner_consent.html", {"consent": consent})
+    return _consent_form(request, consent)
+
+
+def _consent_form(request: Request, consent: ConsentView, *, error: str | None = None,
+                  status: int = 200) -> Response:
+    """The request to answer; its form may lead to the partner's redirect URI."""
+    page = render(request, "m/partner_consent.html", {"consent": consent, "error": error},
+                  status=status)
+    page.headers["Content-Security-Policy"] = forms_may_lead_to(consent.redirect_uri or "")
+    return page
 
 
 @mobile_router.post("/{consent_id}/answer", dependencies=[CsrfChecked])
@@ -164,9 +174,8 @@ def answer(request: Request, session: DbSession, actor: CurrentCustomer, consent
                                                  approve=decision == "approve")
     except ContactlessError as error:
         consent = partners.consent_for_customer(session, actor, consent_id=consent_id)
-        return render(request, "m/partner_consent.html", {
-            "consent": consent, "error": localized(error, locale_of(request)).message,
-        }, status=error.status)
+        return _consent_form(request, consent, status=error.status,
+                             error=localized(error, locale_of(request)).message)
     return RedirectResponse(back, status_code=303)
 
 
