@@ -26,6 +26,7 @@ import contactless.customers.models
 import contactless.events.models
 import contactless.identity.models
 import contactless.journeys.models
+import contactless.marketing.models
 import contactless.outreach.models
 import contactless.partners.models
 import contactless.platform.audit
@@ -55,6 +56,8 @@ from contactless.journeys import tasks as journeys_tasks
 from contactless.journeys import views as journeys_views
 from contactless.journeys.catalog import default_catalog
 from contactless.journeys.ekyc import EmbeddedVerifier
+from contactless.marketing import service as marketing_service
+from contactless.marketing import tasks as marketing_tasks
 from contactless.outreach import api as outreach_api
 from contactless.outreach import tasks as outreach_tasks
 from contactless.outreach import views as outreach_views
@@ -143,6 +146,7 @@ def install_domains(kernel: Kernel) -> Kernel:
     events_service.install_profiles(kernel.bus)
     risk.install(kernel)
     risk.register_kinds(kernel, [journey.key for journey in default_catalog().all()])
+    marketing_service.subscribe(kernel.bus)
     return kernel
 
 
@@ -252,7 +256,7 @@ def register_jobs(huey: Any, kernel: Kernel) -> dict[str, Any]:
     """Every domain's jobs and schedules, for the worker."""
     tasks = register_platform(huey, kernel)
     for domain in (corebank_tasks, journeys_tasks, outreach_tasks, partners_tasks,
-                   events_tasks):
+                   events_tasks, marketing_tasks):
         tasks.update(domain.register(huey, kernel))
     return tasks
 

@@ -17,6 +17,7 @@ from contactless.demo import cli as demo_cli
 from contactless.events.cli import events_app
 from contactless.identity import cli as identity_cli
 from contactless.journeys.cli import journeys_app
+from contactless.marketing.cli import marketing_app
 from contactless.outreach import cli as outreach_cli
 from contactless.platform import cli as platform_cli
 from contactless.risk.cli import risk_app
@@ -40,6 +41,7 @@ app.add_typer(outreach_cli.outreach_app, name="outreach")
 app.add_typer(assistant_app, name="assistant")
 app.add_typer(risk_app, name="risk")
 app.add_typer(events_app, name="events")
+app.add_typer(marketing_app, name="marketing")
 app.command("serve")(serve)
 app.command("worker")(worker)
 app.command("demo")(demo_cli.demo)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy import Select
 from sqlalchemy.orm import Session
 from stdnum.cn import ric
 
@@ -336,6 +337,19 @@ def sign_out(session: Session, actor: Actor) -> None:
     customer.session_version += 1
     audit.record(session, actor, action="customer.signed_out", target_type="customer",
                  target_id=customer.id, after={"session_version": customer.session_version})
+
+
+def customer_rows() -> Select[tuple[uuid.UUID, uuid.UUID, uuid.UUID]]:
+    """Every active customer as (customer_id, rm_id, branch_id): a statement for set-based
+    callers (a campaign's audience joins it), not rows."""
+    return repository.active_customer_rows()
+
+
+def mobiles_of(session: Session, *, ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """The mobile numbers of ``ids``, decrypted (for a channel that texts them)."""
+    cipher = kernel_of(session).cipher
+    return {row.id: cipher.decrypt(row.mobile_encrypted, context="customer.mobile")
+            for row in repository.by_ids(session, ids)} if ids else {}
 
 
 def customer_ids(session: Session) -> list[uuid.UUID]:

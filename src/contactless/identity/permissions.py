@@ -116,6 +116,14 @@ class Operation(StrEnum):
     RISK_LISTS_MANAGE = "risk.lists_manage"
     RISK_CASES_WORK = "risk.cases_work"
     RISK_MODELS_MANAGE = "risk.models_manage"
+    # marketing (campaigns, call tasks, the inbox)
+    CAMPAIGN_READ = "campaign.read"
+    CAMPAIGN_MANAGE = "campaign.manage"
+    CAMPAIGN_APPROVE = "campaign.approve"
+    CAMPAIGN_RUN = "campaign.run"
+    MARKETING_TASK_WORK = "marketing_task.work"
+    MARKETING_INBOX_READ = "marketing_inbox.read"
+    MARKETING_PREFERENCE_SET = "marketing_preference.set"
 
 
 class Scope(StrEnum):
@@ -325,6 +333,24 @@ PERMISSIONS: dict[Operation, Rule] = {
                             "needs account.freeze)", _roles(Role.RISK_ANALYST), Scope.BANK),
     O.RISK_MODELS_MANAGE: Rule("Promote, challenge and roll back fraud models",
                                _roles(Role.RISK_ANALYST), Scope.BANK),
+    O.CAMPAIGN_READ: Rule("See campaigns, their audience preview and results",
+                          _roles(Role.ADMIN, Role.BRANCH_MANAGER, Role.MARKETER, Role.AUDITOR),
+                          Scope.BRANCH),
+    O.CAMPAIGN_MANAGE: Rule("Make, clone and change draft campaigns",
+                            _roles(Role.MARKETER, Role.BRANCH_MANAGER), Scope.BRANCH),
+    O.CAMPAIGN_APPROVE: Rule("Approve a campaign another person made (a marketer: at head "
+                             "office)", _roles(Role.BRANCH_MANAGER, Role.MARKETER),
+                             Scope.BRANCH, four_eyes=FourEyes.NOT_THE_MAKER,
+                             checkers=_roles(Role.BRANCH_MANAGER, Role.MARKETER)),
+    O.CAMPAIGN_RUN: Rule("Start, pause, resume and finish an approved campaign",
+                         _roles(Role.MARKETER, Role.BRANCH_MANAGER), Scope.BRANCH),
+    O.MARKETING_TASK_WORK: Rule("Work call tasks: log outcomes and notes (an RM: their own)",
+                                _roles(Role.RM, Role.BRANCH_MANAGER), Scope.OWN),
+    O.MARKETING_INBOX_READ: Rule("Read one's own inbox messages (read receipts)", NOBODY,
+                                 Scope.CUSTOMER, customer_self=True),
+    O.MARKETING_PREFERENCE_SET: Rule("Give or withdraw marketing consent, set do-not-disturb "
+                                     "(a customer: their own; staff: as the customer asked)",
+                                     INITIATORS, Scope.CUSTOMER, customer_self=True),
 }
 del O
 

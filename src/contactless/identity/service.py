@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NoReturn
 
-from sqlalchemy import Select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from contactless.identity import permissions, repository
@@ -478,6 +478,13 @@ def staff_by_username(session: Session, *, username: str) -> StaffRef:
     if user is None:
         raise UnknownStaff("unknown staff member {username!r}", username=username)
     return StaffRef(user.id, user.role, user.branch_id, user.display_name)
+
+
+def staff_rows() -> Select[tuple[uuid.UUID, str, bool, uuid.UUID]]:
+    """Every staff member as (staff_id, role, active, branch_id): a statement for set-based
+    callers (a campaign reassigning the tasks of RMs who left), not rows."""
+    return select(StaffUser.id.label("staff_id"), StaffUser.role, StaffUser.active,
+                  StaffUser.branch_id)
 
 
 def list_rms(session: Session) -> list[StaffRef]:

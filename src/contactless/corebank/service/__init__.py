@@ -19,6 +19,12 @@ from contactless.corebank.service.accounts import (
     unfreeze_account,
     withdraw_cash,
 )
+from contactless.corebank.service.audiences import (
+    customer_assets,
+    demand_balances,
+    maturing_amounts,
+    outbound_rise,
+)
 from contactless.corebank.service.core import (
     CustomerScope,
     check_customer_access,
@@ -85,6 +91,10 @@ from contactless.corebank.service.wealth import (
 )
 
 __all__ = [
+    "customer_assets",
+    "demand_balances",
+    "maturing_amounts",
+    "outbound_rise",
     "CustomerScope",
     "account_history",
     "accounts_of_customer",
