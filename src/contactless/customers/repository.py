@@ -91,7 +91,9 @@ def visible_ids(session: Session, ids: list[uuid.UUID], *, rm_id: uuid.UUID | No
     query = scoped(select(Customer), rm_id=rm_id, path_prefix=path_prefix)
     return set(session.scalars(query.with_only_columns(Customer.id)
                                .where(Customer.id.in_(ids))))
-def active_customer_rows() -> Select[tuple[uuid.UUID, uuid.UUID, uuid.UUID]]:
+
+
+def active_customer_rows() -> Select[uuid.UUID, uuid.UUID, uuid.UUID]:
     return select(Customer.id.label("customer_id"), Customer.primary_rm_id.label("rm_id"),
                   Customer.branch_id.label("branch_id")).where(Customer.status == "active")
 

@@ -339,7 +339,7 @@ def sign_out(session: Session, actor: Actor) -> None:
                  target_id=customer.id, after={"session_version": customer.session_version})
 
 
-def customer_rows() -> Select[tuple[uuid.UUID, uuid.UUID, uuid.UUID]]:
+def customer_rows() -> Select[uuid.UUID, uuid.UUID, uuid.UUID]:
     """Every active customer as (customer_id, rm_id, branch_id): a statement for set-based
     callers (a campaign's audience joins it), not rows."""
     return repository.active_customer_rows()

@@ -480,7 +480,7 @@ def staff_by_username(session: Session, *, username: str) -> StaffRef:
     return StaffRef(user.id, user.role, user.branch_id, user.display_name)
 
 
-def staff_rows() -> Select[tuple[uuid.UUID, str, bool, uuid.UUID]]:
+def staff_rows() -> Select[uuid.UUID, str, bool, uuid.UUID]:
     """Every staff member as (staff_id, role, active, branch_id): a statement for set-based
     callers (a campaign reassigning the tasks of RMs who left), not rows."""
     return select(StaffUser.id.label("staff_id"), StaffUser.role, StaffUser.active,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from datetime import date, datetime
-from typing import Any, Unpack
+from typing import Any
 
 from sqlalchemy import (
     Date,
@@ -47,7 +47,7 @@ from contactless.marketing.models import (
 )
 from contactless.platform.db import UTCDateTime
 
-AnySelect = Select[Unpack[tuple[Any, ...]]]
+AnySelect = Select[*tuple[Any, ...]]
 
 LIVE = (SendStatus.SENT.value, SendStatus.QUEUED.value, SendStatus.DEFERRED.value)
 # 免打扰 mutes what interrupts: calls, texts and pushes; the inbox waits to be opened

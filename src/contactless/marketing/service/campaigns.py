@@ -153,13 +153,13 @@ def approve_campaign(session: Session, actor: Actor, *, campaign_id: uuid.UUID) 
     """The second person's approval: a branch manager, or a marketer of head office (the
     marketing lead); never the campaign's maker."""
     row = _load(session, actor, campaign_id, Operation.CAMPAIGN_APPROVE)
+    if actor.id == row.maker_id:
+        raise MakerCannotApprove("the maker of a campaign cannot approve it")
     if actor.kind == "staff":
         lead = actor.role == Role.MARKETER and scope_path(actor) is None
         if actor.role != Role.BRANCH_MANAGER and not lead:
             raise ApproverNotAllowed("a branch manager or the marketing lead approves "
                                      "campaigns")
-    if actor.id == row.maker_id:
-        raise MakerCannotApprove("the maker of a campaign cannot approve it")
     if row.status != S.DRAFT:
         raise CampaignStateConflict("a {state} campaign cannot be approved", state=row.status)
     row.status, row.approver_id = S.APPROVED.value, actor.id

@@ -83,7 +83,8 @@ def on_journey_completed(session: Session, event: DomainEvent) -> None:
     payload = event.payload
     if not payload.get("customer_id") or not payload.get("journey_key"):
         return
-    at = datetime.fromisoformat(payload.get("completed_at") or payload["at"])
+    moment = payload.get("completed_at") or payload.get("at")
+    at = datetime.fromisoformat(moment) if moment else event.created_at
     record_conversion(session, customer_id=uuid.UUID(payload["customer_id"]),
                       journey_key=payload["journey_key"], journey_id=payload["journey_id"],
                       at=at, amount=money_of(session, payload.get("outcome"),
