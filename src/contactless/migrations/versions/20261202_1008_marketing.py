@@ -2,7 +2,7 @@
 marketing preferences, personal links and runs
 
 Revision ID: marketing
-Revises: staffcard
+Revises: parthook
 Create Date: 2026-12-02 10:08:49.094146
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = 'marketing'
-down_revision: str | None = 'staffcard'
+down_revision: str | None = 'parthook'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
