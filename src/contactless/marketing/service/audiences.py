@@ -56,7 +56,7 @@ def audience_chunks(session: Session, target: dict[str, Any], *, on: date,
         return [select(rich.c.customer_id, rich.c.amount)
                 .join(rising, rising.c.customer_id == rich.c.customer_id)]
     if kind == "segment":
-        members = events.segment_members(kernel_of(session), tree=target["tree"])
+        members = events.segment_members(session, tree=target["tree"])
         return [_listed(members[start:start + CHUNK])
                 for start in range(0, len(members), CHUNK)]
     if customer_id is None:

@@ -2,7 +2,7 @@
 marketing preferences, personal links and runs
 
 Revision ID: marketing
-Revises: parthook
+Revises: riskengine
 Create Date: 2026-12-02 10:08:49.094146
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = 'marketing'
-down_revision: str | None = 'parthook'
+down_revision: str | None = 'riskengine'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
