@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from contactless.events.errors import SegmentInvalid
 from contactless.identity.errors import NotAllowed
 from contactless.marketing import service as marketing
 from contactless.marketing.errors import (
@@ -100,6 +101,17 @@ def test_a_campaign_that_cannot_work_is_refused_naming_the_field(
         marketing.create_campaign(session, mb.marketer, spec=_spec(**changes))
     assert refused.value.code == "campaign_invalid"
     assert refused.value.extra["field"] == field
+
+
+def test_a_segment_target_that_does_not_compile_is_refused_when_saved(kernel: Kernel) -> None:
+    mb = make_marketing_bank(kernel, customers=0)
+    tree = {"any": [{"tag": "high_value"}, {"tag": "x'; DROP TABLE customer; --"}]}
+    with kernel.db.session() as session, pytest.raises(SegmentInvalid) as refused:
+        marketing.create_campaign(session, mb.marketer,
+                                  spec=_spec(target={"kind": "segment", "tree": tree}))
+    assert refused.value.code == "segment_invalid"
+    with kernel.db.session() as session:
+        assert marketing.list_campaigns(session, mb.marketer) == []
 
 
 def test_an_rm_neither_makes_nor_approves_campaigns(kernel: Kernel) -> None:

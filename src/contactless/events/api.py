@@ -44,7 +44,4 @@ async def post_events(request: Request, session: DbSession,
     result = await anyio.to_thread.run_sync(partial(
         events.ingest_body, session, customer, body=body, ndjson=content_type in NDJSON_TYPES,
         gzipped=gzipped))
-    return schemas.IngestOut(
-        accepted=result.accepted, duplicates=result.duplicates,
-        rejected=[schemas.RejectedOut(index=r.index, code=r.code, reason=r.reason,
-                                      event_id=r.event_id) for r in result.rejected])
+    return schemas.IngestOut.of(result)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel
 
 
@@ -19,3 +21,11 @@ class IngestOut(BaseModel):
     accepted: int
     duplicates: int
     rejected: list[RejectedOut]
+
+    @classmethod
+    def of(cls, result: Any) -> IngestOut:
+        """The answer for an ingest's result (the events service's, or a partner batch's:
+        ``accepted``, ``duplicates`` and ``rejected`` items with index, code, reason)."""
+        return cls(accepted=result.accepted, duplicates=result.duplicates,
+                   rejected=[RejectedOut(index=r.index, code=r.code, reason=r.reason,
+                                         event_id=r.event_id) for r in result.rejected])

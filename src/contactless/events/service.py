@@ -23,7 +23,7 @@ import structlog
 from sqlalchemy.orm import Session
 
 from contactless.customers import service as customers
-from contactless.events import aliases, intake, lake, profiles, segment_store
+from contactless.events import aliases, intake, lake, profiles, segment_store, segments
 from contactless.events import replay as replays
 from contactless.events.aggregates import AGGREGATES, Aggregate, Aggregator, Figure
 from contactless.events.errors import AggregateUnknown
@@ -359,6 +359,12 @@ def preview_segment(session: Session, actor: Actor, *, tree: Any,
     authorize(actor, Operation.SEGMENT_PREVIEW)
     members = segment_members(session, tree=tree)
     return SegmentPreview(count=len(members), sample=members[:sample])
+
+
+def check_segment(session: Session, *, tree: Any) -> None:
+    """Refuse a condition tree that does not compile (``segment_invalid``, with where), for
+    other domains that keep a tree to run later (the marketing campaigns)."""
+    segments.compile_segment(registry_of(kernel_of(session)), tree, now=utcnow())
 
 
 def segment_members(session: Session, *, segment_id: uuid.UUID | None = None,

@@ -44,9 +44,10 @@ PLAYBOOKS: tuple[Playbook, ...] = (
         goal={"event": "journey.completed", "journey": "time_deposit_open", "within_days": 30}),
     Playbook(
         key="vip_invitation", name="高净值客户邀约",
-        summary="High-value customers (and holders of other banks' VIP cards, once tags "
-                "say so): an invitation to bring funds over",
-        target={"kind": "high_value", "min_assets": "500000.00"},
+        summary="High-value customers and holders of other banks' VIP cards (the profiles' "
+                "high_value and other_bank_vip tags): an invitation to bring funds over",
+        target={"kind": "segment", "tree": {"any": [{"tag": "high_value"},
+                                                    {"tag": "other_bank_vip"}]}},
         schedule={"kind": "daily", "at": "10:00"},
         actions=[{"kind": "inbox", "title": "尊享理财邀约", "link": "wealth_purchase",
                   "body": "诚邀您体验我行专属理财，跨行资金归集更便捷。"}],

@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, unquote
 from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
 from fastapi.responses import JSONResponse
 
+from contactless.events.schemas import IngestOut
 from contactless.partners import schemas
 from contactless.partners import service as partners
 from contactless.partners.errors import EventBatchInvalid
@@ -183,23 +184,20 @@ def journey(journey_id: uuid.UUID, session: DbSession, caller: PartnerClient,
                                            locale=locale)
 
 
-@router.post("/events", response_model=schemas.OpenIngest, openapi_extra=EVENTS_BODY)
+@router.post("/events", response_model=IngestOut, openapi_extra=EVENTS_BODY)
 def post_events(request: Request, response: Response, session: DbSession,
                 caller: PartnerClient, key: IdempotencyKey, raw: RawBody) -> Any:
     """Up to 1,000 of the partner's scenario events (scope ``events:write``), stored with the
     bank's behaviour events on the ``partner`` channel, tagged with the partner. Errors for
     the whole batch: ``event_batch_invalid`` (400: not a JSON array of objects)."""
 
-    def run() -> schemas.OpenIngest:
+    def run() -> IngestOut:
         try:
             items = json.loads(raw)
         except (ValueError, UnicodeDecodeError):
             raise EventBatchInvalid("send a JSON array of event objects") from None
         result = partners.ingest_partner_events(session, caller, items=items)
-        return schemas.OpenIngest(
-            accepted=result.accepted, duplicates=result.duplicates,
-            rejected=[schemas.OpenRefusedEvent(index=r.index, code=r.code, reason=r.reason,
-                                               event_id=r.event_id) for r in result.rejected])
+        return IngestOut.of(result)
 
     return idempotent(request, response, session, caller, key=key, body=raw, status_code=200,
                       run=run)

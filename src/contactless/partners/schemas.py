@@ -329,19 +329,3 @@ class OpenJourney(BaseModel):
     amount: str | None = Field(default=None, description="what the customer placed, once "
                                "confirmed (a decimal string)", examples=["10000.00"])
     currency: str | None = None
-
-
-class OpenRefusedEvent(BaseModel):
-    index: int
-    code: str
-    reason: str
-    event_id: str | None = None
-
-
-class OpenIngest(BaseModel):
-    """``accepted`` are durable now; ``duplicates`` were stored before (acknowledged again,
-    not stored twice); ``rejected`` lists each refused event by its index in the batch."""
-
-    accepted: int
-    duplicates: int
-    rejected: list[OpenRefusedEvent]

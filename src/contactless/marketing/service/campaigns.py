@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from contactless.events import service as events
 from contactless.identity.permissions import Operation, authorize, in_branch_scope, scope_path
 from contactless.identity.service import Role
 from contactless.journeys import service as journeys
@@ -74,6 +75,15 @@ def journey_keys(session: Session) -> set[str]:
     return {entry.key for entry in journeys.journey_catalog(session, locale="en")}
 
 
+def _checked(session: Session, spec: CampaignSpec) -> CampaignSpec:
+    """The spec checked; a segment target's tree is compiled against the event registry, so
+    an unknown tag or property is refused when the campaign is saved, not when it runs."""
+    checked = check_spec(spec, journeys=journey_keys(session))
+    if checked.target["kind"] == "segment":
+        events.check_segment(session, tree=checked.target["tree"])
+    return checked
+
+
 def _state(row: Campaign) -> dict[str, Any]:
     return {"name": row.name, "status": row.status, "target": row.target,
             "schedule": row.schedule, "actions": row.actions, "goal": row.goal,
@@ -88,7 +98,7 @@ def _apply(row: Campaign, spec: CampaignSpec) -> None:
 def create_campaign(session: Session, actor: Actor, *, spec: CampaignSpec) -> CampaignView:
     """A draft in the maker's branch; the spec is checked first (``campaign_invalid``)."""
     authorize(actor, Operation.CAMPAIGN_MANAGE)
-    checked = check_spec(spec, journeys=journey_keys(session))
+    checked = _checked(session, spec)
     now = utcnow()
     row = Campaign(id=uuid.uuid4(), playbook=checked.playbook, status=S.DRAFT.value,
                    branch_path=actor.branch_path or "/", maker_id=actor.id,
@@ -135,8 +145,7 @@ def update_campaign(session: Session, actor: Actor, *, campaign_id: uuid.UUID,
     row = _load(session, actor, campaign_id, Operation.CAMPAIGN_MANAGE)
     if row.status not in (S.DRAFT, S.APPROVED):
         raise CampaignStateConflict("a {state} campaign cannot be changed", state=row.status)
-    checked = check_spec(CampaignSpec(**{**spec.__dict__, "playbook": row.playbook}),
-                         journeys=journey_keys(session))
+    checked = _checked(session, CampaignSpec(**{**spec.__dict__, "playbook": row.playbook}))
     before = _state(row)
     _apply(row, checked)
     row.status, row.maker_id = S.DRAFT.value, actor.id
