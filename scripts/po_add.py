@@ -16,7 +16,9 @@ def main() -> None:
     path = Path(str(PO).format(locale=locale))
     with path.open("rb") as handle:
         old = read_po(handle, locale=locale)
-    catalog = Catalog(locale=locale, project="contactless", charset="utf-8")
+    # the old header's date kept: a catalog changed on two branches differs in its entries only
+    catalog = Catalog(locale=locale, project="contactless", charset="utf-8",
+                      creation_date=old.creation_date)
     entries = {str(m.id): str(m.string) for m in old if m.id}
     for line in sys.stdin.read().splitlines():
         if "|" in line:
