@@ -17,6 +17,9 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from contactless.identity import permissions, repository
+from contactless.identity.cards import ContactCard as ContactCard
+from contactless.identity.cards import contact_card as contact_card
+from contactless.identity.cards import set_contact_card as set_contact_card
 from contactless.identity.codes import MOBILE_PATTERN as MOBILE_PATTERN
 from contactless.identity.codes import check_mobile as check_mobile
 from contactless.identity.codes import check_one_time_code as check_one_time_code
@@ -27,7 +30,6 @@ from contactless.identity.errors import (
     BranchCodeTaken,
     BranchTreeConflict,
     InvalidBranchTree,
-    InvalidContactCard,
     InvalidCredentials,
     InvalidRole,
     InvalidUsername,
@@ -418,59 +420,6 @@ def actor_for_staff_id(session: Session, staff_id: uuid.UUID) -> StaffRef:
     if user is None:
         raise UnknownStaff("unknown staff member")
     return StaffRef(user.id, user.role, user.branch_id, user.display_name)
-
-
-# ---- an RM's card (名片): what a customer who scans their code sees -----------------------
-
-WORK_PHONE = re.compile(r"^\+?[0-9][0-9 -]{4,18}[0-9]$")
-WECOM_URL = re.compile(r"^https://[A-Za-z0-9.-]+(/[A-Za-z0-9._~%/?=&+-]*)?$")
-
-
-@dataclass(frozen=True)
-class ContactCard:
-    """The RM as a customer sees them: name, branch, work phone, WeCom "contact me" link."""
-
-    staff_id: uuid.UUID
-    name: str
-    branch_name: str
-    work_phone: str | None
-    wecom_url: str | None
-
-
-def contact_card(session: Session, *, staff_id: uuid.UUID) -> ContactCard | None:
-    """Public: the card of an active staff member (None for anyone else)."""
-    found = repository.staff_with_branch(session, staff_id)
-    if found is None or not found[0].active:
-        return None
-    user, branch = found
-    return ContactCard(user.id, user.display_name, branch.name, user.work_phone,
-                       user.wecom_url)
-
-
-def set_contact_card(session: Session, actor: Actor, *, staff_id: uuid.UUID,
-                     work_phone: str | None, wecom_url: str | None) -> ContactCard:
-    """A staff member sets their own card; admins anyone's. Empty clears a line."""
-    if not (actor.kind == "staff" and actor.id == str(staff_id)):
-        authorize(actor, Operation.STAFF_MANAGE)
-    phone = (work_phone or "").strip() or None
-    link = (wecom_url or "").strip() or None
-    if phone is not None and not WORK_PHONE.fullmatch(phone):
-        raise InvalidContactCard("a work phone is 6 to 20 digits, spaces or hyphens")
-    if link is not None and (len(link) > 300 or not WECOM_URL.fullmatch(link)):
-        raise InvalidContactCard("a WeCom contact link is an https:// address")
-    found = repository.staff_with_branch(session, staff_id)
-    if found is None:
-        raise UnknownStaff("unknown staff member")
-    user, _branch = found
-    before = {"work_phone": user.work_phone, "wecom_url": user.wecom_url}
-    user.work_phone, user.wecom_url = phone, link
-    audit.record(session, actor, action="staff.card_set", target_type="staff_user",
-                 target_id=user.id, before=before,
-                 after={"work_phone": phone, "wecom_url": link})
-    card = contact_card(session, staff_id=staff_id)
-    if card is None:
-        raise UnknownStaff("unknown staff member")
-    return card
 
 
 def staff_by_username(session: Session, *, username: str) -> StaffRef:
