@@ -56,6 +56,7 @@ from contactless.journeys import tasks as journeys_tasks
 from contactless.journeys import views as journeys_views
 from contactless.journeys.catalog import default_catalog
 from contactless.journeys.ekyc import EmbeddedVerifier
+from contactless.marketing import mobile as marketing_mobile
 from contactless.marketing import service as marketing_service
 from contactless.marketing import tasks as marketing_tasks
 from contactless.outreach import api as outreach_api
@@ -133,7 +134,7 @@ ROUTERS = (outreach_views.scan_router, identity_api.router, customers_api.router
            partners_views.mobile_router, partners_views.logo_router,
            partners_views_hub.console_router, partners_views_hub.mobile_router,
            events_api.router, risk_api.router,
-           risk_views.console_router)
+           risk_views.console_router, marketing_mobile.router)
 
 
 def install_domains(kernel: Kernel) -> Kernel:

@@ -1,6 +1,6 @@
 """The customer's own books on the phone (/m): an account's transactions (交易明细) by month
 with more lines as the customer scrolls, its monthly e-statement as a PDF, a loan's schedule,
-and the tab bar's message and profile pages."""
+and the tab bar's profile page (the message tab is marketing's)."""
 
 from __future__ import annotations
 
@@ -83,13 +83,6 @@ def loan_page(request: Request, session: DbSession, actor: CurrentCustomer,
     loan = corebank.get_loan(session, actor, loan_id=loan_id)
     return render(request, "m/loan.html", {
         "loan": loan, "labels": {key: gettext(value) for key, value in LABELS.items()}})
-
-
-@router.get("/messages")
-def messages_page(request: Request, actor: CurrentCustomer) -> Response:
-    """The inbox tab (消息): the place the bank's messages will show."""
-    del actor
-    return render(request, "m/messages.html")
 
 
 @router.get("/me")

@@ -39,6 +39,7 @@ from contactless.marketing.service.work import (
     open_message,
     preferences,
     set_preferences,
+    unread_count,
 )
 
 __all__ = [
@@ -48,5 +49,6 @@ __all__ = [
     "deliver_sms", "deliver_webhooks", "get_campaign", "inbox", "list_campaigns",
     "log_outcome", "move_campaign", "my_tasks", "open_message", "preferences",
     "preview_audience", "quiet_hours", "record_conversion", "results_csv", "run_campaign",
-    "run_daily", "set_preferences", "signature", "subscribe", "update_campaign", "uplift",
+    "run_daily", "set_preferences", "signature", "subscribe", "unread_count", "update_campaign",
+    "uplift",
 ]

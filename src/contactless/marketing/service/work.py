@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from contactless.customers import service as customers
@@ -135,6 +135,13 @@ def inbox(session: Session, actor: Actor) -> list[MessageView]:
                            .where(InboxMessage.customer_id == uuid.UUID(actor.id))
                            .order_by(InboxMessage.created_at.desc()).limit(100))
     return [_message(row) for row in rows]
+
+
+def unread_count(session: Session, actor: Actor) -> int:
+    """How many of the customer's messages are not opened yet (the tab bar's badge)."""
+    authorize(actor, Operation.MARKETING_INBOX_READ)
+    return int(session.scalar(select(func.count()).select_from(InboxMessage).where(
+        InboxMessage.customer_id == uuid.UUID(actor.id), InboxMessage.read_at.is_(None))) or 0)
 
 
 def open_message(session: Session, actor: Actor, *, message_id: uuid.UUID) -> MessageView:
