@@ -56,6 +56,7 @@ from contactless.journeys import tasks as journeys_tasks
 from contactless.journeys import views as journeys_views
 from contactless.journeys.catalog import default_catalog
 from contactless.journeys.ekyc import EmbeddedVerifier
+from contactless.marketing import api as marketing_api
 from contactless.marketing import mobile as marketing_mobile
 from contactless.marketing import service as marketing_service
 from contactless.marketing import tasks as marketing_tasks
@@ -116,6 +117,8 @@ PUBLIC_ROUTES: frozenset[str] = frozenset({
     *assistant_views.PUBLIC,
     # behaviour events: a visitor's come with an anonymous id, a customer's with their token
     *events_api.PUBLIC,
+    # the tab bar's unread badge: empty without a sign-in (its poll outlives a session)
+    "/m/messages/unread",
 })
 
 
@@ -134,7 +137,7 @@ ROUTERS = (outreach_views.scan_router, identity_api.router, customers_api.router
            partners_views.mobile_router, partners_views.logo_router,
            partners_views_hub.console_router, partners_views_hub.mobile_router,
            events_api.router, risk_api.router,
-           risk_views.console_router, marketing_mobile.router)
+           risk_views.console_router, marketing_api.router, marketing_mobile.router)
 
 
 def install_domains(kernel: Kernel) -> Kernel:

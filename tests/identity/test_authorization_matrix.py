@@ -231,6 +231,25 @@ ROUTES: dict[tuple[str, str], Operation | str] = {
     ("POST", "/api/v1/risk/cases/{case_id}/verdict"): O.RISK_CASES_WORK,
     # a visitor's events carry an anonymous id, a customer's their token (events/api.py)
     ("POST", "/api/v1/events"): PUBLIC,
+    ("GET", "/api/v1/marketing/playbooks"): O.CAMPAIGN_READ,
+    ("POST", "/api/v1/marketing/playbooks/{key}/clone"): O.CAMPAIGN_MANAGE,
+    ("GET", "/api/v1/marketing/campaigns"): O.CAMPAIGN_READ,
+    ("POST", "/api/v1/marketing/campaigns"): O.CAMPAIGN_MANAGE,
+    ("GET", "/api/v1/marketing/campaigns/{campaign_id}"): O.CAMPAIGN_READ,
+    ("PUT", "/api/v1/marketing/campaigns/{campaign_id}"): O.CAMPAIGN_MANAGE,
+    ("POST", "/api/v1/marketing/campaigns/{campaign_id}/approve"): O.CAMPAIGN_APPROVE,
+    ("POST", "/api/v1/marketing/campaigns/{campaign_id}/moves"): O.CAMPAIGN_RUN,
+    ("GET", "/api/v1/marketing/campaigns/{campaign_id}/preview"): O.CAMPAIGN_READ,
+    ("GET", "/api/v1/marketing/campaigns/{campaign_id}/results"): O.CAMPAIGN_READ,
+    ("GET", "/api/v1/marketing/campaigns/{campaign_id}/results.csv"): O.CAMPAIGN_READ,
+    ("GET", "/api/v1/marketing/tasks"): O.MARKETING_TASK_WORK,
+    ("POST", "/api/v1/marketing/tasks/{task_id}/outcome"): O.MARKETING_TASK_WORK,
+    ("GET", "/api/v1/marketing/inbox"): CUSTOMER,
+    ("POST", "/api/v1/marketing/inbox/{message_id}/read"): CUSTOMER,
+    ("GET", "/api/v1/marketing/customers/{customer_id}/preferences"):
+        O.MARKETING_PREFERENCE_SET,
+    ("PUT", "/api/v1/marketing/customers/{customer_id}/preferences"):
+        O.MARKETING_PREFERENCE_SET,
 }
 del O
 

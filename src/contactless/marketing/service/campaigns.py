@@ -114,6 +114,7 @@ def create_campaign(session: Session, actor: Actor, *, spec: CampaignSpec) -> Ca
 def clone_playbook(session: Session, actor: Actor, *, key: str,
                    name: str | None = None) -> CampaignView:
     """A draft copied from a built-in playbook, for the marketer to adjust."""
+    authorize(actor, Operation.CAMPAIGN_MANAGE)
     found = playbook(key)
     if found is None:
         raise PlaybookNotFound("no playbook {playbook}", playbook=key)
