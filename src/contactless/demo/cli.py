@@ -21,6 +21,7 @@ from contactless.demo.service import build_demo_bank
 from contactless.events import service as events
 from contactless.events.demo import DemoBehaviour
 from contactless.identity import service as identity
+from contactless.marketing.demo import seed_campaigns
 from contactless.platform import audit_seal, migrations
 from contactless.platform.clock import bank_today
 from contactless.platform.context import SYSTEM
@@ -98,10 +99,16 @@ def demo(
         for row in report.sign_ins:
             table.add_row(*row)
         Console().print(table)
+        with kernel.db.session() as session:  # the night's profiles and tags, for the segments
+            events.rebuild_profiles(session, SYSTEM.with_channel("demo"))
+        marketing = seed_campaigns(kernel, today=bank_today(kernel.settings))
         audit_seal.seal_and_anchor(kernel)
         console.print(f"{report.customers} customers, {report.enterprises} enterprises with "
                       f"{report.employees} employees")
         _behaviour(kernel, report.extras.get("behaviour"), console)
+        console.print(f"{marketing.campaigns} campaigns running: {marketing.tasks} call tasks for "
+                      f"the RMs (console → 营销 → 我的外呼任务), {marketing.messages} messages "
+                      "in customers' 消息")
         for line in showcase_lines(report.extras.get("showcase"), f"http://{host}:{port}"):
             Console().print(line, markup=False, highlight=False)
     kernel.db.dispose()

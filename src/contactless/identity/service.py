@@ -445,7 +445,12 @@ def list_rms(session: Session) -> list[StaffRef]:
 def rm_actors(session: Session, *, channel: str) -> list[Actor]:
     """Every RM as an actor of their branch (for jobs and the demo bank acting as them),
     in a stable order."""
+    return staff_actors(session, role=Role.RM, channel=channel)
+
+
+def staff_actors(session: Session, *, role: Role, channel: str) -> list[Actor]:
+    """Every staff member of ``role`` as an actor of their branch, in a stable order."""
     return [staff_actor(user, branch, channel=channel)
             for user, branch in sorted(repository.staff_list(
-                session, path_prefix=None, role=Role.RM.value, limit=10_000),
+                session, path_prefix=None, role=role.value, limit=10_000),
                 key=lambda row: str(row[0].id))]
