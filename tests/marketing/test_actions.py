@@ -191,3 +191,23 @@ def test_a_large_outbound_transfer_triggers_a_retention_call_at_once(kernel: Ker
         tasks = list(session.scalars(select(CallTask).where(CallTask.campaign_id == draft.id)))
         assert [t.customer_id for t in tasks] == [big.customer.id]
         assert corebank.verify_books(session, SYSTEM).ok
+
+
+def test_a_conversion_in_the_banks_early_morning_counts_on_the_banks_day(
+        kernel: Kernel) -> None:
+    from datetime import time
+    from zoneinfo import ZoneInfo
+
+    mb = make_marketing_bank(kernel, customers=1)
+    campaign_id = running_maturity_campaign(kernel, mb)
+    day = run_day(kernel)
+    marketing.run_daily(kernel, on=day)
+    # half past midnight in the bank's zone on the run day is still the day before in UTC
+    early = datetime.combine(day, time(0, 30), tzinfo=ZoneInfo(kernel.settings.timezone))
+    with kernel.db.session() as session:
+        counted = marketing.record_conversion(
+            session, customer_id=mb.customers[0].customer.id, journey_key="deposit_renewal",
+            journey_id="early-bird", at=early.astimezone(UTC), amount=Decimal("60000.00"))
+        results = marketing.campaign_results(session, mb.lead, campaign_id=campaign_id)
+    assert counted == 1
+    assert results.treatment.converted == 1

@@ -9,6 +9,7 @@ import uuid
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session
@@ -21,6 +22,7 @@ from contactless.platform import audit
 from contactless.platform.context import SYSTEM
 from contactless.platform.errors import ContactlessError
 from contactless.platform.events import DomainEvent, EventBus
+from contactless.platform.kernel import kernel_of
 
 JOURNEY_COMPLETED = "journey.completed"
 COUNTED = (CampaignStatus.RUNNING.value, CampaignStatus.PAUSED.value,
@@ -51,17 +53,20 @@ def record_conversion(session: Session, *, customer_id: uuid.UUID, journey_key: 
     """Mark the customer converted in every counting campaign whose goal this is; an open
     call task of theirs in it is closed as converted. Returns how many campaigns counted."""
     counted = 0
+    # members enter on the bank's day (run dates): compare in the bank's zone, not in UTC,
+    # or a conversion in the bank's early morning falls a day before its member entered
+    day = at.astimezone(ZoneInfo(kernel_of(session).settings.timezone)).date()
     for campaign in repository.campaigns_with_status(session, COUNTED):
         goal = campaign.goal
         if goal.get("event") != JOURNEY_COMPLETED or goal.get("journey") != journey_key:
             continue
-        earliest = (at - timedelta(days=int(goal["within_days"]))).date()
+        earliest = day - timedelta(days=int(goal["within_days"]))
         result = session.execute(
             update(CampaignMember)
             .where(CampaignMember.campaign_id == campaign.id,
                    CampaignMember.customer_id == customer_id,
                    CampaignMember.converted_at.is_(None),
-                   CampaignMember.entered_on >= earliest, CampaignMember.entered_on <= at.date())
+                   CampaignMember.entered_on >= earliest, CampaignMember.entered_on <= day)
             .values(converted_at=at, conversion_amount=amount,
                     conversion_journey_id=journey_id))
         if not result.rowcount:  # type: ignore[attr-defined]
