@@ -133,3 +133,15 @@ def test_every_playbook_clones_into_a_valid_draft(kernel: Kernel) -> None:
     assert [d.playbook for d in drafts] == ["maturity_renewal", "outflow_retention",
                                             "vip_invitation", "hardship_deferral"]
     assert all(d.status == "draft" for d in drafts)
+
+
+def test_a_one_time_schedule_keeps_its_day_and_its_time(kernel: Kernel) -> None:
+    mb = make_marketing_bank(kernel, customers=0)
+    with kernel.db.session() as session:
+        made = marketing.create_campaign(session, mb.marketer, spec=_spec(
+            schedule={"kind": "once", "on": "2030-01-01", "at": "10:30"}))
+        assert made.schedule == {"kind": "once", "on": "2030-01-01", "at": "10:30"}
+        with pytest.raises(CampaignInvalid) as refused:
+            marketing.create_campaign(session, mb.marketer, spec=_spec(
+                schedule={"kind": "once", "on": "2030-01-01", "at": "7pm"}))
+    assert refused.value.extra["field"] == "schedule.at"

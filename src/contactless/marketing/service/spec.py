@@ -116,13 +116,17 @@ def check_schedule(schedule: Any, target: dict[str, Any]) -> dict[str, Any]:
         except ValueError:
             raise CampaignInvalid("a one-time schedule names its day (YYYY-MM-DD)",
                                   field="schedule.on") from None
-        return {"kind": kind, "on": on.isoformat()}
+        return {"kind": kind, "on": on.isoformat(), "at": _clock(schedule)}
     if kind == "daily":
-        at = str(schedule.get("at", "09:00"))
-        if not CLOCK.match(at):
-            raise CampaignInvalid("a daily schedule names its time (HH:MM)", field="schedule.at")
-        return {"kind": kind, "at": at}
+        return {"kind": kind, "at": _clock(schedule)}
     return {"kind": kind}
+
+
+def _clock(schedule: dict[str, Any]) -> str:
+    at = str(schedule.get("at", "09:00"))
+    if not CLOCK.match(at):
+        raise CampaignInvalid("a schedule names its time of day (HH:MM)", field="schedule.at")
+    return at
 
 
 def check_actions(actions: Any, journeys: set[str]) -> list[dict[str, Any]]:
