@@ -60,6 +60,8 @@ from contactless.marketing import api as marketing_api
 from contactless.marketing import mobile as marketing_mobile
 from contactless.marketing import service as marketing_service
 from contactless.marketing import tasks as marketing_tasks
+from contactless.marketing import views as marketing_views
+from contactless.marketing import views_work as marketing_views_work
 from contactless.outreach import api as outreach_api
 from contactless.outreach import tasks as outreach_tasks
 from contactless.outreach import views as outreach_views
@@ -137,7 +139,8 @@ ROUTERS = (outreach_views.scan_router, identity_api.router, customers_api.router
            partners_views.mobile_router, partners_views.logo_router,
            partners_views_hub.console_router, partners_views_hub.mobile_router,
            events_api.router, risk_api.router,
-           risk_views.console_router, marketing_api.router, marketing_mobile.router)
+           risk_views.console_router, marketing_views.console_router,
+           marketing_views_work.console_router, marketing_api.router, marketing_mobile.router)
 
 
 def install_domains(kernel: Kernel) -> Kernel:
@@ -174,6 +177,7 @@ def create_app(settings: Settings | None = None, *, kernel: Kernel | None = None
     assistant_views.install(app)
     partners_views.install(app)
     risk_views.install(app)
+    marketing_views.install(app)
     # added last, so outermost: every middleware above (the lean scan path too) runs inside
     # the request's id, metrics and logs
     app.add_middleware(BodyLimit, max_bytes=kernel.settings.max_body_bytes,

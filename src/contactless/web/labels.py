@@ -63,6 +63,8 @@ LABELS: dict[str, dict[str, str]] = {
         "enterprise": N_("Enterprise"), "enterprise_employee": N_("Employee"),
         "journey_instance": N_("Journey"), "journey_prospect": N_("Prospect"),
         "journey_review": N_("Journey review"), "mobile": N_("Mobile number"),
+        "marketing_campaign": N_("Campaign"), "marketing_inbox": N_("Inbox message"),
+        "marketing_task": N_("Call task"),
         "outreach_policy": N_("Attribution policy"), "qr_code": N_("QR code"),
         "qr_conversion": N_("Conversion"), "qr_journey": N_("Journey from a QR code"),
         "qr_signing_key": N_("QR signing key"), "staff_user": N_("Staff member"),
@@ -89,6 +91,39 @@ LABELS: dict[str, dict[str, str]] = {
     # what a code presets for its journey
     "param": {"product": N_("Product"), "term": N_("Term"), "message": N_("Message"),
               "amount": N_("Amount")},
+    # marketing (营销): a campaign's status and parts, a call's outcome
+    "campaign_status": {
+        "draft": N_("Draft"), "approved": N_("Approved"), "running": N_("Running"),
+        "paused": N_("Paused"), "finished": N_("Finished"),
+    },
+    "campaign_move": {
+        "approve": N_("Approve"), "start": N_("Start the campaign"), "pause": N_("Pause"),
+        "resume": N_("Resume"), "finish": N_("Finish"),
+    },
+    "campaign_target": {
+        "maturing": N_("Deposits and wealth maturing"),
+        "retention": N_("Money moving to other banks"),
+        "high_value": N_("High-value customers"), "segment": N_("A behaviour segment"),
+        "event": N_("An event (a large transfer out)"),
+    },
+    "campaign_schedule": {
+        "once": N_("Once, on a day"), "daily": N_("Every day"),
+        "event": N_("When the event happens"),
+    },
+    "campaign_action": {
+        "rm_call": N_("RM call"), "inbox": N_("In-app message"), "sms": N_("Text message"),
+        "push": N_("Push notification"), "webhook": N_("Webhook to another system"),
+    },
+    "campaign_event": {
+        "journey.completed": N_("A journey completed"),
+        "corebank.outbound_sent": N_("Money sent to another bank"),
+    },
+    "task_outcome": {
+        "reached": N_("Call reached"), "not_reached": N_("Call not reached"),
+        "interested": N_("Interested"), "declined": N_("Declined"),
+        "converted": N_("Converted"),
+    },
+    "task_status": {"open": N_("To call"), "done": N_("Done")},
     "audit_action": {
         "approval.approved": N_("Approved a request"),
         "approval.refused": N_("Refused a request"),
@@ -159,6 +194,18 @@ LABELS: dict[str, dict[str, str]] = {
         "journey.step_submitted": N_("Journey step submitted"),
         "kyc.failed": N_("Identity check failed"),
         "kyc.refused": N_("Identity check refused"),
+        "marketing.campaign_approved": N_("Approved a campaign"),
+        "marketing.campaign_changed": N_("Changed a campaign"),
+        "marketing.campaign_created": N_("Made a campaign"),
+        "marketing.campaign_finish": N_("Finished a campaign"),
+        "marketing.campaign_pause": N_("Paused a campaign"),
+        "marketing.campaign_ran": N_("Ran a campaign"),
+        "marketing.campaign_resume": N_("Resumed a campaign"),
+        "marketing.campaign_start": N_("Started a campaign"),
+        "marketing.conversion_recorded": N_("Counted a campaign conversion"),
+        "marketing.message_read": N_("Read a campaign message"),
+        "marketing.preferences_set": N_("Set marketing preferences"),
+        "marketing.task_outcome": N_("Logged a call's outcome"),
         "otp.failed": N_("Wrong one-time code"),
         "outreach.code_created": N_("Created a QR code"),
         "outreach.code_paused": N_("Paused a QR code"),

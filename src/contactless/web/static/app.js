@@ -30,6 +30,23 @@
       done();
     }
   });
+  // a part of a form shown only for some values of one of its selects:
+  // data-when="the select's name" data-values="value other-value"
+  function showChosen(form) {
+    form.querySelectorAll("[data-when]").forEach(function (part) {
+      var select = form.elements[part.getAttribute("data-when")];
+      if (!select) { return; }
+      part.hidden = part.getAttribute("data-values").split(" ").indexOf(select.value) < 0;
+    });
+  }
+  document.querySelectorAll("form").forEach(function (form) {
+    if (form.querySelector("[data-when]")) { showChosen(form); }
+  });
+  document.addEventListener("change", function (event) {
+    var form = event.target.form;
+    if (form && form.querySelector("[data-when]")) { showChosen(form); }
+  });
+
   // a button that waits: "... ({seconds} s)" counts down, then it says its ready text
   var waiting = document.querySelectorAll("[data-countdown]");
   if (waiting.length) {

@@ -72,6 +72,36 @@
       return [live];
     },
 
+    "campaign": function (data) {
+      var chart = data.chart, labels = data.labels, drawn = [];
+      var rateElement = document.getElementById("campaign-rate-chart");
+      if (!nothing(chart.rates, rateElement, labels.empty)) {
+        var rates = echarts.init(rateElement);
+        rates.setOption({
+          tooltip: {trigger: "axis", valueFormatter: function (v) { return v + "%"; }},
+          grid: {left: 48, right: 16, top: 32, bottom: 24},
+          xAxis: {type: "category", data: [labels.treatment, labels.control]},
+          yAxis: {type: "value", name: labels.rate, axisLabel: {formatter: "{value}%"}},
+          series: [{type: "bar", barMaxWidth: 64, label: {show: true, position: "top", formatter: "{c}%"},
+                    data: [{value: chart.rates[0], itemStyle: {color: green}},
+                           {value: chart.rates[1], itemStyle: {color: "#9aa5b1"}}]}]
+        });
+        drawn.push(rates);
+      }
+      var daysElement = document.getElementById("campaign-days-chart");
+      if (!nothing(chart.daily, daysElement, labels.empty)) {
+        var days = echarts.init(daysElement);
+        days.setOption({
+          tooltip: {trigger: "axis"}, grid: {left: 40, right: 16, top: 32, bottom: 24},
+          legend: {data: [labels.converted]},
+          xAxis: {type: "category", data: chart.days}, yAxis: {type: "value", minInterval: 1},
+          series: [{name: labels.converted, type: "bar", data: chart.daily, itemStyle: {color: green}}]
+        });
+        drawn.push(days);
+      }
+      return drawn;
+    },
+
     "leaderboard": function (data) {
       var chart = data.chart, names = data.labels, gold = "#c9a227";
       var rm = echarts.init(document.getElementById("rm-chart"));
