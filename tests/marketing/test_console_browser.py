@@ -55,6 +55,9 @@ def marketer_clones_and_saves(page: Page, base: str) -> str:
     page.click("[data-testid=save]")
     expect(page.locator("[data-testid=error]")).to_contain_text(
         "对照组比例（%） 须为 0 至 50 之间的整数")
+    # and beside the input, which has the focus
+    expect(page.locator("[data-field=holdout_percent] [data-testid=field-error]")).to_be_visible()
+    expect(page.locator("input[name=holdout_percent]")).to_be_focused()
     expect(page.locator("input[name=holdout_percent]")).to_have_value("80")  # kept
     expect(page.locator("input[name=name]")).to_have_value("三月到期续存")
     page.fill("input[name=holdout_percent]", "0")  # one customer: nobody held back
