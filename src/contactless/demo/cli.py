@@ -107,7 +107,7 @@ def demo(
                       f"{report.employees} employees")
         _behaviour(kernel, report.extras.get("behaviour"), console)
         console.print(f"{marketing.campaigns} campaigns running: {marketing.tasks} call tasks for "
-                      f"the RMs (console → 营销 → 我的外呼任务), {marketing.messages} messages "
+                      f"the RMs (console → 我的今日任务), {marketing.messages} messages "
                       "in customers' 消息")
         for line in showcase_lines(report.extras.get("showcase"), f"http://{host}:{port}"):
             Console().print(line, markup=False, highlight=False)
