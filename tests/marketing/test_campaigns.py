@@ -93,6 +93,8 @@ def test_changing_an_approved_campaign_sends_it_back_to_draft(kernel: Kernel) ->
     ({"actions": []}, "actions"),
     ({"actions": [{"kind": "webhook", "url": "http://plain.example"}]}, "actions[0].url"),
     ({"holdout_percent": 80}, "holdout_percent"),
+    ({"actions": [{"kind": "sms", "body": "到期" * 251}]}, "actions[0].body"),
+    ({"actions": [{"kind": "inbox", "title": "到" * 129, "body": "续存"}]}, "actions[0].title"),
 ])
 def test_a_campaign_that_cannot_work_is_refused_naming_the_field(
         kernel: Kernel, changes: dict[str, Any], field: str) -> None:
@@ -101,6 +103,16 @@ def test_a_campaign_that_cannot_work_is_refused_naming_the_field(
         marketing.create_campaign(session, mb.marketer, spec=_spec(**changes))
     assert refused.value.code == "campaign_invalid"
     assert refused.value.extra["field"] == field
+
+
+def test_a_long_text_needs_no_title_its_beginning_names_it(kernel: Kernel) -> None:
+    mb = make_marketing_bank(kernel, customers=0)
+    body = "您的定期存款即将到期，" * 20  # 220 characters: a long text, no title
+    with kernel.db.session() as session:
+        made = marketing.create_campaign(session, mb.marketer, spec=_spec(
+            actions=[{"kind": "sms", "body": body}]))
+    assert made.actions[0]["body"] == body
+    assert made.actions[0]["title"] == body[:128]
 
 
 def test_a_segment_target_that_does_not_compile_is_refused_when_saved(kernel: Kernel) -> None:

@@ -150,10 +150,11 @@ def check_actions(actions: Any, journeys: set[str]) -> list[dict[str, Any]]:
                             "script": _text(action.get("script"), f"{where}.script"),
                             "link": link})
         elif kind in (Channel.INBOX, Channel.SMS):
-            checked.append({"kind": kind,
-                            "title": _text(action.get("title") or action.get("body"),
-                                           f"{where}.title", limit=128),
-                            "body": _text(action.get("body"), f"{where}.body"), "link": link})
+            body = _text(action.get("body"), f"{where}.body")
+            # without a title (a text has none of its own) the body's beginning names it
+            title = (_text(action.get("title"), f"{where}.title", limit=128)
+                     if action.get("title") else body[:128])
+            checked.append({"kind": kind, "title": title, "body": body, "link": link})
         else:
             url = _text(action.get("url"), f"{where}.url", limit=300)
             if not url.startswith("https://"):
