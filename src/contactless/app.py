@@ -81,6 +81,7 @@ from contactless.platform.logging import configure_logging
 from contactless.platform.metrics import HttpMetrics
 from contactless.risk import api as risk_api
 from contactless.risk import service as risk
+from contactless.risk import tasks as risk_tasks
 from contactless.risk import views as risk_views
 from contactless.risk.port import ApproveAll
 from contactless.settings import (
@@ -264,7 +265,7 @@ def register_jobs(huey: Any, kernel: Kernel) -> dict[str, Any]:
     """Every domain's jobs and schedules, for the worker."""
     tasks = register_platform(huey, kernel)
     for domain in (corebank_tasks, journeys_tasks, outreach_tasks, partners_tasks,
-                   events_tasks, marketing_tasks):
+                   events_tasks, marketing_tasks, risk_tasks):
         tasks.update(domain.register(huey, kernel))
     return tasks
 

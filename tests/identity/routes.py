@@ -202,6 +202,7 @@ ROUTES: dict[tuple[str, str], Operation | str] = {
     ("GET", "/api/v1/risk/models"): O.RISK_READ,
     ("POST", "/api/v1/risk/models/promotion"): O.RISK_MODELS_MANAGE,
     ("POST", "/api/v1/risk/models/rollback"): O.RISK_MODELS_MANAGE,
+    ("GET", "/api/v1/risk/models/drift"): O.RISK_READ,
     ("GET", "/api/v1/risk/cases"): O.RISK_READ,
     ("GET", "/console/risk"): O.RISK_READ,
     ("POST", "/console/risk/backtest"): O.RISK_READ,

@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from contactless.cli import app
-from contactless.risk.booster import load_model, train_model
+from contactless.risk.algorithms import load_model, train_model
 from contactless.risk.errors import InvalidTransactions, ModelRejected
 from contactless.risk.evaluation import (
     Protocol,

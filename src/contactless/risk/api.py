@@ -15,8 +15,7 @@ from sqlalchemy import select
 
 from contactless.identity.permissions import Operation, authorize
 from contactless.identity.web import CurrentStaff
-from contactless.platform import audit
-from contactless.risk import cases, manage
+from contactless.risk import cases, manage, monitoring
 from contactless.risk import service as risk
 from contactless.risk.errors import InvalidOperation as InvalidRiskOperation
 from contactless.risk.models import RiskDecision
@@ -169,41 +168,35 @@ def remove_from_list(entry_id: uuid.UUID, session: DbSession, actor: CurrentStaf
 
 
 @router.get("/models")
-def models(kernel: KernelDep, actor: CurrentStaff) -> dict[str, Any]:
-    """The registry: every version with its metrics, the champion and the challenger, and
-    whether decisions run on rules only (no model could be loaded)."""
-    authorize(actor, Operation.RISK_READ)
+def models(session: DbSession, kernel: KernelDep, actor: CurrentStaff) -> dict[str, Any]:
+    """The registry: every version with its algorithm, metrics and importance, the champion
+    and the challenger, and whether decisions run on rules only (no model could be loaded)."""
+    index = manage.model_registry(session, actor)
     engine = risk.engine_of(kernel)
     if engine is None:
-        return {"mode": "placeholder", "versions": []}
-    return {**engine.registry.index(), "mode": engine.mode, "problem": engine.registry.problem}
+        return {**index, "mode": "placeholder"}
+    return {**index, "mode": engine.mode, "problem": engine.registry.problem}
 
 
 @router.post("/models/promotion")
-def promote(body: PromoteIn, session: DbSession, kernel: KernelDep,
-            actor: CurrentStaff) -> dict[str, Any]:
-    authorize(actor, Operation.RISK_MODELS_MANAGE)
-    engine = risk.engine_of(kernel)
-    if engine is None:
-        raise InvalidRiskOperation("the risk engine is not installed")
-    if body.role not in ("champion", "challenger"):
-        raise InvalidRiskOperation("{field} is champion or challenger", field="role")
-    index = engine.registry.promote(body.version, role=body.role)
-    audit.record(session, actor, action="risk.model_promoted", target_type="risk_model",
-                 target_id=body.version, details={"role": body.role})
-    return index
+def promote(body: PromoteIn, session: DbSession, actor: CurrentStaff) -> dict[str, Any]:
+    """Make a registered version the champion or the challenger (a file failing its
+    checksum is refused, ``risk_model_rejected``)."""
+    return manage.promote_model(session, actor, version=body.version, role=body.role)
 
 
 @router.post("/models/rollback")
-def rollback(session: DbSession, kernel: KernelDep, actor: CurrentStaff) -> dict[str, Any]:
-    authorize(actor, Operation.RISK_MODELS_MANAGE)
-    engine = risk.engine_of(kernel)
-    if engine is None:
-        raise InvalidRiskOperation("the risk engine is not installed")
-    index = engine.registry.rollback()
-    audit.record(session, actor, action="risk.model_rolled_back", target_type="risk_model",
-                 target_id=str(index.get("champion")), details={})
-    return index
+def rollback(session: DbSession, actor: CurrentStaff) -> dict[str, Any]:
+    return manage.rollback_model(session, actor)
+
+
+@router.get("/models/drift")
+def drift_reports(session: DbSession, actor: CurrentStaff,
+                  version: Annotated[str | None, Query(max_length=40)] = None,
+                  limit: Annotated[int, Query(ge=1, le=366)] = 30) -> list[dict[str, Any]]:
+    """The daily drift reports, newest first: PSI of each feature and of the score against
+    the model's training rows, the features shifted (PSI over 0.2), recent precision."""
+    return monitoring.drift_reports(session, actor, version=version, limit=limit)
 
 
 class AssignIn(BaseModel):

@@ -1,4 +1,5 @@
-"""Risk commands: evaluate the fraud model on labelled history, train one from it."""
+"""Risk commands: evaluate a fraud model on labelled history, train one from it, run the
+model registry, report the champion's drift."""
 
 from __future__ import annotations
 
@@ -11,9 +12,21 @@ import typer
 from rich.console import Console
 
 from contactless.platform.errors import ContactlessError
+from contactless.risk.manifest import ALGORITHMS, DEFAULT_ALGORITHM
 
 risk_app = typer.Typer(help="Risk control: features, models, evaluation.", no_args_is_help=True)
 console = Console(stderr=True)
+
+
+AlgorithmOption = Annotated[str, typer.Option(
+    "--algorithm", help="lightgbm (gradient-boosted trees) or logistic (logistic regression)")]
+
+
+def _algorithm(value: str) -> str:
+    if value not in ALGORITHMS:
+        console.print(f"[red]--algorithm is one of {', '.join(ALGORITHMS)}, not {value!r}[/red]")
+        raise typer.Exit(2)
+    return value
 
 
 def _day(value: str, option: str) -> date:
@@ -34,6 +47,7 @@ def evaluate(
     delay_days: Annotated[int, typer.Option("--delay-days", min=0, max=90)] = 7,
     test_days: Annotated[int, typer.Option("--test-days", min=1, max=365)] = 7,
     fold_step_days: Annotated[int, typer.Option("--fold-step-days", min=1, max=365)] = 7,
+    algorithm: AlgorithmOption = DEFAULT_ALGORITHM,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON only")] = False,
 ) -> None:
     """Replay labelled transactions through the online features, train on each fold's
@@ -41,11 +55,12 @@ def evaluate(
     the latency of a decision (the fraud-detection handbook's protocol)."""
     from contactless.risk import evaluation  # numpy, pyarrow, LightGBM: only when evaluating
 
+    _algorithm(algorithm)
     protocol = evaluation.Protocol(
         train_start=_day(train_start, "--train-start"), folds=folds, train_days=train_days,
         delay_days=delay_days, test_days=test_days, fold_step_days=fold_step_days)
     try:
-        report = evaluation.evaluate(transactions, protocol)
+        report = evaluation.evaluate(transactions, protocol, algorithm=algorithm)
     except ContactlessError as error:
         console.print(f"[red]{error.message}[/red]")
         raise typer.Exit(1) from None
@@ -63,11 +78,10 @@ def evaluate(
 
 
 def _registry() -> Any:
-    from contactless.risk.registry import Registry
+    from contactless.risk.registry import Registry, model_folder
     from contactless.settings import Settings
 
-    settings = Settings()
-    return Registry(settings.risk_model_dir or settings.home / "risk" / "models")
+    return Registry(model_folder(Settings()))
 
 
 @risk_app.command("train")
@@ -79,27 +93,32 @@ def train(
     test_days: Annotated[int, typer.Option("--test-days", min=1, max=365)] = 7,
     promote: Annotated[str | None, typer.Option(
         "--promote", help="champion or challenger: put the new model in that role")] = None,
+    algorithm: AlgorithmOption = DEFAULT_ALGORITHM,
 ) -> None:
     """Train a fraud model on the latest labelled days (measured first on the latest test
-    days) and register it in the model registry, with its metrics."""
+    days) and register it in the model registry, with its metrics and training reference."""
     from contactless.risk import evaluation
 
+    _algorithm(algorithm)
     if promote not in (None, "champion", "challenger"):
         console.print("[red]--promote is champion or challenger[/red]")
         raise typer.Exit(2)
     try:
         model, report = evaluation.train_latest(transactions, train_days=train_days,
-                                                delay_days=delay_days, test_days=test_days)
+                                                delay_days=delay_days, test_days=test_days,
+                                                algorithm=algorithm)
         registry = _registry()
         entry = registry.register(model, metrics=report["metrics"],
-                                  trained_on=report["trained_on"])
+                                  trained_on=report["trained_on"],
+                                  reference=report["reference"])
         if promote:
             registry.promote(model.version, role=promote)
     except ContactlessError as error:
         console.print(f"[red]{error.message}[/red]")
         raise typer.Exit(1) from None
-    typer.echo(json.dumps({"version": entry["version"], "metrics": entry["metrics"],
-                           "trained_on": entry["trained_on"], "role": promote}))
+    typer.echo(json.dumps({"version": entry["version"], "algorithm": entry["algorithm"],
+                           "metrics": entry["metrics"], "trained_on": entry["trained_on"],
+                           "role": promote}))
 
 
 @risk_app.command("models")
@@ -108,6 +127,7 @@ def models() -> None:
     index = _registry().index()
     typer.echo(json.dumps({key: index.get(key) for key in ("champion", "challenger")}
                           | {"versions": [{"version": item["version"],
+                                           "algorithm": item["algorithm"],
                                            "metrics": item["metrics"]}
                                           for item in index.get("versions", [])]}))
 
@@ -133,6 +153,46 @@ def rollback() -> None:
         console.print(f"[red]{error.message}[/red]")
         raise typer.Exit(1) from None
     typer.echo(f"{index['champion']} is the champion again")
+
+
+@risk_app.command("drift")
+def drift(
+    on: Annotated[str | None, typer.Option(
+        "--date", help="the day to report, YYYY-MM-DD in the bank's calendar (default: "
+                       "yesterday)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON only")] = False,
+) -> None:
+    """The champion's drift report for one day (what the daily job does), stored in place of
+    one made before: PSI of each feature and of the score against its training rows, and the
+    precision of recent review and block decisions whose label is known."""
+    from datetime import timedelta
+
+    from contactless.platform.cli import cli_kernel
+    from contactless.platform.clock import bank_today
+    from contactless.platform.context import SYSTEM
+    from contactless.risk import monitoring
+
+    day = _day(on, "--date") if on else None
+    kernel = cli_kernel()
+    day = day or bank_today(kernel.settings) - timedelta(days=1)
+    try:
+        with kernel.db.session() as session:
+            report = monitoring.report_drift(session, SYSTEM.with_channel("cli"), day=day)
+    except ContactlessError as error:
+        console.print(f"[red]{error.message}[/red]")
+        raise typer.Exit(1) from None
+    if as_json:
+        typer.echo(json.dumps(report))
+        return
+    typer.echo(f"{report['day']}: {report['decisions']} decisions by {report['model_version']}"
+               f" ({report['algorithm']}); score PSI {report['score']}")
+    for name, value in sorted(report["features"].items(), key=lambda item: -(item[1] or 0)):
+        flag = "  shifted" if name in report["shifted"] else ""
+        typer.echo(f"  {name:28} {value if value is not None else '-'}{flag}")
+    precision = report["precision"]
+    typer.echo(f"precision of review/block over {monitoring.PRECISION_DAYS} days: "
+               f"{precision['precision']} ({precision['frauds']} fraud of "
+               f"{precision['labelled']} labelled, {precision['flagged']} flagged)")
 
 
 __all__ = ["risk_app"]

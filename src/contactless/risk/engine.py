@@ -20,13 +20,13 @@ from contactless.platform.clock import now
 from contactless.platform.kernel import Kernel
 from contactless.risk import book as rulebook
 from contactless.risk import operations
-from contactless.risk.booster import FraudModel
+from contactless.risk.algorithms import FraudModel
 from contactless.risk.features import FEATURES
 from contactless.risk.online import feature_store_for
 from contactless.risk.operations import Assessed
 from contactless.risk.port import Contribution, Decision, Outcome
 from contactless.risk.recorder import Recorder
-from contactless.risk.registry import Registry
+from contactless.risk.registry import Registry, model_folder
 
 log = structlog.get_logger(__name__)
 
@@ -81,7 +81,7 @@ class RiskEngine:
         self.zone = settings.timezone
         self.features = feature_store_for(kernel.store,
                                           label_delay_days=settings.risk_label_delay_days)
-        self.registry = Registry(settings.risk_model_dir or settings.home / "risk" / "models")
+        self.registry = Registry(model_folder(settings))
         self.recorder = Recorder(kernel)
         self.kinds: set[str] = set(operations.BUILTIN_KINDS)
         self.thresholds = {**DEFAULT_THRESHOLDS,

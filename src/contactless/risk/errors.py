@@ -19,8 +19,6 @@ class ModelRejected(ContactlessError):
     code = "risk_model_rejected"
 
 
-
-
 class InvalidOperation(ContactlessError):
     """The operation to assess is incomplete or not acceptable (a field missing, a negative
     amount, a moment far from now)."""
@@ -92,6 +90,14 @@ class ModelNotFound(ContactlessError):
     code = "risk_model_not_found"
 
 
-__all__ = ["CaseClosed", "CaseNotFound", "InvalidOperation", "InvalidTransactions",
+class DriftUnavailable(ContactlessError):
+    """No champion, or one registered without a training reference: no drift report."""
+
+    status = 409
+    code = "risk_drift_unavailable"
+
+
+__all__ = ["CaseClosed", "CaseNotFound", "DriftUnavailable", "InvalidOperation",
+           "InvalidTransactions",
            "ModelNotFound", "ModelRejected", "OperationBlocked", "OperationHeldForReview",
            "RuleInvalid", "RuleNotFound", "SignInRefused", "UnknownOperationKind"]

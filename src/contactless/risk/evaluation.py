@@ -22,7 +22,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from sklearn.metrics import average_precision_score, roc_auc_score
 
-from contactless.risk.booster import FraudModel, train_model
+from contactless.risk import drift
+from contactless.risk.algorithms import DEFAULT, FraudModel, train_model
 from contactless.risk.errors import InvalidTransactions
 from contactless.risk.features import FEATURES, FeatureEngine, Transaction
 
@@ -184,8 +185,10 @@ def _latency(model: FraudModel, history: History, rows: np.ndarray, *, sample: i
             "p99_ms": float(np.percentile(values, 99) * 1000)}
 
 
-def evaluate(folder: Path, protocol: Protocol, *, seed: int = 0) -> dict[str, Any]:
-    """Replay, train and test every fold; the JSON the ``risk evaluate`` command prints."""
+def evaluate(folder: Path, protocol: Protocol, *, algorithm: str = DEFAULT, seed: int = 0,
+             ) -> dict[str, Any]:
+    """Replay, train (a model of ``algorithm``) and test every fold; the JSON the
+    ``risk evaluate`` command prints."""
     if protocol.folds < 1 or min(protocol.train_days, protocol.test_days) < 1:
         raise InvalidTransactions("a protocol needs at least one fold, training day and test day")
     history = replay_history(read_transactions(folder), label_delay_days=protocol.delay_days)
@@ -198,7 +201,8 @@ def evaluate(folder: Path, protocol: Protocol, *, seed: int = 0) -> dict[str, An
         if history.fraud[train].min() == history.fraud[train].max():
             raise InvalidTransactions("fold {fold}'s training days have only one label",
                                       fold=fold + 1)
-        model = train_model(history.features[train], history.fraud[train], seed=seed)
+        model = train_model(history.features[train], history.fraud[train],
+                            algorithm=algorithm, seed=seed)
         scores = model.score(history.features[test])
         folds.append({
             "train_start": str(protocol.train_start
@@ -220,13 +224,14 @@ def feature_table(history: History, names: Sequence[str] = FEATURES) -> dict[str
     return {name: history.features[:, FEATURES.index(name)] for name in names}
 
 
-
-
 def train_latest(folder: Path, *, train_days: int = 7, delay_days: int = 7,
-                 test_days: int = 7, seed: int = 0) -> tuple[FraudModel, dict[str, Any]]:
-    """A model for production from labelled history: measured first on the latest test days
-    (trained on the days before them, the delay respected), then trained again on the latest
-    days whose labels are known (the last ``delay_days`` are left out)."""
+                 test_days: int = 7, algorithm: str = DEFAULT, seed: int = 0,
+                 ) -> tuple[FraudModel, dict[str, Any]]:
+    """A model of ``algorithm`` for production from labelled history: measured first on the
+    latest test days (trained on the days before them, the delay respected), then trained
+    again on the latest days whose labels are known (the last ``delay_days`` are left out).
+    The report holds its metrics, what it was trained on and its training reference (each
+    feature's and the score's histogram on the training rows, for the drift report)."""
     history = replay_history(read_transactions(folder), label_delay_days=delay_days)
     last = history.day.max().astype(date)
     start = last - timedelta(days=delay_days + test_days + train_days + delay_days - 1)
@@ -237,16 +242,20 @@ def train_latest(folder: Path, *, train_days: int = 7, delay_days: int = 7,
             train].max():
         raise InvalidTransactions("not enough labelled days in {folder} to train and measure",
                                   folder=folder)
-    probe = train_model(history.features[train], history.fraud[train], seed=seed)
+    probe = train_model(history.features[train], history.fraud[train], algorithm=algorithm,
+                        seed=seed)
     metrics = _metrics(history, test, probe.score(history.features[test]))
     final_end = np.datetime64(last - timedelta(days=delay_days - 1))
     final_start = final_end - np.timedelta64(train_days, "D")
     rows = np.flatnonzero((history.day >= final_start) & (history.day < final_end))
-    model = train_model(history.features[rows], history.fraud[rows], seed=seed)
+    model = train_model(history.features[rows], history.fraud[rows], algorithm=algorithm,
+                        seed=seed)
     trained_on = {"transactions": int(len(rows)), "from": str(final_start),
                   "until": str(final_end), "frauds": int(history.fraud[rows].sum()),
                   "measured_on": {"train_start": str(start), "test_transactions": int(len(test))}}
-    return model, {"metrics": metrics, "trained_on": trained_on}
+    reference = drift.reference(history.features[rows], FEATURES,
+                                model.score(history.features[rows]))
+    return model, {"metrics": metrics, "trained_on": trained_on, "reference": reference}
 
 
 __all__ = ["History", "Protocol", "card_precision_at_k", "evaluate", "feature_table",

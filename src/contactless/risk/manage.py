@@ -1,5 +1,6 @@
-"""What analysts change: rules (a new version each time), block and allow lists, and the
-backtest of a rule over stored decisions. Every change is audited."""
+"""What analysts change: rules (a new version each time), block and allow lists, the backtest
+of a rule over stored decisions, and which model is the champion or the challenger. Every
+change is audited."""
 
 from __future__ import annotations
 
@@ -16,10 +17,11 @@ from contactless.platform import audit
 from contactless.platform.clock import now
 from contactless.platform.context import Actor
 from contactless.platform.errors import ValidationFailed
-from contactless.platform.kernel import kernel_of
+from contactless.platform.kernel import Kernel, kernel_of
 from contactless.risk import book as rulebook
-from contactless.risk.errors import RuleInvalid, RuleNotFound
+from contactless.risk.errors import InvalidOperation, RuleInvalid, RuleNotFound
 from contactless.risk.models import RiskDecision, RiskListEntry, RiskRule, RuleStatus
+from contactless.risk.registry import Registry, model_folder
 from contactless.risk.rules import check_action, compile_condition
 
 RULE_KEY = re.compile(r"^[a-z][a-z0-9_]{2,63}$")
@@ -168,5 +170,50 @@ def remove_entry(session: Session, actor: Actor, *, entry_id: uuid.UUID) -> None
     _invalidate(session)
 
 
-__all__ = ["add_entry", "backtest", "list_entries", "list_rules", "remove_entry",
-           "rule_history", "save_rule", "set_rule_status"]
+# ---- models --------------------------------------------------------------------------------
+
+ROLES = ("champion", "challenger")
+
+
+def registry_of(kernel: Kernel) -> Registry:
+    """The engine's registry, or one over the settings' folder where no engine runs (the
+    worker, a command)."""
+    engine = kernel.extensions.get("risk.engine")
+    if engine is not None:
+        registry: Registry = engine.registry
+        return registry
+    return Registry(model_folder(kernel.settings))
+
+
+def model_registry(session: Session, actor: Actor) -> dict[str, Any]:
+    """Every registered version with its algorithm, metrics and importance; the champion, the
+    challenger and the champions one may roll back to."""
+    authorize(actor, Operation.RISK_READ)
+    return registry_of(kernel_of(session)).index()
+
+
+def promote_model(session: Session, actor: Actor, *, version: str,
+                  role: str = "champion") -> dict[str, Any]:
+    """Make ``version`` the champion (the one before is kept to roll back to) or the
+    challenger; a file that fails its checksum is refused and nothing changes."""
+    authorize(actor, Operation.RISK_MODELS_MANAGE)
+    if role not in ROLES:
+        raise InvalidOperation("{field} is champion or challenger", field="role")
+    index = registry_of(kernel_of(session)).promote(version, role=role)
+    audit.record(session, actor, action="risk.model_promoted", target_type="risk_model",
+                 target_id=version, details={"role": role})
+    return index
+
+
+def rollback_model(session: Session, actor: Actor) -> dict[str, Any]:
+    """The champion before the current one decides again."""
+    authorize(actor, Operation.RISK_MODELS_MANAGE)
+    index = registry_of(kernel_of(session)).rollback()
+    audit.record(session, actor, action="risk.model_rolled_back", target_type="risk_model",
+                 target_id=str(index.get("champion")), details={})
+    return index
+
+
+__all__ = ["add_entry", "backtest", "list_entries", "list_rules", "model_registry",
+           "promote_model", "registry_of", "remove_entry", "rollback_model", "rule_history",
+           "save_rule", "set_rule_status"]

@@ -1,14 +1,25 @@
 """Risk control's tables: every decision with what it was made on, the analysts' rules (each
-version kept), block and allow lists, and the cases review decisions open."""
+version kept), block and allow lists, the cases review decisions open, and the daily drift
+reports of the champion model."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Float, Index, Integer, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import (
+    JSON,
+    Date,
+    Float,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from contactless.platform.db import Base, CreatedMixin, IdMixin, UTCDateTime
@@ -126,5 +137,21 @@ class RiskCaseNote(IdMixin, CreatedMixin, Base):
     text: Mapped[str] = mapped_column(Text, nullable=False)
 
 
-__all__ = ["CaseStatus", "RiskCase", "RiskCaseNote", "RiskDecision", "RiskListEntry",
-           "RiskRule", "RuleStatus", "Verdict"]
+class RiskDriftReport(IdMixin, CreatedMixin, Base):
+    """One day of the champion's decisions against its training reference: the PSI of each
+    feature and of the score, and the recent precision of review and block decisions. One
+    report per day and model version (running the day again replaces it)."""
+
+    __tablename__ = "risk_drift_report"
+    __table_args__ = (UniqueConstraint("day", "model_version", name="uq_risk_drift_report_day"),
+                      Index("ix_risk_drift_report_created", "created_at"))
+
+    day: Mapped[date] = mapped_column(Date, nullable=False)
+    model_version: Mapped[str] = mapped_column(String(40), nullable=False)
+    decisions: Mapped[int] = mapped_column(Integer, nullable=False)
+    max_psi: Mapped[float | None] = mapped_column(Float)
+    report: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+
+
+__all__ = ["CaseStatus", "RiskCase", "RiskCaseNote", "RiskDecision", "RiskDriftReport",
+           "RiskListEntry", "RiskRule", "RuleStatus", "Verdict"]

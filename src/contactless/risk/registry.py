@@ -1,7 +1,9 @@
-"""The model registry: every trained model's file, manifest and metrics in one folder, and
-which version is the champion (decides) and which the challenger (scored beside it, decides
-nothing). ``registry.json`` is rewritten whole (write, then rename), so every worker reading
-it sees one state; a worker notices a change within the engine's reload interval.
+"""The model registry: every trained model's file, manifest, metrics and training reference
+(the distribution of each feature and of the score on its training rows, which the drift report
+compares with live decisions) in one folder, and which version is the champion (decides) and
+which the challenger (scored beside it, decides nothing), of either algorithm.
+``registry.json`` is rewritten whole (write, then rename), so every worker reading it sees one
+state; a worker notices a change within the engine's reload interval.
 
 A champion whose file fails its checksum is not loaded: the engine keeps the model it had
 (or decides on rules only, and says so in every decision).
@@ -18,11 +20,18 @@ from typing import Any
 
 import structlog
 
-from contactless.risk.booster import FraudModel, load_model
+from contactless.risk.algorithms import FraudModel, load_model
 from contactless.risk.errors import ModelNotFound, ModelRejected
+from contactless.risk.manifest import DEFAULT_ALGORITHM
+from contactless.settings import Settings
 
 log = structlog.get_logger(__name__)
 INDEX = "registry.json"
+
+
+def model_folder(settings: Settings) -> Path:
+    """Where the registry keeps its files (``CONTACTLESS_RISK_MODEL_DIR``, or HOME/risk/models)."""
+    return settings.risk_model_dir or settings.home / "risk" / "models"
 
 
 class Registry:
@@ -41,6 +50,8 @@ class Registry:
         if not path.exists():
             return {"champion": None, "challenger": None, "versions": []}
         data: dict[str, Any] = json.loads(path.read_text())
+        for item in data.get("versions", []):
+            item.setdefault("algorithm", DEFAULT_ALGORITHM)  # listed before there were two
         return data
 
     def refresh(self) -> None:
@@ -78,16 +89,30 @@ class Registry:
                 return dict(item)
         raise ModelNotFound("no model {version} in the registry", version=version)
 
+    def reference(self, version: str) -> dict[str, Any] | None:
+        """The training reference of ``version`` (None for a model registered without one)."""
+        name = self.entry(self.index(), version).get("reference")
+        if not name:
+            return None
+        reference: dict[str, Any] = json.loads((self.folder / name).read_text())
+        return reference
+
     # -- changing ----------------------------------------------------------------------------
 
     def register(self, model: FraudModel, *, metrics: dict[str, Any],
-                 trained_on: dict[str, Any]) -> dict[str, Any]:
-        """Save a model and list it (neither champion nor challenger yet)."""
+                 trained_on: dict[str, Any], reference: dict[str, Any] | None = None,
+                 ) -> dict[str, Any]:
+        """Save a model (and its training reference) and list it, neither champion nor
+        challenger yet."""
         path = model.save(self.folder)
         index = self.index()
-        entry = {"version": model.version, "file": path.name, "metrics": metrics,
-                 "trained_on": trained_on, "importance": model.importance(),
+        entry = {"version": model.version, "algorithm": model.algorithm, "file": path.name,
+                 "metrics": metrics, "trained_on": trained_on, "importance": model.importance(),
                  "registered_at": datetime.now(UTC).isoformat(timespec="seconds")}
+        if reference is not None:
+            reference_file = self.folder / f"reference-{model.version}.json"
+            reference_file.write_text(json.dumps(reference))
+            entry["reference"] = reference_file.name
         index["versions"] = [item for item in index.get("versions", [])
                              if item["version"] != model.version] + [entry]
         self._write(index)
@@ -127,4 +152,4 @@ class Registry:
         self.refresh()
 
 
-__all__ = ["Registry"]
+__all__ = ["Registry", "model_folder"]
