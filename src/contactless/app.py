@@ -83,6 +83,7 @@ from contactless.risk import api as risk_api
 from contactless.risk import service as risk
 from contactless.risk import tasks as risk_tasks
 from contactless.risk import views as risk_views
+from contactless.risk import views_models as risk_views_models
 from contactless.risk.port import ApproveAll
 from contactless.settings import (
     APPROVE_ALL_REFUSED,
@@ -140,8 +141,9 @@ ROUTERS = (outreach_views.scan_router, identity_api.router, customers_api.router
            partners_views.mobile_router, partners_views.logo_router,
            partners_views_hub.console_router, partners_views_hub.mobile_router,
            events_api.router, risk_api.router,
-           risk_views.console_router, marketing_views.console_router,
-           marketing_views_work.console_router, marketing_api.router, marketing_mobile.router)
+           risk_views.console_router, risk_views_models.console_router,
+           marketing_views.console_router, marketing_views_work.console_router,
+           marketing_api.router, marketing_mobile.router)
 
 
 def install_domains(kernel: Kernel) -> Kernel:

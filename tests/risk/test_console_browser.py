@@ -1,19 +1,32 @@
-"""The risk console page in a real browser: the engine's state, the live chart, a condition
-that does not parse shown again with where, a backtest, a rule saved as a new version."""
+"""The risk console in a real browser: the engine's state, the live chart, a condition that
+does not parse shown again with where, a backtest, a rule saved as a new version; the model
+page with the registry's versions, a feature-importance chart, the champion's drift report,
+promotion and rollback, and a changed model file refused there."""
 
 from __future__ import annotations
 
 import json
+from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from contactless.platform.context import SYSTEM
 from contactless.platform.kernel import Kernel
+from contactless.risk import monitoring
 from contactless.risk import service as risk
+from contactless.risk.manage import registry_of
 from tests.factories.identity import make_small_bank
 from tests.risk.test_engine import LARGE, _analyst
+from tests.risk.training import (
+    halves,
+    register_trained,
+    shifted,
+    simulated_history,
+    store_decisions,
+)
 from tests.web.test_console_browser import sign_in
 
 pytestmark = pytest.mark.browser
@@ -59,3 +72,60 @@ def test_an_analyst_reads_the_state_backtests_and_saves_a_rule(
     expect(page.locator("[data-testid=rule-row]")).to_contain_text("large_review@v1")
     expect(page.locator("[data-testid=rule-row]")).to_contain_text("shadow")
     assert _decide(sqlite_kernel, "950.00") == "approve"  # a shadow rule decides nothing
+
+
+def test_an_analyst_reads_the_models_and_their_drift_promotes_and_rolls_back(
+    sqlite_kernel: Kernel, live_server: str, page: Page, tmp_path: Path,
+) -> None:
+    make_small_bank(sqlite_kernel)
+    _analyst(sqlite_kernel)
+    history = simulated_history(tmp_path / "history")
+    trained, unseen = halves(history)
+    registry = registry_of(sqlite_kernel)
+    linear = register_trained(registry, history, trained)
+    trees = register_trained(registry, history, unseen, algorithm="lightgbm")
+    registry.promote(linear.version)
+    store_decisions(sqlite_kernel, linear, shifted(history.features[unseen], "amount", 2.0),
+                    at=datetime(2026, 11, 30, 4, 0, tzinfo=UTC))
+    with sqlite_kernel.db.session() as session:
+        monitoring.report_drift(session, SYSTEM, day=date(2026, 11, 30))
+
+    sign_in(page, live_server, "analyst")
+    page.goto(f"{live_server}/console/risk")
+    expect(page.locator("[data-testid=models]")).to_contain_text("逻辑回归")
+    page.click("[data-testid=models-link]")
+    expect(page).to_have_url(f"{live_server}/console/risk/models")
+    rows = page.locator("[data-testid=model-row]")
+    expect(rows).to_have_count(2)
+    linear_row = page.locator(f"[data-testid=model-row][data-version='{linear.version}']")
+    trees_row = page.locator(f"[data-testid=model-row][data-version='{trees.version}']")
+    expect(linear_row).to_contain_text("逻辑回归")
+    expect(linear_row).to_contain_text("0.9000")
+    expect(linear_row.locator("[data-testid=model-role]")).to_have_text("冠军")
+    expect(trees_row).to_contain_text("梯度提升树")
+    expect(page.locator("[data-testid=importance]")).to_contain_text(linear.version)
+    expect(page.locator("[data-testid=importance-chart] canvas")).to_have_count(1)
+    expect(page.locator("[data-testid=drift-summary]")).to_contain_text(linear.version)
+    expect(page.locator("[data-testid=drift-shifted]")).to_contain_text("amount")
+    expect(page.locator("[data-testid=drift-row][data-feature=amount]")).to_contain_text(
+        "已偏移")
+    expect(page.locator("[data-testid=drift-row][data-feature=card_count_7d]")).not_to_contain_text(
+        "已偏移")
+    expect(page.locator("[data-testid=psi-chart] canvas")).to_have_count(1)
+    expect(page.locator("[data-testid=drift-precision]")).to_contain_text("精确率")
+
+    trees_row.locator("[data-testid=make-champion]").click()
+    expect(trees_row.locator("[data-testid=model-role]")).to_have_text("冠军")
+    expect(page.locator("[data-testid=drift]")).to_contain_text("尚无漂移报告")
+    engine = risk.engine_of(sqlite_kernel)
+    assert engine is not None
+    assert engine.model is not None
+    assert engine.model.version == trees.version  # the engine decides with it at once
+    page.click("[data-testid=rollback]")
+    expect(linear_row.locator("[data-testid=model-role]")).to_have_text("冠军")
+
+    model_file = registry.folder / f"model-{trees.version}.txt"
+    model_file.write_text(model_file.read_text() + "\n# changed\n")
+    trees_row.locator("[data-testid=make-champion]").click()
+    expect(page.locator("[data-testid=model-error]")).to_contain_text("校验和不符")
+    expect(linear_row.locator("[data-testid=model-role]")).to_have_text("冠军")

@@ -1,5 +1,6 @@
 """Risk control's console page (/console/risk): the engine's state (model or rules only),
-the live decisions chart, the case queue, the rules with a backtest, the model registry."""
+the live decisions chart, the case queue, the rules with a backtest, the champion and the
+challenger (the model page is ``views_models.py``)."""
 
 from __future__ import annotations
 
@@ -59,8 +60,6 @@ def _page(request: Request, session: DbSession, kernel: Any, actor: Any, *,
         "mode": engine.mode if engine else "placeholder",
         "problem": engine.registry.problem if engine else None,
         "rules_only_allowed": kernel.settings.risk_rules_only, "registry": registry,
-        "champion": next((item for item in registry.get("versions", [])
-                          if item["version"] == registry.get("champion")), None),
         "cases": cases.queue(session, actor), "rules": manage.list_rules(session, actor),
         "chart": live_chart(session), "backtest": backtest, "condition": condition,
         "error": error, "may_write": may(actor, Operation.RISK_RULES_MANAGE),

@@ -102,6 +102,42 @@
       return drawn;
     },
 
+    "risk-models": function (data) {
+      var chart = data.chart, labels = data.labels, drawn = [];
+      var importance = document.getElementById("importance-chart");
+      if (importance && !nothing(chart.importance.values, importance, "—")) {
+        var bars = echarts.init(importance);
+        bars.setOption({
+          tooltip: {trigger: "axis"}, grid: {left: 8, right: 40, top: 8, bottom: 8, containLabel: true},
+          xAxis: {type: "value"},
+          yAxis: {type: "category", inverse: true, axisLabel: {interval: 0},
+                  data: chart.importance.names},
+          series: [{name: labels.importance, type: "bar", data: chart.importance.values,
+                    itemStyle: {color: green}}]
+        });
+        drawn.push(bars);
+      }
+      var psi = document.getElementById("psi-chart");
+      if (psi && chart.psi.length) {
+        var shifts = echarts.init(psi);
+        shifts.setOption({
+          tooltip: {trigger: "axis"}, grid: {left: 8, right: 40, top: 8, bottom: 8, containLabel: true},
+          xAxis: {type: "value"},
+          yAxis: {type: "category", inverse: true, axisLabel: {interval: 0},
+                  data: chart.psi.map(function (r) { return r.feature; })},
+          series: [{name: labels.psi, type: "bar",
+                    data: chart.psi.map(function (r) {
+                      return {value: r.psi, itemStyle: {color: r.psi > data.threshold ? "#b91c1c" : green}};
+                    }),
+                    markLine: {symbol: "none", label: {formatter: labels.threshold},
+                               lineStyle: {color: "#b91c1c", type: "dashed"},
+                               data: [{xAxis: data.threshold}]}}]
+        });
+        drawn.push(shifts);
+      }
+      return drawn;
+    },
+
     "leaderboard": function (data) {
       var chart = data.chart, names = data.labels, gold = "#c9a227";
       var rm = echarts.init(document.getElementById("rm-chart"));
