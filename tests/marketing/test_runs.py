@@ -27,6 +27,9 @@ def test_the_daily_run_makes_a_task_and_a_message_per_customer_once(kernel: Kern
     campaign_id = running_maturity_campaign(kernel, mb)
     report = marketing.run_daily(kernel, on=run_day(kernel))
     assert [r.campaign_id for r in report.campaigns] == [campaign_id]
+    ran = report.campaigns[0]
+    assert (ran.members, ran.sends, ran.tasks, ran.messages) == (
+        3, {"rm_call": 3, "inbox": 3}, 3, 3)
     assert counts(kernel, campaign_id) == {"members": 3, "sends": 6, "tasks": 3, "messages": 3}
     marketing.run_daily(kernel, on=run_day(kernel), rerun=True)
     assert counts(kernel, campaign_id) == {"members": 3, "sends": 6, "tasks": 3, "messages": 3}

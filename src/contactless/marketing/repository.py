@@ -94,7 +94,8 @@ def bucket(session: Session, campaign_id: uuid.UUID,
 def insert_ignoring(session: Session, table: Any, columns: list[str], rows: AnySelect) -> int:
     """``INSERT … SELECT … ON CONFLICT DO NOTHING``: how many rows were new."""
     dialect = sqlite if _is_sqlite(session) else postgresql
-    statement = dialect.insert(table).from_select(columns, rows).on_conflict_do_nothing()
+    statement = (dialect.insert(table).from_select(columns, rows).on_conflict_do_nothing()
+                 .execution_options(preserve_rowcount=True))  # psycopg's is gone once closed
     return int(session.execute(statement).rowcount or 0)  # type: ignore[attr-defined]
 
 
