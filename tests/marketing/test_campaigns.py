@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from contactless.events import service as events
 from contactless.events.errors import SegmentInvalid
 from contactless.identity.errors import NotAllowed
 from contactless.marketing import service as marketing
@@ -18,9 +19,11 @@ from contactless.marketing.errors import (
     MakerCannotApprove,
 )
 from contactless.platform.audit import AuditEntry
+from contactless.platform.context import SYSTEM
 from contactless.platform.errors import ContactlessError
 from contactless.platform.kernel import Kernel
-from tests.factories.marketing import make_marketing_bank
+from tests.events.factories import page_view
+from tests.factories.marketing import make_marketing_bank, run_day
 
 
 def _spec(**changes: Any) -> marketing.CampaignSpec:
@@ -157,3 +160,24 @@ def test_a_one_time_schedule_keeps_its_day_and_its_time(kernel: Kernel) -> None:
             marketing.create_campaign(session, mb.marketer, spec=_spec(
                 schedule={"kind": "once", "on": "2030-01-01", "at": "7pm"}))
     assert refused.value.extra["field"] == "schedule.at"
+
+
+def test_the_hardship_playbook_finds_who_told_the_assistant_they_cannot_repay(
+        sqlite_kernel: Kernel) -> None:
+    mb = make_marketing_bank(sqlite_kernel, customers=2)
+    hardship, other = (person.customer.id for person in mb.customers)
+    said = [{**page_view(anonymous_id=None, customer_id=str(customer)),
+             "type": "assistant.message",
+             "properties": {"conversation_id": f"c-{customer}", "intent": intent}}
+            for customer, intent in ((hardship, "repayment_deferral"),
+                                     (other, "balance_inquiry"))]
+    with sqlite_kernel.db.session() as session:
+        assert events.ingest(session, SYSTEM, events=said).accepted == 2
+    events.flush(sqlite_kernel)
+    with sqlite_kernel.db.session() as session:  # the night's profiles: segments read them
+        events.rebuild_profiles(session, SYSTEM)
+    with sqlite_kernel.db.session() as session:
+        draft = marketing.clone_playbook(session, mb.marketer, key="hardship_deferral")
+        found = marketing.preview_audience(session, mb.marketer, campaign_id=draft.id,
+                                           on=run_day(sqlite_kernel))
+    assert (found.count, found.sample) == (1, [hardship])

@@ -54,9 +54,12 @@ PLAYBOOKS: tuple[Playbook, ...] = (
         goal={"event": "journey.completed", "journey": "wealth_purchase", "within_days": 30}),
     Playbook(
         key="hardship_deferral", name="疫情困难延期还款",
-        summary="Customers who declared epidemic hardship: a repayment-deferral offer",
+        summary="Customers who told the bank they cannot repay because of hardship or the "
+                "epidemic (the assistant's repayment_deferral intent, in 90 days): a "
+                "repayment-deferral offer",
         target={"kind": "segment", "tree": {"performed": {
-            "type": "page.viewed", "within_days": 90, "where": {"path": "/m/hardship"}}}},
+            "type": "assistant.message", "within_days": 90,
+            "where": {"intent": "repayment_deferral"}}}},
         schedule={"kind": "daily", "at": "10:30"},
         actions=[{"kind": "rm_call", "due_days": 5, "link": "loan_application",
                   "script": "您好，了解到您受疫情影响，我行可为您办理延期还款，请问是否需要？"},
