@@ -17,6 +17,7 @@ import pyarrow.parquet as pq
 from contactless.app import install_domains
 from contactless.events import lake
 from contactless.events import service as events
+from contactless.platform.clock import bank_today
 from contactless.platform.kernel import Kernel, build_kernel
 from tests.conftest import make_settings
 from tests.events.factories import page_view, page_views
@@ -105,7 +106,7 @@ def test_retention_drops_what_a_type_no_longer_keeps(sqlite_kernel: Kernel) -> N
         events.ingest_body(session, None, body=json.dumps([
             page_view(), {**page_view(), "type": "app.opened", "properties": {}}]).encode())
     events.flush(sqlite_kernel)
-    today = datetime.now(UTC).date()
+    today = bank_today(sqlite_kernel.settings)  # the lake's days are the bank's
     # page views are kept 400 days, app opens the default (set to 30 here)
     sqlite_kernel.settings.events_retention_days = 30
     kept = events.compact(sqlite_kernel, today=today + timedelta(days=31))
