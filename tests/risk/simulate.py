@@ -4,6 +4,7 @@ planted (large amounts, compromised terminals, leaked cards spending five times 
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -62,3 +63,15 @@ def write_parquet(rows: list[dict[str, object]], folder: Path, *, extra_column: 
             table = table.append_column("TX_FRAUD_SCENARIO", pa.array([0] * len(part)))
         pq.write_table(table, folder / f"transactions-{month}.parquet")
     return folder
+
+
+def train_by_cli(home: Path, folder: Path, *extra: str) -> dict[str, object]:
+    """``contactless risk train`` on ``folder`` with HOME at ``home``; its JSON report."""
+    from typer.testing import CliRunner
+
+    from contactless.cli import app
+
+    result = CliRunner().invoke(app, ["risk", "train", "--transactions", str(folder), *extra],
+                                env={"CONTACTLESS_HOME": str(home)})
+    assert result.exit_code == 0, result.output
+    return dict(json.loads(result.stdout.strip().splitlines()[-1]))

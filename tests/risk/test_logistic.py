@@ -25,20 +25,7 @@ from contactless.risk.features import FEATURES
 from contactless.risk.logistic import LogisticModel
 from contactless.risk.models import RiskDecision
 from contactless.risk.registry import Registry
-from tests.risk.simulate import simulate, write_parquet
-
-
-@pytest.fixture(scope="module")
-def history_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("history")
-    return write_parquet(simulate(customers=200, terminals=200, days=40, seed=5), folder)
-
-
-def _train(home: Path, folder: Path, *extra: str) -> dict[str, object]:
-    result = CliRunner().invoke(app, ["risk", "train", "--transactions", str(folder), *extra],
-                                env={"CONTACTLESS_HOME": str(home)})
-    assert result.exit_code == 0, result.output
-    return dict(json.loads(result.stdout.strip().splitlines()[-1]))
+from tests.risk.simulate import train_by_cli
 
 
 def _decide(kernel: Kernel) -> risk.Decision:
@@ -50,8 +37,9 @@ def _decide(kernel: Kernel) -> risk.Decision:
 def test_a_logistic_model_is_trained_registered_served_promoted_and_rolled_back(
         history_folder: Path, sqlite_kernel: Kernel) -> None:
     home = sqlite_kernel.settings.home
-    trees = _train(home, history_folder, "--promote", "champion")
-    linear = _train(home, history_folder, "--algorithm", "logistic", "--promote", "challenger")
+    trees = train_by_cli(home, history_folder, "--promote", "champion")
+    linear = train_by_cli(home, history_folder, "--algorithm", "logistic",
+                          "--promote", "challenger")
     assert trees["algorithm"] == "lightgbm"
     assert linear["algorithm"] == "logistic"
     metrics = linear["metrics"]
@@ -117,8 +105,8 @@ def test_contributions_are_coefficient_times_standardised_value(
 def test_a_tampered_logistic_champion_is_refused_and_the_engine_keeps_its_model(
         history_folder: Path, sqlite_kernel: Kernel) -> None:
     home = sqlite_kernel.settings.home
-    first = _train(home, history_folder, "--algorithm", "logistic", "--promote", "champion")
-    second = _train(home, history_folder, "--algorithm", "logistic", "--train-days", "5")
+    first = train_by_cli(home, history_folder, "--algorithm", "logistic", "--promote", "champion")
+    second = train_by_cli(home, history_folder, "--algorithm", "logistic", "--train-days", "5")
     assert second["version"] != first["version"]
     model_file = home / "risk" / "models" / f"model-{second['version']}.logistic"
     model_file.write_text(model_file.read_text().replace("[", "[0.5, ", 1))

@@ -4,37 +4,21 @@ its checksum (rules only, and says so, when there is none)."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from contactless.cli import app
 from contactless.platform.context import SYSTEM
 from contactless.platform.kernel import Kernel
 from contactless.risk import service as risk
 from contactless.risk.registry import Registry
-from tests.risk.simulate import simulate, write_parquet
-
-
-@pytest.fixture(scope="module")
-def history_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("history")
-    return write_parquet(simulate(customers=200, terminals=200, days=40, seed=5), folder)
-
-
-def _train(home: Path, folder: Path, *extra: str) -> dict[str, object]:
-    result = CliRunner().invoke(app, ["risk", "train", "--transactions", str(folder), *extra],
-                                env={"CONTACTLESS_HOME": str(home)})
-    assert result.exit_code == 0, result.output
-    return dict(json.loads(result.stdout.strip().splitlines()[-1]))
+from tests.risk.simulate import train_by_cli
 
 
 def test_train_promote_challenge_roll_back_and_refuse_a_tampered_file(
         history_folder: Path, sqlite_kernel: Kernel) -> None:
     home = sqlite_kernel.settings.home
-    first = _train(home, history_folder, "--promote", "champion")
+    first = train_by_cli(home, history_folder, "--promote", "champion")
     metrics = first["metrics"]
     assert isinstance(metrics, dict)
     assert metrics["auc_roc"] > 0.6
@@ -51,7 +35,7 @@ def test_train_promote_challenge_roll_back_and_refuse_a_tampered_file(
     assert decision.model_version == first["version"]
     assert "model_unavailable" not in decision.reasons
     assert len(decision.contributions) == 3
-    second = _train(home, history_folder, "--train-days", "5", "--promote", "champion")
+    second = train_by_cli(home, history_folder, "--train-days", "5", "--promote", "champion")
     assert second["version"] != first["version"]
     registry = Registry(home / "risk" / "models")
     assert registry.index()["champion"] == second["version"]

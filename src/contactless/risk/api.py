@@ -11,7 +11,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
 from contactless.identity.permissions import Operation, authorize
 from contactless.identity.web import CurrentStaff
@@ -99,11 +98,8 @@ def decisions(session: DbSession, actor: CurrentStaff,
               outcome: Annotated[str | None, Query(max_length=16)] = None,
               limit: Annotated[int, Query(ge=1, le=500)] = 50) -> list[dict[str, Any]]:
     """The newest stored decisions, with what each was decided on."""
-    authorize(actor, Operation.RISK_READ)
-    query = select(RiskDecision).order_by(RiskDecision.at.desc()).limit(limit)
-    if outcome:
-        query = query.where(RiskDecision.outcome == outcome)
-    return [decision_view(row) for row in session.scalars(query)]
+    return [decision_view(row) for row in risk.stored_decisions(session, actor, outcome=outcome,
+                                                                 limit=limit)]
 
 
 def decision_view(row: RiskDecision) -> dict[str, Any]:

@@ -14,8 +14,11 @@ from decimal import Decimal
 from typing import Any
 
 import structlog
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from contactless.identity.permissions import Operation as Permission
+from contactless.identity.permissions import authorize
 from contactless.platform import guard
 from contactless.platform.clock import now
 from contactless.platform.context import Actor
@@ -23,6 +26,7 @@ from contactless.platform.kernel import Kernel, kernel_of
 from contactless.risk import operations
 from contactless.risk.engine import RiskEngine
 from contactless.risk.errors import OperationBlocked, OperationHeldForReview, SignInRefused
+from contactless.risk.models import RiskDecision
 from contactless.risk.port import ApproveAll, Decision, Operation, Outcome, RiskPolicy
 
 log = structlog.get_logger(__name__)
@@ -197,5 +201,25 @@ def close(kernel: Kernel) -> None:
         engine.recorder.stop()
 
 
+def stored_decisions(session: Session, actor: Actor, *, outcome: str | None = None,
+                     limit: int = 50) -> list[RiskDecision]:
+    """The newest stored decisions (of one outcome, when asked), with their inputs."""
+    authorize(actor, Permission.RISK_READ)
+    query = select(RiskDecision).order_by(RiskDecision.at.desc()).limit(limit)
+    if outcome:
+        query = query.where(RiskDecision.outcome == outcome)
+    return list(session.scalars(query))
+
+
+def outcomes_since(session: Session, actor: Actor, *, since: datetime
+                   ) -> list[tuple[datetime, str]]:
+    """When each decision since ``since`` was made and its outcome (the live chart)."""
+    authorize(actor, Permission.RISK_READ)
+    rows = session.execute(select(RiskDecision.at, RiskDecision.outcome)
+                           .where(RiskDecision.at >= since))
+    return [(at, outcome) for at, outcome in rows]
+
+
 __all__ = ["Decision", "Operation", "Outcome", "assess", "close", "decide", "flush",
+           "outcomes_since", "stored_decisions",
            "install", "install_policy", "policy_of", "register_kinds"]

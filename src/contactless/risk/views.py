@@ -11,7 +11,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, FastAPI, Form, Request
 from fastapi.responses import Response
-from sqlalchemy import select
 
 from contactless.identity.permissions import Operation, authorize, may
 from contactless.identity.web import CurrentStaff
@@ -19,7 +18,6 @@ from contactless.platform.clock import now
 from contactless.platform.errors import ContactlessError
 from contactless.risk import cases, manage
 from contactless.risk import service as risk
-from contactless.risk.models import RiskDecision
 from contactless.web.deps import CsrfChecked, DbSession, KernelDep, locale_of
 from contactless.web.errors import localized
 from contactless.web.templating import extra_navigation, render
@@ -36,11 +34,10 @@ def install(app: FastAPI) -> None:
     extra_navigation(app.state.templates, NAVIGATION)
 
 
-def live_chart(session: DbSession) -> dict[str, Any]:
+def live_chart(session: DbSession, actor: Any) -> dict[str, Any]:
     """Decisions per minute over the last hour, by outcome."""
     since = now() - timedelta(minutes=CHART_MINUTES)
-    rows = session.execute(select(RiskDecision.at, RiskDecision.outcome)
-                           .where(RiskDecision.at >= since)).all()
+    rows = risk.outcomes_since(session, actor, since=since)
     counts: Counter[tuple[str, str]] = Counter(
         (at.strftime("%H:%M"), outcome) for at, outcome in rows)
     minutes = [(since + timedelta(minutes=index + 1)).strftime("%H:%M")
@@ -61,7 +58,7 @@ def _page(request: Request, session: DbSession, kernel: Any, actor: Any, *,
         "problem": engine.registry.problem if engine else None,
         "rules_only_allowed": kernel.settings.risk_rules_only, "registry": registry,
         "cases": cases.queue(session, actor), "rules": manage.list_rules(session, actor),
-        "chart": live_chart(session), "backtest": backtest, "condition": condition,
+        "chart": live_chart(session, actor), "backtest": backtest, "condition": condition,
         "error": error, "may_write": may(actor, Operation.RISK_RULES_MANAGE),
     }, status=status)
 
