@@ -13,10 +13,10 @@ from typing import Any
 import anyio
 import structlog
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+from fastapi.responses import PlainTextResponse, RedirectResponse, Response
+from fastapi.telemetry import TelemetryConfig
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import text
-from starlette.datastructures import Headers, MutableHeaders
+from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # every domain's tables, so metadata and migrations see them all
@@ -77,7 +77,7 @@ from contactless.platform.errors import ContactlessError, Forbidden, Unauthorize
 from contactless.platform.jobs import register_platform
 from contactless.platform.kernel import Kernel, build_kernel
 from contactless.platform.loading import load_part
-from contactless.platform.logging import configure_logging
+from contactless.platform.logging import access_log, configure_logging
 from contactless.platform.metrics import HttpMetrics
 from contactless.risk import api as risk_api
 from contactless.risk import service as risk
@@ -97,6 +97,7 @@ from contactless.settings import (
 from contactless.web.assets import StaticAssets
 from contactless.web.csp import CONTENT_SECURITY_POLICY
 from contactless.web.errors import install_error_handlers, problem_response
+from contactless.web.health import HealthCheck, HealthProbe
 from contactless.web.limits import BodyLimit
 from contactless.web.openapi import install_openapi
 from contactless.web.templating import build_environment
@@ -186,6 +187,8 @@ def create_app(settings: Settings | None = None, *, kernel: Kernel | None = None
     app.add_middleware(BodyLimit, max_bytes=kernel.settings.max_body_bytes,
                        max_upload_bytes=kernel.settings.max_upload_bytes,
                        upload_paths=journeys_api.UPLOAD_PATHS)
+    health = HealthCheck(kernel.db)
+    app.add_middleware(HealthProbe, health=health)
     app.add_middleware(RequestContext)
     install_compaction(app, kernel)
     install_static(app)
@@ -196,15 +199,9 @@ def create_app(settings: Settings | None = None, *, kernel: Kernel | None = None
 
     @app.get("/healthz", tags=["operations"])
     def healthz() -> Response:
-        try:
-            with kernel.db.engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
-        except Exception:  # the probe reports, it does not crash; the cause goes to the log
-            log.exception("health_check_failed")
-            return JSONResponse({"status": "unavailable", "database": "unavailable"},
-                                status_code=503)
-        return JSONResponse({"status": "ok", "database": kernel.db.dialect,
-                             "version": __version__})
+        """The last database check (at most a second old): 200 with the database's kind, or
+        503 when it cannot be reached."""
+        return health.response(health.fresh() or health.check())
 
     @app.get("/metrics", tags=["operations"], response_class=PlainTextResponse)
     def metrics(request: Request) -> Response:
@@ -251,7 +248,9 @@ def install_compaction(app: FastAPI, kernel: Kernel) -> None:
 def bare_app(settings: Settings) -> FastAPI:
     """The application object; the OpenAPI document and its pages only when turned on."""
     on = settings.api_docs
-    return FastAPI(title="Contactless", version=__version__,
+    # no OpenTelemetry (metrics are Prometheus'): FastAPI then asks nothing per request
+    off: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
+    return FastAPI(title="Contactless", version=__version__, telemetry=off,
                    description="Contactless banking platform (非接触金融服务)",
                    docs_url="/docs" if on else None, redoc_url="/redoc" if on else None,
                    openapi_url="/openapi.json" if on else None)
@@ -320,6 +319,20 @@ def check_metrics_token(kernel: Kernel, authorization: str) -> None:
         raise Forbidden("this token may not read the metrics", code="metrics_forbidden")
 
 
+_EVERY_RESPONSE = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"same-origin")]
+_PAGES = [(b"x-frame-options", b"DENY"), (b"cache-control", b"no-store")]
+_CSP = [(b"content-security-policy", CONTENT_SECURITY_POLICY.encode())]
+_HSTS = [(b"strict-transport-security", b"max-age=31536000; includeSubDomains")]
+
+
+def _with_headers(headers: Any, added: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """The response's headers and ours: its own win, except the request id, which is ours."""
+    out = [(name, value) for name, value in headers if name.lower() != b"x-request-id"]
+    present = {name.lower() for name, _ in out}
+    out += [(name, value) for name, value in added if name not in present]
+    return out
+
+
 class RequestContext:
     """Pure ASGI: the request id (kept from X-Request-ID or new) in every log line and
     response, metrics by route, security headers, and a 500 rendered inside the context."""
@@ -339,24 +352,20 @@ class RequestContext:
         origin_token = origin_var.set(origin_of(scope, request_headers))
         structlog.contextvars.bind_contextvars(request_id=request_id)
         path: str = scope["path"]
-        added = [("X-Request-ID", request_id), ("X-Content-Type-Options", "nosniff"),
-                 ("Referrer-Policy", "same-origin")]
+        added = [(b"x-request-id", request_id.encode()), *_EVERY_RESPONSE]
         if path.startswith(("/console", "/m")):
-            added += [("X-Frame-Options", "DENY"), ("Cache-Control", "no-store")]
+            added += _PAGES
         if not path.startswith(("/docs", "/redoc")):  # FastAPI's API pages run inline script
-            added.append(("Content-Security-Policy", CONTENT_SECURITY_POLICY))
+            added += _CSP
         if scope["app"].state.kernel.settings.mode is Mode.PRODUCTION:
-            added.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
+            added += _HSTS
         state = {"status": 500, "started": False}
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 state["started"] = True
                 state["status"] = message["status"]
-                headers = MutableHeaders(scope=message)
-                for name, value in added:
-                    if name == "X-Request-ID" or name not in headers:
-                        headers[name] = value
+                message["headers"] = _with_headers(message.get("headers", ()), added)
             await send(message)
 
         started = time.perf_counter()
@@ -377,10 +386,9 @@ class RequestContext:
             label = getattr(scope.get("route"), "path", "unmatched")
             method = scope["method"]
             metrics: HttpMetrics = scope["app"].state.metrics
-            metrics.requests.labels(method, label, str(state["status"])).inc()
-            metrics.latency.labels(method, label).observe(elapsed)
-            log.info("request", method=method, route=label, status=state["status"],
-                     ms=round(elapsed * 1000, 2))
+            metrics.record(method, label, state["status"], elapsed)
+            access_log(method=method, route=label, status=state["status"],
+                       ms=round(elapsed * 1000, 2))
             structlog.contextvars.clear_contextvars()
             origin_var.reset(origin_token)
             request_id_var.reset(token)

@@ -131,9 +131,7 @@ class Aggregator:
         done = Update()
         cutoff = now.timestamp() - self.lateness_seconds
         points = []
-        for event in events:
-            if event.customer_id is None:
-                continue
+        for event in [event for event in events if event.customer_id is not None]:
             name = self.type_of.get(type(event))
             if name not in self.by_type:
                 continue

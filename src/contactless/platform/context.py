@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextvars
+import functools
 import hashlib
 import ipaddress
 import uuid
@@ -33,14 +34,21 @@ class Origin:
     @classmethod
     def of(cls, address: str, *, device_id: str | None = None,
            user_agent: str | None = None) -> Origin:
-        network = network_of(address)
-        if device_id:
-            device = device_id
-        else:
-            device = f"{network}|{user_agent or ''}"
-        return cls(network, hashlib.sha256(device.encode()).hexdigest()[:24])
+        if user_agent is not None and len(user_agent) > 512:  # not worth a cache slot
+            return _origin.__wrapped__(cls, address, device_id, user_agent)
+        return _origin(cls, address, device_id, user_agent)
 
 
+# every request asks; the same few addresses and browsers ask again and again
+@functools.lru_cache(maxsize=4096)
+def _origin(cls: type[Origin], address: str, device_id: str | None,
+            user_agent: str | None) -> Origin:
+    network = network_of(address)
+    device = device_id or f"{network}|{user_agent or ''}"
+    return cls(network, hashlib.sha256(device.encode()).hexdigest()[:24])
+
+
+@functools.lru_cache(maxsize=8192)
 def network_of(address: str) -> str:
     """The /24 (IPv4) or /48 (IPv6) an address belongs to; anything else is its own label."""
     try:
