@@ -157,7 +157,7 @@ def _serve(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProces
     clean = {k: v for k, v in os.environ.items() if not k.startswith("CONTACTLESS_")}
     clean.update({"CONTACTLESS_MODE": "production", "CONTACTLESS_HOME": str(tmp_path), **env})
     command = [str(Path(sys.executable).parent / "contactless"), "serve", "--port", "1", *args]
-    return subprocess.run(command, env=clean, capture_output=True, text=True, timeout=60,  # noqa: S603
+    return subprocess.run(command, env=clean, capture_output=True, text=True, timeout=240,  # noqa: S603
                           check=False)
 
 
