@@ -30,6 +30,7 @@ from contactless.platform.context import SYSTEM
 from contactless.platform.db import Base
 from contactless.platform.kernel import Kernel, build_kernel
 from contactless.platform.store import MemoryStore
+from contactless.web.labels import LABELS
 from tests.conftest import _import_all_models, make_settings
 from tests.journeys.apiclient import App
 
@@ -212,3 +213,18 @@ def test_the_check_catches_a_raw_role_a_raw_channel_and_an_audit_action() -> Non
     assert leaks("<script>var rm = 1;</script><p>客户经理<br>admin</p>", values,
                  chinese=True) == ["admin"]
     assert leaks('<td translate="no">admin</td><td>系统管理员</td>', values, chinese=True) == []
+
+
+SOURCE = Path(__file__).parents[2] / "src" / "contactless"
+_WRITTEN_ACTION = re.compile(r'action="([a-z_]+\.[a-z_.]*[a-z])"')
+_WRITTEN_TARGET = re.compile(r'target_type="([a-z_]+)"')
+
+
+def test_every_audit_action_and_target_written_has_a_label() -> None:
+    """The audit page names each entry: every action and target type the code writes as a
+    literal has a label (and so a translation), whatever the demo happens to show."""
+    written = "\n".join(path.read_text() for path in SOURCE.rglob("*.py"))
+    actions = set(_WRITTEN_ACTION.findall(written))
+    targets = set(_WRITTEN_TARGET.findall(written))
+    assert sorted(actions - set(LABELS["audit_action"])) == []
+    assert sorted(targets - set(LABELS["target_type"])) == []
