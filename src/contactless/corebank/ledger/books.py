@@ -196,6 +196,8 @@ class LedgerBase:
         if missing:
             raise AccountNotFound("no account {account_id}", account_id=", ".join(missing))
         self._pinned.update(found)
+        if self.is_postgres:  # the last closed day read again after the locks (see close_day)
+            self.session.info.pop(CLOSED_DAY_CACHE, None)
         return found
 
     def lock_states(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, AccountState]:
@@ -206,7 +208,7 @@ class LedgerBase:
         self.session.flush()  # the caller's pending rows first (a Core read sees the database)
         rows = self.session.execute(LOCK_STATES, {"ids": wanted}).all()
         found = {row[0]: AccountState(*row[:-1]) for row in rows}
-        if rows and CLOSED_DAY_CACHE not in self.session.info:
+        if rows:  # read with the locks: a day closed meanwhile shows here (see close_day)
             self.session.info[CLOSED_DAY_CACHE] = rows[0][-1]
         missing = [str(account_id) for account_id in wanted if account_id not in found]
         if missing:

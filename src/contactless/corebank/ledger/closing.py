@@ -12,7 +12,7 @@ import uuid
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, case, cast, func, select
+from sqlalchemy import BigInteger, case, cast, func, select, text
 
 from contactless.corebank.constants import (
     GL_ACCOUNTS,
@@ -229,10 +229,22 @@ class ClosingOps(InterestOps):
 
     # -- 日终 -----------------------------------------------------------------------------------
 
+    def _wait_for_postings(self) -> None:
+        """PostgreSQL: wait until every transaction that locked or moved accounts has ended,
+        and keep new ones from locking any until this close commits. A posting that locked
+        its accounts first is in the trial balance read below; one that comes later reads
+        this closed day with its locks (one statement, after the lock is granted) and takes
+        the next business date. SQLite serializes writers, so there is nothing to wait for.
+        Postings wait while a day closes: it is the night's work."""
+        if self.is_postgres:
+            self.session.execute(text(f"LOCK TABLE {LedgerAccount.__tablename__} "
+                                      "IN EXCLUSIVE MODE"))
+
     def close_day(self, actor: Actor, *, business_date_to_close: date) -> ClosedDay:
         """Make ``business_date_to_close`` final: snapshot the trial balance and the general
         ledger as of that day; days close in order, each once."""
         day = business_date_to_close
+        self._wait_for_postings()
         # a second close of the same day meets the unique business date
         closed = self.session.scalar(select(func.max(BusinessDay.business_date)))
         if closed is not None and day <= closed:
