@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import time
 import uuid
+from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +18,7 @@ from contactless.identity import service as identity
 from contactless.identity.models import Role
 from contactless.partners import service as partners
 from contactless.partners.models import Scenario
+from contactless.partners.open_api import SIGNING_HEADERS
 from contactless.partners.schemas import OPEN_SCOPES, IssuedClient, PartnerView
 from contactless.platform.context import SYSTEM, Actor
 from contactless.platform.kernel import Kernel
@@ -116,3 +119,65 @@ def granted_consent(kernel: Kernel, partner: PartnerHttp, customer_id: uuid.UUID
                                                channel="mobile"),
                                 consent_id=consent_id, approve=True)
     return str(consent_id)
+
+
+# the signing headers a gateway fills in, each with the pattern the API document gives it
+SIGNING_PATTERNS = {header["name"].lower(): re.compile(header["schema"]["pattern"])
+                    for header in SIGNING_HEADERS}
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Scope]]
+Send = Callable[[Scope], Awaitable[None]]
+App = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+class SigningGateway:
+    """A partner's outgoing gateway in front of the bank's app (ASGI): each /open/v1 request
+    is signed as it leaves, over its method, its path and query exactly as sent and its body
+    bytes, with a fresh timestamp and nonce. Only the signing headers the request carries in
+    the document's form are filled in: one left out or malformed goes on as it is, so a
+    caller can still see how the bank refuses it."""
+
+    def __init__(self, app: App, issued: IssuedClient) -> None:
+        self.app = app
+        self.issued = issued
+        self.signed = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = str(scope.get("path", ""))
+        if scope["type"] != "http" or not path.startswith("/open/v1/") \
+                or path == "/open/v1/openapi.json":
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        while True:
+            message = await receive()
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body"):
+                break
+        body = b"".join(chunks)
+        target = bytes(scope.get("raw_path") or path.encode()).decode("latin-1")
+        if scope.get("query_string"):
+            target += "?" + bytes(scope["query_string"]).decode("latin-1")
+        stamp, nonce = str(int(time.time())), secrets.token_hex(16)
+        values = {"x-client-id": self.issued.client.client_id, "x-timestamp": stamp,
+                  "x-nonce": nonce,
+                  "x-signature": partners.sign_request(
+                      self.issued.signing_key, method=str(scope["method"]), target=target,
+                      timestamp=stamp, nonce=nonce, body=body)}
+        headers = []
+        for name, value in scope["headers"]:
+            key = name.decode("latin-1").lower()
+            if key in values and SIGNING_PATTERNS[key].fullmatch(value.decode("latin-1")):
+                value = values[key].encode()
+                self.signed += key == "x-signature"
+            headers.append((name, value))
+        replayed = False
+
+        async def replay() -> Scope:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app({**scope, "headers": headers}, replay, send)

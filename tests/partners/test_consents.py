@@ -146,7 +146,7 @@ def test_a_consent_request_beyond_the_rules_is_refused(
     for change, status, code in (
             ({"duration_days": 181}, 422, "request_invalid"),
             ({"scopes": ["money:move"]}, 422, "invalid_consent_request"),
-            ({"redirect_uri": "https://evil.example/cb"}, 422, "invalid_consent_request"),
+            ({"redirect_uri": "https://evil.example/cb"}, 403, "redirect_uri_not_registered"),
             ({"extra": "field"}, 422, "request_invalid")):
         answer = partner.call("POST", "/open/v1/consents", json_body=ASK | change, token=token)
         assert (answer.status_code, answer.json()["code"]) == (status, code), change

@@ -180,7 +180,7 @@ class ConsentScopeMissing(Forbidden):
 
 
 class InvalidConsentRequest(ValidationFailed):
-    """A consent asked for unknown scopes, too long a validity or an unregistered redirect."""
+    """A consent asked for unknown scopes or too long a validity."""
 
     code = "invalid_consent_request"
 
@@ -217,6 +217,12 @@ class InvalidHubService(ValidationFailed):
 
     code = "invalid_hub_service"
 # ---- journeys and requests ----------------------------------------------------------------------
+
+
+class RedirectUriNotRegistered(Forbidden):
+    """The consent's redirect URI is not one of the partner's registered callback URLs."""
+
+    code = "redirect_uri_not_registered"
 
 
 class ProductNotAllowed(Forbidden):

@@ -18,6 +18,7 @@ from contactless.events.schemas import IngestOut
 from contactless.partners import schemas
 from contactless.partners import service as partners
 from contactless.partners.errors import EventBatchInvalid
+from contactless.partners.service.access import SCOPE_LIST
 from contactless.partners.web import (
     PartnerClient,
     PartnerRoute,
@@ -31,7 +32,8 @@ from contactless.web.openapi import document
 
 router = APIRouter(prefix="/open/v1", tags=["open platform"], route_class=PartnerRoute)
 SIGNING_HEADERS = [
-    {"name": "X-Client-Id", "in": "header", "required": True, "schema": {"type": "string"},
+    {"name": "X-Client-Id", "in": "header", "required": True,
+     "schema": {"type": "string", "pattern": "^pc_[0-9a-f]{24}$"},
      "description": "The API client's id (pc_...)."},
     {"name": "X-Timestamp", "in": "header", "required": True,
      "schema": {"type": "string", "pattern": "^[0-9]{10}$"},
@@ -45,13 +47,24 @@ SIGNING_HEADERS = [
                     "X-Nonce and the hex SHA-256 of the body, joined by newlines."},
 ]
 
-TOKEN_FORM = {"requestBody": {"required": True, "content": {
-    "application/x-www-form-urlencoded": {"schema": {
-        "type": "object", "required": ["grant_type"],
-        "properties": {"grant_type": {"type": "string", "enum": ["client_credentials"]},
-                       "client_id": {"type": "string"}, "client_secret": {"type": "string"},
-                       "scope": {"type": "string", "examples": ["consents:write balances:read"]}},
-    }}}}}
+TOKEN_FORM = {
+    "requestBody": {"required": True, "content": {
+        "application/x-www-form-urlencoded": {"schema": {
+            "type": "object", "required": ["grant_type"],
+            "properties": {
+                "grant_type": {"type": "string", "enum": ["client_credentials"]},
+                "client_id": {"type": "string",
+                              "description": "unless the client authenticates with HTTP Basic"},
+                "client_secret": {"type": "string"},
+                "scope": {"type": "string", "pattern": SCOPE_LIST,
+                          "description": "space-separated scopes (RFC 6749 3.3); none: all "
+                                         "the client's allowed ones, any other: 400 "
+                                         "invalid_scope",
+                          "examples": ["consents:write balances:read"]}},
+        }}}},
+    # RFC 6749 2.3.1: the client's id and secret in HTTP Basic, or in the form
+    "security": [{"clientCredentials": []}, {}],
+}
 
 
 EVENT_ITEM = (
@@ -78,7 +91,10 @@ def open_document(app: FastAPI) -> dict[str, Any]:
                                   "X-* header parameters and docs/partners.md.",
                       routes=list(router.routes))
     schema["components"]["securitySchemes"] = {
-        "partnerToken": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
+        "partnerToken": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+        "clientCredentials": {"type": "http", "scheme": "basic",
+                              "description": "the token request only: client_id and "
+                                             "client_secret (or both in the form)"}}
     for path, item in schema.get("paths", {}).items():
         for operation in item.values():
             operation["parameters"] = SIGNING_HEADERS + operation.get("parameters", [])

@@ -141,11 +141,14 @@ class ConsentCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     scopes: list[str] = Field(min_length=1, max_length=len(CONSENT_SCOPES),
-                              examples=[["accounts:read", "balances:read"]])
+                              examples=[["accounts:read", "balances:read"]],
+                              json_schema_extra={"items": {"enum": list(CONSENT_SCOPES)}})
     duration_days: int = Field(ge=1, le=MAX_CONSENT_DAYS, examples=[90])
     purpose: str = Field(min_length=2, max_length=500,
                          examples=["显示您的账户余额，用于缴纳学费"])
-    redirect_uri: str = Field(max_length=500, examples=["https://partner.example/callback"])
+    redirect_uri: str = Field(max_length=500, examples=["https://partner.example/callback"],
+                              description="one of the partner's registered callback URLs "
+                                          "(another: 403 redirect_uri_not_registered)")
     state: str | None = Field(default=None, max_length=128)
 
 
@@ -277,9 +280,18 @@ class HubServiceCreate(BaseModel):
     valid_from: date
     valid_until: date | None = None
     regions: list[str] = Field(default_factory=list, max_length=50)
-ParamKey = Annotated[str, StringConstraints(min_length=1, max_length=64,
-                                            pattern=r"^[a-z][a-z0-9_]*$")]
+PARAM_KEY = r"^[a-z][a-z0-9_]*$"
+ParamKey = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=PARAM_KEY)]
 ParamValue = Annotated[str, StringConstraints(max_length=200)]
+
+
+def _params_schema(schema: JsonDict) -> None:
+    """Names and values as the route checks them (pydantic states the name's pattern as
+    ``patternProperties``, which leaves any other name open)."""
+    schema.pop("patternProperties", None)
+    schema["propertyNames"] = {"type": "string", "minLength": 1, "maxLength": 64,
+                               "pattern": PARAM_KEY}
+    schema["additionalProperties"] = {"type": "string", "maxLength": 200}
 
 
 class PartnerJourneyStart(BaseModel):
@@ -293,7 +305,7 @@ class PartnerJourneyStart(BaseModel):
                          description="a journey key from GET /open/v1/products",
                          examples=["wealth_purchase"])
     params: dict[ParamKey, ParamValue] = Field(
-        default_factory=dict, max_length=20,
+        default_factory=dict, max_length=20, json_schema_extra=_params_schema,
         description="the journey's start parameters, as a QR code's preset (unknown ones are "
                     "dropped)", examples=[{"product": "WM-R2-90D"}])
     channel_code: str | None = Field(

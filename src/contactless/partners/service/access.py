@@ -38,7 +38,7 @@ from contactless.partners.errors import (
     UnsupportedGrantType,
 )
 from contactless.partners.models import ClientStatus, PartnerStatus
-from contactless.partners.schemas import TokenGrant
+from contactless.partners.schemas import OPEN_SCOPES, TokenGrant
 from contactless.platform.context import Actor
 from contactless.platform.db import utcnow
 from contactless.platform.kernel import kernel_of
@@ -49,6 +49,9 @@ CLOCK_SKEW_SECONDS = 300
 # a nonce is remembered past both edges of the timestamp window
 NONCE_SECONDS = 2 * CLOCK_SKEW_SECONDS + 60
 NONCE = re.compile(r"[A-Za-z0-9_-]{16,64}")
+# RFC 6749 3.3: scope tokens separated by single spaces; here, the open API's own scopes
+_SCOPE = "(" + "|".join(re.escape(scope) for scope in OPEN_SCOPES) + ")"
+SCOPE_LIST = f"^({_SCOPE}( {_SCOPE})*)?$"
 AUDIENCE = "open/v1"
 ISSUER = "contactless"
 
@@ -171,6 +174,8 @@ def issue_token(session: Session, client: SignedClient, *, grant_type: str,
     passwords = kernel_of(session).passwords
     if client_id != client.client_id or not passwords.verify(client.secret_hash, client_secret):
         raise InvalidClient("unknown client, or a client that may not call")
+    if scope is not None and not re.fullmatch(SCOPE_LIST, scope):
+        raise InvalidScope("scopes not allowed for this client: {scopes}", scopes=scope[:200])
     asked = set((scope or "").split()) or set(client.allowed_scopes)
     if not asked <= client.allowed_scopes:
         raise InvalidScope("scopes not allowed for this client: {scopes}",

@@ -30,6 +30,7 @@ from contactless.partners.errors import (
     ConsentScopeMissing,
     InvalidConsentRequest,
     PartnerNotActive,
+    RedirectUriNotRegistered,
 )
 from contactless.partners.models import ConsentStatus, PartnerConsent, PartnerStatus
 from contactless.partners.schemas import (
@@ -88,7 +89,8 @@ def request_consent(session: Session, caller: PartnerCaller, *, idempotency_key:
     if partner is None or partner.status != PartnerStatus.ACTIVE:
         raise PartnerNotActive("this partner is not active")
     if redirect_uri not in partner.callback_urls:
-        raise InvalidConsentRequest("the redirect URI is not one of the partner's callback URLs")
+        raise RedirectUriNotRegistered(
+            "the redirect URI is not one of the partner's callback URLs")
     consent = PartnerConsent(
         partner_id=partner.id, client_id=caller.client_id,
         scopes=[scope for scope in CONSENT_SCOPES if scope in scopes],
