@@ -238,3 +238,19 @@ def test_a_logo_must_be_a_small_real_image(kernel: Kernel, setting: Setting) -> 
         view = partners.update_partner(session, setting.banked.bank.admin,
                                        partner_id=setting.partner_id, logo="")
     assert view.logo_url is None
+
+
+def test_a_preset_any_journey_would_refuse_is_refused_for_every_product(
+        client: TestClient, setting: Setting) -> None:
+    """The document lists each preset the catalog's journeys read with its type; a value of
+    the wrong type is refused whichever product it comes with, and nothing starts."""
+    document = client.get("/open/v1/openapi.json").json()
+    params = document["components"]["schemas"]["PartnerJourneyStart"]["properties"]["params"]
+    assert params["properties"]["product_id"] == {"type": "string", "format": "uuid",
+                                                  "maxLength": 200}
+    assert params["properties"]["term"]["enum"] == ["3m", "6m", "1y", "2y", "3y", "5y"]
+    for product in ("wealth_purchase", "time_deposit_open"):
+        _problem(_start(setting, product=product, params={"product_id": "not-a-uuid"}), 422,
+                 "step_invalid")
+    assert _start(setting, params={"term": "1y", "product_id": str(uuid.uuid4())}
+                  ).status_code == 201

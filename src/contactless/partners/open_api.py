@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from contactless.events.schemas import IngestOut
+from contactless.journeys import service as journeys
 from contactless.partners import schemas
 from contactless.partners import service as partners
 from contactless.partners.errors import EventBatchInvalid
@@ -95,6 +96,11 @@ def open_document(app: FastAPI) -> dict[str, Any]:
         "clientCredentials": {"type": "http", "scheme": "basic",
                               "description": "the token request only: client_id and "
                                              "client_secret (or both in the form)"}}
+    # the presets the catalog's journeys read, each checked for every product
+    params = schema["components"]["schemas"]["PartnerJourneyStart"]["properties"]["params"]
+    params["properties"] = {name: {**found, "maxLength": min(found.get("maxLength", 200), 200)}
+                            if found.get("type") == "string" else found
+                            for name, found in journeys.start_params().items()}
     for path, item in schema.get("paths", {}).items():
         for operation in item.values():
             operation["parameters"] = SIGNING_HEADERS + operation.get("parameters", [])

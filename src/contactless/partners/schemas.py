@@ -307,7 +307,8 @@ class PartnerJourneyStart(BaseModel):
     params: dict[ParamKey, ParamValue] = Field(
         default_factory=dict, max_length=20, json_schema_extra=_params_schema,
         description="the journey's start parameters, as a QR code's preset (unknown ones are "
-                    "dropped)", examples=[{"product": "WM-R2-90D"}])
+                    "dropped): for wealth_purchase, the product_id of a wealth product",
+        examples=[{"product_id": "3f2b8c1e-6d4a-4e7b-9a1c-5d8e2f0b7c61"}])
     channel_code: str | None = Field(
         default=None, pattern=r"^[A-Za-z0-9_.:-]{1,64}$",
         description="the partner's own placement code, kept with the journey and its "

@@ -32,11 +32,13 @@ from contactless.journeys.service.reviews import (
 )
 from contactless.journeys.service.stalled import StalledJourney, stalled_journeys
 from contactless.journeys.service.start import (
+    check_start_params,
     get_journey,
     journey_catalog,
     journey_for_partner,
     my_journeys,
     start_journey,
+    start_params,
 )
 from contactless.journeys.service.submit import decode_api_files, submit_step
 from contactless.journeys.service.sweep import (
@@ -48,6 +50,7 @@ from contactless.journeys.service.sweep import (
 
 __all__ = [
     "Receipt", "StalledJourney", "SweepReport", "approve_review", "cancel_journey",
+    "check_start_params",
     "code_cards",
     "consent_receipt",
     "customer_of_prospect", "decode_api_files", "expire_journeys", "get_journey",
@@ -55,6 +58,6 @@ __all__ = [
     "journey_for_partner",
     "list_reviews", "my_journeys", "overview", "pending_count", "prospect_for_session",
     "proven_mobile", "read_prospect_token", "reject_review", "request_prospect_code", "resend_code",
-    "run_cooling_off", "stalled_journeys", "start_journey", "submit_step",
+    "run_cooling_off", "stalled_journeys", "start_journey", "start_params", "submit_step",
     "sweep", "verify_prospect",
 ]

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from contactless.identity import service as identity
 from contactless.journeys import repository
+from contactless.journeys.catalog import default_catalog
 from contactless.journeys.declaration import (
     Journey,
     Step,
@@ -163,6 +164,32 @@ def _start(session: Session, actor: Actor, *, journey_key: str, params: dict[str
     session.flush()
     loaded.records = repository.steps(session, instance.id)
     return build_view(session, actor, loaded, locale=locale, at=at)
+
+
+def start_params() -> dict[str, dict[str, Any]]:
+    """Every start parameter a journey of the catalog reads, with its JSON schema (a name
+    means the same to every journey that reads it): what another system may preset."""
+    found: dict[str, dict[str, Any]] = {}
+    for journey in default_catalog().all():
+        if journey.params is None:
+            continue
+        for name, schema in journey.params.model_json_schema()["properties"].items():
+            kept = [branch for branch in schema.get("anyOf", [schema])
+                    if branch.get("type") != "null"]
+            found.setdefault(name, kept[0] if len(kept) == 1 else {"anyOf": kept})
+    return found
+
+
+def check_start_params(session: Session, params: dict[str, str], *, locale: str) -> None:
+    """Refuse a value that a journey reading that parameter would refuse, whichever journey
+    it is for (``step_invalid``), so a preset means the same for every product."""
+    for journey in plugins_of(session).catalog.all():
+        if journey.params is None:
+            continue
+        known = {key: value for key, value in params.items()
+                 if key in journey.params.model_fields}
+        if known:
+            _check_params(journey, known, locale)
 
 
 def _check_params(journey: Journey, params: dict[str, str], locale: str) -> dict[str, str]:
