@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 from stdnum.cn import ric
@@ -79,6 +80,17 @@ def test_demo_command_keeps_its_keys_in_home_and_serve_needs_nothing_more(tmp_pa
                            capture_output=True, text=True, timeout=120, check=False)
     assert again.returncode == 0
     assert "already built" in again.stderr
+    # the demo settled the last quarter's demand interest (结息) through the ledger, and the
+    # operator's command still proves the books balance
+    books = subprocess.run([sys.executable, "-m", "contactless", "corebank", "trial-balance",
+                            "--json"], env=env, capture_output=True, text=True, timeout=120,
+                           check=False)
+    assert books.returncode == 0, books.stderr
+    balance = json.loads(books.stdout)
+    assert balance["balanced"] is True
+    expense = [line for line in balance["lines"] if line["account_kind"] == "interest_expense"]
+    assert expense
+    assert Decimal(expense[0]["debits"]) > 0
 
     from fastapi.testclient import TestClient
 
