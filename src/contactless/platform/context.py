@@ -35,17 +35,16 @@ class Origin:
     def of(cls, address: str, *, device_id: str | None = None,
            user_agent: str | None = None) -> Origin:
         if user_agent is not None and len(user_agent) > 512:  # not worth a cache slot
-            return _origin.__wrapped__(cls, address, device_id, user_agent)
-        return _origin(cls, address, device_id, user_agent)
+            return _origin.__wrapped__(address, device_id, user_agent)
+        return _origin(address, device_id, user_agent)
 
 
 # every request asks; the same few addresses and browsers ask again and again
 @functools.lru_cache(maxsize=4096)
-def _origin(cls: type[Origin], address: str, device_id: str | None,
-            user_agent: str | None) -> Origin:
+def _origin(address: str, device_id: str | None, user_agent: str | None) -> Origin:
     network = network_of(address)
     device = device_id or f"{network}|{user_agent or ''}"
-    return cls(network, hashlib.sha256(device.encode()).hexdigest()[:24])
+    return Origin(network, hashlib.sha256(device.encode()).hexdigest()[:24])
 
 
 @functools.lru_cache(maxsize=8192)
