@@ -48,6 +48,8 @@ from contactless.events import api as events_api
 from contactless.events import domain as events_domain
 from contactless.events import service as events_service
 from contactless.events import tasks as events_tasks
+from contactless.events import views as events_views
+from contactless.events import views_segments as events_views_segments
 from contactless.identity import api as identity_api
 from contactless.identity import views as identity_views
 from contactless.journeys import api as journeys_api
@@ -141,7 +143,8 @@ ROUTERS = (outreach_views.scan_router, identity_api.router, customers_api.router
            partners_open_api.router, partners_views.console_router,
            partners_views.mobile_router, partners_views.logo_router,
            partners_views_hub.console_router, partners_views_hub.mobile_router,
-           events_api.router, risk_api.router,
+           events_api.router, events_views.console_router,
+           events_views_segments.console_router, risk_api.router,
            risk_views.console_router, risk_views_models.console_router,
            marketing_views.console_router, marketing_views_work.console_router,
            marketing_api.router, marketing_mobile.router)
@@ -182,6 +185,7 @@ def create_app(settings: Settings | None = None, *, kernel: Kernel | None = None
     partners_views.install(app)
     risk_views.install(app)
     marketing_views.install(app)
+    events_views.install(app)
     # added last, so outermost: every middleware above (the lean scan path too) runs inside
     # the request's id, metrics and logs
     app.add_middleware(BodyLimit, max_bytes=kernel.settings.max_body_bytes,

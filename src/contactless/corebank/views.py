@@ -14,6 +14,7 @@ from contactless.corebank import service as corebank
 from contactless.corebank.schemas import DepositView, HoldingView, LoanView
 from contactless.customers import service as customers
 from contactless.customers.web import CurrentCustomer
+from contactless.identity.permissions import Operation, may
 from contactless.identity.web import CurrentStaff
 from contactless.platform.context import Actor
 from contactless.platform.errors import ContactlessError
@@ -73,7 +74,7 @@ def customer_page(request: Request, session: DbSession, actor: CurrentStaff,
     gettext = gettext_for(locale_of(request))
     return render(request, "corebank/customer.html", {
         "customer": customer, **_books(session, actor, customer_id), "error": error,
-        "masked": corebank.masked_number,
+        "masked": corebank.masked_number, "may_360": may(actor, Operation.PROFILE_READ),
         "instruction_of": lambda deposit: _instruction(gettext, deposit)}, status=status)
 
 

@@ -68,6 +68,14 @@ class SegmentNameTaken(ContactlessError):
     code = "segment_name_taken"
 
 
+class ExploreInvalid(ContactlessError):
+    """The event explorer was asked for dates out of order or too far apart, an event type
+    the registry does not declare, or a window out of range; ``field`` names the input."""
+
+    status = 422
+    code = "explore_invalid"
+
+
 class ProfileNotFound(ContactlessError):
     """The customer is not in the actor's scope, or has no profile yet."""
 
@@ -90,6 +98,7 @@ class UnknownTag(ContactlessError):
 
 
 __all__ = ["AggregateUnknown", "AttributeInvalid", "BatchTooLarge", "EventsUnavailable",
+           "ExploreInvalid",
            "MalformedBatch",
            "ProfileNotFound", "SegmentInvalid", "SegmentNameTaken", "SegmentNotFound",
            "UnknownTag"]

@@ -25,7 +25,7 @@ from contactless.events.audience import Kind
 from contactless.events.errors import SegmentInvalid, SegmentNameTaken, SegmentNotFound
 from contactless.events.models import Segment
 from contactless.events.registry import Registry
-from contactless.identity.permissions import Operation, authorize
+from contactless.identity.permissions import Operation, authorize, may
 from contactless.platform import audit
 from contactless.platform.context import Actor
 from contactless.platform.db import utcnow
@@ -174,6 +174,43 @@ def refresh_all(session: Session, actor: Actor, registry: Registry, *, lake_dir:
         materialize(session, row, registry, lake_dir=lake_dir)
         done.append(_view(row))
     return done
+
+
+def refresh_one(session: Session, actor: Actor, registry: Registry, *,
+                segment_id: uuid.UUID, lake_dir: Path) -> SegmentView:
+    """Materialize one saved segment now; audited with its members before and after."""
+    authorize(actor, Operation.SEGMENT_MANAGE)
+    row = _found(session, segment_id)
+    before = row.member_count
+    materialize(session, row, registry, lake_dir=lake_dir)
+    audit.record(session, actor, action="events.segment_refreshed",
+                 target_type="events_segment", target_id=row.id,
+                 details={"members_before": before, "members": row.member_count})
+    return _view(row)
+
+
+@dataclass(frozen=True)
+class SampleMember:
+    customer_id: uuid.UUID
+    reference: str  # a short reference anyone may read
+    name: str | None  # masked; None: outside the reader's scope
+    mobile: str | None  # masked
+
+
+def masked_sample(session: Session, actor: Actor, *, ids: list[uuid.UUID]
+                  ) -> list[SampleMember]:
+    """Customers as the actor may see them: masked name and mobile within their scope, a
+    short reference for the others."""
+    readable = may(actor, Operation.CUSTOMER_READ)
+    visible = customers.visible_customer_ids(session, actor, ids=ids) if readable else set()
+    out = []
+    for customer_id in ids:
+        person = customers.get_customer(session, actor, customer_id=customer_id) \
+            if customer_id in visible else None
+        out.append(SampleMember(customer_id, customer_id.hex[:8].upper(),
+                                person.name if person else None,
+                                person.mobile if person else None))
+    return out
 
 
 def listed(session: Session) -> list[SegmentView]:

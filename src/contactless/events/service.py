@@ -23,10 +23,10 @@ import structlog
 from sqlalchemy.orm import Session
 
 from contactless.customers import service as customers
-from contactless.events import aliases, intake, lake, profiles, segment_store, segments
+from contactless.events import aliases, explorer, intake, lake, profiles, segment_store, segments
 from contactless.events import replay as replays
 from contactless.events.aggregates import AGGREGATES, Aggregate, Aggregator, Figure
-from contactless.events.errors import AggregateUnknown
+from contactless.events.errors import AggregateUnknown, ProfileNotFound
 from contactless.events.ingest import Ingestor, IngestResult, Window
 from contactless.events.intake import Decoded, Rejection
 from contactless.events.lake import CompactionReport
@@ -43,7 +43,7 @@ from contactless.events.profiles import (
     update_pending,
 )
 from contactless.events.registry import Envelope, Registry, default_registry
-from contactless.events.segment_store import SegmentView
+from contactless.events.segment_store import SampleMember, SegmentView
 from contactless.identity.permissions import Operation, authorize
 from contactless.platform.context import SYSTEM, Actor
 from contactless.platform.db import utcnow
@@ -216,16 +216,19 @@ def customer_of_anonymous(session: Session, *, anonymous_id: str) -> uuid.UUID |
     return aliases.customer_of(session, anonymous_id)
 
 
-def lake_connection(session: Session) -> duckdb.DuckDBPyConnection:
-    """A DuckDB connection with the view ``resolved_events``: every event of the lake, its
-    ``customer_id`` resolved through the alias table (an anonymous id linked at sign-in
-    gives the customer). Close it after use."""
+def lake_connection(session: Session, *, days: tuple[date, date] | None = None
+                    ) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection with the view ``resolved_events``: every event of the lake (or of
+    its ``days``, first and last included), its ``customer_id`` resolved through the alias
+    table (an anonymous id linked at sign-in gives the customer). Close it after use."""
     connection = duckdb.connect()
     where = places(kernel_of(session))
-    files = str(where.lake_dir / "dt=*" / "*.parquet").replace("'", "''")
-    source = (f"SELECT * FROM read_parquet('{files}', "  # noqa: S608 - the bank's own path
-              "hive_partitioning = false, union_by_name = true)"
-              if lake.partitions(where.lake_dir) else _EMPTY_LAKE)
+    found = [p for p in lake.partitions(where.lake_dir) if lake.files_of(p) and (
+        days is None or days[0].isoformat() <= p.name[3:] <= days[1].isoformat())]
+    # the bank's own paths (dt=YYYY-MM-DD), never a user's text
+    files = ", ".join("'" + str(p / "*.parquet").replace("'", "''") + "'" for p in found)
+    source = (f"SELECT * FROM read_parquet([{files}], "  # noqa: S608 - the bank's own paths
+              "hive_partitioning = false, union_by_name = true)" if found else _EMPTY_LAKE)
     aliases.resolved_view(connection, source_sql=source, aliases=aliases.alias_table(session))
     return connection
 
@@ -361,6 +364,13 @@ def preview_segment(session: Session, actor: Actor, *, tree: Any,
     return SegmentPreview(count=len(members), sample=members[:sample])
 
 
+def masked_sample(session: Session, actor: Actor, *, ids: list[uuid.UUID]
+                  ) -> list[SampleMember]:
+    """A preview's sample as the person may see it: the customers in their scope with name
+    and mobile masked, the others by a short reference only."""
+    return segment_store.masked_sample(session, actor, ids=ids)
+
+
 def check_segment(session: Session, *, tree: Any) -> None:
     """Refuse a condition tree that does not compile (``segment_invalid``, with where), for
     other domains that keep a tree to run later (the marketing campaigns)."""
@@ -398,12 +408,25 @@ def refresh_segments(session: Session, actor: Actor, *, stale_only: bool = True
 
 
 def list_segments(session: Session, actor: Actor) -> list[SegmentView]:
-    authorize(actor, Operation.SEGMENT_PREVIEW)
+    authorize(actor, Operation.SEGMENT_READ)
     return segment_store.listed(session)
 
 
 def get_segment(session: Session, *, segment_id: uuid.UUID) -> SegmentView:
     return segment_store.get(session, segment_id=segment_id)
+
+
+def read_segment(session: Session, actor: Actor, *, segment_id: uuid.UUID) -> SegmentView:
+    """A saved segment for staff who may see the segments (``segment_not_found``, 404)."""
+    authorize(actor, Operation.SEGMENT_READ)
+    return segment_store.get(session, segment_id=segment_id)
+
+
+def refresh_segment(session: Session, actor: Actor, *, segment_id: uuid.UUID) -> SegmentView:
+    """Materialize one saved segment now."""
+    kernel = kernel_of(session)
+    return segment_store.refresh_one(session, actor, registry_of(kernel), segment_id=segment_id,
+                                     lake_dir=places(kernel).lake_dir)
 
 
 def delete_segment(session: Session, actor: Actor, *, segment_id: uuid.UUID) -> None:
@@ -418,3 +441,51 @@ def export_segment_csv(session: Session, actor: Actor, *, segment_id: uuid.UUID)
 def install_profiles(bus: EventBus) -> None:
     """The domain events that queue a profile update (the app installs it per kernel)."""
     profiles.install(bus)
+
+
+# ---- the console's reads: the event explorer and the customer 360° page ---------------------
+
+
+@dataclass(frozen=True)
+class Exploration:
+    period: explorer.Period
+    daily: explorer.DailyCounts
+    pages: list[tuple[str, int]]
+    funnel: explorer.Funnel | None
+
+
+def explore(session: Session, actor: Actor, *, start: date, end: date,
+            first: str | None = None, then: str | None = None,
+            within_minutes: int = 60) -> Exploration:
+    """The explorer's figures over the lake from ``start`` to ``end`` (the bank's days):
+    events a day by type, the top pages and, given two event types, the funnel between them.
+    Raises ``ExploreInvalid`` (422) for dates out of order or a type not declared."""
+    authorize(actor, Operation.EVENTS_EXPLORE)
+    kernel = kernel_of(session)
+    when = explorer.period(start, end, zone=kernel.settings.timezone)
+    with lake_connection(session, days=(when.start, when.end)) as connection:
+        daily = explorer.daily_counts(connection, when)
+        pages = explorer.top_pages(connection, when)
+        chosen = explorer.funnel(connection, registry_of(kernel), when, first=first,
+                                 then=then, within_minutes=within_minutes) \
+            if first and then else None
+    return Exploration(when, daily, pages, chosen)
+
+
+@dataclass(frozen=True)
+class Customer360:
+    profile: ProfileView | None  # None until the first rebuild reaches the customer
+    timeline: explorer.Timeline
+
+
+def customer_360(session: Session, actor: Actor, *, customer_id: uuid.UUID, page: int = 1,
+                 per_page: int = 20) -> Customer360:
+    """A customer's profile, tags and latest events (``per_page`` a page, newest first),
+    for staff who may see the customer (``profile_not_found``, 404, for the others)."""
+    authorize(actor, Operation.PROFILE_READ)
+    if not customers.can_see(session, actor, customer_id=customer_id):
+        raise ProfileNotFound("customer not found")
+    with lake_connection(session) as connection:
+        events = explorer.timeline(connection, customer_id=str(customer_id), page=page,
+                                   per_page=per_page)
+    return Customer360(profile(session, customer_id=customer_id), events)

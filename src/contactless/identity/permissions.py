@@ -102,6 +102,7 @@ class Operation(StrEnum):
     PARTNER_APPROVE = "partner.approve"
     PARTNER_CONSENT_ANSWER = "partner_consent.answer"
     # behaviour data (events)
+    SEGMENT_READ = "segment.read"
     SEGMENT_PREVIEW = "segment.preview"
     SEGMENT_MANAGE = "segment.manage"
     SEGMENT_EXPORT = "segment.export"
@@ -305,6 +306,8 @@ PERMISSIONS: dict[Operation, Rule] = {
                             checkers=_roles(Role.ADMIN)),
     O.PARTNER_CONSENT_ANSWER: Rule("Approve, refuse or revoke a partner's access to one's own "
                                    "data", NOBODY, Scope.CUSTOMER, customer_self=True),
+    O.SEGMENT_READ: Rule("See the saved segments: their conditions and member counts",
+                         _roles(Role.ADMIN, Role.MARKETER, Role.BRANCH_MANAGER), Scope.BANK),
     O.SEGMENT_PREVIEW: Rule("Count and list a behaviour segment's members (bank-wide)",
                             _roles(Role.ADMIN, Role.MARKETER), Scope.BANK),
     O.SEGMENT_MANAGE: Rule("Save, change, refresh and delete segments",

@@ -46,6 +46,19 @@
     var form = event.target.form;
     if (form && form.querySelector("[data-when]")) { showChosen(form); }
   });
+  // a part of a form replaced by htmx (the segment builder's conditions) shows its own parts
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var form = event.target.closest && event.target.closest("form");
+    if (form && form.querySelector("[data-when]")) { showChosen(form); }
+  });
+  // a fragment marked data-swap-errors shows the refusal its route answers (422) in place
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    if (event.detail.xhr.status === 422 && target && target.hasAttribute("data-swap-errors")) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
 
   // a button that waits: "... ({seconds} s)" counts down, then it says its ready text
   var waiting = document.querySelectorAll("[data-countdown]");

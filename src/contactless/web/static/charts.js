@@ -160,6 +160,58 @@
       return [rm, channel];
     },
 
+    "events": function (data) {
+      var chart = data.chart, labels = data.labels, drawn = [];
+      var palette = [green, "#7fc3ad", "#c9a227", "#d97706", "#2563eb", "#9333ea", "#b91c1c",
+                     "#0891b2", "#65a30d", "#9aa5b1", "#be185d", "#1f2933"];
+      var dailyElement = document.getElementById("events-daily-chart");
+      var totals = chart.days.map(function (_d, i) {
+        return chart.series.reduce(function (sum, s) { return sum + s.data[i]; }, 0); });
+      if (!nothing(totals, dailyElement, labels.empty)) {
+        var daily = echarts.init(dailyElement);
+        daily.setOption({
+          color: palette, tooltip: {trigger: "axis"}, legend: {type: "scroll", top: 0},
+          grid: {left: 48, right: 16, top: 40, bottom: 28},
+          xAxis: {type: "category", data: chart.days}, yAxis: {type: "value", minInterval: 1},
+          series: chart.series.map(function (s) {
+            return {name: s.name, type: "bar", stack: "events", data: s.data};
+          })
+        });
+        drawn.push(daily);
+      }
+      var pagesElement = document.getElementById("events-pages-chart");
+      if (!nothing(chart.pages.views, pagesElement, labels.empty)) {
+        var pages = echarts.init(pagesElement);
+        pages.setOption({
+          tooltip: {trigger: "axis"}, grid: {left: 8, right: 40, top: 8, bottom: 8, containLabel: true},
+          xAxis: {type: "value", minInterval: 1},
+          yAxis: {type: "category", inverse: true, axisLabel: {width: 160, overflow: "truncate"},
+                  data: chart.pages.paths},
+          series: [{name: labels.views, type: "bar", data: chart.pages.views, itemStyle: {color: green},
+                    label: {show: true, position: "right", color: ink}}]
+        });
+        drawn.push(pages);
+      }
+      var funnelElement = document.getElementById("events-funnel-chart");
+      var steps = chart.funnel || {steps: [], counts: []};
+      if (!nothing(steps.counts, funnelElement, labels.empty)) {
+        var top = Math.max.apply(null, steps.counts.concat([1]));
+        var funnel = echarts.init(funnelElement);
+        funnel.setOption({
+          tooltip: {trigger: "item", formatter: "{b}: {c}"}, color: ["#7fc3ad", green],
+          series: [{type: "funnel", sort: "none", min: 0, max: top, minSize: "14%", left: "4%",
+                    width: "60%", top: 8, bottom: 8, gap: 3,
+                    label: {position: "right", color: ink, formatter: function (p) {
+                      var share = p.dataIndex === 0 ? "" : " (" + Math.round(100 * p.value / top) + "%)";
+                      return p.name + "  " + p.value + share;
+                    }},
+                    data: steps.steps.map(function (name, i) { return {name: name, value: steps.counts[i]}; })}]
+        });
+        drawn.push(funnel);
+      }
+      return drawn;
+    },
+
     "qr-code": function (data) {
       var chart = data.chart, drawn = [];
       var element = document.getElementById("funnel-chart");
