@@ -19,6 +19,8 @@ from contactless.app import create_app, install_domains
 from contactless.corebank import service as corebank
 from contactless.customers import service as customers
 from contactless.demo.service import build_demo_bank
+from contactless.events import audience
+from contactless.events.registry import default_registry
 from contactless.identity.models import ApprovalStatus, BranchKind, Role
 from contactless.identity.permissions import Operation
 from contactless.journeys.catalog import builtin_journeys
@@ -57,6 +59,9 @@ def raw_values() -> set[str]:
                if not name.startswith("_") and isinstance(value, str)}
     values |= set(outreach.CHANNELS) | {"expired", "scheduled", "campaign"}
     values |= {journey.key for journey in builtin_journeys()}
+    # behaviour data: event types, tags and profile properties have names of their own
+    values |= set(default_registry().types) | {rule.name for rule in audience.TAGS}
+    values |= {prop.name for prop in audience.PROPERTIES}
     code = "\n".join(path.read_text() for path in SOURCE.rglob("*.py"))
     values |= set(re.findall(r'action="([a-z_]+\.[a-z_]+)"', code))
     values |= set(re.findall(r'target_type="([a-z_]+)"', code))
@@ -139,9 +144,12 @@ def console_pages(kernel: Kernel) -> dict[str, list[str]]:
     return {
         "admin": [*common, "/console/customers", "/console/branches", "/console/staff",
                   "/console/messages", "/console/audit", *code_pages,
-                  "/console/partners", f"/console/customers/{people[0].id}"],
+                  "/console/partners", f"/console/customers/{people[0].id}",
+                  "/console/events/segments", "/console/events/segments/new",
+                  "/console/events/explorer", f"/console/events/customers/{people[0].id}"],
         "bm.hz": [*common, "/console/customers", "/console/staff", "/console/approvals",
-                  "/console/approvals?status=all", "/console/outreach/conversions"],
+                  "/console/approvals?status=all", "/console/outreach/conversions",
+                  "/console/events/segments"],
         "rm01": [*common, "/console/customers", "/console/outreach/conversions",
                  "/console/approvals"],
         "auditor": ["/console", "/console/audit", "/console/approvals?status=all",

@@ -69,8 +69,7 @@ class SegmentNameTaken(ContactlessError):
 
 
 class ExploreInvalid(ContactlessError):
-    """The event explorer was asked for dates out of order or too far apart, an event type
-    the registry does not declare, or a window out of range; ``field`` names the input."""
+    """The explorer's dates, event types or window are not ones it can show; see ``field``."""
 
     status = 422
     code = "explore_invalid"

@@ -47,7 +47,7 @@ class Period:
 def period(start: date, end: date, *, zone: str) -> Period:
     """The explorer's dates checked: the end not before the start, at most a year."""
     if end < start:
-        raise ExploreInvalid("the end date is before the start date", field="end")
+        raise ExploreInvalid("the end of the period is before its start", field="end")
     if (end - start).days >= MAX_DAYS:
         raise ExploreInvalid("choose at most {days} days", field="start", days=MAX_DAYS)
     return Period(start, end, zone)
@@ -177,5 +177,8 @@ def _details(properties: str | None) -> tuple[str, ...]:
         return ()
     if not isinstance(values, dict):
         return ()
-    return tuple(str(values[name])[:120] for name in DETAIL_PROPERTIES
-                 if isinstance(values.get(name), (str, int)) and str(values[name]))
+    details = [str(values[name])[:120] for name in DETAIL_PROPERTIES
+               if isinstance(values.get(name), (str, int)) and str(values[name])]
+    if values.get("amount") is not None and isinstance(values.get("currency"), str):
+        details.append(f"{values['amount']} {values['currency']}")  # a posting's money
+    return tuple(details)

@@ -37,7 +37,7 @@ class SegmentPreviewIn(BaseModel):
     tree: dict[str, Any] = Field(examples=[{"all": [
         {"tag": "high_value"},
         {"performed": {"type": "product.viewed", "at_least": 3, "within_days": 30}}]}])
-    sample: int = Field(default=20, ge=0, le=100)
+    sample: int = Field(default=20, ge=0, le=100, strict=True)
 
 
 class SampleMemberOut(BaseModel):

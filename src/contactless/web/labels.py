@@ -149,6 +149,7 @@ LABELS: dict[str, dict[str, str]] = {
         "journey.completed": N_("Completed a journey"),
         "journey.rejected": N_("Journey refused"), "journey.abandoned": N_("Left a journey"),
         "transaction.posted": N_("Money moved"), "hub.clicked": N_("Opened a hub service"),
+        "partner.event": N_("An event at a partner"),
     },
     "event_property": {
         "path": N_("Page path"), "title": N_("Page title"), "referrer": N_("Came from"),
