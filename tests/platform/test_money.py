@@ -2,13 +2,18 @@ from decimal import Decimal
 
 import pytest
 
+from contactless.platform.db import MinorUnits
 from contactless.platform.money import (
+    CURRENCY_EXPONENTS,
     CurrencyMismatch,
     Money,
     MoneyError,
     TooManyDecimals,
     UnknownCurrency,
+    fits_currency,
     plain,
+    quantum,
+    round_to_currency,
 )
 
 
@@ -53,3 +58,22 @@ def test_plain_numbers_never_show_an_exponent() -> None:
     assert plain(Decimal("0.50")) == "0.5"
     assert plain(Decimal("1E+3")) == "1000"
     assert plain(Decimal("0")) == "0"
+
+
+def test_a_currency_precision_comes_from_the_one_table() -> None:
+    assert quantum("CNY") == Decimal("0.01")
+    assert quantum("JPY") == Decimal(1)
+    assert str(round_to_currency(Decimal("10.005"), "CNY")) == "10.01"
+    assert str(round_to_currency(Decimal("10.5"), "JPY")) == "11"
+    assert fits_currency(Decimal("10.50"), "USD")
+    assert not fits_currency(Decimal("10.5"), "JPY")
+    with pytest.raises(UnknownCurrency):
+        quantum("XXX")
+
+
+def test_the_books_hold_every_currency_exactly() -> None:
+    # MinorUnits keeps hundredths: a currency with more decimals could not be stored
+    assert max(CURRENCY_EXPONENTS.values()) <= MinorUnits.scale
+    assert MinorUnits.from_stored(12345) == Decimal("123.45")
+    assert MinorUnits.holds(Decimal("1.10"))
+    assert not MinorUnits.holds(Decimal("1.105"))

@@ -9,16 +9,15 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from contactless.corebank.constants import DAYS_IN_YEAR, RepaymentMethod, Term
-
-FEN = Decimal("0.01")
+from contactless.platform.money import round_to_currency
 
 
 def to_fen(value: Decimal) -> Decimal:
     """Round half-up to the fen (0.005 → 0.01)."""
-    return value.quantize(FEN, rounding=ROUND_HALF_UP)
+    return round_to_currency(value, "CNY")
 
 
 def add_months(start: date, months: int) -> date:

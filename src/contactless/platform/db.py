@@ -73,11 +73,26 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 class MinorUnits(TypeDecorator[Decimal]):
-    """A money amount stored exactly as an integer count of 1/100 (fen), read back as Decimal."""
+    """A money amount stored exactly as an integer count of 1/100 (fen), read back as Decimal.
+
+    The scale is the books' and not a currency's: it holds every currency of
+    ``platform.money.CURRENCY_EXPONENTS`` (a test checks none has more decimals), and it never
+    follows that table, since the integers already stored would change their meaning."""
 
     impl = BigInteger
     cache_ok = True
     scale = 2
+    unit = Decimal(1).scaleb(-scale)
+
+    @classmethod
+    def holds(cls, value: Decimal) -> bool:
+        """Whether ``value`` is stored exactly (no more decimals than the scale)."""
+        return value == value.quantize(cls.unit)
+
+    @classmethod
+    def from_stored(cls, value: int) -> Decimal:
+        """A stored integer (a column's value, or a SUM of it in SQL) as the amount it counts."""
+        return Decimal(int(value)) * cls.unit
 
     def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> int | None:
         if value is None:
@@ -92,7 +107,7 @@ class MinorUnits(TypeDecorator[Decimal]):
     def process_result_value(self, value: int | None, dialect: Dialect) -> Decimal | None:
         if value is None:
             return None
-        return Decimal(int(value)).scaleb(-self.scale).quantize(Decimal(1).scaleb(-self.scale))
+        return Decimal(int(value)).scaleb(-self.scale).quantize(self.unit)
 
 
 class DecimalText(TypeDecorator[Decimal]):

@@ -104,6 +104,23 @@ def check_currency(currency: str) -> str:
     return currency
 
 
+def quantum(currency: str = DEFAULT_CURRENCY) -> Decimal:
+    """The currency's smallest unit from ``CURRENCY_EXPONENTS`` (0.01 for CNY, 1 for JPY):
+    the one place a currency's precision is written down."""
+    return Decimal(1).scaleb(-CURRENCY_EXPONENTS[check_currency(currency)])
+
+
+def round_to_currency(value: Decimal, currency: str = DEFAULT_CURRENCY, *,
+                      rounding: str = ROUND_HALF_UP) -> Decimal:
+    """``value`` to the currency's smallest unit (half-up unless told otherwise)."""
+    return value.quantize(quantum(currency), rounding=rounding)
+
+
+def fits_currency(value: Decimal, currency: str = DEFAULT_CURRENCY) -> bool:
+    """Whether ``value`` has no more decimals than the currency has."""
+    return value == value.quantize(quantum(currency))
+
+
 @dataclass(frozen=True, slots=True)
 class Money:
     amount: Decimal
@@ -121,20 +138,19 @@ class Money:
         if abs(value) >= MAX_AMOUNT:
             raise AmountOutOfRange("amounts must be below {limit} {currency}",
                                    limit=plain(MAX_AMOUNT), currency=currency)
-        if strict and value != value.quantize(Decimal(1).scaleb(-exponent)):
+        if strict and not fits_currency(value, currency):
             raise TooManyDecimals(
                 "{currency} amounts have at most {exponent} decimal places: {value}",
                 currency=currency, exponent=exponent, value=value
             )
-        return cls(value.quantize(Decimal(1).scaleb(-exponent), rounding=ROUND_HALF_UP), currency)
+        return cls(round_to_currency(value, currency), currency)
 
     @classmethod
     def zero(cls, currency: str = DEFAULT_CURRENCY) -> Money:
         return cls.of(0, currency)
 
     def rounded(self, rounding: str = ROUND_HALF_UP) -> Money:
-        exponent = CURRENCY_EXPONENTS[self.currency]
-        return Money(self.amount.quantize(Decimal(1).scaleb(-exponent), rounding=rounding),
+        return Money(round_to_currency(self.amount, self.currency, rounding=rounding),
                      self.currency)
 
     def _same(self, other: object) -> Money:

@@ -54,9 +54,15 @@ from contactless.corebank.ledger.rows import (
 from contactless.corebank.models import BusinessDay, LedgerAccount, Posting
 from contactless.platform.clock import today_in
 from contactless.platform.context import Actor
-from contactless.platform.db import Base, utcnow
+from contactless.platform.db import Base, MinorUnits, utcnow
 from contactless.platform.errors import NotFound
-from contactless.platform.money import CURRENCY_EXPONENTS, Money, check_currency
+from contactless.platform.money import (
+    CURRENCY_EXPONENTS,
+    Money,
+    check_currency,
+    fits_currency,
+    round_to_currency,
+)
 from contactless.platform.writes import Write, execute_writes, write_soon
 
 RUNNER_SCOPE = "runner"
@@ -106,7 +112,7 @@ def check_amount(amount: Money, currency: str | None = None) -> Decimal:
     check_currency(amount.currency)
     exponent = CURRENCY_EXPONENTS[amount.currency]
     value = amount.amount
-    if value != value.quantize(Decimal(1).scaleb(-exponent)):
+    if not fits_currency(value, amount.currency):
         raise TooManyDecimals(
             "{currency} amounts have at most {exponent} decimal places: {value}",
             currency=amount.currency, exponent=exponent, value=value
@@ -116,7 +122,7 @@ def check_amount(amount: Money, currency: str | None = None) -> Decimal:
     if currency is not None and amount.currency != currency:
         raise CurrencyMismatch("the account is in {currency}, the amount in {currency2}",
                                currency=currency, currency2=amount.currency)
-    return value.quantize(Decimal("0.01"))
+    return round_to_currency(value, amount.currency)
 
 
 @dataclass(frozen=True)
@@ -438,7 +444,7 @@ class LedgerBase:
             self.require_open(line.account)
 
     def money(self, value: Decimal, currency: str) -> Money:
-        return Money(value.quantize(Decimal("0.01")), currency)
+        return Money(round_to_currency(value, currency), currency)
 
 
 def balanced_lines(kind: str, lines: Sequence[Line]) -> list[Line]:
@@ -447,7 +453,7 @@ def balanced_lines(kind: str, lines: Sequence[Line]) -> list[Line]:
     effective = [line for line in lines if line.amount != 0]
     totals: dict[str, Decimal] = defaultdict(Decimal)
     for line in effective:
-        if line.amount != line.amount.quantize(Decimal("0.01")):
+        if not MinorUnits.holds(line.amount):
             raise UnbalancedEntry("posting {amount} has more than two decimals", amount=line.amount)
         totals[line.account.currency] += line.amount
     unbalanced = {currency: total for currency, total in totals.items() if total != 0}

@@ -68,9 +68,7 @@ from contactless.corebank.schemas import (
     TrialBalanceLine,
 )
 from contactless.platform.context import Actor
-from contactless.platform.db import utcnow
-
-CENT = Decimal("0.01")
+from contactless.platform.db import MinorUnits, utcnow
 
 
 class ClosingOps(InterestOps):
@@ -293,7 +291,7 @@ class ClosingOps(InterestOps):
         totals: dict[str, list[Decimal]] = {}
         counts: dict[str, int] = {}
         for currency, kind, count, debit_fen, credit_fen in rows:
-            debits, credits = Decimal(int(debit_fen)) * CENT, Decimal(int(credit_fen)) * CENT
+            debits, credits = MinorUnits.from_stored(debit_fen), MinorUnits.from_stored(credit_fen)
             lines.append(TrialBalanceLine(currency=currency, account_kind=kind, accounts=count,
                                           debits=debits, credits=credits, net=debits - credits))
             pair = totals.setdefault(currency, [Decimal(0), Decimal(0)])
@@ -327,8 +325,8 @@ class ClosingOps(InterestOps):
         ).all()
         lines = []
         for currency, kind, opening_fen, debit_fen, credit_fen in rows:
-            opening = Decimal(int(opening_fen)) * CENT
-            debits, credits = Decimal(int(debit_fen)) * CENT, Decimal(int(credit_fen)) * CENT
+            opening = MinorUnits.from_stored(opening_fen)
+            debits, credits = MinorUnits.from_stored(debit_fen), MinorUnits.from_stored(credit_fen)
             lines.append(GeneralLedgerLineView(
                 currency=currency, gl_code=GL_ACCOUNTS[AccountKind(kind)][0], account_kind=kind,
                 opening=opening, debits=debits, credits=credits,

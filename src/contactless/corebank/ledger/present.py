@@ -27,11 +27,11 @@ from contactless.corebank.schemas import (
     WealthOrderView,
     WealthProductView,
 )
-from contactless.platform.money import Money
+from contactless.platform.money import Money, round_to_currency
 
 
 def money(value: Decimal, currency: str) -> Money:
-    return Money(value.quantize(Decimal("0.01")), currency)
+    return Money(round_to_currency(value, currency), currency)
 
 
 def mask_external(number: str) -> str:

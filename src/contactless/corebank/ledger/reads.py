@@ -65,9 +65,9 @@ from contactless.corebank.schemas import (
     WealthOrderView,
     WealthProductView,
 )
+from contactless.platform.db import MinorUnits
 
 MAX_PAGE_SIZE = 200
-CENT = Decimal("0.01")
 
 
 def _external_party(entry: JournalEntry) -> str | None:
@@ -281,8 +281,8 @@ class ReadOps(WealthOps, LoanOps):
         totals: dict[str, list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
         counts: dict[str, int] = defaultdict(int)
         for currency, kind, count, debit_fen, credit_fen in rows:
-            debits = Decimal(int(debit_fen)) * CENT
-            credits = Decimal(int(credit_fen)) * CENT
+            debits = MinorUnits.from_stored(debit_fen)
+            credits = MinorUnits.from_stored(credit_fen)
             lines.append(TrialBalanceLine(currency=currency, account_kind=kind, accounts=count,
                                           debits=debits, credits=credits,
                                           net=debits - credits))

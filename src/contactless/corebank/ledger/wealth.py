@@ -45,7 +45,9 @@ from contactless.corebank.schemas import (
 from contactless.platform.context import Actor
 from contactless.platform.money import Money
 
-UNIT = Decimal("0.01")
+# fund units are counted to two decimals whatever the fund's currency: a unit is no money
+UNIT_DECIMALS = 2
+UNIT = Decimal(1).scaleb(-UNIT_DECIMALS)
 SETTLEMENT_LAG = timedelta(days=1)  # T+1
 
 

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import calendar
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
-FEN = Decimal("0.01")
+from contactless.platform.money import round_to_currency
+
 TERM_MONTHS = {"3m": 3, "6m": 6, "1y": 12, "2y": 24, "3y": 36, "5y": 60}
 
 
 def to_fen(value: Decimal) -> Decimal:
-    return value.quantize(FEN, rounding=ROUND_HALF_UP)
+    return round_to_currency(value, "CNY")
 
 
 def add_months(start: date, months: int) -> date:

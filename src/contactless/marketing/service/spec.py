@@ -19,6 +19,7 @@ from typing import Any
 
 from contactless.marketing.errors import CampaignInvalid
 from contactless.marketing.models import Channel
+from contactless.platform.money import fits_currency, round_to_currency
 
 AUDIENCE_TARGETS = ("maturing", "retention", "high_value", "segment")
 TRIGGER_TOPICS = ("corebank.outbound_sent",)
@@ -59,9 +60,9 @@ def _amount(value: Any, field: str) -> str:
         amount = Decimal(str(value))
     except (InvalidOperation, ValueError):
         raise CampaignInvalid("{field} is an amount in yuan", field=field) from None
-    if not amount.is_finite() or amount < 0 or amount != amount.quantize(Decimal("0.01")):
+    if not amount.is_finite() or amount < 0 or not fits_currency(amount, "CNY"):
         raise CampaignInvalid("{field} is an amount in yuan", field=field)
-    return str(amount.quantize(Decimal("0.01")))
+    return str(round_to_currency(amount, "CNY"))
 
 
 def _text(value: Any, field: str, *, required: bool = True, limit: int = MAX_TEXT) -> str:

@@ -40,7 +40,7 @@ from contactless.outreach.service.common import (
 )
 from contactless.platform import audit
 from contactless.platform.context import Actor
-from contactless.platform.db import utcnow
+from contactless.platform.db import MinorUnits, utcnow
 from contactless.platform.kernel import kernel_of
 from contactless.platform.security import mask_mobile, mask_name
 
@@ -122,9 +122,10 @@ def parse_share(value: object) -> Decimal:
         raise SharesInvalid("a share is a number from 0 to 100") from exc
     if not share.is_finite() or not 0 <= share <= HUNDRED:
         raise SharesInvalid("a share is a number from 0 to 100")
-    if share != share.quantize(Decimal("0.01")):
+    # a share is kept as a conversion's is: in hundredths (ConversionShare.share)
+    if not MinorUnits.holds(share):
         raise SharesInvalid("shares have at most two decimal places")
-    return share.quantize(Decimal("0.01"))
+    return share.quantize(MinorUnits.unit)
 
 
 def set_shares(session: Session, actor: Actor, *, code_id: uuid.UUID,
