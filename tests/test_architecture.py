@@ -6,6 +6,7 @@ would show in the source."""
 from __future__ import annotations
 
 import ast
+import re
 import tomllib
 from pathlib import Path
 
@@ -87,3 +88,19 @@ def test_currency_precision_comes_from_the_money_table() -> None:
                    or "Decimal('0.01')" in path.read_text(encoding="utf-8")}
     assert typed_again - PRECISION_NOT_YET == set()
 
+
+DIALECT_BRANCH = re.compile(
+    r"dialect\.name|\.dialect\s*[!=]=|sqlalchemy\.dialects|execute_if\(dialect")
+DIALECT_NOT_YET = {"src/contactless/events/aliases.py"}
+
+
+def _may_know_the_engine(path: Path) -> bool:
+    return path.name.startswith("repository") or _relative(path) == "src/contactless/platform/db.py"
+
+
+def test_sql_dialects_are_told_apart_only_in_repositories_and_platform_db() -> None:
+    """Elsewhere the engine is asked through ``platform.db`` (``is_postgresql``,
+    ``upsert_insert``, ``on_postgresql_create``), never by its dialect's name."""
+    branching = {_relative(path) for path in _source_files() if not _may_know_the_engine(path)
+                 and DIALECT_BRANCH.search(path.read_text(encoding="utf-8"))}
+    assert branching - DIALECT_NOT_YET == set()

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import DDL, BigInteger, Integer, String, Table, Text, event, insert, select
+from sqlalchemy import BigInteger, Integer, String, Table, Text, insert, select
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from contactless.platform.context import Actor, current_request_id
-from contactless.platform.db import Base, UTCDateTime, utcnow
+from contactless.platform.db import Base, UTCDateTime, on_postgresql_create, utcnow
 
 if TYPE_CHECKING:
     from contactless.settings import Settings
@@ -87,9 +87,7 @@ def refuse_trigger(table: str) -> str:
 ENTRY_TABLE = cast(Table, AuditEntry.__table__)
 SEAL_TABLE = cast(Table, AuditSeal.__table__)
 for _table in (ENTRY_TABLE, SEAL_TABLE):
-    for _ddl in (REFUSE_FUNCTION.replace("%", "%%"), refuse_trigger(_table.name)):
-        event.listen(_table, "after_create",
-                     DDL(_ddl).execute_if(dialect="postgresql"))  # type: ignore[no-untyped-call]
+    on_postgresql_create(_table, REFUSE_FUNCTION.replace("%", "%%"), refuse_trigger(_table.name))
 
 
 # ---- keys and digests ----------------------------------------------------------------------

@@ -34,7 +34,7 @@ from contactless.platform.audit import (
     canonical,
     keys_of,
 )
-from contactless.platform.db import utcnow
+from contactless.platform.db import is_postgresql, utcnow
 
 if TYPE_CHECKING:
     from contactless.platform.kernel import Kernel
@@ -83,7 +83,7 @@ class Sealed:
 def seal_batch(session: Session, *, batch: int, grace_seconds: float) -> Sealed | None:
     """Seal the next batch in the caller's transaction; None when there is nothing to seal or
     another sealer holds the lock (PostgreSQL; SQLite serializes writers anyway)."""
-    postgres = session.get_bind().dialect.name == "postgresql"
+    postgres = is_postgresql(session)
     if postgres and not session.scalar(text(f"SELECT pg_try_advisory_xact_lock({SEAL_LOCK})")):
         return None
     keys = keys_of(session)

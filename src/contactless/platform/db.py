@@ -11,16 +11,19 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
+    DDL,
     BigInteger,
     DateTime,
     Dialect,
     MetaData,
     String,
+    Table,
     TypeDecorator,
     Uuid,
     create_engine,
     event,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
@@ -39,6 +42,33 @@ NAMING_CONVENTION = {
 
 def utcnow() -> datetime:
     return clock.now()
+
+
+# -- the engines' differences: asked here, so no domain reads a dialect's name -----------------
+
+
+def is_postgresql(session: Session) -> bool:
+    """Whether the session talks to PostgreSQL (row locks, advisory locks, one-statement
+    batches); the other engine is SQLite, which serializes writers instead."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def is_sqlite(session: Session) -> bool:
+    return session.get_bind().dialect.name == "sqlite"
+
+
+def upsert_insert(table: Any, *, postgresql_engine: bool) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT that takes ``on_conflict_do_nothing`` / ``on_conflict_do_update``, in the
+    engine's own form (``postgresql_engine`` from :func:`is_postgresql`, so a caller that
+    caches the statement keys it by that)."""
+    return (postgresql.insert if postgresql_engine else sqlite.insert)(table)
+
+
+def on_postgresql_create(table: Table, *statements: str) -> None:
+    """Run ``statements`` after ``table`` is created, on PostgreSQL only (triggers)."""
+    for statement in statements:
+        event.listen(table, "after_create",
+                     DDL(statement).execute_if(dialect="postgresql"))  # type: ignore[no-untyped-call]
 
 
 def length_of(column: Any) -> int:

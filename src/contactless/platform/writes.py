@@ -19,6 +19,8 @@ from sqlalchemy import Table, bindparam, insert, update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
+from contactless.platform.db import is_postgresql
+
 PENDING = "writes.pending"
 # up to this many rows an insert lists its values (cheapest to send); more go as arrays, so
 # the statement's parameters stay under the 50 the driver caches a statement's parsing for
@@ -55,11 +57,11 @@ def execute_writes(session: Session, writes: Sequence[Write]) -> None:
     if not writes:
         return
     session.flush()
-    dialect = session.get_bind().dialect
-    if dialect.name != "postgresql" or len(writes) == 1:
+    if not is_postgresql(session) or len(writes) == 1:
         for write in writes:
             _execute_one(session, write)
         return
+    dialect = session.get_bind().dialect
     shapes = tuple(write.shape() for write in writes)
     sql = _combined_sql(shapes, tuple(write.table for write in writes), dialect)
     params: list[Any] = []

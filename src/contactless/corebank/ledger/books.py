@@ -54,7 +54,7 @@ from contactless.corebank.ledger.rows import (
 from contactless.corebank.models import BusinessDay, LedgerAccount, Posting
 from contactless.platform.clock import today_in
 from contactless.platform.context import Actor
-from contactless.platform.db import Base, MinorUnits, utcnow
+from contactless.platform.db import Base, MinorUnits, is_postgresql, utcnow
 from contactless.platform.errors import NotFound
 from contactless.platform.money import (
     CURRENCY_EXPONENTS,
@@ -149,7 +149,7 @@ class LedgerBase:
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        self.is_postgres = session.get_bind().dialect.name == "postgresql"
+        self.is_postgres = is_postgresql(session)
         # the session's identity map holds clean rows only weakly; keeping the accounts this
         # ledger touched lets a long batch (demo data, the runner) find them without a query
         self._pinned: dict[uuid.UUID, LedgerAccount] = {}

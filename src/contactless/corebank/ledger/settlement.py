@@ -30,8 +30,6 @@ from sqlalchemy import (
     literal,
     select,
 )
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql.elements import ColumnElement
 
 from contactless.corebank.constants import (
@@ -69,7 +67,7 @@ from contactless.corebank.models import (
 )
 from contactless.corebank.schemas import SettlementResult
 from contactless.platform.context import Actor
-from contactless.platform.db import utcnow
+from contactless.platform.db import upsert_insert, utcnow
 
 BATCH_SIZE = 1000
 SETTLEMENT = cast_table(Table, InterestSettlement.__table__)
@@ -228,9 +226,8 @@ class InterestOps(DepositOps):
     def _claim_run(self, settlement_date: date, start: date, credit_day: date) -> InterestRun:
         """The period's run row, created by the first caller and locked on PostgreSQL, so two
         runs of one period take turns."""
-        upsert = postgresql_insert if self.is_postgres else sqlite_insert
         self.session.execute(
-            upsert(InterestRun).values(
+            upsert_insert(InterestRun, postgresql_engine=self.is_postgres).values(
                 id=uuid.uuid4(), settlement_date=settlement_date, period_start=start,
                 credit_date=credit_day, status=RUN_RUNNING, accounts_settled=0,
                 created_at=utcnow(),

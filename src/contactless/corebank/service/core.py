@@ -16,8 +16,6 @@ from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel
 from sqlalchemy import Table, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from contactless.corebank.errors import (
@@ -40,7 +38,7 @@ from contactless.identity.permissions import Operation, authorize, rule_of
 from contactless.platform import audit
 from contactless.platform.audit import AuditEntry, canonical
 from contactless.platform.context import Actor
-from contactless.platform.db import holds_nothing, utcnow
+from contactless.platform.db import holds_nothing, is_postgresql, upsert_insert, utcnow
 from contactless.platform.errors import Conflict, IdempotencyKeyReused
 from contactless.platform.events import OutboxEvent, publish, publish_row
 from contactless.platform.money import Money, plain
@@ -212,17 +210,16 @@ def _claim(session: Session, record_id: uuid.UUID, *, scope: str, key: str, oper
     ``ON CONFLICT DO NOTHING``: on PostgreSQL a concurrent first request with the same key
     makes this statement wait until that one commits (then False) or rolls back (then True).
     """
-    statement = _claim_statement(session.get_bind().dialect.name)
+    statement = _claim_statement(is_postgresql(session))
     return session.execute(statement, {
         "id": record_id, "scope": scope, "key": key, "operation": operation,
         "fingerprint": digest, "created_at": utcnow()}).first() is not None
 
 
 @lru_cache(maxsize=4)
-def _claim_statement(dialect: str) -> Any:
-    upsert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    return (upsert(REQUEST).on_conflict_do_nothing(index_elements=["scope", "key"])
-            .returning(REQUEST.c.id))
+def _claim_statement(postgresql_engine: bool) -> Any:
+    return (upsert_insert(REQUEST, postgresql_engine=postgresql_engine)
+            .on_conflict_do_nothing(index_elements=["scope", "key"]).returning(REQUEST.c.id))
 
 
 def idempotent(

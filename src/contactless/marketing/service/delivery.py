@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from contactless.customers import service as customers
 from contactless.marketing.models import Campaign, CampaignSend, Channel, Preference, SendStatus
-from contactless.platform.db import utcnow
+from contactless.platform.db import is_sqlite, utcnow
 from contactless.platform.kernel import Kernel
 
 log = structlog.get_logger(__name__)
@@ -30,7 +30,7 @@ def _queued(session: Session, channel: str, limit: int) -> list[CampaignSend]:
     query = (select(CampaignSend).where(CampaignSend.channel == channel,
                                         CampaignSend.status == SendStatus.QUEUED.value)
              .order_by(CampaignSend.created_at).limit(limit))
-    if session.get_bind().dialect.name != "sqlite":
+    if not is_sqlite(session):
         query = query.with_for_update(skip_locked=True)
     return list(session.scalars(query))
 
