@@ -104,3 +104,50 @@ def test_sql_dialects_are_told_apart_only_in_repositories_and_platform_db() -> N
     branching = {_relative(path) for path in _source_files() if not _may_know_the_engine(path)
                  and DIALECT_BRANCH.search(path.read_text(encoding="utf-8"))}
     assert branching - DIALECT_NOT_YET == set()
+
+
+def _service_files() -> list[Path]:
+    package = ROOT / "src" / "contactless"
+    return sorted([*package.glob("*/service.py"), *package.glob("*/service/*.py")])
+
+
+# still taking a locale: the partners' open API (its own change), the journeys' three entry
+# points it calls, and the assistant, whose replies are written in the conversation's language
+LOCALE_NOT_YET = {
+    "src/contactless/journeys/service/start.py:journey_catalog",
+    "src/contactless/journeys/service/start.py:start_journey",
+    "src/contactless/journeys/service/start.py:journey_for_partner",
+    "src/contactless/partners/service/catalog.py:partner_products",
+    "src/contactless/partners/service/journeys.py:start_partner_journey",
+    "src/contactless/partners/service/journeys.py:partner_journey_status",
+    "src/contactless/assistant/service/conversations.py:start_conversation",
+    "src/contactless/assistant/service/conversations.py:post_message",
+    "src/contactless/assistant/service/conversations.py:_respond",
+    "src/contactless/assistant/service/conversations.py:hand_off",
+    "src/contactless/assistant/service/core.py:title",
+    "src/contactless/assistant/service/faq.py:match",
+    "src/contactless/assistant/service/faq.py:best",
+}
+
+
+def test_services_are_handed_a_translator_not_a_locale() -> None:
+    """Errors are raised in English message ids and translated at the web edge
+    (``web.errors.localized``); a service that composes text for a person is handed a
+    ``platform.i18n.Translator`` by the edge (``web.deps.translator_of``), so no service
+    function takes the caller's ``locale``."""
+    taking: set[str] = set()
+    for path in _service_files():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                arguments = node.args.posonlyargs + node.args.args + node.args.kwonlyargs
+                if any(argument.arg == "locale" for argument in arguments):
+                    taking.add(f"{_relative(path)}:{node.name}")
+    assert taking - LOCALE_NOT_YET == set()
+
+
+def test_services_do_not_translate_their_errors() -> None:
+    """No ``localize``/``localized`` call (the edge's) in a service."""
+    translating = {_relative(path) for path in _service_files()
+                   if re.search(r"\blocali[sz]ed?\(", path.read_text(encoding="utf-8"))}
+    assert translating == set()
+

@@ -22,7 +22,7 @@ from contactless.outreach import service as outreach
 from contactless.platform.context import Actor
 from contactless.platform.db import utcnow
 from contactless.platform.i18n import N_, gettext_for
-from contactless.web.deps import DbSession, get_kernel, locale_of
+from contactless.web.deps import DbSession, get_kernel, locale_of, translator_of
 from contactless.web.templating import render
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -84,7 +84,7 @@ def _todays_work(request: Request, session: Session, actor: Actor) -> dict[str, 
     today = utcnow().astimezone(zone).date()
     return {
         "maturing": maturing_deposits(session, actor, today=today),
-        "stalled": journeys.stalled_journeys(session, actor, locale=locale_of(request)),
+        "stalled": journeys.stalled_journeys(session, actor, translator=translator_of(request)),
         "day": outreach.my_day(session, actor),
         "my_codes": outreach.list_codes(session, actor, status="active")[:5],
         "maturing_days": MATURING_DAYS, "today": today,

@@ -14,6 +14,7 @@ from contactless.assistant.models import Appointment, Conversation
 from contactless.corebank import service as corebank
 from contactless.platform.clock import bank_today
 from contactless.platform.context import SYSTEM
+from contactless.platform.i18n import Translator
 from contactless.platform.kernel import Kernel
 from tests.factories.assistant import counts, make_desk, say
 from tests.factories.journeys import deposit_maturing_in, last_code
@@ -104,7 +105,7 @@ def test_a_maturing_deposit_is_listed_and_its_renewal_journey_started(kernel: Ke
 
         journey = journeys.get_journey(session, desk.customer,
                                        journey_id=uuid.UUID(links[0].rsplit("/", 1)[1]),
-                                       locale="zh-CN")
+                                       translator=Translator("zh-CN"))
     assert journey.journey == "deposit_renewal"
 
 

@@ -17,6 +17,7 @@ from contactless.journeys.models import JourneyInstance
 from contactless.platform.context import SYSTEM
 from contactless.platform.db import utcnow
 from contactless.platform.events import OutboxEvent
+from contactless.platform.i18n import Translator
 from contactless.platform.kernel import Kernel
 from tests.factories.identity import make_small_bank, valid_id_number
 from tests.factories.journeys import (
@@ -276,10 +277,10 @@ def test_two_confirms_at_once_on_postgresql_execute_once(pg_kernel: Kernel) -> N
                                       locale="en")
         journeys.submit_step(session, actor, journey_id=view.id, step="deposit",
                              data={"deposit_id": str(matured.id)}, idempotency_key="d",
-                             locale="en")
+                             translator=Translator("en"))
         journeys.submit_step(session, actor, journey_id=view.id, step="plan",
                              data={"option": "renew_all", "term": "1y"},
-                             idempotency_key="p", locale="en")
+                             idempotency_key="p", translator=Translator("en"))
     before = _entries(kernel)
     outcomes: list[str] = []
     barrier = threading.Barrier(2)
@@ -289,7 +290,8 @@ def test_two_confirms_at_once_on_postgresql_execute_once(pg_kernel: Kernel) -> N
         try:
             with kernel.db.session() as session:
                 done = journeys.submit_step(session, actor, journey_id=view.id, step="confirm",
-                                            data={}, idempotency_key=key, locale="en")
+                                            data={}, idempotency_key=key,
+                                            translator=Translator("en"))
             outcomes.append(done.status)
         except ContactlessError as error:
             outcomes.append(error.code)

@@ -21,6 +21,7 @@ from contactless.outreach import service as outreach
 from contactless.outreach.models import QrConversion
 from contactless.outreach.sources import OutreachQrSources
 from contactless.platform.context import SYSTEM
+from contactless.platform.i18n import Translator
 from contactless.platform.kernel import Kernel
 from tests.factories.journeys import Banked, make_banked_customer
 from tests.factories.outreach import make_code, scan
@@ -163,7 +164,8 @@ def test_an_rms_code_is_credited_with_the_new_money_realised_at_once(kernel: Ker
         with kernel.db.session() as session:
             view = journeys.submit_step(session, banked.actor, journey_id=view.id,
                                         step=step.key, data=data,
-                                        idempotency_key=str(uuid.uuid4()), locale="en")
+                                        idempotency_key=str(uuid.uuid4()),
+                                        translator=Translator("en"))
     assert view.status == "completed"
     with kernel.db.session() as session:
         (conversion,) = session.scalars(select(QrConversion)).all()

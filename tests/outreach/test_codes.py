@@ -5,6 +5,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from sqlalchemy.orm import Session
 
 from contactless.outreach import service as outreach
 from contactless.outreach.errors import (
@@ -16,6 +17,7 @@ from contactless.outreach.errors import (
 from contactless.platform import audit, audit_verify
 from contactless.platform.context import SYSTEM
 from contactless.platform.db import utcnow
+from contactless.platform.i18n import Translator
 from contactless.platform.kernel import Kernel
 from tests.factories.identity import make_small_bank
 from tests.factories.outreach import make_code, token_of
@@ -150,6 +152,10 @@ def test_only_relationship_and_branch_managers_create_codes(sqlite_kernel: Kerne
         make_code(sqlite_kernel, bank.auditor)
 
 
+def headline(session: Session, view: outreach.CodeView, locale: str) -> str:
+    return outreach.customer_headline(session, view, translator=Translator(locale))
+
+
 @SQLITE_ONLY
 def test_posters_print_the_headline_or_the_journeys_name_never_the_internal_label(
     kernel: Kernel,
@@ -160,9 +166,9 @@ def test_posters_print_the_headline_or_the_journeys_name_never_the_internal_labe
                        headline="存款到期，一键转存")
     untitled_info = make_code(kernel, bank.rm_xh)
     with kernel.db.session() as session:
-        assert outreach.customer_headline(session, labelled, locale="zh-CN") == "定期存款到期转存"
-        assert outreach.customer_headline(session, labelled, locale="en") == "Renew a time deposit"
-        assert outreach.customer_headline(session, headed, locale="en") == "存款到期，一键转存"
-        assert outreach.customer_headline(session, untitled_info, locale="zh-CN") == ""
+        assert headline(session, labelled, "zh-CN") == "定期存款到期转存"
+        assert headline(session, labelled, "en") == "Renew a time deposit"
+        assert headline(session, headed, "en") == "存款到期，一键转存"
+        assert headline(session, untitled_info, "zh-CN") == ""
     assert untitled_info.title == "信息页 · 聊天"  # an untitled code is labelled in words
     assert labelled.headline is None

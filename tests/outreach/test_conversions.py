@@ -22,6 +22,7 @@ from contactless.platform.audit import AuditEntry
 from contactless.platform.context import SYSTEM
 from contactless.platform.db import utcnow
 from contactless.platform.events import DomainEvent
+from contactless.platform.i18n import Translator
 from contactless.platform.kernel import Kernel
 from contactless.platform.money import Money
 from tests.factories.identity import make_customer
@@ -56,7 +57,7 @@ def _renew(kernel: Kernel, banked: Banked, deposit_id: uuid.UUID, *, option: str
         with kernel.db.session() as session:
             view = journeys.submit_step(session, banked.actor, journey_id=view.id, step=step,
                                         data=data, idempotency_key=str(uuid.uuid4()),
-                                        locale="en")
+                                        translator=Translator("en"))
     assert view.status == "completed", view
     return str(view.id)
 
@@ -191,7 +192,8 @@ def _buy(kernel: Kernel, banked: Banked, product_id: uuid.UUID, amount: str,
         with kernel.db.session() as session:
             view = journeys.submit_step(session, banked.actor, journey_id=view.id,
                                         step=step.key, data=data or {},
-                                        idempotency_key=str(uuid.uuid4()), locale="en")
+                                        idempotency_key=str(uuid.uuid4()),
+                                        translator=Translator("en"))
     assert view.status == "completed", view
     return str(view.id)
 
@@ -319,7 +321,8 @@ def test_a_start_link_counts_only_with_a_scan_on_record(kernel: Kernel) -> None:
         instance = _started(kernel, banked, code_id)
         assert (instance.source_qr_code_id, instance.channel) == (None, "mobile")
         with kernel.db.session() as session:
-            journeys.cancel_journey(session, banked.actor, journey_id=instance.id, locale="en")
+            journeys.cancel_journey(session, banked.actor, journey_id=instance.id,
+                                    translator=Translator("en"))
     assert _unverified(kernel) == ["qr_code_not_found", "qr_not_scanned", "qr_code_revoked",
                                    "qr_not_scanned", "qr_not_scanned"]
     # completing an uncredited journey credits nobody

@@ -16,6 +16,7 @@ from contactless.outreach.models import QrConversion, QrCredit
 from contactless.platform.clock import today_in
 from contactless.platform.context import SYSTEM
 from contactless.platform.db import Base
+from contactless.platform.i18n import Translator
 from contactless.platform.kernel import Kernel, build_kernel
 from contactless.platform.store import MemoryStore
 from tests.conftest import make_settings
@@ -101,7 +102,8 @@ def test_the_demo_bank_runs_real_journeys_and_the_books_still_balance(
     assert ran["started"] > ran["completed"] > 0  # some customers stop half-way
     with sqlite_kernel.db.session() as session:
         admin = actor_of(session, "admin")
-        figures = {a.journey: a for a in journeys.overview(session, admin, locale="zh-CN")}
+        figures = {a.journey: a for a in journeys.overview(session, admin,
+                                                           translator=Translator("zh-CN"))}
         assert corebank.trial_balance(session).balanced
     renewals = figures["deposit_renewal"]
     assert renewals.completed > 0

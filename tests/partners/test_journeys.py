@@ -24,6 +24,7 @@ from contactless.partners.models import PartnerJourney
 from contactless.partners.service.journeys import on_journey_finished
 from contactless.platform.context import Actor
 from contactless.platform.events import DomainEvent, OutboxEvent
+from contactless.platform.i18n import Translator
 from contactless.platform.kernel import Kernel
 from tests.factories.journeys import Banked, make_banked_customer
 from tests.factories.partners import (
@@ -86,7 +87,8 @@ def _finish(kernel: Kernel, banked: Banked, journey_id: uuid.UUID) -> None:
                "amount": {"term": "1y", "amount": "8800.00",
                           "account_id": str(banked.account.id), "instruction": "payout"}}
     with kernel.db.session() as session:
-        view = journeys.get_journey(session, actor, journey_id=journey_id, locale="en")
+        view = journeys.get_journey(session, actor, journey_id=journey_id,
+                                    translator=Translator("en"))
     while view.status == "active" and view.current_step is not None:
         step = view.current_step
         data = answers.get(step.key, {})
@@ -95,7 +97,7 @@ def _finish(kernel: Kernel, banked: Banked, journey_id: uuid.UUID) -> None:
         with kernel.db.session() as session:
             view = journeys.submit_step(session, actor, journey_id=view.id, step=step.key,
                                         data=data, idempotency_key=str(uuid.uuid4()),
-                                        locale="en")
+                                        translator=Translator("en"))
     assert view.status == "completed"
 
 

@@ -16,7 +16,15 @@ from contactless.journeys import schemas
 from contactless.journeys import service as journeys
 from contactless.journeys.web import JourneyActor
 from contactless.platform.errors import ContactlessError
-from contactless.web.deps import DEVICE_COOKIE, DbSession, IdempotencyKey, KernelDep, locale_of
+from contactless.platform.i18n import Translator
+from contactless.web.deps import (
+    DEVICE_COOKIE,
+    DbSession,
+    IdempotencyKey,
+    KernelDep,
+    locale_of,
+    translator_of,
+)
 from contactless.web.errors import problem_response
 
 router = APIRouter(prefix="/api/v1/journeys", tags=["journeys"])
@@ -62,28 +70,29 @@ def analytics(request: Request, journey_key: str, session: DbSession, actor: Cur
               since: datetime | None = None, until: datetime | None = None) -> Any:
     """Funnel by step, median and p90 time to complete, drop-off, split by channel and QR."""
     return journeys.journey_analytics(session, actor, journey_key=journey_key,
-                                      locale=locale_of(request), since=since, until=until)
+                                      translator=translator_of(request), since=since, until=until)
 
 
 @router.get("/reviews", response_model=list[schemas.ReviewView])
 def reviews(request: Request, session: DbSession, actor: CurrentStaff,
             status: Annotated[str, Query(max_length=16)] = "pending") -> Any:
     return journeys.list_reviews(session, actor, status=status or None,
-                                 locale=locale_of(request))
+                                 translator=translator_of(request))
 
 
 @router.post("/reviews/{review_id}/approve", response_model=schemas.ReviewView)
 def approve(request: Request, review_id: uuid.UUID, session: DbSession, actor: CurrentStaff,
             body: schemas.ReviewDecision | None = None) -> Any:
     return journeys.approve_review(session, actor, review_id=review_id,
-                                   note=body.note if body else "", locale=locale_of(request))
+                                   note=body.note if body else "",
+                                   translator=translator_of(request))
 
 
 @router.post("/reviews/{review_id}/reject", response_model=schemas.ReviewView)
 def reject(request: Request, review_id: uuid.UUID, session: DbSession, actor: CurrentStaff,
            body: schemas.ReviewDecision | None = None) -> Any:
     return journeys.reject_review(session, actor, review_id=review_id,
-                                  note=body.note if body else "", locale=locale_of(request))
+                                  note=body.note if body else "", translator=translator_of(request))
 
 
 @router.post("", response_model=schemas.JourneyView, status_code=201)
@@ -100,13 +109,14 @@ def start(request: Request, body: schemas.JourneyStart, session: DbSession,
 @router.get("", response_model=list[schemas.JourneyView])
 def mine(request: Request, session: DbSession, actor: JourneyActor) -> Any:
     """Open journeys (to resume on this device) and recently finished ones."""
-    return journeys.my_journeys(session, actor, locale=locale_of(request))
+    return journeys.my_journeys(session, actor, translator=translator_of(request))
 
 
 @router.get("/{journey_id}", response_model=schemas.JourneyView)
 def get(request: Request, journey_id: uuid.UUID, session: DbSession,
         actor: JourneyActor) -> Any:
-    return journeys.get_journey(session, actor, journey_id=journey_id, locale=locale_of(request))
+    return journeys.get_journey(session, actor, journey_id=journey_id,
+                                translator=translator_of(request))
 
 
 @router.post("/{journey_id}/steps/{step}", response_model=schemas.JourneyView)
@@ -122,11 +132,11 @@ def submit(request: Request, journey_id: uuid.UUID, step: str, session: DbSessio
                if isinstance(value, dict) and "content_base64" in value}
     for name in uploads:
         data.pop(name)
-    files = journeys.decode_api_files(uploads, locale=locale)
+    files = journeys.decode_api_files(uploads)
     try:
         return journeys.submit_step(
             session, actor, journey_id=journey_id, step=step[:64], data=data, files=files,
-            idempotency_key=key, locale=locale,
+            idempotency_key=key, translator=Translator.of(locale),
             ip=request.client.host if request.client else None,
             user_agent=request.headers.get("user-agent"))
     except ContactlessError as error:
@@ -139,14 +149,15 @@ def submit(request: Request, journey_id: uuid.UUID, step: str, session: DbSessio
 def cancel(request: Request, journey_id: uuid.UUID, session: DbSession,
            actor: JourneyActor) -> Any:
     return journeys.cancel_journey(session, actor, journey_id=journey_id,
-                                   locale=locale_of(request))
+                                   translator=translator_of(request))
 
 
 @router.post("/{journey_id}/back", response_model=schemas.JourneyView)
 def back(request: Request, journey_id: uuid.UUID, session: DbSession,
          actor: JourneyActor) -> Any:
     """The step before the current one, with the answers it was given."""
-    return journeys.go_back(session, actor, journey_id=journey_id, locale=locale_of(request))
+    return journeys.go_back(session, actor, journey_id=journey_id,
+                            translator=translator_of(request))
 
 
 @router.post("/{journey_id}/resend", status_code=202)
@@ -161,6 +172,6 @@ def receipt(request: Request, journey_id: uuid.UUID, consent_id: uuid.UUID,
             session: DbSession, actor: JourneyActor) -> Response:
     """A PDF of exactly what was agreed to (text, version, SHA-256, time, address)."""
     found = journeys.consent_receipt(session, actor, consent_id=consent_id,
-                                     journey_id=journey_id, locale=locale_of(request))
+                                     journey_id=journey_id, translator=translator_of(request))
     return Response(found.content, media_type="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="{found.filename}"'})

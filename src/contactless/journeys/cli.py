@@ -13,6 +13,7 @@ from contactless.journeys import service as journeys
 from contactless.platform.cli import cli_kernel
 from contactless.platform.context import SYSTEM
 from contactless.platform.errors import ContactlessError
+from contactless.platform.i18n import Translator
 
 journeys_app = typer.Typer(help="Journeys: catalog, sweep and funnels.", no_args_is_help=True)
 
@@ -54,7 +55,7 @@ def funnel(journey: Annotated[str, typer.Argument(help="journey key")],
     try:
         with kernel.db.session() as session:
             figures = journeys.journey_analytics(session, SYSTEM, journey_key=journey,
-                                                 locale="en",
+                                                 translator=Translator.of("en"),
                                                  since=utcnow() - timedelta(days=days))
     except ContactlessError as error:
         typer.echo(f"error [{error.code}]: {error.message}", err=True)

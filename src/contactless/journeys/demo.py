@@ -25,6 +25,7 @@ from contactless.platform.channels import list_messages
 from contactless.platform.context import SYSTEM, Actor
 from contactless.platform.demo import Progress, daytime
 from contactless.platform.errors import ContactlessError
+from contactless.platform.i18n import Translator
 from contactless.platform.kernel import kernel_of
 
 DAYS = 30
@@ -92,7 +93,7 @@ def run_journey(session: Session, rng: random.Random, actor: Actor, journey_key:
                 view = journeys.submit_step(
                     session, actor, journey_id=view.id, step=view.current_step.key, data=data,
                     idempotency_key=f"demo-{uuid.UUID(int=rng.getrandbits(128))}",
-                    locale=LOCALE, ip="10.0.0.1", user_agent="demo phone")
+                    translator=Translator.of(LOCALE), ip="10.0.0.1", user_agent="demo phone")
         except ContactlessError:
             break
         answered += 1
@@ -147,7 +148,7 @@ def _has_done(session: Session, actor: Actor, journey_key: str) -> bool:
     """Whether this customer has this journey open or finished already (a customer does not
     renew the same deposit twice in a fortnight, or buy the same product twice, unasked)."""
     return any(view.journey == journey_key and view.status != JourneyStatus.CANCELLED
-               for view in journeys.my_journeys(session, actor, locale=LOCALE))
+               for view in journeys.my_journeys(session, actor, translator=Translator.of(LOCALE)))
 
 
 def _count(counts: dict[str, int], view: JourneyView | None) -> None:

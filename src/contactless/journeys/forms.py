@@ -112,8 +112,8 @@ _GENERIC: dict[str, str] = {
 }
 
 
-def field_errors(error: ValidationError, gettext: Gettext) -> list[dict[str, str]]:
-    """Each failing field with a message in the customer's language."""
+def field_errors(error: ValidationError) -> list[dict[str, str]]:
+    """Each failing field with its message id (translated at the web edge, with the error)."""
     found: list[dict[str, str]] = []
     for item in error.errors():
         location = ".".join(str(part) for part in item.get("loc", ())) or "data"
@@ -123,34 +123,35 @@ def field_errors(error: ValidationError, gettext: Gettext) -> list[dict[str, str
             message = str(cause) if cause is not None else "this value is not valid"
         else:
             message = _GENERIC.get(kind, "this value is not valid")
-        found.append({"field": location, "message": gettext(message)})
+        found.append({"field": location, "message": message})
     return found
 
 
-def invalid(errors: list[dict[str, str]], gettext: Gettext) -> StepInvalid:
-    return StepInvalid(gettext("some answers need attention"), errors=errors)
+def invalid(errors: list[dict[str, str]]) -> StepInvalid:
+    return StepInvalid("some answers need attention", errors=errors)
 
 
 def validate_form(model: type[BaseModel], uploads: tuple[Upload, ...], data: dict[str, Any],
-                  choices: dict[str, list[Choice]], gettext: Gettext) -> BaseModel:
-    """Validate the answers with the step's model, then the fields with per-customer choices."""
+                  choices: dict[str, list[Choice]]) -> BaseModel:
+    """Validate the answers with the step's model, then the fields with per-customer choices;
+    refused with :class:`StepInvalid` and each field's message id."""
     names = set(model.model_fields)
     values = {name: value for name, value in data.items() if name in names}
     extra = sorted(set(data) - names - {upload.name for upload in uploads})
-    errors = [{"field": name, "message": gettext("this field is not part of the step")}
+    errors = [{"field": name, "message": "this field is not part of the step"}
               for name in extra]
     form: BaseModel | None = None
     try:
         form = model.model_validate(values)
     except ValidationError as error:
-        errors.extend(field_errors(error, gettext))
+        errors.extend(field_errors(error))
     if form is not None:
         for name, options in choices.items():
             value = getattr(form, name, None)
             if value is not None and str(value) not in {option.value for option in options}:
-                errors.append({"field": name, "message": gettext("choose one of the options")})
+                errors.append({"field": name, "message": "choose one of the options"})
     if errors or form is None:
-        raise invalid(errors, gettext)
+        raise invalid(errors)
     return form
 
 

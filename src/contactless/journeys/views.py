@@ -30,7 +30,7 @@ from contactless.journeys.web import (
 from contactless.platform.context import Actor, current_request_id
 from contactless.platform.db import utcnow
 from contactless.platform.errors import ContactlessError
-from contactless.platform.i18n import gettext_for
+from contactless.platform.i18n import Translator, gettext_for
 from contactless.platform.security import mask_mobile
 from contactless.web.deps import (
     CUSTOMER_COOKIE,
@@ -40,6 +40,7 @@ from contactless.web.deps import (
     KernelDep,
     client_ip,
     locale_of,
+    translator_of,
 )
 from contactless.web.errors import localized
 from contactless.web.templating import NavItem, render
@@ -93,7 +94,7 @@ def hub(request: Request, session: DbSession, actor: OptionalJourneyActor) -> Re
     if actor is None:
         return RedirectResponse(f"/m/login?next={quote('/m/journeys')}", status_code=303)
     locale = locale_of(request)
-    mine = journeys.my_journeys(session, actor, locale=locale)
+    mine = journeys.my_journeys(session, actor, translator=Translator.of(locale))
     return render(request, "journeys/m/hub.html", {
         "open": [view for view in mine if view.status in ("active", "step_up", "in_review",
                                                            "cooling_off")],
@@ -108,7 +109,8 @@ def hub(request: Request, session: DbSession, actor: OptionalJourneyActor) -> Re
 def pending(request: Request, session: DbSession, actor: JourneyActor) -> Response:
     """The orders waiting on the bank or on the clock (a wealth order in its cooling-off period,
     an application in review): a part of 我的产品, loaded into it."""
-    waiting = [view for view in journeys.my_journeys(session, actor, locale=locale_of(request))
+    translator = translator_of(request)
+    waiting = [view for view in journeys.my_journeys(session, actor, translator=translator)
                if view.status in ("in_review", "cooling_off")]
     return render(request, "journeys/m/_pending.html", {"waiting": waiting})
 
@@ -295,7 +297,7 @@ def instance_page(request: Request, session: DbSession, kernel: KernelDep,
         return RedirectResponse(f"/m/login?next={quote(request.url.path)}", status_code=303)
     try:
         view = journeys.get_journey(session, actor, journey_id=journey_id,
-                                    locale=locale_of(request))
+                                    translator=translator_of(request))
     except ContactlessError as error:
         return _error_page(request, error)
     response = _page(request, view)
@@ -322,10 +324,12 @@ def submit(request: Request, session: DbSession, kernel: KernelDep, actor: Journ
         journeys.submit_step(
             session, actor, journey_id=journey_id, step=step[:64], data=payload.data,
             files=payload.files, idempotency_key=payload.idempotency_key or secrets.token_hex(8),
-            locale=locale, ip=client_ip(request), user_agent=request.headers.get("user-agent"))
+            translator=Translator.of(locale), ip=client_ip(request),
+            user_agent=request.headers.get("user-agent"))
     except ContactlessError as error:
         try:
-            view = journeys.get_journey(session, actor, journey_id=journey_id, locale=locale)
+            view = journeys.get_journey(session, actor, journey_id=journey_id,
+                                        translator=Translator.of(locale))
         except ContactlessError as missing:
             return _error_page(request, missing)
         errors = localized(error, locale).extra.get("errors") or []
@@ -345,7 +349,8 @@ def submit(request: Request, session: DbSession, kernel: KernelDep, actor: Journ
 def cancel(request: Request, session: DbSession, actor: JourneyActor,
            journey_id: uuid.UUID) -> Response:
     try:
-        journeys.cancel_journey(session, actor, journey_id=journey_id, locale=locale_of(request))
+        journeys.cancel_journey(session, actor, journey_id=journey_id,
+                                translator=translator_of(request))
     except ContactlessError as error:
         return _error_page(request, error)
     return RedirectResponse(f"/m/journeys/{journey_id}", status_code=303)
@@ -356,7 +361,7 @@ def back(request: Request, session: DbSession, actor: JourneyActor,
          journey_id: uuid.UUID) -> Response:
     """The previous step, filled in with what was entered there."""
     try:
-        journeys.go_back(session, actor, journey_id=journey_id, locale=locale_of(request))
+        journeys.go_back(session, actor, journey_id=journey_id, translator=translator_of(request))
     except ContactlessError as error:
         return _error_page(request, error)
     return RedirectResponse(f"/m/journeys/{journey_id}", status_code=303)
@@ -378,7 +383,8 @@ def resend(request: Request, session: DbSession, actor: JourneyActor,
         # too soon is not a failure: the step's button counts down to the next code
         if failed.code != "otp_resend_cooldown":
             error = localized(failed, locale).message
-    view = journeys.get_journey(session, actor, journey_id=journey_id, locale=locale)
+    view = journeys.get_journey(session, actor, journey_id=journey_id,
+                                translator=Translator.of(locale))
     return _page(request, view, error=error, flash=flash, status=status)
 
 
@@ -387,7 +393,7 @@ def receipt(request: Request, session: DbSession, actor: JourneyActor, journey_i
             consent_id: uuid.UUID) -> Response:
     try:
         found = journeys.consent_receipt(session, actor, consent_id=consent_id,
-                                         journey_id=journey_id, locale=locale_of(request))
+                                         journey_id=journey_id, translator=translator_of(request))
     except ContactlessError as error:
         return _error_page(request, error)
     return Response(found.content, media_type="application/pdf", headers={
@@ -402,7 +408,7 @@ def overview(request: Request, session: DbSession, actor: CurrentStaff,
              days: Annotated[int, Query(ge=1, le=366)] = 30) -> Response:
     """Every journey: started, completed, conversion, time to complete, steps."""
     since = utcnow() - timedelta(days=days)
-    rows = journeys.overview(session, actor, locale=locale_of(request), since=since)
+    rows = journeys.overview(session, actor, translator=translator_of(request), since=since)
     return render(request, "journeys/console/overview.html", {
         "rows": rows, "days": days, "pending": journeys.pending_count(session, actor)})
 
@@ -411,14 +417,15 @@ def overview(request: Request, session: DbSession, actor: CurrentStaff,
 def reviews(request: Request, session: DbSession, actor: CurrentStaff,
             status: Annotated[str, Query(max_length=16)] = "pending") -> Response:
     items = journeys.list_reviews(session, actor, status=status or None,
-                                  locale=locale_of(request))
+                                  translator=translator_of(request))
     return render(request, "journeys/console/reviews.html", {"items": items, "status": status})
 
 
 @console_router.get("/reviews/{review_id}")
 def review(request: Request, session: DbSession, actor: CurrentStaff,
            review_id: uuid.UUID) -> Response:
-    item = journeys.get_review(session, actor, review_id=review_id, locale=locale_of(request))
+    item = journeys.get_review(session, actor, review_id=review_id,
+                               translator=translator_of(request))
     return render(request, "journeys/console/review.html", {"item": item})
 
 
@@ -426,7 +433,7 @@ def review(request: Request, session: DbSession, actor: CurrentStaff,
 def approve(request: Request, session: DbSession, actor: CurrentStaff, review_id: uuid.UUID,
             note: Annotated[str, Form(max_length=500)] = "") -> Response:
     journeys.approve_review(session, actor, review_id=review_id, note=note,
-                            locale=locale_of(request))
+                            translator=translator_of(request))
     return RedirectResponse(f"/console/journeys/reviews/{review_id}", status_code=303)
 
 
@@ -434,7 +441,7 @@ def approve(request: Request, session: DbSession, actor: CurrentStaff, review_id
 def reject(request: Request, session: DbSession, actor: CurrentStaff, review_id: uuid.UUID,
            note: Annotated[str, Form(max_length=500)] = "") -> Response:
     journeys.reject_review(session, actor, review_id=review_id, note=note,
-                           locale=locale_of(request))
+                           translator=translator_of(request))
     return RedirectResponse(f"/console/journeys/reviews/{review_id}", status_code=303)
 
 
@@ -445,7 +452,7 @@ def journey_analytics(request: Request, session: DbSession, actor: CurrentStaff,
     """One journey's funnel by step, time to complete, drop-off, channels and QR codes."""
     since = utcnow() - timedelta(days=days)
     figures = journeys.journey_analytics(session, actor, journey_key=journey_key,
-                                         locale=locale_of(request), since=since)
+                                         translator=translator_of(request), since=since)
     return render(request, "journeys/console/journey.html", {
         "figures": figures, "days": days, "chart": figures.model_dump(mode="json")})
 

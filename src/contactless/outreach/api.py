@@ -16,7 +16,7 @@ from contactless.outreach import schemas
 from contactless.outreach import service as outreach
 from contactless.outreach.errors import InvalidCode, InvalidOwner
 from contactless.platform.i18n import gettext_for
-from contactless.web.deps import DbSession, locale_of
+from contactless.web.deps import DbSession, locale_of, translator_of
 
 router = APIRouter(prefix="/api/v1/outreach", tags=["outreach"])
 
@@ -145,7 +145,7 @@ def poster_pdf(request: Request, code_id: uuid.UUID, session: DbSession, actor: 
                download: bool = False) -> Response:
     """A printable A4 poster."""
     content = outreach.code_poster(session, actor, code_id=code_id, base_url=base_url(request),
-                                   locale=locale_of(request))
+                                   translator=translator_of(request))
     return _file(content, "application/pdf", f"poster-{code_id}.pdf", download=download)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gettext
 import io
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -64,3 +65,21 @@ def gettext_for(locale: str) -> Callable[[str], str]:
 def translate(locale: str, message: str, **params: object) -> str:
     text = gettext_for(locale)(message)
     return text.format(**params) if params else text
+
+
+@dataclass(frozen=True, slots=True)
+class Translator:
+    """A person's language, chosen at the web edge, with its catalog: what a service is handed
+    when it composes text that person reads (a journey's steps, a consent receipt, a report's
+    labels). The service translates with it (``translator("Done.")``) and never picks the
+    language or opens a catalog itself; ``locale`` is there for content that is written per
+    language (a consent document's text, which is kept as agreed to)."""
+
+    locale: str
+
+    @classmethod
+    def of(cls, locale: str | None) -> Translator:
+        return cls(normalise(locale))
+
+    def __call__(self, message: str) -> str:
+        return translations(self.locale).gettext(message)

@@ -12,7 +12,7 @@ from fastapi import Depends, Header, Request
 from sqlalchemy.orm import Session
 
 from contactless.platform.errors import ContactlessError, Forbidden, Unauthorized
-from contactless.platform.i18n import from_accept_language, normalise
+from contactless.platform.i18n import Translator, from_accept_language, normalise
 from contactless.platform.kernel import Kernel
 
 STAFF_COOKIE = "cl_staff"
@@ -82,6 +82,11 @@ def locale_of(request: Request) -> str:
 
 
 Locale = Annotated[str, Depends(locale_of)]
+
+
+def translator_of(request: Request) -> Translator:
+    """The caller's language as the translator a service composing text is handed."""
+    return Translator(locale_of(request))
 
 
 def bearer_token(request: Request) -> str | None:

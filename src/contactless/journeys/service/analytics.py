@@ -21,7 +21,7 @@ from contactless.journeys.plugins import plugins_of
 from contactless.journeys.schemas import JourneyAnalytics, SplitRow, StepFunnel
 from contactless.journeys.service.engine import STEP_UP, STEP_UP_STEP, effective_status, now
 from contactless.platform.context import Actor
-from contactless.platform.i18n import gettext_for
+from contactless.platform.i18n import Translator
 
 DEFAULT_DAYS = 30
 
@@ -39,7 +39,7 @@ def percentile(values: list[float], share: float) -> float | None:
     return ordered[max(math.ceil(share * len(ordered)) - 1, 0)]
 
 
-def journey_analytics(session: Session, actor: Actor, *, journey_key: str, locale: str,
+def journey_analytics(session: Session, actor: Actor, *, journey_key: str, translator: Translator,
                       since: datetime | None = None,
                       until: datetime | None = None) -> JourneyAnalytics:
     """One journey's figures for instances started in [since, until) (default: 30 days);
@@ -52,15 +52,16 @@ def journey_analytics(session: Session, actor: Actor, *, journey_key: str, local
     if actor.kind == "staff" and actor.role == Role.RM.value:
         mine = plugins_of(session).sources.owned_by(session, staff_id=uuid.UUID(actor.id))
         instances = [i for i in instances if i.source_qr_code_id in mine]
-    return _figures(session, journey_key, render_text(journey.title, gettext_for(locale)),
+    return _figures(session, journey_key, render_text(journey.title, translator),
                     [(step.key, step.title) for step in journey.steps], instances,
-                    since, until, gettext_for(locale))
+                    since, until, translator)
 
 
-def overview(session: Session, actor: Actor, *, locale: str, since: datetime | None = None,
+def overview(session: Session, actor: Actor, *, translator: Translator,
+             since: datetime | None = None,
              until: datetime | None = None) -> list[JourneyAnalytics]:
     """Every journey's figures side by side."""
-    return [journey_analytics(session, actor, journey_key=journey.key, locale=locale,
+    return [journey_analytics(session, actor, journey_key=journey.key, translator=translator,
                               since=since, until=until)
             for journey in plugins_of(session).catalog.all()]
 

@@ -14,7 +14,7 @@ from contactless.journeys.plugins import plugins_of
 from contactless.journeys.receipts import render_receipt
 from contactless.journeys.service.engine import owns
 from contactless.platform.context import Actor
-from contactless.platform.i18n import gettext_for
+from contactless.platform.i18n import Translator
 from contactless.platform.kernel import kernel_of
 from contactless.platform.security import mask_mobile
 
@@ -25,8 +25,8 @@ class Receipt:
     content: bytes
 
 
-def consent_receipt(session: Session, actor: Actor, *, consent_id: uuid.UUID, locale: str,
-                    journey_id: uuid.UUID | None = None) -> Receipt:
+def consent_receipt(session: Session, actor: Actor, *, consent_id: uuid.UUID,
+                    translator: Translator, journey_id: uuid.UUID | None = None) -> Receipt:
     """A PDF of the consent record: the exact text, its version and SHA-256, when and from
     which address it was agreed to. Only the person who agreed may download it."""
     record = repository.consent(session, consent_id)
@@ -35,7 +35,7 @@ def consent_receipt(session: Session, actor: Actor, *, consent_id: uuid.UUID, lo
             or (journey_id is not None and instance.id != journey_id)):
         raise ConsentNotFound("this consent record was not found")
     kernel = kernel_of(session)
-    gettext = gettext_for(locale)
+    gettext = translator
     catalog = plugins_of(session).catalog
     journey = (render_text(catalog.get(instance.journey_key).title, gettext)
                if instance.journey_key in catalog else instance.journey_key)

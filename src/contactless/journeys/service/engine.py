@@ -52,7 +52,7 @@ from contactless.journeys.sources import QrSource
 from contactless.platform.context import Actor
 from contactless.platform.db import utcnow
 from contactless.platform.events import publish
-from contactless.platform.i18n import gettext_for
+from contactless.platform.i18n import Translator
 from contactless.platform.kernel import kernel_of
 from contactless.platform.security import mask_mobile
 
@@ -325,7 +325,8 @@ def earlier_answers(session: Session, record: JourneyStep | None) -> dict[str, s
 
 
 def step_view(session: Session, ctx: StepContext, step: Step, *, position: int, count: int,
-              gettext: Gettext, locale: str, earlier: dict[str, str] | None = None) -> StepView:
+              gettext: Gettext, translator: Translator,
+              earlier: dict[str, str] | None = None) -> StepView:
     choices = step.choices(ctx) if step.choices is not None else {}
     prefill = step.prefill(ctx) if step.prefill is not None else {}
     prefill = {**prefill, **(earlier or {})}
@@ -335,7 +336,7 @@ def step_view(session: Session, ctx: StepContext, step: Step, *, position: int, 
     if step.kind is StepKind.CONSENT:
         fields = [item for item in fields if item.name != "consents"]
         for document in consent_documents(step, ctx):
-            text = document.text(ctx, locale)
+            text = document.text(ctx, translator.locale)
             original = document.text(ctx, "zh-CN")
             consents.append(ConsentView(key=document.key, version=document.version,
                                         title=render_text(document.title, gettext), text=text,
@@ -383,11 +384,11 @@ STATUS_MESSAGES: dict[str, Msg] = {
 }
 
 
-def build_view(session: Session, actor: Actor, loaded: Loaded, *, locale: str,
+def build_view(session: Session, actor: Actor, loaded: Loaded, *, translator: Translator,
                at: datetime | None = None) -> JourneyView:
     """The instance as its owner sees it, with the current step's fields and JSON Schema."""
     at = at or now()
-    gettext = gettext_for(locale)
+    gettext = translator
     instance = loaded.instance
     status = effective_status(instance, at)
     ctx = context(session, actor, loaded, at)
@@ -406,13 +407,13 @@ def build_view(session: Session, actor: Actor, loaded: Loaded, *, locale: str,
     if status in JourneyStatus.OPEN and instance.current_step:
         if instance.current_step == STEP_UP:
             current = step_view(session, ctx, STEP_UP_STEP, position=len(steps),
-                                count=len(steps), gettext=gettext, locale=locale)
+                                count=len(steps), gettext=gettext, translator=translator)
         else:
             declared = loaded.journey.step(instance.current_step)
             if declared is not None:
                 position = next((i + 1 for i, s in enumerate(steps) if s.key == declared.key), 1)
                 current = step_view(session, ctx, declared, position=position,
-                                    count=len(steps), gettext=gettext, locale=locale,
+                                    count=len(steps), gettext=gettext, translator=translator,
                                     earlier=earlier_answers(session,
                                                             loaded.record(declared.key)))
                 current.can_go_back = position > 1 and status == JourneyStatus.ACTIVE

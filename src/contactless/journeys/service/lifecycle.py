@@ -34,10 +34,11 @@ from contactless.journeys.service.start import send_step_code
 from contactless.platform import audit
 from contactless.platform.context import Actor
 from contactless.platform.errors import ValidationFailed
+from contactless.platform.i18n import Translator
 
 
 def cancel_journey(session: Session, actor: Actor, *, journey_id: uuid.UUID,
-                   locale: str) -> JourneyView:
+                   translator: Translator) -> JourneyView:
     """The customer leaves: an open instance (or one waiting for review or in its cooling-off
     period) is cancelled and nothing is executed. Publishes ``journey.abandoned``."""
     instance = load(session, actor, journey_id, for_update=True)
@@ -60,11 +61,11 @@ def cancel_journey(session: Session, actor: Actor, *, journey_id: uuid.UUID,
     emit(session, "journey.abandoned", instance, at, reason="cancelled",
          last_step=last_step)
     session.flush()
-    return build_view(session, actor, read(session, instance), locale=locale, at=at)
+    return build_view(session, actor, read(session, instance), translator=translator, at=at)
 
 
 def go_back(session: Session, actor: Actor, *, journey_id: uuid.UUID,
-            locale: str) -> JourneyView:
+            translator: Translator) -> JourneyView:
     """Make the step before the current one current again, its answers kept to be changed
     (they are shown filled in). Every later step is done again from there, so going back never
     skips a check: a code step sends a new code when it is reached again."""
@@ -88,7 +89,7 @@ def go_back(session: Session, actor: Actor, *, journey_id: uuid.UUID,
     audit.record(session, actor, action="journey.stepped_back", target_type="journey_instance",
                  target_id=instance.id, details={"from": left, "to": target})
     session.flush()
-    return build_view(session, actor, read(session, instance), locale=locale, at=at)
+    return build_view(session, actor, read(session, instance), translator=translator, at=at)
 
 
 def resend_code(session: Session, actor: Actor, *, journey_id: uuid.UUID) -> int:

@@ -31,7 +31,7 @@ from contactless.journeys.service.engine import (
 from contactless.platform import audit
 from contactless.platform.context import SYSTEM, Actor
 from contactless.platform.errors import ContactlessError
-from contactless.platform.i18n import gettext_for
+from contactless.platform.i18n import Translator, gettext_for
 from contactless.platform.kernel import kernel_of
 
 
@@ -51,9 +51,9 @@ def owner_actor(instance: JourneyInstance) -> Actor:
     return prospect_actor(instance.prospect_id, channel=instance.channel)
 
 
-def _view(session: Session, review: JourneyReview, instance: JourneyInstance, *, locale: str,
-          summary: bool = False) -> ReviewView:
-    gettext = gettext_for(locale)
+def _view(session: Session, review: JourneyReview, instance: JourneyInstance, *,
+          translator: Translator, summary: bool = False) -> ReviewView:
+    gettext = translator
     catalog = plugins_of(session).catalog
     journey = catalog.get(instance.journey_key) if instance.journey_key in catalog else None
     name = None
@@ -79,22 +79,22 @@ def _view(session: Session, review: JourneyReview, instance: JourneyInstance, *,
 
 
 def list_reviews(session: Session, actor: Actor, *, status: str | None = "pending",
-                 locale: str) -> list[ReviewView]:
+                 translator: Translator) -> list[ReviewView]:
     """Parked operations of the reviewer's data scope (their branch subtree's customers)."""
     authorize(actor, Operation.JOURNEY_REVIEW_READ)
-    return [_view(session, review, instance, locale=locale)
+    return [_view(session, review, instance, translator=translator)
             for review, instance in repository.reviews(session, status=status)
             if _visible(session, actor, instance)]
 
 
 def get_review(session: Session, actor: Actor, *, review_id: uuid.UUID,
-               locale: str) -> ReviewView:
+               translator: Translator) -> ReviewView:
     authorize(actor, Operation.JOURNEY_REVIEW_READ)
     review = repository.review(session, review_id)
     instance = repository.instance(session, review.instance_id) if review else None
     if review is None or instance is None or not _visible(session, actor, instance):
         raise ReviewNotFound("review not found")
-    return _view(session, review, instance, locale=locale, summary=True)
+    return _view(session, review, instance, translator=translator, summary=True)
 
 
 def _pending(session: Session, actor: Actor,
@@ -115,7 +115,7 @@ def _pending(session: Session, actor: Actor,
 
 
 def approve_review(session: Session, actor: Actor, *, review_id: uuid.UUID, note: str = "",
-                   locale: str) -> ReviewView:
+                   translator: Translator) -> ReviewView:
     """Approve a parked operation: the final action runs now (or after a cooling-off period),
     with this staff member as the bank's actor. A refusal from the core rejects the journey
     with its reason instead."""
@@ -135,11 +135,11 @@ def approve_review(session: Session, actor: Actor, *, review_id: uuid.UUID, note
     except ContactlessError as error:
         finish.reject(session, owner, loaded, at, reasons=[error.code])
     _notify(session, loaded, approved=instance.status != JourneyStatus.REJECTED)
-    return _view(session, review, instance, locale=locale, summary=True)
+    return _view(session, review, instance, translator=translator, summary=True)
 
 
 def reject_review(session: Session, actor: Actor, *, review_id: uuid.UUID, note: str = "",
-                  locale: str) -> ReviewView:
+                  translator: Translator) -> ReviewView:
     """Reject a parked operation: nothing is executed; ``journey.rejected`` is published."""
     review, instance = _pending(session, actor, review_id)
     at = now()
@@ -152,7 +152,7 @@ def reject_review(session: Session, actor: Actor, *, review_id: uuid.UUID, note:
     loaded = read(session, instance)
     finish.reject(session, owner_actor(instance), loaded, at, reasons=["rejected_by_staff"])
     _notify(session, loaded, approved=False)
-    return _view(session, review, instance, locale=locale, summary=True)
+    return _view(session, review, instance, translator=translator, summary=True)
 
 
 def _notify(session: Session, loaded: Loaded, *, approved: bool) -> None:
@@ -181,7 +181,7 @@ def _notify(session: Session, loaded: Loaded, *, approved: bool) -> None:
 def pending_count(session: Session, actor: Actor) -> int:
     if actor.kind != "staff" or not may(actor, Operation.JOURNEY_REVIEW_READ):
         return 0
-    return len(list_reviews(session, actor, locale="en"))
+    return len(list_reviews(session, actor, translator=Translator.of("en")))
 
 
 def _amount(value: Decimal | None) -> str | None:

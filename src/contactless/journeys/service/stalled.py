@@ -14,7 +14,7 @@ from contactless.journeys.declaration import render_text
 from contactless.journeys.plugins import plugins_of
 from contactless.journeys.service.engine import now
 from contactless.platform.context import Actor
-from contactless.platform.i18n import gettext_for
+from contactless.platform.i18n import Translator
 
 IDLE = timedelta(hours=2)
 
@@ -31,14 +31,14 @@ class StalledJourney:
     updated_at: datetime
 
 
-def stalled_journeys(session: Session, actor: Actor, *, locale: str, idle: timedelta = IDLE,
-                     limit: int = 20) -> list[StalledJourney]:
+def stalled_journeys(session: Session, actor: Actor, *, translator: Translator,
+                     idle: timedelta = IDLE, limit: int = 20) -> list[StalledJourney]:
     """Open journeys of the customers the actor may see (an RM: their own) that got past the
     first step and then nobody touched for ``idle``, the longest waiting first."""
     people, _total = customers.list_customers(session, actor, limit=1000)
     names = {person.id: person.name for person in people}
     at = now()
-    gettext = gettext_for(locale)
+    gettext = translator
     catalog = plugins_of(session).catalog
     found = []
     for instance in repository.idle_open_instances(

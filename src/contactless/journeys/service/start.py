@@ -49,12 +49,13 @@ from contactless.journeys.service.engine import (
 from contactless.journeys.sources import PartnerSource, QrSource
 from contactless.platform import audit
 from contactless.platform.context import Actor
-from contactless.platform.i18n import gettext_for
+from contactless.platform.i18n import Translator
 
 
 def journey_catalog(session: Session, *, locale: str) -> list[CatalogEntry]:
     """The journeys a customer can start, in the caller's language (public)."""
-    gettext = gettext_for(locale)
+    # the partners' open API still passes a locale; it takes a Translator once they do
+    gettext = Translator.of(locale)
     return [
         CatalogEntry(key=journey.key, version=journey.version, title=journey.title.render(gettext),
                      summary=journey.summary.render(gettext),
@@ -87,7 +88,7 @@ def start_journey(
     with session.begin_nested():
         return _start(session, actor, journey_key=journey_key, params=params or {},
                       qr_code_id=None if partner else qr_code_id, campaign_id=campaign_id,
-                      locale=locale, device_id=device_id, partner=partner)
+                      translator=Translator.of(locale), device_id=device_id, partner=partner)
 
 
 def _verified_source(session: Session, actor: Actor, *, journey_key: str,
@@ -108,14 +109,14 @@ def _verified_source(session: Session, actor: Actor, *, journey_key: str,
 
 
 def _start(session: Session, actor: Actor, *, journey_key: str, params: dict[str, str],
-           qr_code_id: uuid.UUID | None, campaign_id: str | None, locale: str,
+           qr_code_id: uuid.UUID | None, campaign_id: str | None, translator: Translator,
            device_id: str | None, partner: PartnerSource | None) -> JourneyView:
     plugins = plugins_of(session)
     journey = plugins.catalog.get(journey_key)
     customer_id, prospect_id = _person(actor)
     if prospect_id is not None and not journey.prospects:
         raise SignInRequired("sign in as a customer to start this journey")
-    clean = _check_params(journey, params, locale)
+    clean = _check_params(journey, params)
     at = now()
     source = _verified_source(session, actor, journey_key=journey.key, qr_code_id=qr_code_id,
                               customer_id=customer_id, device_id=device_id, at=at)
@@ -127,7 +128,8 @@ def _start(session: Session, actor: Actor, *, journey_key: str, params: dict[str
         if existing.params == clean and existing.source_qr_code_id == qr_code_id \
                 and existing.source_partner_id == partner_id \
                 and existing.status in JourneyStatus.OPEN:
-            return build_view(session, actor, read(session, existing), locale=locale, at=at)
+            return build_view(session, actor, read(session, existing), translator=translator,
+                              at=at)
     facts: dict[str, Any] = {"_source": source_fact(source)} if source else {}
     if partner:
         facts["_partner"] = partner.fact()
@@ -163,7 +165,7 @@ def _start(session: Session, actor: Actor, *, journey_key: str, params: dict[str
          partner_channel_code=partner.channel_code if partner else None)
     session.flush()
     loaded.records = repository.steps(session, instance.id)
-    return build_view(session, actor, loaded, locale=locale, at=at)
+    return build_view(session, actor, loaded, translator=translator, at=at)
 
 
 def start_params() -> dict[str, dict[str, Any]]:
@@ -180,7 +182,7 @@ def start_params() -> dict[str, dict[str, Any]]:
     return found
 
 
-def check_start_params(session: Session, params: dict[str, str], *, locale: str) -> None:
+def check_start_params(session: Session, params: dict[str, str]) -> None:
     """Refuse a value that a journey reading that parameter would refuse, whichever journey
     it is for (``step_invalid``), so a preset means the same for every product."""
     for journey in plugins_of(session).catalog.all():
@@ -189,10 +191,10 @@ def check_start_params(session: Session, params: dict[str, str], *, locale: str)
         known = {key: value for key, value in params.items()
                  if key in journey.params.model_fields}
         if known:
-            _check_params(journey, known, locale)
+            _check_params(journey, known)
 
 
-def _check_params(journey: Journey, params: dict[str, str], locale: str) -> dict[str, str]:
+def _check_params(journey: Journey, params: dict[str, str]) -> dict[str, str]:
     """Start parameters (from a QR code's preset): validated by the journey's model; values
     the journey does not know are dropped."""
     clean = {str(key)[:64]: str(value)[:200] for key, value in params.items()}
@@ -201,8 +203,7 @@ def _check_params(journey: Journey, params: dict[str, str], locale: str) -> dict
     try:
         model = journey.params.model_validate(clean)
     except ValidationError as error:
-        gettext = gettext_for(locale)
-        raise invalid(field_errors(error, gettext), gettext) from None
+        raise invalid(field_errors(error)) from None
     values = {key: str(value) for key, value in model.model_dump(mode="json").items()
               if value is not None}
     if "campaign" in clean:
@@ -239,10 +240,10 @@ def send_step_code(session: Session, loaded: Loaded, ctx: StepContext, step: Ste
 
 
 def get_journey(session: Session, actor: Actor, *, journey_id: uuid.UUID,
-                locale: str) -> JourneyView:
+                translator: Translator) -> JourneyView:
     """The instance with its current step, for its owner only (404 for anyone else)."""
     instance = load(session, actor, journey_id)
-    return build_view(session, actor, read(session, instance), locale=locale)
+    return build_view(session, actor, read(session, instance), translator=translator)
 
 
 def journey_for_partner(session: Session, *, journey_id: uuid.UUID, partner_id: uuid.UUID,
@@ -254,10 +255,10 @@ def journey_for_partner(session: Session, *, journey_id: uuid.UUID, partner_id: 
             or instance.customer_id is None:
         raise JourneyNotFound("this journey was not found")
     owner = Actor(kind="customer", id=str(instance.customer_id), channel="partner")
-    return build_view(session, owner, read(session, instance), locale=locale)
+    return build_view(session, owner, read(session, instance), translator=Translator.of(locale))
 
 
-def my_journeys(session: Session, actor: Actor, *, locale: str) -> list[JourneyView]:
+def my_journeys(session: Session, actor: Actor, *, translator: Translator) -> list[JourneyView]:
     """What this person has open (to resume on any device), then what they finished lately."""
     customer_id, prospect_id = _person(actor)
     at = now()
@@ -267,6 +268,6 @@ def my_journeys(session: Session, actor: Actor, *, locale: str) -> list[JourneyV
         seen = {instance.id for instance in found}
         found += [instance for instance in repository.recent_instances(
             session, customer_id=customer_id) if instance.id not in seen]
-    return [build_view(session, actor, read(session, instance), locale=locale, at=at)
+    return [build_view(session, actor, read(session, instance), translator=translator, at=at)
             for instance in found]
 

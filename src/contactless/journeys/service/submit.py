@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from contactless.identity import service as identity
 from contactless.journeys import repository
 from contactless.journeys.declaration import (
+    Msg,
     Step,
     StepContext,
     StepKind,
@@ -65,7 +66,7 @@ from contactless.platform.audit import canonical, record_again
 from contactless.platform.audit import record as audit_record
 from contactless.platform.context import Actor
 from contactless.platform.errors import ContactlessError, IdempotencyKeyReused
-from contactless.platform.i18n import gettext_for
+from contactless.platform.i18n import Translator
 from contactless.platform.kernel import kernel_of
 
 MAX_KEY_LENGTH = 128
@@ -87,7 +88,7 @@ def _fingerprint(step: str, data: dict[str, Any], files: dict[str, UploadedFile]
 
 def submit_step(
     session: Session, actor: Actor, *, journey_id: uuid.UUID, step: str,
-    data: dict[str, Any], idempotency_key: str, locale: str,
+    data: dict[str, Any], idempotency_key: str, translator: Translator,
     files: dict[str, UploadedFile] | None = None, ip: str | None = None,
     user_agent: str | None = None,
 ) -> JourneyView:
@@ -106,7 +107,7 @@ def submit_step(
         try:
             with session.begin_nested():
                 view = _submit(session, actor, instance, step=step, data=data, files=files,
-                               locale=locale, ip=ip, user_agent=user_agent)
+                               translator=translator, ip=ip, user_agent=user_agent)
                 # the answer shows names and numbers: it is kept encrypted like the answers
                 response = kernel_of(session).cipher.encrypt(view.model_dump_json(),
                                                              context="journey.response")
@@ -135,7 +136,7 @@ def _replay(session: Session, earlier: JourneyRequest, fingerprint: str) -> Jour
 
 
 def _submit(session: Session, actor: Actor, instance: JourneyInstance, *, step: str,
-            data: dict[str, Any], files: dict[str, UploadedFile], locale: str,
+            data: dict[str, Any], files: dict[str, UploadedFile], translator: Translator,
             ip: str | None, user_agent: str | None) -> JourneyView:
     at = now()
     loaded = read(session, instance)
@@ -143,12 +144,12 @@ def _submit(session: Session, actor: Actor, instance: JourneyInstance, *, step: 
     ctx = context(session, actor, loaded, at)
     if instance.status == JourneyStatus.STEP_UP:
         return _submit_step_up(session, actor, loaded, ctx, step=step, data=data,
-                               locale=locale, at=at)
+                               translator=translator, at=at)
     declared = _current_step(loaded, step)
     for guard in declared.guards:
         guard(ctx)
     answers = _take_answers(session, loaded, ctx, declared, data=data, files=files,
-                            locale=locale, ip=ip, user_agent=user_agent, at=at)
+                            translator=translator, ip=ip, user_agent=user_agent, at=at)
     _complete_step(session, loaded, ctx, declared, answers, at)
     audit_record(session, actor, action="journey.step_submitted",
                  target_type="journey_instance", target_id=instance.id, after=answers,
@@ -162,7 +163,7 @@ def _submit(session: Session, actor: Actor, instance: JourneyInstance, *, step: 
         save_facts(session, loaded, ctx)
     session.flush()
     loaded.records = repository.steps(session, instance.id)
-    return build_view(session, actor, loaded, locale=locale, at=at)
+    return build_view(session, actor, loaded, translator=translator, at=at)
 
 
 def _current_step(loaded: Loaded, step: str) -> Step:
@@ -181,14 +182,13 @@ def _current_step(loaded: Loaded, step: str) -> Step:
 
 
 def _take_answers(session: Session, loaded: Loaded, ctx: StepContext, declared: Step, *,
-                  data: dict[str, Any], files: dict[str, UploadedFile], locale: str,
+                  data: dict[str, Any], files: dict[str, UploadedFile], translator: Translator,
                   ip: str | None, user_agent: str | None, at: datetime) -> dict[str, Any]:
     """Validate the form and the files, check a code, record consents, run the step's accept
     hook; the answers to store for the step."""
-    gettext = gettext_for(locale)
     choices = declared.choices(ctx) if declared.choices is not None else {}
-    form = validate_form(form_of(declared), declared.uploads, data, choices, gettext)
-    stored = _accept_uploads(session, loaded, ctx, declared, files, gettext)
+    form = validate_form(form_of(declared), declared.uploads, data, choices)
+    stored = _accept_uploads(session, loaded, ctx, declared, files)
     if declared.kind is StepKind.CODE:
         mobile = declared.code_to(ctx) if declared.code_to is not None else ctx.mobile()
         identity.check_one_time_code(session, mobile=mobile, code=getattr(form, "code", ""),
@@ -199,7 +199,7 @@ def _take_answers(session: Session, loaded: Loaded, ctx: StepContext, declared: 
         answers = {"verified": True}
     if declared.kind is StepKind.CONSENT:
         answers = {"consents": _record_consents(session, loaded, ctx, declared, form,
-                                                locale=locale, ip=ip, user_agent=user_agent,
+                                                translator=translator, ip=ip, user_agent=user_agent,
                                                 at=at)}
     answers.update(stored)
     if declared.accept is not None:
@@ -226,12 +226,12 @@ def _complete_step(session: Session, loaded: Loaded, ctx: StepContext, declared:
 
 
 def _submit_step_up(session: Session, actor: Actor, loaded: Loaded, ctx: StepContext, *,
-                    step: str, data: dict[str, Any], locale: str, at: datetime) -> JourneyView:
+                    step: str, data: dict[str, Any], translator: Translator,
+                    at: datetime) -> JourneyView:
     instance = loaded.instance
     if step != STEP_UP:
         raise StepOutOfOrder("finish the current step first", current_step=STEP_UP)
-    gettext = gettext_for(locale)
-    form = validate_form(form_of(STEP_UP_STEP), (), data, {}, gettext)
+    form = validate_form(form_of(STEP_UP_STEP), (), data, {})
     identity.check_one_time_code(session, mobile=ctx.mobile(), code=getattr(form, "code", ""),
                                  purpose=code_purpose(instance.journey_key, STEP_UP),
                                  actor=actor)
@@ -249,33 +249,33 @@ def _submit_step_up(session: Session, actor: Actor, loaded: Loaded, ctx: StepCon
     finish.approved(session, actor, loaded, at)
     session.flush()
     loaded.records = repository.steps(session, instance.id)
-    return build_view(session, actor, loaded, locale=locale, at=at)
+    return build_view(session, actor, loaded, translator=translator, at=at)
 
 
 def _accept_uploads(session: Session, loaded: Loaded, ctx: StepContext, step: Step,
-                    files: dict[str, UploadedFile], gettext: Any) -> dict[str, Any]:
+                    files: dict[str, UploadedFile]) -> dict[str, Any]:
     """Check each file (type, size, a real image), run the liveness check where asked, and
-    keep the file encrypted. Returns the stored documents' ids by field."""
+    keep the file encrypted. Returns the stored documents' ids by field. A refused file is
+    a field error whose message (an id with the error's parameters) the web edge renders."""
     errors: list[dict[str, str]] = []
     checked: dict[str, tuple[Upload, CheckedFile, UploadedFile]] = {}
     for upload in step.uploads:
         given = files.get(upload.name)
         if given is None or not given.data:
             if upload.required:
-                errors.append({"field": upload.name,
-                               "message": gettext("choose a file to upload")})
+                errors.append({"field": upload.name, "message": "choose a file to upload"})
             continue
         try:
             checked[upload.name] = (upload, check_upload(given, kinds=upload.kinds,
                                                          max_bytes=upload.max_bytes), given)
         except ContactlessError as error:
-            errors.append({"field": upload.name,
-                           "message": translate_error(error, gettext)})
+            errors.append({"field": upload.name, "message": Msg(
+                getattr(error, "template", error.message), **error.extra)})
     unknown = sorted(set(files) - {upload.name for upload in step.uploads})
-    errors += [{"field": name, "message": gettext("this field is not part of the step")}
+    errors += [{"field": name, "message": "this field is not part of the step"}
                for name in unknown]
     if errors:
-        raise invalid(errors, gettext)
+        raise invalid(errors)
     stored: dict[str, Any] = {}
     cipher = kernel_of(session).cipher
     for name, (upload, file, original) in checked.items():
@@ -298,25 +298,17 @@ def _accept_uploads(session: Session, loaded: Loaded, ctx: StepContext, step: St
     return stored
 
 
-def translate_error(error: ContactlessError, gettext: Any) -> str:
-    text = str(gettext(getattr(error, "template", error.message)))
-    try:
-        return text.format(**error.extra)
-    except (KeyError, IndexError, ValueError):
-        return text
-
-
 def _record_consents(session: Session, loaded: Loaded, ctx: StepContext, step: Step,
-                     form: BaseModel, *, locale: str, ip: str | None, user_agent: str | None,
-                     at: datetime) -> dict[str, str]:
+                     form: BaseModel, *, translator: Translator, ip: str | None,
+                     user_agent: str | None, at: datetime) -> dict[str, str]:
     """Record each text agreed to: its exact text, version and SHA-256, time and address. A
     fingerprint that does not match the text in force means the text changed since it was
     shown: nothing is recorded, and the customer reads it again."""
     sent: dict[str, str] = dict(getattr(form, "consents", {}) or {})
-    gettext = gettext_for(locale)
+    gettext = translator
     agreed: dict[str, str] = {}
     for document in consent_documents(step, ctx):
-        text = document.text(ctx, locale)
+        text = document.text(ctx, translator.locale)
         digest = text_hash(text)
         if sent.get(document.key) != digest:
             raise ConsentChanged("the text you agreed to is not the current one: read it again",
@@ -324,7 +316,7 @@ def _record_consents(session: Session, loaded: Loaded, ctx: StepContext, step: S
         session.add(ConsentRecord(
             instance_id=loaded.instance.id, customer_id=loaded.instance.customer_id,
             prospect_id=loaded.instance.prospect_id, document_key=document.key,
-            version=document.version, locale=locale,
+            version=document.version, locale=translator.locale,
             title=document.title.render(gettext)[:200], text=text, text_sha256=digest,
             agreed_at=at, ip=(ip or "")[:64] or None, user_agent=(user_agent or "")[:300] or None,
         ))
@@ -332,9 +324,8 @@ def _record_consents(session: Session, loaded: Loaded, ctx: StepContext, step: S
     return agreed
 
 
-def decode_api_files(step_files: dict[str, Any], *, locale: str) -> dict[str, UploadedFile]:
+def decode_api_files(step_files: dict[str, Any]) -> dict[str, UploadedFile]:
     """Files in a JSON step submission: ``{"filename", "content_type", "content_base64"}``."""
-    gettext = gettext_for(locale)
     files: dict[str, UploadedFile] = {}
     for name, value in step_files.items():
         if isinstance(value, dict) and isinstance(value.get("content_base64"), str):
@@ -342,13 +333,11 @@ def decode_api_files(step_files: dict[str, Any], *, locale: str) -> dict[str, Up
             filename = str(value.get("filename") or name)[:200]
             content_type = str(value.get("content_type") or "application/octet-stream")[:100]
         else:
-            raise invalid([{"field": name, "message": gettext("choose a file to upload")}],
-                          gettext)
+            raise invalid([{"field": name, "message": "choose a file to upload"}])
         try:
             data = base64.b64decode(encoded, validate=True)
         except (binascii.Error, ValueError):
-            raise invalid([{"field": name, "message": gettext("the file is not valid base64")}],
-                          gettext) from None
+            raise invalid([{"field": name, "message": "the file is not valid base64"}]) from None
         files[name] = UploadedFile(filename, content_type, data)
     return files
 

@@ -32,7 +32,7 @@ from contactless.outreach.service.common import (
 from contactless.platform import audit
 from contactless.platform.context import Actor
 from contactless.platform.db import utcnow
-from contactless.platform.i18n import gettext_for
+from contactless.platform.i18n import Translator, gettext_for
 from contactless.platform.kernel import kernel_of
 from contactless.web.labels import label_in
 
@@ -245,15 +245,15 @@ def untitled_label(session: Session, purpose: str, channel: str) -> str:
     return f"{name} · {label_in(locale, 'channel', channel)}"
 
 
-def customer_headline(session: Session, view: CodeView, *, locale: str) -> str:
+def customer_headline(session: Session, view: CodeView, *, translator: Translator) -> str:
     """What a customer reads as the code's title: its headline, or else the journey's name
     (an information code without a headline has none). Never the owners' internal label."""
     if view.headline:
         return view.headline
     if view.purpose == "info":
         return ""
-    names = {entry.key: entry.title for entry in journeys.journey_catalog(session,
-                                                                          locale=locale)}
+    names = {entry.key: entry.title for entry in journeys.journey_catalog(
+        session, locale=translator.locale)}
     return names.get(view.purpose, "")
 
 
@@ -276,10 +276,11 @@ def code_svg(session: Session, actor: Actor, *, code_id: uuid.UUID, base_url: st
 
 
 def code_poster(session: Session, actor: Actor, *, code_id: uuid.UUID, base_url: str,
-                locale: str) -> bytes:
+                translator: Translator) -> bytes:
     """A printable A4 poster (PDF) for branch counters and company notice boards."""
     view = get_code(session, actor, code_id=code_id)
-    title = customer_headline(session, view, locale=locale)
+    title = customer_headline(session, view, translator=translator)
     return images.poster_pdf(base_url + view.path, _label(session, view, title),
                              expires_at=view.expires_at,
-                             zone=kernel_of(session).settings.timezone, locale=locale)
+                             zone=kernel_of(session).settings.timezone,
+                             locale=translator.locale)

@@ -27,7 +27,7 @@ from contactless.platform.db import utcnow
 from contactless.platform.errors import ContactlessError
 from contactless.platform.i18n import gettext_for
 from contactless.platform.money import plain
-from contactless.web.deps import CsrfChecked, DbSession, locale_of
+from contactless.web.deps import CsrfChecked, DbSession, locale_of, translator_of
 from contactless.web.errors import localized
 from contactless.web.labels import label_in
 from contactless.web.templating import render
@@ -162,7 +162,7 @@ def _detail(request: Request, session: DbSession, actor: CurrentStaff, code_id: 
         "days": [d.isoformat() for d, _n in result.daily],
         "daily": [n for _d, n in result.daily],
     }
-    headline = outreach.customer_headline(session, view, locale=locale_of(request))
+    headline = outreach.customer_headline(session, view, translator=translator_of(request))
     return render(request, "outreach/code.html", {
         "code": view, "url": _base_url(request) + view.path, "funnel": result, "chart": chart,
         "share_title": headline or request.app.state.kernel.settings.bank_name,

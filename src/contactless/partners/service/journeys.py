@@ -58,7 +58,7 @@ def start_partner_journey(session: Session, caller: PartnerCaller, *, consent_id
         raise PartnerNotActive("this partner is not active")
     if product not in partner.allowed_products:
         raise ProductNotAllowed("this partner may not offer {product}", product=product[:64])
-    journeys.check_start_params(session, params, locale=locale)
+    journeys.check_start_params(session, params)
     source = PartnerSource(partner_id=partner.id, name=partner.name,
                            logo_url=logo_url(partner), channel_code=channel_code,
                            consent_id=consent_id)
