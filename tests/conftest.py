@@ -77,11 +77,35 @@ def _truncate_postgres(database: Database) -> None:
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
 
 
+class SteppedClock:
+    """Monotonic seconds a test moves on (:meth:`advance`): the in-process store's clock, so a
+    lifetime (a one-time code, a rate-limit window, an idle session) ends without a sleep."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def __call__(self) -> float:
+        return time.monotonic() + self.offset
+
+    def advance(self, seconds: float) -> None:
+        self.offset += seconds
+
+
+def let_seconds_pass(kernel: Kernel, seconds: float) -> None:
+    """Let ``seconds`` pass for what the store keeps: the in-process store's clock is moved
+    on; Redis counts lifetimes on its own server clock, so there the test waits for real."""
+    if isinstance(kernel.store, MemoryStore) and isinstance(kernel.store.monotonic, SteppedClock):
+        kernel.store.monotonic.advance(seconds)
+    else:
+        time.sleep(seconds)
+
+
 @pytest.fixture
 def sqlite_kernel(tmp_path: Path) -> Iterator[Kernel]:
-    """A kernel on a fresh SQLite file with the in-process store."""
+    """A kernel on a fresh SQLite file with the in-process store (on a stepped clock)."""
     _import_all_models()
-    kernel = install_domains(build_kernel(make_settings(tmp_path), store=MemoryStore()))
+    kernel = install_domains(build_kernel(make_settings(tmp_path),
+                                          store=MemoryStore(monotonic=SteppedClock())))
     Base.metadata.create_all(kernel.db.engine)
     yield kernel
     risk_service.close(kernel)

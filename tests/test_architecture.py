@@ -151,3 +151,17 @@ def test_services_do_not_translate_their_errors() -> None:
                    if re.search(r"\blocali[sz]ed?\(", path.read_text(encoding="utf-8"))}
     assert translating == set()
 
+
+NOW_OUTSIDE_CLOCK = re.compile(r"\bdate\.today\(\)|\bdatetime\.(now|utcnow|today)\(")
+# files another change is working in (the events lane): each leaves the list when it asks the clock
+CLOCK_NOT_YET = {"src/contactless/events/service.py", "src/contactless/events/ingest.py",
+                 "src/contactless/events/demo.py"}
+
+
+def test_the_bank_has_one_clock() -> None:
+    """Every "now" and "today" comes from ``platform.clock`` (``now``, ``today_in``,
+    ``bank_today``), so the demo and tests move one clock (``clock.travel_to``)."""
+    asking_elsewhere = {_relative(path) for path in _source_files()
+                        if _relative(path) != "src/contactless/platform/clock.py"
+                        and NOW_OUTSIDE_CLOCK.search(path.read_text(encoding="utf-8"))}
+    assert asking_elsewhere - CLOCK_NOT_YET == set()

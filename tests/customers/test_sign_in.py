@@ -1,5 +1,4 @@
 import re
-import time
 
 import pytest
 
@@ -14,6 +13,7 @@ from contactless.identity.errors import (
 )
 from contactless.platform.channels import list_messages
 from contactless.platform.kernel import Kernel
+from tests.conftest import let_seconds_pass
 from tests.factories.identity import make_customer, make_small_bank
 
 MOBILE = "13812340000"
@@ -84,7 +84,7 @@ def test_a_new_code_waits_for_the_cooldown(kernel: Kernel, customer_id: str) -> 
     ask(kernel)
     with pytest.raises(OtpResendTooSoon):
         ask(kernel)
-    time.sleep(1.1)
+    let_seconds_pass(kernel, 1.1)
     ask(kernel)
 
 
@@ -92,7 +92,7 @@ def test_codes_expire(kernel: Kernel, customer_id: str) -> None:
     kernel.settings.otp_ttl_seconds = 1
     ask(kernel)
     code = sent_code(kernel)
-    time.sleep(1.2)
+    let_seconds_pass(kernel, 1.2)
     with pytest.raises(OtpExpired):
         verify(kernel, code)
 

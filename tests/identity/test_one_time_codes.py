@@ -4,7 +4,6 @@ locks (even the right code is refused), texts per number and per network/device 
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 from fastapi.testclient import TestClient
@@ -23,6 +22,7 @@ from contactless.platform.audit import AuditEntry
 from contactless.platform.channels import OutboundMessage, list_messages
 from contactless.platform.context import Origin, origin_var
 from contactless.platform.kernel import Kernel
+from tests.conftest import let_seconds_pass
 from tests.factories.identity import make_customer, make_small_bank
 
 MOBILE = "13812340000"
@@ -155,7 +155,7 @@ def test_wrong_codes_add_up_within_the_window_not_per_code(kernel: Kernel,
 def test_the_lock_ends_with_its_window(kernel: Kernel, customer_id: str) -> None:
     kernel.settings.otp_failure_window_seconds = 1
     five_wrong(kernel)
-    time.sleep(1.2)
+    let_seconds_pass(kernel, 1.2)
     after_cooldown(kernel)
     ask(kernel)
     assert verify(kernel, sent_code(kernel)) == customer_id

@@ -4,7 +4,6 @@ and for customers signing out or changing the mobile. A lock never tells a name 
 from __future__ import annotations
 
 import re
-import time
 import uuid
 
 from fastapi.testclient import TestClient
@@ -15,6 +14,7 @@ from contactless.platform.audit import AuditEntry
 from contactless.platform.channels import list_messages
 from contactless.platform.context import SYSTEM
 from contactless.platform.kernel import Kernel
+from tests.conftest import let_seconds_pass
 from tests.factories.identity import PASSWORD, make_customer, make_small_bank
 
 PROBLEM = "application/problem+json"
@@ -93,9 +93,9 @@ def test_a_console_session_ends_after_its_idle_time(kernel: Kernel, client: Test
     kernel.settings.staff_idle_seconds = 2
     console_sign_in(client)
     for _ in range(3):  # each request restarts the idle clock
-        time.sleep(0.8)
+        let_seconds_pass(kernel, 0.8)
         assert client.get("/console").status_code == 200
-    time.sleep(2.2)
+    let_seconds_pass(kernel, 2.2)
     assert client.get("/console").headers["location"].startswith("/console/login")
 
 

@@ -3,6 +3,7 @@ database; verify names the first entry that was edited, deleted or cut off."""
 
 import hashlib
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from contactless.app import register_jobs
-from contactless.platform import audit, audit_seal, audit_verify
+from contactless.platform import audit, audit_seal, audit_verify, clock
 from contactless.platform.context import Actor, request_id_var
 from contactless.platform.db import Base
 from contactless.platform.jobs import build_huey
@@ -138,24 +139,23 @@ def test_an_altered_seal_or_another_key_is_caught(kernel: Kernel, tmp_path: Path
 
 
 def test_a_writer_seals_once_the_last_seal_is_old_enough(tmp_path: Path) -> None:
-    import time
-
     import contactless.app  # noqa: F401  (every table)
 
     settings = make_settings(tmp_path).model_copy(update={"audit_seal_seconds": 1.0})
     kernel = build_kernel(settings, store=MemoryStore())
     Base.metadata.create_all(kernel.db.engine)
+    start = clock.now()
     write(kernel, 2)
-    time.sleep(1.05)
-    write(kernel, 1, start=2)  # after this commit the writer seals 1..3
-    report = verify(kernel)
-    assert (report.sealed_through, report.unsealed) == (3, 0)
-    write(kernel, 1, start=3)  # within the second: no other seal yet
-    assert verify(kernel).unsealed == 1
+    with clock.travel_to(start + timedelta(seconds=1.05)):
+        write(kernel, 1, start=2)  # after this commit the writer seals 1..3
+        report = verify(kernel)
+        assert (report.sealed_through, report.unsealed) == (3, 0)
+        write(kernel, 1, start=3)  # within the second: no other seal yet
+        assert verify(kernel).unsealed == 1
     kernel.settings.audit_seal_seconds = 0  # writers do not seal at all
-    time.sleep(1.05)
-    write(kernel, 1, start=4)
-    assert verify(kernel).unsealed == 2
+    with clock.travel_to(start + timedelta(seconds=2.1)):
+        write(kernel, 1, start=4)
+        assert verify(kernel).unsealed == 2
     kernel.db.dispose()
 
 

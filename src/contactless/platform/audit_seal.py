@@ -19,6 +19,7 @@ import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import structlog
@@ -178,7 +179,8 @@ class WriterSealing:
 
     def __init__(self, kernel: Kernel) -> None:
         self.kernel = kernel
-        self.next_check = time.monotonic() + self.interval
+        # the platform's clock, so a test moves it on instead of sleeping
+        self.next_check = utcnow() + timedelta(seconds=self.interval)
         self.lock = threading.Lock()
 
     @property
@@ -188,7 +190,7 @@ class WriterSealing:
     def hook(self, session: Session) -> Any:
         if not session.info.pop("audit.written", False) or self.interval <= 0:
             return None
-        if time.monotonic() < self.next_check:
+        if utcnow() < self.next_check:
             return None
         return self.seal_if_due
 
@@ -196,7 +198,7 @@ class WriterSealing:
         if not self.lock.acquire(blocking=False):
             return
         try:
-            self.next_check = time.monotonic() + self.interval
+            self.next_check = utcnow() + timedelta(seconds=self.interval)
             with self.kernel.db.session() as session:
                 last = session.scalar(select(AuditSeal.sealed_at)
                                       .order_by(AuditSeal.last_seq.desc()).limit(1))

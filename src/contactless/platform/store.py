@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from typing import Protocol
 
 import redis
@@ -43,9 +44,11 @@ class Store(Protocol):
 
 
 class MemoryStore:
-    """A thread-safe in-process store with expiry: the embedded default."""
+    """A thread-safe in-process store with expiry: the embedded default. Lifetimes are counted
+    on ``monotonic`` (seconds), which a test may replace with a clock it moves on."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self.monotonic = monotonic
         self._data: dict[str, tuple[str, float]] = {}
         self._sets: dict[str, tuple[dict[str, float], float]] = {}
         self._lock = threading.Lock()
@@ -54,7 +57,7 @@ class MemoryStore:
         item = self._data.get(key)
         if item is None:
             return None
-        if item[1] <= time.monotonic():
+        if item[1] <= self.monotonic():
             del self._data[key]
             return None
         return item
@@ -66,13 +69,13 @@ class MemoryStore:
 
     def set(self, key: str, value: str, *, ttl: int) -> None:
         with self._lock:
-            self._data[key] = (value, time.monotonic() + ttl)
+            self._data[key] = (value, self.monotonic() + ttl)
 
     def incr(self, key: str, *, ttl: int) -> int:
         with self._lock:
             item = self._live(key)
             if item is None:
-                self._data[key] = ("1", time.monotonic() + ttl)
+                self._data[key] = ("1", self.monotonic() + ttl)
                 return 1
             value = int(item[0]) + 1
             self._data[key] = (str(value), item[1])
@@ -85,15 +88,15 @@ class MemoryStore:
     def ttl(self, key: str) -> int:
         with self._lock:
             item = self._live(key) or self._sets.get(key)
-            return max(int(item[1] - time.monotonic() + 0.999), 0) if item else 0
+            return max(int(item[1] - self.monotonic() + 0.999), 0) if item else 0
 
     def add_scored(self, items: dict[str, dict[str, float]], *, ttl: int,
                    drop_below: float) -> None:
         with self._lock:
-            expires = time.monotonic() + ttl
+            expires = self.monotonic() + ttl
             for key, members in items.items():
                 found = self._sets.get(key)
-                current = found[0] if found and found[1] > time.monotonic() else {}
+                current = found[0] if found and found[1] > self.monotonic() else {}
                 current.update(members)
                 kept = {m: score for m, score in current.items() if score >= drop_below}
                 self._sets[key] = (kept, expires)
@@ -101,7 +104,7 @@ class MemoryStore:
     def scored(self, keys: list[str], *, low: float, high: float
                ) -> list[list[tuple[str, float]]]:
         with self._lock:
-            now = time.monotonic()
+            now = self.monotonic()
             out = []
             for key in keys:
                 found = self._sets.get(key)

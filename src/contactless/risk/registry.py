@@ -14,12 +14,12 @@ from __future__ import annotations
 import json
 import os
 import threading
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import structlog
 
+from contactless.platform import clock
 from contactless.risk.algorithms import FraudModel, load_model
 from contactless.risk.errors import ModelNotFound, ModelRejected
 from contactless.risk.manifest import DEFAULT_ALGORITHM
@@ -108,7 +108,7 @@ class Registry:
         index = self.index()
         entry = {"version": model.version, "algorithm": model.algorithm, "file": path.name,
                  "metrics": metrics, "trained_on": trained_on, "importance": model.importance(),
-                 "registered_at": datetime.now(UTC).isoformat(timespec="seconds")}
+                 "registered_at": clock.now().isoformat(timespec="seconds")}
         if reference is not None:
             reference_file = self.folder / f"reference-{model.version}.json"
             reference_file.write_text(json.dumps(reference))
