@@ -76,7 +76,7 @@ def _relative(path: Path) -> str:
     return path.relative_to(ROOT).as_posix()
 
 
-# files another change is working in; each leaves this list when its literal goes
+# a segment amount still rounded with its own literal
 PRECISION_NOT_YET = {"src/contactless/events/segments.py"}
 
 
@@ -153,7 +153,7 @@ def test_services_do_not_translate_their_errors() -> None:
 
 
 NOW_OUTSIDE_CLOCK = re.compile(r"\bdate\.today\(\)|\bdatetime\.(now|utcnow|today)\(")
-# files another change is working in (the events lane): each leaves the list when it asks the clock
+# behaviour events still read the wall clock for their received_at and windows
 CLOCK_NOT_YET = {"src/contactless/events/service.py", "src/contactless/events/ingest.py",
                  "src/contactless/events/demo.py"}
 
