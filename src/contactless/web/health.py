@@ -72,10 +72,12 @@ class HealthCheck:
 
     async def current(self) -> Verdict:
         """The remembered answer, or a new check in a worker thread (one at a time: probes
-        arriving meanwhile wait for it and share its answer)."""
+        arriving meanwhile get the last answer, or wait for the first one)."""
         verdict = self.fresh()
         if verdict is not None:
             return verdict
+        if self.lock.locked() and self.verdict is not None:
+            return self.verdict  # a check is on its way: the last answer meanwhile
         async with self.lock:
             verdict = self.fresh()
             if verdict is None:
