@@ -111,15 +111,9 @@ def _service_files() -> list[Path]:
     return sorted([*package.glob("*/service.py"), *package.glob("*/service/*.py")])
 
 
-# still taking a locale: the partners' open API (its own change), the journeys' three entry
-# points it calls, and the assistant, whose replies are written in the conversation's language
+# the assistant picks each reply's language from what the customer writes and keeps the
+# reply in it (docs/architecture.md): its conversation functions take that language
 LOCALE_NOT_YET = {
-    "src/contactless/journeys/service/start.py:journey_catalog",
-    "src/contactless/journeys/service/start.py:start_journey",
-    "src/contactless/journeys/service/start.py:journey_for_partner",
-    "src/contactless/partners/service/catalog.py:partner_products",
-    "src/contactless/partners/service/journeys.py:start_partner_journey",
-    "src/contactless/partners/service/journeys.py:partner_journey_status",
     "src/contactless/assistant/service/conversations.py:start_conversation",
     "src/contactless/assistant/service/conversations.py:post_message",
     "src/contactless/assistant/service/conversations.py:_respond",

@@ -274,7 +274,7 @@ def test_two_confirms_at_once_on_postgresql_execute_once(pg_kernel: Kernel) -> N
     actor = banked.actor
     with kernel.db.session() as session:
         view = journeys.start_journey(session, actor, journey_key="deposit_renewal",
-                                      locale="en")
+                                      translator=Translator.of("en"))
         journeys.submit_step(session, actor, journey_id=view.id, step="deposit",
                              data={"deposit_id": str(matured.id)}, idempotency_key="d",
                              translator=Translator("en"))

@@ -151,7 +151,7 @@ def test_an_rms_code_is_credited_with_the_new_money_realised_at_once(kernel: Ker
     with kernel.db.session() as session:
         view = journeys.start_journey(session, banked.actor, journey_key="time_deposit_open",
                                       params={"product": "TD-1Y"}, qr_code_id=code.id,
-                                      locale="en")
+                                      translator=Translator.of("en"))
     assert view.channel == "qr"
     answers = {"product": {"product": "time"},
                "amount": {"term": "1y", "amount": "8800.00",

@@ -51,7 +51,7 @@ def _renew(kernel: Kernel, banked: Banked, deposit_id: uuid.UUID, *, option: str
     with kernel.db.session() as session:
         view = journeys.start_journey(session, banked.actor, journey_key="deposit_renewal",
                                       params={"deposit_id": str(deposit_id)},
-                                      qr_code_id=qr_code_id, locale="en")
+                                      qr_code_id=qr_code_id, translator=Translator.of("en"))
     for step, data in (("deposit", {"deposit_id": str(deposit_id)}),
                        ("plan", {"option": option, "term": term}), ("confirm", {})):
         with kernel.db.session() as session:
@@ -178,7 +178,7 @@ def _buy(kernel: Kernel, banked: Banked, product_id: uuid.UUID, amount: str,
          qr_code_id: uuid.UUID) -> str:
     with kernel.db.session() as session:
         view = journeys.start_journey(session, banked.actor, journey_key="wealth_purchase",
-                                      qr_code_id=qr_code_id, locale="en")
+                                      qr_code_id=qr_code_id, translator=Translator.of("en"))
     answers = {"questionnaire": {"age": "b", "experience": "c", "horizon": "c", "loss": "c",
                                  "share": "c", "goal": "c"},
                "product": {"product_id": str(product_id), "amount": amount,
@@ -284,7 +284,8 @@ def _started(kernel: Kernel, banked: Banked, qr_code_id: uuid.UUID,
              device_id: str | None = None) -> JourneyInstance:
     with kernel.db.session() as session:
         view = journeys.start_journey(session, banked.actor, journey_key="deposit_renewal",
-                                      qr_code_id=qr_code_id, locale="en", device_id=device_id)
+                                      qr_code_id=qr_code_id, translator=Translator.of("en"),
+                                      device_id=device_id)
         instance = session.get(JourneyInstance, view.id)
         assert instance is not None
         session.expunge(instance)

@@ -37,7 +37,7 @@ UPLOAD_PATHS = (r"/api/v1/journeys/[^/]+/steps/[^/]+",)
 @router.get("/catalog", response_model=list[schemas.CatalogEntry])
 def catalog(request: Request, session: DbSession) -> Any:
     """The journeys a customer can start (public: no sign-in)."""
-    return journeys.journey_catalog(session, locale=locale_of(request))
+    return journeys.journey_catalog(session, translator=translator_of(request))
 
 
 @router.post("/prospects/code", status_code=202)
@@ -102,7 +102,7 @@ def start(request: Request, body: schemas.JourneyStart, session: DbSession,
     and that step's JSON Schema."""
     return journeys.start_journey(session, actor, journey_key=body.journey, params=body.params,
                                   qr_code_id=body.qr_code_id, campaign_id=body.campaign_id,
-                                  locale=locale_of(request),
+                                  translator=translator_of(request),
                                   device_id=request.cookies.get(DEVICE_COOKIE))
 
 

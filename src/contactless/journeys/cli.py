@@ -23,7 +23,7 @@ def catalog(locale: Annotated[str, typer.Option(help="zh-CN or en")] = "zh-CN") 
     """The journeys a customer can start, with their steps."""
     kernel = cli_kernel()
     with kernel.db.session() as session:
-        entries = journeys.journey_catalog(session, locale=locale)
+        entries = journeys.journey_catalog(session, translator=Translator.of(locale))
     table = Table("key", "version", "title", "steps", "prospects")
     for entry in entries:
         table.add_row(entry.key, str(entry.version), entry.title, " → ".join(entry.steps),

@@ -77,7 +77,7 @@ def run_journey(session: Session, rng: random.Random, actor: Actor, journey_key:
         with clock.travel_to(moment):
             view = journeys.start_journey(session, actor, journey_key=journey_key,
                                           params=params or {}, qr_code_id=qr_code_id,
-                                          locale=LOCALE)
+                                          translator=Translator.of(LOCALE))
     except ContactlessError:
         return None
     answered = 0

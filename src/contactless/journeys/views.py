@@ -100,7 +100,7 @@ def hub(request: Request, session: DbSession, actor: OptionalJourneyActor) -> Re
                                                            "cooling_off")],
         "finished": [view for view in mine if view.status not in ("active", "step_up",
                                                                    "in_review", "cooling_off")],
-        "catalog": journeys.journey_catalog(session, locale=locale),
+        "catalog": journeys.journey_catalog(session, translator=Translator.of(locale)),
         "is_prospect": actor.kind == "prospect",
     })
 
@@ -120,7 +120,7 @@ def start(request: Request, session: DbSession, actor: OptionalJourneyActor,
           journey_key: str) -> Response:
     """Where a QR scan lands (``?qr={code id}&{preset params}``) and where /m links start a
     journey: sign-in (or proving a mobile, for account opening) first, then the instance."""
-    entry = next((item for item in journeys.journey_catalog(session, locale="en")
+    entry = next((item for item in journeys.journey_catalog(session, translator=Translator.of("en"))
                   if item.key == journey_key), None)
     here = quote(_here(request), safe="/")
     prospects = entry is not None and entry.prospects
@@ -141,7 +141,7 @@ def start(request: Request, session: DbSession, actor: OptionalJourneyActor,
     try:
         view = journeys.start_journey(session, actor, journey_key=journey_key, params=params,
                                       qr_code_id=qr, campaign_id=params.get("campaign"),
-                                      locale=locale_of(request),
+                                      translator=translator_of(request),
                                       device_id=request.cookies.get(DEVICE_COOKIE))
     except ContactlessError as error:
         alternative = error.extra.get("alternative")
@@ -166,8 +166,8 @@ def _landing(request: Request, session: Session, entry: CatalogEntry) -> Respons
     if not cards:
         return None
     onward = [(key, value) for key, value in query.multi_items() if key != "lang"]
-    shown = next(item for item in journeys.journey_catalog(session, locale=locale_of(request))
-                 if item.key == entry.key)
+    catalog = journeys.journey_catalog(session, translator=translator_of(request))
+    shown = next(item for item in catalog if item.key == entry.key)
     return render(request, "journeys/m/landing.html", {
         "entry": shown, "card": cards[0],
         "continue_url": f"{request.url.path}?{urlencode([*onward, ('seen', '1')])}"})
@@ -177,8 +177,8 @@ def _instead(request: Request, session: Session, error: ContactlessError, altern
              qr: str | None, campaign: str | None) -> Response:
     """A journey the customer cannot do (nothing to renew): what they can do instead, started
     from the same code, so the RM who sent it is still the one credited."""
-    entry = next((item for item in journeys.journey_catalog(session, locale=locale_of(request))
-                  if item.key == alternative), None)
+    catalog = journeys.journey_catalog(session, translator=translator_of(request))
+    entry = next((item for item in catalog if item.key == alternative), None)
     if entry is None:
         return _error_page(request, error)
     query = {key: value for key, value in (("qr", qr), ("campaign", campaign)) if value}
@@ -247,8 +247,8 @@ def prospect_verify(request: Request, session: DbSession, kernel: KernelDep, jou
 
 
 def _title(session: DbSession, request: Request, journey_key: str) -> str:
-    entry = next((item for item in journeys.journey_catalog(session, locale=locale_of(request))
-                  if item.key == journey_key), None)
+    catalog = journeys.journey_catalog(session, translator=translator_of(request))
+    entry = next((item for item in catalog if item.key == journey_key), None)
     return entry.title if entry else journey_key
 
 

@@ -26,7 +26,7 @@ from contactless.marketing.service.spec import GOAL_EVENTS, SCHEDULES, TRIGGER_T
 from contactless.platform.clock import bank_today
 from contactless.platform.context import Actor
 from contactless.platform.errors import ContactlessError, ValidationFailed
-from contactless.platform.i18n import N_, gettext_for
+from contactless.platform.i18n import N_, Translator, gettext_for
 from contactless.web.deps import CsrfChecked, DbSession, locale_of
 from contactless.web.labels import label_in
 from contactless.web.templating import extra_navigation, render
@@ -103,7 +103,7 @@ def _choices(request: Request, session: DbSession) -> dict[str, Any]:
 
     return {
         "journey_options": [(entry.key, entry.title) for entry
-                            in journeys.journey_catalog(session, locale=locale)],
+                            in journeys.journey_catalog(session, translator=Translator.of(locale))],
         "target_options": named("campaign_target", list(builder.TARGET_FIELDS)),
         "schedule_options": named("campaign_schedule", SCHEDULES),
         "topic_options": named("campaign_event", TRIGGER_TOPICS),

@@ -28,6 +28,7 @@ from contactless.partners.web import (
     idempotent,
     raw_body,
 )
+from contactless.platform.i18n import Translator
 from contactless.web.deps import DbSession, IdempotencyKey, Locale
 from contactless.web.openapi import document
 
@@ -181,7 +182,8 @@ def balances(session: DbSession, caller: PartnerClient,
 def products(session: DbSession, caller: PartnerClient, locale: Locale) -> Any:
     """The products the bank lets this partner offer (scope ``products:read``), in the
     language of Accept-Language."""
-    return schemas.OpenProducts(items=partners.partner_products(session, caller, locale=locale))
+    return schemas.OpenProducts(items=partners.partner_products(
+        session, caller, translator=Translator.of(locale)))
 
 
 @router.post("/journeys", response_model=schemas.OpenJourney, status_code=201)
@@ -195,7 +197,7 @@ def start_journey(request: Request, response: Response, body: schemas.PartnerJou
                       run=lambda: partners.start_partner_journey(
                           session, caller, consent_id=body.consent_id, product=body.product,
                           params=dict(body.params), channel_code=body.channel_code,
-                          locale=locale))
+                          translator=Translator.of(locale)))
 
 
 @router.get("/journeys/{journey_id}", response_model=schemas.OpenJourney)
@@ -203,7 +205,7 @@ def journey(journey_id: uuid.UUID, session: DbSession, caller: PartnerClient,
             locale: Locale) -> Any:
     """Where a journey this partner started stands (another partner's is not found)."""
     return partners.partner_journey_status(session, caller, journey_id=journey_id,
-                                           locale=locale)
+                                           translator=Translator.of(locale))
 
 
 @router.post("/events", response_model=IngestOut, openapi_extra=EVENTS_BODY)

@@ -29,7 +29,7 @@ from contactless.journeys import service as journeys
 from contactless.platform import audit
 from contactless.platform.context import Actor
 from contactless.platform.errors import ContactlessError
-from contactless.platform.i18n import N_
+from contactless.platform.i18n import N_, Translator
 
 Gettext = Callable[[str], str]
 FREEZE_PURPOSE = "assistant-card-freeze"
@@ -232,7 +232,8 @@ def _start_renewal(turn: Turn, deposit_id: str) -> Reply:
     assert turn.customer is not None  # noqa: S101
     try:
         view = journeys.start_journey(turn.session, turn.customer, journey_key="deposit_renewal",
-                                      params={"deposit_id": deposit_id}, locale=turn.locale)
+                                      params={"deposit_id": deposit_id},
+                                      translator=Translator.of(turn.locale))
     except ContactlessError as error:
         return Reply(turn.gettext(error.message), [_offer_human(turn)])
     return Reply(turn._("I have opened the renewal for you: choose the new term and confirm "

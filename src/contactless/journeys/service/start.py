@@ -52,10 +52,9 @@ from contactless.platform.context import Actor
 from contactless.platform.i18n import Translator
 
 
-def journey_catalog(session: Session, *, locale: str) -> list[CatalogEntry]:
+def journey_catalog(session: Session, *, translator: Translator) -> list[CatalogEntry]:
     """The journeys a customer can start, in the caller's language (public)."""
-    # the partners' open API still passes a locale; it takes a Translator once they do
-    gettext = Translator.of(locale)
+    gettext = translator
     return [
         CatalogEntry(key=journey.key, version=journey.version, title=journey.title.render(gettext),
                      summary=journey.summary.render(gettext),
@@ -75,8 +74,8 @@ def _person(actor: Actor) -> tuple[uuid.UUID | None, uuid.UUID | None]:
 
 def start_journey(
     session: Session, actor: Actor, *, journey_key: str, params: dict[str, str] | None = None,
-    qr_code_id: uuid.UUID | None = None, campaign_id: str | None = None, locale: str,
-    device_id: str | None = None, partner: PartnerSource | None = None,
+    qr_code_id: uuid.UUID | None = None, campaign_id: str | None = None,
+    translator: Translator, device_id: str | None = None, partner: PartnerSource | None = None,
 ) -> JourneyView:
     """Start (or resume, if the same person has the same journey open with the same
     parameters) an instance; it records the source QR code and campaign, and the channel
@@ -88,7 +87,7 @@ def start_journey(
     with session.begin_nested():
         return _start(session, actor, journey_key=journey_key, params=params or {},
                       qr_code_id=None if partner else qr_code_id, campaign_id=campaign_id,
-                      translator=Translator.of(locale), device_id=device_id, partner=partner)
+                      translator=translator, device_id=device_id, partner=partner)
 
 
 def _verified_source(session: Session, actor: Actor, *, journey_key: str,
@@ -247,7 +246,7 @@ def get_journey(session: Session, actor: Actor, *, journey_id: uuid.UUID,
 
 
 def journey_for_partner(session: Session, *, journey_id: uuid.UUID, partner_id: uuid.UUID,
-                        locale: str) -> JourneyView:
+                        translator: Translator) -> JourneyView:
     """A journey as the partner that started it may follow it (the open platform checks the
     customer's consent first); any other journey is the same 404 as none."""
     instance = repository.instance(session, journey_id)
@@ -255,7 +254,7 @@ def journey_for_partner(session: Session, *, journey_id: uuid.UUID, partner_id: 
             or instance.customer_id is None:
         raise JourneyNotFound("this journey was not found")
     owner = Actor(kind="customer", id=str(instance.customer_id), channel="partner")
-    return build_view(session, owner, read(session, instance), translator=Translator.of(locale))
+    return build_view(session, owner, read(session, instance), translator=translator)
 
 
 def my_journeys(session: Session, actor: Actor, *, translator: Translator) -> list[JourneyView]:

@@ -31,6 +31,7 @@ from contactless.marketing.service.spec import CampaignSpec, check_spec
 from contactless.platform import audit
 from contactless.platform.context import Actor
 from contactless.platform.db import utcnow
+from contactless.platform.i18n import Translator
 
 S = CampaignStatus
 # from which statuses each move may be made
@@ -72,7 +73,8 @@ def view_of(row: Campaign) -> CampaignView:
 
 
 def journey_keys(session: Session) -> set[str]:
-    return {entry.key for entry in journeys.journey_catalog(session, locale="en")}
+    catalog = journeys.journey_catalog(session, translator=Translator.of("en"))
+    return {entry.key for entry in catalog}
 
 
 def _checked(session: Session, spec: CampaignSpec) -> CampaignSpec:

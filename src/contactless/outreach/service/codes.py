@@ -239,7 +239,7 @@ def untitled_label(session: Session, purpose: str, channel: str) -> str:
     """An untitled code's internal label, in the bank's language: "定期存款到期转存 · 短信"."""
     locale = kernel_of(session).settings.default_locale
     names = {entry.key: entry.title for entry in journeys.journey_catalog(session,
-                                                                          locale=locale)}
+                                                                          translator=Translator.of(locale))}
     name = gettext_for(locale)("Information page") if purpose == "info" else \
         names.get(purpose, purpose)
     return f"{name} · {label_in(locale, 'channel', channel)}"
@@ -253,7 +253,7 @@ def customer_headline(session: Session, view: CodeView, *, translator: Translato
     if view.purpose == "info":
         return ""
     names = {entry.key: entry.title for entry in journeys.journey_catalog(
-        session, locale=translator.locale)}
+        session, translator=Translator.of(translator.locale))}
     return names.get(view.purpose, "")
 
 

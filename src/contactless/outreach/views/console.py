@@ -25,7 +25,7 @@ from contactless.outreach.api import RULE
 from contactless.outreach.errors import InvalidCode
 from contactless.platform.db import utcnow
 from contactless.platform.errors import ContactlessError
-from contactless.platform.i18n import gettext_for
+from contactless.platform.i18n import Translator, gettext_for
 from contactless.platform.money import plain
 from contactless.web.deps import CsrfChecked, DbSession, locale_of, translator_of
 from contactless.web.errors import localized
@@ -49,7 +49,7 @@ def _purposes(request: Request, session: DbSession) -> dict[str, str]:
     locale = locale_of(request)
     named = {"info": gettext_for(locale)("Information page")}
     named.update({entry.key: entry.title
-                  for entry in journeys.journey_catalog(session, locale=locale)})
+                  for entry in journeys.journey_catalog(session, translator=Translator.of(locale))})
     return named
 
 

@@ -32,6 +32,7 @@ from contactless.web.deps import (
     KernelDep,
     client_ip,
     locale_of,
+    translator_of,
 )
 from contactless.web.templating import render
 
@@ -105,7 +106,8 @@ def scan_after_sign_in(request: Request, token: str, session: DbSession, kernel:
     here = quote(f"/m/q/{token}", safe="/")
     purpose = outreach.purpose_of(session, token=token)
     takes_newcomers = any(e.key == purpose and e.prospects
-                          for e in journeys.journey_catalog(session, locale=locale_of(request)))
+                          for e in journeys.journey_catalog(
+                              session, translator=translator_of(request)))
     target = (f"/m/journeys/{purpose}/prospect?next={here}" if takes_newcomers
               else f"/m/login?next={here}")
     return RedirectResponse(target, status_code=303)

@@ -11,10 +11,11 @@ from contactless.partners.errors import PartnerNotActive
 from contactless.partners.models import PartnerStatus
 from contactless.partners.schemas import OpenProduct
 from contactless.partners.service.access import PartnerCaller, require_scope
+from contactless.platform.i18n import Translator
 
 
 def partner_products(session: Session, caller: PartnerCaller, *,
-                     locale: str) -> list[OpenProduct]:
+                     translator: Translator) -> list[OpenProduct]:
     """The partner's allowed products (scope ``products:read``), in the catalog's order."""
     require_scope(caller, "products:read")
     partner = repository.partner_by_id(session, caller.partner_id)
@@ -23,5 +24,5 @@ def partner_products(session: Session, caller: PartnerCaller, *,
     allowed = set(partner.allowed_products)
     return [OpenProduct(key=entry.key, title=entry.title, summary=entry.summary,
                         steps=list(entry.steps), start_url=entry.start_url)
-            for entry in journeys.journey_catalog(session, locale=locale)
+            for entry in journeys.journey_catalog(session, translator=translator)
             if entry.key in allowed]

@@ -26,6 +26,7 @@ from contactless.partners.service.onboarding import logo_url
 from contactless.platform import audit
 from contactless.platform.db import utcnow
 from contactless.platform.events import DomainEvent, EventBus
+from contactless.platform.i18n import Translator
 
 log = structlog.get_logger(__name__)
 SCOPE = "products:apply"
@@ -48,7 +49,7 @@ def _open(view: JourneyView, row: PartnerJourney) -> OpenJourney:
 
 def start_partner_journey(session: Session, caller: PartnerCaller, *, consent_id: uuid.UUID,
                           product: str, params: dict[str, str], channel_code: str | None,
-                          locale: str) -> OpenJourney:
+                          translator: Translator) -> OpenJourney:
     """Start (or resume, when the customer has the same one open from this partner) a journey
     for the consenting customer; refused unless the token and the consent cover
     ``products:apply`` and the bank allowed the partner this product."""
@@ -63,7 +64,7 @@ def start_partner_journey(session: Session, caller: PartnerCaller, *, consent_id
                            logo_url=logo_url(partner), channel_code=channel_code,
                            consent_id=consent_id)
     view = journeys.start_journey(session, customer, journey_key=product, params=params,
-                                  locale=locale, partner=source)
+                                  translator=translator, partner=source)
     row = repository.partner_journey(session, view.id)
     if row is None:
         row = PartnerJourney(partner_id=partner.id, client_id=caller.client_id,
@@ -80,7 +81,7 @@ def start_partner_journey(session: Session, caller: PartnerCaller, *, consent_id
 
 
 def partner_journey_status(session: Session, caller: PartnerCaller, *, journey_id: uuid.UUID,
-                           locale: str) -> OpenJourney:
+                           translator: Translator) -> OpenJourney:
     """Where the partner's journey stands (scope ``products:apply``, the consent still
     standing)."""
     require_scope(caller, SCOPE)
@@ -89,7 +90,7 @@ def partner_journey_status(session: Session, caller: PartnerCaller, *, journey_i
         raise PartnerJourneyNotFound("journey not found")
     consented_customer(session, caller, consent_id=row.consent_id, scope=SCOPE)
     view = journeys.journey_for_partner(session, journey_id=journey_id,
-                                        partner_id=caller.partner_id, locale=locale)
+                                        partner_id=caller.partner_id, translator=translator)
     return _open(view, row)
 
 

@@ -50,6 +50,7 @@ from contactless.partners.schemas import (
 from contactless.platform import audit
 from contactless.platform.context import Actor
 from contactless.platform.db import utcnow
+from contactless.platform.i18n import Translator
 from contactless.platform.kernel import kernel_of
 
 LOGO_FORMATS = {"image/png": "PNG", "image/jpeg": "JPEG", "image/webp": "WEBP"}
@@ -117,7 +118,8 @@ def _view(session: Session, partner: Partner) -> PartnerView:
 
 
 def _products(session: Session, products: list[str]) -> list[str]:
-    known = {entry.key for entry in journeys.journey_catalog(session, locale="en")}
+    catalog = journeys.journey_catalog(session, translator=Translator.of("en"))
+    known = {entry.key for entry in catalog}
     unknown = sorted(set(products) - known)
     if unknown:
         raise UnknownPartnerProduct("unknown products: {products}",
