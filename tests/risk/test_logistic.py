@@ -12,9 +12,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from contactless.cli import app
+from contactless.platform.audit import AuditEntry
 from contactless.platform.context import SYSTEM
 from contactless.platform.kernel import Kernel
 from contactless.risk import service as risk
@@ -25,6 +27,7 @@ from contactless.risk.features import FEATURES
 from contactless.risk.logistic import LogisticModel
 from contactless.risk.models import RiskDecision
 from contactless.risk.registry import Registry
+from tests.conftest import TEST_AUDIT_KEY, TEST_DATA_KEY, TEST_SECRET
 from tests.risk.simulate import train_by_cli
 
 
@@ -140,3 +143,27 @@ def test_evaluate_measures_the_logistic_regression_by_the_same_protocol(
     report = json.loads(result.output)
     assert report["model"]["kind"] == "logistic"
     assert report["mean"]["auc_roc"] > 0.7
+
+
+def test_promoting_and_rolling_back_from_the_command_line_is_audited(
+        history_folder: Path, sqlite_kernel: Kernel) -> None:
+    home = sqlite_kernel.settings.home
+    first = train_by_cli(home, history_folder, "--algorithm", "logistic", "--promote", "champion")
+    second = train_by_cli(home, history_folder, "--algorithm", "logistic", "--train-days", "5")
+    env = {"CONTACTLESS_HOME": str(home), "CONTACTLESS_MODE": "test",
+           "CONTACTLESS_SECRET_KEY": TEST_SECRET, "CONTACTLESS_DATA_KEY": TEST_DATA_KEY,
+           "CONTACTLESS_AUDIT_KEY": TEST_AUDIT_KEY}
+    promoted = CliRunner().invoke(app, ["risk", "promote", str(second["version"])], env=env)
+    assert promoted.exit_code == 0, promoted.output
+    rolled = CliRunner().invoke(app, ["risk", "rollback"], env=env)
+    assert rolled.exit_code == 0, rolled.output
+    assert Registry(home / "risk" / "models").index()["champion"] == first["version"]
+    with sqlite_kernel.db.session() as session:
+        entries = session.execute(select(AuditEntry.action, AuditEntry.target_id,
+                                         AuditEntry.channel)
+                                  .where(AuditEntry.action.like("risk.model_%"))
+                                  .order_by(AuditEntry.seq)).all()
+    assert [(action, target) for action, target, _channel in entries] == [
+        ("risk.model_promoted", str(second["version"])),
+        ("risk.model_rolled_back", str(first["version"]))]
+    assert {channel for _action, _target, channel in entries} == {"cli"}

@@ -135,9 +135,15 @@ def models() -> None:
 @risk_app.command("promote")
 def promote_model(version: str, role: Annotated[str, typer.Option("--role")] = "champion",
                   ) -> None:
-    """Make a registered model the champion (or the challenger)."""
+    """Make a registered model the champion (or the challenger); audited, as from the console."""
+    from contactless.platform.cli import cli_kernel
+    from contactless.platform.context import SYSTEM
+    from contactless.risk import manage
+
+    kernel = cli_kernel()
     try:
-        _registry().promote(version, role=role)
+        with kernel.db.session() as session:
+            manage.promote_model(session, SYSTEM.with_channel("cli"), version=version, role=role)
     except ContactlessError as error:
         console.print(f"[red]{error.message}[/red]")
         raise typer.Exit(1) from None
@@ -146,9 +152,15 @@ def promote_model(version: str, role: Annotated[str, typer.Option("--role")] = "
 
 @risk_app.command("rollback")
 def rollback() -> None:
-    """The champion before the current one decides again."""
+    """The champion before the current one decides again; audited, as from the console."""
+    from contactless.platform.cli import cli_kernel
+    from contactless.platform.context import SYSTEM
+    from contactless.risk import manage
+
+    kernel = cli_kernel()
     try:
-        index = _registry().rollback()
+        with kernel.db.session() as session:
+            index = manage.rollback_model(session, SYSTEM.with_channel("cli"))
     except ContactlessError as error:
         console.print(f"[red]{error.message}[/red]")
         raise typer.Exit(1) from None
