@@ -137,10 +137,17 @@ def test_staff_withdraw_part_of_a_deposit_and_close_a_class2_account(
     second = client.post("/api/v1/corebank/accounts", headers=as_rm | {"Idempotency-Key": "c2"},
                          json={"customer_id": str(alice), "account_class": 2,
                                "bound_account_id": str(first)}).json()
-    closed = client.post(f"/api/v1/corebank/accounts/{second['id']}/closure", json={},
-                         headers=as_rm | {"Idempotency-Key": "close"})
+    held = client.post(f"/api/v1/corebank/accounts/{second['id']}/closure", json={},
+                       headers=as_rm | {"Idempotency-Key": "close"})
+    # staff close with four eyes: the RM's closing waits for the branch manager
+    assert (held.status_code, held.json()["code"]) == (403, "four_eyes_required"), held.text
+    approval = held.json()["approval_id"]
+    closed = client.post(f"/api/v1/approvals/{approval}/approve",
+                         headers=staff_headers(client, "bm.hz"))
     assert closed.status_code == 200, closed.text
-    assert closed.json()["moved"]["amount"] == "0.00"
+    assert closed.json()["status"] == "approved"
+    account = client.get(f"/api/v1/corebank/accounts/{second['id']}", headers=as_rm).json()
+    assert account["status"] == "closed"
     linked = client.post(f"/api/v1/corebank/accounts/{first}/closure", json={},
                          headers=as_rm | {"Idempotency-Key": "close-1"})
     assert (linked.status_code, linked.json()["code"]) == (409, "account_has_linked_products")

@@ -46,8 +46,12 @@ from contactless.corebank.models import (
     JournalEntry,
     Posting,
 )
+from contactless.identity import approvals
+from contactless.identity.approvals import ApprovalView
+from contactless.identity.permissions import Operation
 from contactless.platform.context import Actor
 from contactless.platform.db import Base
+from contactless.platform.errors import ContactlessError
 from contactless.platform.kernel import Kernel
 from tests.factories.corebank import (
     CHECKER,
@@ -308,12 +312,23 @@ def test_an_emptied_class1_account_closes_with_its_interest_paid_out(kernel: Ker
         corebank.transfer(session, customer_actor(customer), idempotency_key=key(),
                           source_account_id=first, target_account_id=other.id,
                           amount=cny("9000.00"), on=date(2025, 1, 12))
-        closed = corebank.close_account(session, TELLER, idempotency_key=key(),
-                                        account_id=first, transfer_to_account_id=other.id,
-                                        on=date(2025, 1, 20))
-    # 9,000 for 10 days: 0.50 of interest, moved with the closing
-    assert (closed.interest, closed.moved) == (cny("0.50"), cny("0.50"))
+        held = corebank.close_account(session, TELLER, idempotency_key=key(),
+                                      account_id=first, transfer_to_account_id=other.id,
+                                      on=date(2025, 1, 20))
+    # staff close with four eyes: nothing happens until a branch manager approves
+    assert isinstance(held, ApprovalView)
+    assert held.operation == Operation.ACCOUNT_CLOSE
     with kernel.db.session() as session:
+        assert corebank.get_account(session, TELLER, account_id=first).status == "active"
+    with pytest.raises(ContactlessError), kernel.db.session() as session:
+        approvals.approve(session, TELLER, approval_id=held.id)  # not by the one who asked
+    with kernel.db.session() as session:
+        approved = approvals.approve(session, CHECKER, approval_id=held.id)
+    assert approved.result is not None
+    assert approved.result["closed_on"] == "2025-01-20"
+    # 9,000 for 10 days: 0.50 of interest, moved with the closing
+    with kernel.db.session() as session:
+        assert corebank.get_account(session, TELLER, account_id=first).status == "closed"
         assert corebank.get_account(session, TELLER, account_id=other.id).balance \
             == cny("9000.50")
 

@@ -43,6 +43,9 @@ from contactless.corebank.errors import InterestAlreadySettled
 from contactless.corebank.interest import previous_settlement_date
 from contactless.corebank.models import InterestSettlement, JournalEntry
 from contactless.corebank.schemas import AccountView
+from contactless.corebank.service import approvals as corebank_approvals
+from contactless.identity import approvals
+from contactless.identity.approvals import ApprovalView
 from contactless.platform.clock import today_in
 from contactless.platform.context import Actor
 from contactless.platform.db import Base
@@ -91,6 +94,7 @@ class Books(RuleBasedStateMachine):
         self.kernel = build_kernel(make_settings(Path(self.home.name), "sqlite://"),
                                    store=MemoryStore())
         Base.metadata.create_all(self.kernel.db.engine)
+        corebank_approvals.install(self.kernel)  # a second person's approval runs the item
         self.today = START
         self.fresh = 0
         # (actor scope, key) → (request, result) of every accepted keyed request that posts
@@ -311,9 +315,17 @@ class Books(RuleBasedStateMachine):
         trying it)."""
         today = self.today
         actor = customer_actor(account.owner) if as_owner else TELLER
-        self.attempt(actor, self.key(), None, lambda session, k: corebank.close_account(
+        held = self.attempt(actor, self.key(), None, lambda session, k: corebank.close_account(
             session, actor, idempotency_key=k, account_id=account.id,
             transfer_to_account_id=payee.id, on=today), posts=None)
+        if isinstance(held, ApprovalView) and held.status == "pending":
+            before = self.entries()
+            try:  # four eyes: a second branch manager closes it by approving
+                with self.kernel.db.session() as session:
+                    approvals.approve(session, CHECKER, approval_id=held.id)
+            except ContactlessError as error:
+                event(f"close_account: approval refused ({error.code})")
+                assert self.entries() == before, "a refused approval posted"
 
     @rule()
     def settle_interest(self) -> None:

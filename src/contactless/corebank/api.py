@@ -344,14 +344,18 @@ def withdraw_partially(deposit_id: uuid.UUID, body: PartialWithdrawalIn, session
 
 
 @router.post("/accounts/{account_id}/closure", response_model=schemas.AccountClosure)
-def close_account(account_id: uuid.UUID, body: CloseAccountIn, session: DbSession,
-                  actor: StaffForMoney, key: IdempotencyKey) -> Any:
+def close_account(request: Request, account_id: uuid.UUID, body: CloseAccountIn,
+                  session: DbSession, actor: StaffForMoney, key: IdempotencyKey) -> Any:
     """销户: interest settled to the day before, the balance moved to another of the
-    customer's accounts (customers close their Class II accounts through the journey)."""
+    customer's accounts (customers close their Class II accounts through the journey). Staff
+    close with four eyes: 403 ``four_eyes_required`` with the pending approval, which a branch
+    manager approves."""
     screened(session, actor, key, "account_closure", account=account_id,
              payee=f"acct:{body.transfer_to_account_id}" if body.transfer_to_account_id else None)
-    return corebank.close_account(session, actor, idempotency_key=key, account_id=account_id,
-                                  transfer_to_account_id=body.transfer_to_account_id)
+    return held_or(corebank.close_account(session, actor, idempotency_key=key,
+                                          account_id=account_id,
+                                          transfer_to_account_id=body.transfer_to_account_id),
+                   request)
 
 
 @router.get("/closed-days/last", response_model=schemas.ClosedDay | None)

@@ -78,6 +78,10 @@ class CoreBankPort(Protocol):
     def quote_closing(self, *, account_id: uuid.UUID,
                       on: date | None = None) -> ClosingQuote: ...
 
+    def check_closing(self, *, account_id: uuid.UUID,
+                      transfer_to_account_id: uuid.UUID | None = None,
+                      on: date | None = None) -> None: ...
+
     def deposit_cash(self, actor: Actor, *, idempotency_key: str, account_id: uuid.UUID,
                      amount: Money, memo: str = "", on: date | None = None) -> Posted: ...
 

@@ -14,6 +14,7 @@ from contactless.corebank import service as corebank
 from contactless.corebank.schemas import DepositView, HoldingView, LoanView
 from contactless.customers import service as customers
 from contactless.customers.web import CurrentCustomer
+from contactless.identity.approvals import ApprovalView
 from contactless.identity.permissions import Operation, may
 from contactless.identity.web import CurrentStaff
 from contactless.platform.context import Actor
@@ -68,12 +69,13 @@ def _books(session: DbSession, actor: Actor, customer_id: uuid.UUID) -> dict[str
 @console_router.get("/customers/{customer_id}")
 def customer_page(request: Request, session: DbSession, actor: CurrentStaff,
                   customer_id: uuid.UUID, error: str | None = None,
-                  status: int = 200) -> Response:
+                  status: int = 200, notice: str | None = None) -> Response:
     """The customer's profile (masked) and books, for staff whose scope includes them."""
     customer = customers.get_customer(session, actor, customer_id=customer_id)
     gettext = gettext_for(locale_of(request))
     return render(request, "corebank/customer.html", {
         "customer": customer, **_books(session, actor, customer_id), "error": error,
+        "notice": notice,
         "masked": corebank.masked_number, "may_360": may(actor, Operation.PROFILE_READ),
         "instruction_of": lambda deposit: _instruction(gettext, deposit)}, status=status)
 
@@ -114,12 +116,17 @@ def close_account(request: Request, session: DbSession, actor: CurrentStaff,
                   target: Annotated[str, Form(max_length=40)] = "") -> Response:
     """销户 at the counter: the balance moves to the customer's account chosen."""
     try:
-        corebank.close_account(session, actor, idempotency_key=key, account_id=account_id,
-                               transfer_to_account_id=uuid.UUID(target) if target else None)
+        done = corebank.close_account(
+            session, actor, idempotency_key=key, account_id=account_id,
+            transfer_to_account_id=uuid.UUID(target) if target else None)
     except (ContactlessError, ValueError) as error:
         if not isinstance(error, ContactlessError):
             error = ContactlessError("choose an account", status=422, code="invalid_target")
         return _refused(request, session, actor, customer_id, error)
+    if isinstance(done, ApprovalView):  # four eyes: a branch manager closes it by approving
+        notice = gettext_for(locale_of(request))(
+            "The closing waits for a branch manager's approval.")
+        return customer_page(request, session, actor, customer_id, notice=notice)
     return RedirectResponse(f"/console/customers/{customer_id}", status_code=303)
 
 

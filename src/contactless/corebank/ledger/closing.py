@@ -175,6 +175,29 @@ class ClosingOps(InterestOps):
                             total=money(balance + interest, account.currency),
                             linked_products=self.linked_products(account_id))
 
+    def check_closing(self, *, account_id: uuid.UUID,
+                      transfer_to_account_id: uuid.UUID | None = None,
+                      on: date | None = None) -> None:
+        """What would refuse this closing now, found without locking or posting (before a
+        closing waits for a second person): the same errors the closing raises."""
+        account = self._closable(account_id)
+        if account.status == AccountStatus.FROZEN:
+            raise AccountFrozen("account {number} is frozen", number=account.number)
+        target = None
+        if transfer_to_account_id is not None:
+            if transfer_to_account_id == account_id:
+                raise SameAccount("the balance cannot move to the account being closed")
+            target = self.account(transfer_to_account_id)
+            if target is None:
+                raise AccountNotFound("no account {account_id}",
+                                      account_id=transfer_to_account_id)
+            self._check_target(account, target)
+        _from, _to, _days, interest = self._accrued_to_close(account, self.value_date(on))
+        total = natural_balance(account) + interest
+        if total > 0 and target is None:
+            raise BalanceNotZero("account {number} holds {total}: name an account to move it to",
+                                 number=account.number, total=total, balance=str(total))
+
     def _closable(self, account_id: uuid.UUID) -> LedgerAccount:
         """An open demand account nothing settles into any more (checked before locking)."""
         account = self.account(account_id)

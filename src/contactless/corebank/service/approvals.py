@@ -160,9 +160,20 @@ def _account_executors() -> dict[Operation, Executor]:
             memo=p.get("memo", ""), on=day_in(p.get("on")))
         return {"entry_id": str(posted.entry_id)}
 
+    def close(session: Session, checker: Actor, item: ApprovalView) -> dict[str, Any]:
+        from contactless.corebank.service import dayend
+
+        p = item.payload
+        target = p.get("transfer_to_account_id")
+        closed = dayend.run_close(session, checker, idempotency_key=approval_key(item),
+                                  account_id=uuid.UUID(p["account_id"]),
+                                  transfer_to_account_id=uuid.UUID(target) if target else None,
+                                  on=day_in(p.get("on")))
+        return {"account_id": str(closed.account_id), "closed_on": closed.closed_on.isoformat()}
+
     return {Operation.ACCOUNT_UNFREEZE: unfreeze, Operation.OUTBOUND_RETURN: give_back,
             Operation.TRANSFER: move, Operation.OUTBOUND_SEND: send,
-            Operation.CASH_WITHDRAW: pay_out}
+            Operation.CASH_WITHDRAW: pay_out, Operation.ACCOUNT_CLOSE: close}
 
 
 def install(kernel: Kernel) -> None:

@@ -19,12 +19,14 @@ from contactless.corebank.schemas import (
     ClosingQuote,
     SettlementResult,
 )
+from contactless.corebank.service.approvals import file
 from contactless.corebank.service.core import (
     check_customer_access,
     get_port,
     idempotent,
     permit,
 )
+from contactless.identity.approvals import ApprovalView, second_person_needed
 from contactless.identity.permissions import Operation
 from contactless.platform import audit
 from contactless.platform.context import Actor
@@ -64,19 +66,43 @@ def settle_interest(session: Session, actor: Actor, *, settlement_date: date,
 
 def close_account(session: Session, actor: Actor, *, idempotency_key: str,
                   account_id: uuid.UUID, transfer_to_account_id: uuid.UUID | None = None,
-                  on: date | None = None) -> AccountClosure:
+                  on: date | None = None) -> AccountClosure | ApprovalView:
     """销户: close a demand account. Interest is settled up to the day before; what the
     account holds then moves to ``transfer_to_account_id`` (another of the customer's demand
     accounts) in the closing entry, or the account must hold nothing. Refused while time
     deposits, loans, wealth holdings, a bound Class II account or a pending transfer still
     settle into it (``account_has_linked_products``). Customers close their own Class II
-    accounts; a Class I account is closed by staff."""
+    accounts; staff close an account with four eyes: what would refuse it is checked at once,
+    then it waits for a branch manager of the customer's scope (the answer is the pending
+    approval), who closes it by approving."""
     permit(actor, Operation.ACCOUNT_CLOSE)
     account = get_port(session).get_account(account_id)
     check_customer_access(session, actor, account.customer_id,
                           operation=Operation.ACCOUNT_CLOSE)
     if actor.is_customer and account.account_class != 2:
         raise StaffOnly("a Class I account is closed with the bank's staff")
+    reason = second_person_needed(actor, Operation.ACCOUNT_CLOSE)
+    if reason:
+        get_port(session).check_closing(account_id=account_id,
+                                        transfer_to_account_id=transfer_to_account_id, on=on)
+        return file(session, actor, operation=Operation.ACCOUNT_CLOSE, reason=reason,
+                    idempotency_key=idempotency_key, target_type="corebank_account",
+                    target_id=account_id, customer_id=account.customer_id,
+                    payload={"account_id": str(account_id),
+                             "transfer_to_account_id": str(transfer_to_account_id)
+                             if transfer_to_account_id else None,
+                             "on": on.isoformat() if on else None})
+    return run_close(session, actor, idempotency_key=idempotency_key, account_id=account_id,
+                     transfer_to_account_id=transfer_to_account_id, on=on)
+
+
+def run_close(session: Session, actor: Actor, *, idempotency_key: str, account_id: uuid.UUID,
+              transfer_to_account_id: uuid.UUID | None = None,
+              on: date | None = None) -> AccountClosure:
+    """The closing itself, for an actor four eyes no longer holds."""
+    account = get_port(session).get_account(account_id)
+    check_customer_access(session, actor, account.customer_id,
+                          operation=Operation.ACCOUNT_CLOSE)
     return idempotent(
         session, actor, operation="close_account", idempotency_key=idempotency_key,
         request={"account_id": account_id, "transfer_to_account_id": transfer_to_account_id,

@@ -14,6 +14,7 @@ from decimal import Decimal
 from pydantic import BaseModel, ConfigDict, Field
 
 from contactless.corebank import service as corebank
+from contactless.identity.approvals import ApprovalView
 from contactless.journeys.builtin.common import account_label, demand_accounts
 from contactless.journeys.declaration import (
     ActionContext,
@@ -125,6 +126,8 @@ def _action(ctx: ActionContext) -> Done:
                                   idempotency_key=ctx.key("close"),
                                   account_id=uuid.UUID(closing["account_id"]),
                                   transfer_to_account_id=uuid.UUID(closing["target_id"]))
+    if isinstance(done, ApprovalView):  # four eyes holds staff, never a customer's own closing
+        raise TypeError("a customer's own closing was held for approval")
     ctx.facts["result"] = {"moved": str(done.moved.amount), "closed_on": str(done.closed_on)}
     return Done(product="class2:close", amount=done.moved,
                 references={"account_id": closing["account_id"]})
