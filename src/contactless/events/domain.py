@@ -1,6 +1,7 @@
 """The platform's own events, from the domain-event bus into behaviour data: a scan, a
-journey's steps, a posting of the customer's money, a message to the assistant; and a
-customer's sign-in, which links the device they came from to them (``aliases``).
+journey's steps, a posting of the customer's money, a message to the assistant, a marketing
+message delivered to a customer and opened by them; and a customer's sign-in, which links
+the device they came from to them (``aliases``).
 
 Subscribed by the app for every kernel (``install``), so no domain does anything for it and
 none imports this package: it listens to the bus's topics. It takes each delivered batch at
@@ -39,7 +40,11 @@ POSTINGS: dict[str, tuple[str, str]] = {
     "corebank.deposit_placed": ("none", "internal"),
     "corebank.deposit_withdrawn_early": ("none", "internal"),
 }
-TOPICS = (SCANNED, ASSISTANT_MESSAGE, *JOURNEY_TOPICS, *POSTINGS)
+# marketing's messages: (behaviour type, the envelope's channel by where it was opened)
+MESSAGES = {"marketing.message_delivered": "message.delivered",
+            "marketing.message_opened": "message.opened"}
+OPENED_ON = {"mobile": "h5", "api": "app"}
+TOPICS = (SCANNED, ASSISTANT_MESSAGE, *JOURNEY_TOPICS, *POSTINGS, *MESSAGES)
 
 
 def install(bus: EventBus) -> None:
@@ -96,11 +101,27 @@ def behaviour_of(event: DomainEvent) -> dict[str, Any]:
                 f"conversation-{payload['conversation_id']}"[:64],
                 "properties": _present({"conversation_id": payload["conversation_id"],
                                         "intent": payload.get("intent")})}
+    if event.topic in MESSAGES:
+        return _message(event, common)
     direction, counterparty = POSTINGS[event.topic]
     return {**common, "type": "transaction.posted", "properties": _present({
         "operation": event.topic.removeprefix("corebank."), "amount": payload.get("amount"),
         "currency": payload.get("currency"), "direction": direction,
         "counterparty": counterparty, "bank_code": payload.get("bank_code")})}
+
+
+def _message(event: DomainEvent, common: dict[str, Any]) -> dict[str, Any]:
+    """A marketing message delivered or opened: the message, its campaign and its channel
+    (inbox, sms) as properties; an opening's envelope says where (/m, the app)."""
+    payload = event.payload
+    kind = MESSAGES[event.topic]
+    properties = {"message_id": payload["message_id"], "campaign_id": payload["campaign_id"],
+                  "channel": payload["channel"]}
+    if kind == "message.delivered":
+        properties["kind"] = "campaign"
+    return {**common, "type": kind, "occurred_at": payload.get("at", event.created_at),
+            "channel": OPENED_ON.get(str(payload.get("opened_on")), "platform"),
+            "properties": properties}
 
 
 def _present(values: dict[str, Any]) -> dict[str, Any]:

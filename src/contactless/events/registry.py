@@ -72,11 +72,21 @@ class Search(Properties):
 
 
 class MessageOpened(Properties):
+    """A customer opened a message the first time (its read receipt); ``channel`` is the
+    message's (``inbox``), not where it was opened (the envelope's)."""
+
     message_id: Text64
+    campaign_id: Text64 | None = None
+    channel: Text64 | None = None
 
 
 class MessageDelivered(Properties):
+    """A message reached the customer: put in their inbox, or a text handed to the message
+    channel (``channel``: ``inbox``, ``sms``); ``kind`` says what sent it (``campaign``)."""
+
     message_id: Text64
+    campaign_id: Text64 | None = None
+    channel: Text64 | None = None
     kind: Text64 | None = None
 
 
@@ -140,7 +150,8 @@ BUILTIN_TYPES: tuple[EventType, ...] = (
     EventType("product.viewed", ProductViewed, retention_days=DAY_VIEWS,
               summary="a product's page was shown"),
     EventType("search", Search, summary="the customer searched"),
-    EventType("message.opened", MessageOpened, summary="a message was opened"),
+    EventType("message.opened", MessageOpened, Source.PLATFORM,
+              summary="a customer opened a message (its read receipt)"),
     EventType("message.delivered", MessageDelivered, Source.PLATFORM,
               summary="a message reached the customer"),
     EventType("assistant.message", AssistantMessage, Source.PLATFORM,

@@ -24,6 +24,7 @@ from sqlalchemy import (
     cast,
     exists,
     func,
+    insert,
     literal,
     literal_column,
     not_,
@@ -48,6 +49,7 @@ from contactless.marketing.models import (
     SendStatus,
 )
 from contactless.platform.db import UTCDateTime
+from contactless.platform.events import OutboxEvent
 
 AnySelect = Select[*tuple[Any, ...]]
 
@@ -115,6 +117,21 @@ def insert_ignoring(session: Session, table: Any, columns: list[str], rows: AnyS
     statement = (dialect.insert(table).from_select(columns, rows).on_conflict_do_nothing()
                  .execution_options(preserve_rowcount=True))  # psycopg's is gone once closed
     return int(session.execute(statement).rowcount or 0)  # type: ignore[attr-defined]
+
+
+def insert_returning(session: Session, table: Any, columns: list[str], rows: AnySelect, *,
+                     returning: tuple[str, ...]) -> list[tuple[Any, ...]]:
+    """``insert_ignoring`` that answers the new rows' ``returning`` columns."""
+    dialect = sqlite if _is_sqlite(session) else postgresql
+    statement = (dialect.insert(table).from_select(columns, rows).on_conflict_do_nothing()
+                 .returning(*(table.c[name] for name in returning)))
+    return [tuple(row) for row in session.execute(statement)]
+
+
+def add_outbox(session: Session, events: list[dict[str, Any]]) -> None:
+    """Outbox rows made by ``publish_row`` (one multi-row insert for a run's messages)."""
+    if events:
+        session.execute(insert(OutboxEvent), events)
 
 
 def opted_out(customer: Any) -> ColumnElement[bool]:
@@ -196,8 +213,9 @@ def add_tasks(session: Session, campaign_id: uuid.UUID, *, on: date, due: date, 
 
 
 def add_inbox(session: Session, campaign_id: uuid.UUID, *, on: date, title: str, body: str,
-              now: datetime) -> int:
-    """An inbox message for each one sent today, with the RM's personal link if any."""
+              now: datetime) -> list[tuple[uuid.UUID, uuid.UUID]]:
+    """An inbox message for each one sent today, with the RM's personal link if any; returns
+    the (message id, customer id) of those new (a rerun returns none)."""
     prepare(session)
     link = (select(CampaignLink.path)
             .where(CampaignLink.campaign_id == campaign_id,
@@ -209,8 +227,9 @@ def add_inbox(session: Session, campaign_id: uuid.UUID, *, on: date, title: str,
             .join(CampaignMember, and_(CampaignMember.campaign_id == CampaignSend.campaign_id,
                                        CampaignMember.customer_id == CampaignSend.customer_id))
             .where(_made(campaign_id, Channel.INBOX.value, on)))
-    return insert_ignoring(session, InboxMessage.__table__, [
-        "id", "campaign_id", "customer_id", "title", "body", "link", "created_at"], rows)
+    return insert_returning(session, InboxMessage.__table__, [
+        "id", "campaign_id", "customer_id", "title", "body", "link", "created_at"], rows,
+        returning=("id", "customer_id"))
 
 
 def treatment_rms(session: Session, campaign_id: uuid.UUID, on: date) -> list[uuid.UUID]:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from contactless.customers import service as customers
 from contactless.marketing.models import Campaign, CampaignSend, Channel, Preference, SendStatus
+from contactless.marketing.service import receipts
 from contactless.platform.db import is_sqlite, utcnow
 from contactless.platform.kernel import Kernel
 
@@ -56,7 +57,8 @@ def deliver_sms(kernel: Kernel, *, batch: int = 500) -> int:
         muted = _muted(session, [row.customer_id for row in rows])
         mobiles = customers.mobiles_of(session, ids=[row.customer_id for row in rows])
         campaigns = {row.campaign_id: session.get(Campaign, row.campaign_id) for row in rows}
-        sent = 0
+        handed: dict[uuid.UUID, list[tuple[uuid.UUID, uuid.UUID]]] = defaultdict(list)
+        now = utcnow()
         for row in rows:
             campaign = campaigns[row.campaign_id]
             if row.customer_id in muted or campaign is None or row.customer_id not in mobiles:
@@ -64,9 +66,12 @@ def deliver_sms(kernel: Kernel, *, batch: int = 500) -> int:
                 continue
             kernel.channel.send(session, to_mobile=mobiles[row.customer_id],
                                 body=sms_text(campaign), kind="marketing.sms")
-            row.status, row.sent_at, row.attempts = SendStatus.SENT.value, utcnow(), 1
-            sent += 1
-        return sent
+            row.status, row.sent_at, row.attempts = SendStatus.SENT.value, now, 1
+            handed[row.campaign_id].append((row.id, row.customer_id))
+        # the text's send is its message: the channel queues it, with no receipt of its own
+        return sum(receipts.delivered(session, campaign_id=campaign_id, at=now,
+                                      channel=Channel.SMS.value, messages=messages)
+                   for campaign_id, messages in handed.items())
 
 
 def signature(secret: bytes, body: bytes) -> str:

@@ -33,6 +33,7 @@ from contactless.marketing.models import (
     Channel,
     SendStatus,
 )
+from contactless.marketing.service import receipts
 from contactless.marketing.service.audiences import audience_chunks
 from contactless.marketing.service.spec import daily_due
 from contactless.outreach import service as outreach
@@ -122,9 +123,11 @@ def action_stage(session: Session, campaign: Campaign, action: dict[str, Any], o
             session, campaign.id, on=on, due=on + timedelta(days=int(action["due_days"])),
             script=action["script"], now=now, customers=customers.customer_rows())
     elif kind == Channel.INBOX:
-        report.messages = repository.add_inbox(session, campaign.id, on=on,
-                                               title=action["title"], body=action["body"],
-                                               now=now)
+        made = repository.add_inbox(session, campaign.id, on=on, title=action["title"],
+                                    body=action["body"], now=now)
+        report.messages = receipts.delivered(session, campaign_id=campaign.id,
+                                             channel=Channel.INBOX.value, at=now,
+                                             messages=made)
 
 
 def run_campaign(kernel: Kernel, campaign_id: uuid.UUID, *, on: date,

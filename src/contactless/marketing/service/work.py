@@ -26,6 +26,7 @@ from contactless.marketing.models import (
     Preference,
     TaskOutcome,
 )
+from contactless.marketing.service import receipts
 from contactless.marketing.service.delivery import withdraw_for
 from contactless.platform import audit
 from contactless.platform.context import Actor
@@ -154,6 +155,8 @@ def open_message(session: Session, actor: Actor, *, message_id: uuid.UUID) -> Me
         row.read_at = utcnow()
         audit.record(session, actor, action="marketing.message_read",
                      target_type="marketing_inbox", target_id=row.id)
+        receipts.opened(session, message_id=row.id, customer_id=row.customer_id,
+                        campaign_id=row.campaign_id, at=row.read_at, opened_on=actor.channel)
     return _message(row)
 
 
