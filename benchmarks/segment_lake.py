@@ -1,7 +1,9 @@
 """A lake of synthetic behaviour for the segment benchmark, and the segment against the same
 question written by hand in DuckDB. Both read the same ``profiles`` table (one row per
 customer, as ``events.segment_members`` gives DuckDB), so "did not open the app" counts the
-customers with no event too."""
+customers with no event too, and the same ``event_aliases``: a fifth of the events were sent
+before sign-in (an anonymous device id, no customer), and four devices in five were linked
+to their customer since, so both count those events for the customer."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from loadgen import log
 
@@ -25,6 +28,7 @@ from contactless.settings import Mode, Settings
 
 CUSTOMERS = 200_000
 DAYS = 90
+ANONYMOUS_SHARE = 0.2  # events sent before the customer signed in on the device
 KINDS = ["page.viewed", "product.viewed", "app.opened", "search"]
 PROPERTIES = {
     "page.viewed": ['{"path":"/m/home"}', '{"path":"/m/products"}'],
@@ -52,11 +56,15 @@ def write_lake(lake_dir: Path, count: int, now: datetime) -> None:
     first = np.cumsum([0] + [len(PROPERTIES[name]) for name in KINDS[:-1]])
     sizes = np.array([len(PROPERTIES[name]) for name in KINDS])
     which = first[kind] + rng.integers(0, 1 << 30, size=count) % sizes[kind]
+    who = rng.integers(0, CUSTOMERS, size=count)
+    anonymous = pa.array(rng.random(count) < ANONYMOUS_SHARE)
     table = pa.table({
         "event_id": pa.array(np.arange(count)).cast(pa.string()),
         "type": pa.array(KINDS).take(pa.array(kind)),
-        "customer_id": ids.take(pa.array(rng.integers(0, CUSTOMERS, size=count))),
-        "anonymous_id": pa.nulls(count, pa.string()),
+        "customer_id": pc.if_else(anonymous, pa.nulls(count, pa.string()),
+                                  ids.take(pa.array(who))),
+        "anonymous_id": pc.if_else(anonymous, devices(CUSTOMERS).take(pa.array(who)),
+                                   pa.nulls(count, pa.string())),
         "session_id": pa.nulls(count, pa.string()),
         "channel": pa.array(["app"]).take(pa.array(np.zeros(count, dtype=np.int64))),
         "occurred_at": pa.array(occurred, pa.timestamp("us", tz="UTC")),
@@ -73,6 +81,18 @@ def write_lake(lake_dir: Path, count: int, now: datetime) -> None:
                        compression="zstd")
 
 
+def devices(count: int) -> pa.Array:
+    return pa.array([f"device-{n:06d}" for n in range(count)])
+
+
+def aliases(count: int) -> pa.Table:
+    """The devices linked at sign-in: four in five, each to its customer."""
+    linked = [n for n in range(count) if n % 5]
+    return pa.table({"anonymous_id": devices(count).take(pa.array(linked)),
+                     "alias_customer_id": pa.array(
+                         [f"00000000-0000-4000-8000-{n:012x}" for n in linked])})
+
+
 def handwritten(lake_dir: Path, now: datetime) -> str:
     def since(days: int) -> str:
         return (now - timedelta(days=days)).strftime("TIMESTAMPTZ '%Y-%m-%d %H:%M:%S.%f+00'")
@@ -84,7 +104,11 @@ def handwritten(lake_dir: Path, now: datetime) -> str:
                     AND json_extract_string(properties, '$.product_kind') = 'time_deposit') AS td,
                 count(*) FILTER (WHERE type = 'app.opened' AND occurred_at >= {since(7)}) AS op,
                 count(*) FILTER (WHERE type = 'search' AND occurred_at >= {since(90)}) AS se
-            FROM read_parquet('{lake_dir}/dt=*/*.parquet')
+            FROM (SELECT coalesce(e.customer_id, a.alias_customer_id) AS customer_id,
+                         e.type, e.occurred_at, e.properties
+                  FROM read_parquet('{lake_dir}/dt=*/*.parquet') e
+                  LEFT JOIN event_aliases a
+                    ON e.customer_id IS NULL AND a.anonymous_id = e.anonymous_id)
             WHERE customer_id IS NOT NULL GROUP BY customer_id) b
           ON b.customer_id = p.customer_id
         WHERE coalesce(b.td, 0) >= 3 AND coalesce(b.op, 0) = 0 AND coalesce(b.se, 0) >= 1
@@ -116,16 +140,18 @@ def segment_figures(home: Path, count: int) -> tuple[float, float]:
     lake_dir = events.places(kernel).lake_dir
     sql = handwritten(lake_dir, now)
     table = profiles(CUSTOMERS)
+    links = aliases(CUSTOMERS)
 
     def compiled() -> list[str]:
         query = segments.compile_segment(events.registry_of(kernel), TREE, now=now)
-        return segment_store.run(query, lake_dir=lake_dir, profiles=table)
+        return segment_store.run(query, lake_dir=lake_dir, profiles=table, aliases=links)
 
     segment_seconds, members = _best(compiled)
 
     def by_hand() -> list[str]:
         with duckdb.connect() as connection:
             connection.register("profiles", table)
+            connection.register("event_aliases", links)
             return [row[0] for row in connection.execute(sql).fetchall()]
 
     hand_seconds, hand_members = _best(by_hand)

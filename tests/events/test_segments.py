@@ -137,3 +137,26 @@ def test_a_preview_is_for_roles_the_table_allows(sqlite_kernel: Kernel,
         assert len(preview.sample) == 1
         with pytest.raises(NotAllowed):
             events.preview_segment(session, RM, tree={"performed": {"type": "search"}})
+
+
+def test_events_sent_before_sign_in_count_once_the_device_is_linked(
+        sqlite_kernel: Kernel, behaviour: dict[str, uuid.UUID]) -> None:
+    at = datetime.now(UTC) - timedelta(days=2)
+    phone = [{**page_view(anonymous_id="lender-phone", occurred_at=at),
+              "type": "product.viewed", "properties": {"product_id": "L1", "product_kind": "loan"}}
+             for _ in range(2)]
+    with sqlite_kernel.db.session() as session:
+        assert events.ingest(session, SYSTEM, events=phone).accepted == 2
+    events.flush(sqlite_kernel)
+    keen_on_loans = {"performed": {"type": "product.viewed", "at_least": 5,
+                                   "where": {"product_kind": "loan"}}}
+    assert _members(sqlite_kernel, keen_on_loans) == set()  # the phone is nobody's yet
+    with sqlite_kernel.db.session() as session:  # the lender signs in on the phone
+        events.link_anonymous(session, links=[("lender-phone", str(behaviour["lender"]), at)])
+    assert _members(sqlite_kernel, keen_on_loans) == {behaviour["lender"]}
+    # and their profile counts the phone's views too
+    with sqlite_kernel.db.session() as session:
+        events.rebuild_profiles(session, SYSTEM)
+        found = events.profile(session, customer_id=behaviour["lender"])
+    assert found is not None
+    assert found.events_30d == 5

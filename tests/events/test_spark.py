@@ -1,8 +1,9 @@
 """One segment, written once, run by DuckDB and by Apache Spark (local mode, the SQL
 transpiled by SQLGlot) over the same Parquet files: the same members.
 
-The lake is the one the platform wrote (ingest, then compaction); the profiles are the
-``profiles`` table DuckDB is given, written to Parquet for Spark. One SparkSession serves the
+The lake is the one the platform wrote (ingest, then compaction); the profiles and the
+anonymous ids linked at sign-in are the ``profiles`` and ``event_aliases`` tables DuckDB is
+given, written to Parquet for Spark. One SparkSession serves the
 module (a JVM start is most of the cost)."""
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import pyarrow.parquet as pq
 import pytest
 from pyspark.sql import SparkSession
 
-from contactless.events import segment_store, segments
+from contactless.events import aliases, segment_store, segments
 from contactless.events import service as events
 from contactless.platform.context import SYSTEM
 from contactless.platform.kernel import Kernel
@@ -74,10 +75,17 @@ def _lake_of_twelve_customers(kernel: Kernel) -> dict[int, uuid.UUID]:
                                journey_id=f"j{n}", journey_key="deposit_renewal"))
         if n % 6 == 1:
             batch.append(event("app.opened", start + timedelta(days=1)))
+        if n % 4 == 1:  # a second view from their phone before they signed in on it
+            batch.append({**page_view(anonymous_id=f"phone-{n}", occurred_at=start),
+                          "type": "product.viewed",
+                          "properties": {"product_id": "TD-1Y", "product_kind": "time_deposit"}})
     kernel.settings.events_past_seconds = 30 * 86400
     with kernel.db.session() as session:
         assert events.ingest(session, SYSTEM, events=batch).accepted == len(batch)
     events.flush(kernel)
+    with kernel.db.session() as session:  # signed in since on every phone but customer 5's
+        events.link_anonymous(session, links=[(f"phone-{n}", str(people[n]), start)
+                                              for n in (1, 9)])
     with kernel.db.session() as session:
         events.rebuild_profiles(session, SYSTEM)
     return people
@@ -85,19 +93,25 @@ def _lake_of_twelve_customers(kernel: Kernel) -> dict[int, uuid.UUID]:
 
 def test_a_segment_has_the_same_members_on_duckdb_and_on_spark(
         sqlite_kernel: Kernel, spark: Any, tmp_path: Path) -> None:
-    _lake_of_twelve_customers(sqlite_kernel)
+    people = _lake_of_twelve_customers(sqlite_kernel)
     lake_dir = events.places(sqlite_kernel).lake_dir
     now = datetime.now(UTC)
     with sqlite_kernel.db.session() as session:
         duckdb_members = [str(m) for m in events.segment_members(session, tree=TREE, now=now)]
         profiles = segment_store.profiles_table(session)
+        links = aliases.alias_table(session)
     compiled = segments.compile_segment(events.registry_of(sqlite_kernel), TREE, now=now)
     pq.write_table(profiles, tmp_path / "profiles.parquet")
+    pq.write_table(links, tmp_path / "aliases.parquet")
     spark.read.option("basePath", str(lake_dir)).parquet(
         str(lake_dir / "dt=*")).createOrReplaceTempView("events")
     spark.read.parquet(str(tmp_path / "profiles.parquet")).createOrReplaceTempView("profiles")
+    spark.read.parquet(str(tmp_path / "aliases.parquet")).createOrReplaceTempView(
+        "event_aliases")
     rows = spark.sql(compiled.transpiled("spark"), args=compiled.parameters).collect()
     spark_members = [row[0] for row in rows]
     assert spark_members == duckdb_members
     # the tree splits the twelve: some in, most out, so an empty answer cannot pass
     assert 0 < len(duckdb_members) < 12
+    # customer 9 viewed twice only counting the view from their phone before they signed in
+    assert str(people[9]) in duckdb_members

@@ -59,6 +59,14 @@ def alias_table(session: Session) -> pa.Table:
          pa.array([str(row[1]) for row in rows], pa.string())], schema=ALIAS_SCHEMA)
 
 
+# how every query resolves an event's customer: its own id, else the customer its anonymous id
+# was linked to (``event_aliases``: at most one row an id). One scan and a join against a small
+# table; segments compile the same join (``segments.RESOLVED``), so Spark runs it too
+RESOLVE_JOIN = ("LEFT JOIN event_aliases a ON e.customer_id IS NULL "
+                "AND e.anonymous_id = a.anonymous_id")
+RESOLVED_CUSTOMER = "coalesce(e.customer_id, a.alias_customer_id)"
+
+
 def resolved_view(connection: duckdb.DuckDBPyConnection, *, source_sql: str,
                   aliases: pa.Table, name: str = "resolved_events") -> str:
     """Create the view ``name`` on ``connection``: the events of ``source_sql`` (e.g. a
@@ -67,7 +75,6 @@ def resolved_view(connection: duckdb.DuckDBPyConnection, *, source_sql: str,
     connection.register("event_aliases", aliases)
     connection.execute(
         f"CREATE OR REPLACE TEMP VIEW {name} AS "  # noqa: S608 - names are ours, not input
-        "SELECT e.* REPLACE (coalesce(e.customer_id, a.alias_customer_id) AS customer_id) "
-        f"FROM ({source_sql}) e LEFT JOIN event_aliases a ON e.customer_id IS NULL "
-        "AND e.anonymous_id = a.anonymous_id")
+        f"SELECT e.* REPLACE ({RESOLVED_CUSTOMER} AS customer_id) "
+        f"FROM ({source_sql}) e {RESOLVE_JOIN}")
     return name

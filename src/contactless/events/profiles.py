@@ -21,13 +21,14 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 import structlog
 from sqlalchemy.orm import Session
 
 from contactless.corebank import service as corebank
 from contactless.customers import service as customers
 from contactless.customers.service import Relationship
-from contactless.events import audience, repository
+from contactless.events import aliases, audience, repository
 from contactless.events.audience import ZERO, Facts
 from contactless.events.errors import AttributeInvalid, ProfileNotFound, UnknownTag
 from contactless.events.models import CustomerAttribute, Profile
@@ -111,15 +112,17 @@ BEHAVIOUR_SQL = f"""
            coalesce(sum({_AMOUNT}) FILTER (WHERE {_OUTBOUND} AND occurred_at >= $since), 0),
            coalesce(sum({_AMOUNT}) FILTER (WHERE {_OUTBOUND} AND occurred_at >= $before
                                               AND occurred_at < $since), 0)
-    FROM read_parquet($files, union_by_name = true)
+    FROM (SELECT e.* REPLACE ({aliases.RESOLVED_CUSTOMER} AS customer_id)
+          FROM read_parquet($files, union_by_name = true) e {aliases.RESOLVE_JOIN})
     WHERE customer_id IS NOT NULL {{only}}
     GROUP BY customer_id"""  # noqa: S608 - fixed text; every value is a bound parameter
 
 
-def behaviour_of(lake_dir: Path, *, now: datetime, customer_ids: list[uuid.UUID] | None = None
-                 ) -> dict[uuid.UUID, Behaviour]:
+def behaviour_of(lake_dir: Path, *, now: datetime, links: pa.Table,
+                 customer_ids: list[uuid.UUID] | None = None) -> dict[uuid.UUID, Behaviour]:
     """Behaviour counts per customer from the lake (one DuckDB pass), of everyone or of
-    ``customer_ids``."""
+    ``customer_ids``; an event sent while anonymous counts for the customer its anonymous id
+    was linked to (``links``: ``aliases.alias_table``)."""
     if not any(lake_dir.glob("dt=*/*.parquet")):
         return {}
     parameters: dict[str, Any] = {"files": str(lake_dir / "dt=*" / "*.parquet"),
@@ -130,6 +133,7 @@ def behaviour_of(lake_dir: Path, *, now: datetime, customer_ids: list[uuid.UUID]
         only = "AND customer_id IN (SELECT unnest($ids))"
         parameters["ids"] = [str(c) for c in customer_ids]
     with duckdb.connect() as connection:
+        connection.register("event_aliases", links)
         rows = connection.execute(BEHAVIOUR_SQL.format(only=only), parameters).fetchall()
     out: dict[uuid.UUID, Behaviour] = {}
     for customer, seen, events, opens, outbound, prior in rows:
@@ -161,7 +165,8 @@ def refresh(session: Session, customer_ids: list[uuid.UUID] | None, *,
     now = now or utcnow()
     today = bank_today(kernel_of(session).settings)
     relationships = customers.relationships(session, customer_ids=customer_ids)
-    behaviour = behaviour_of(_lake_dir(session), now=now, customer_ids=customer_ids)
+    behaviour = behaviour_of(_lake_dir(session), now=now, customer_ids=customer_ids,
+                             links=aliases.alias_table(session))
     report = RebuildReport()
     ordered = sorted(relationships.values(), key=lambda r: r.customer_id)
     for start in range(0, len(ordered), BATCH):

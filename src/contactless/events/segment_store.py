@@ -1,9 +1,10 @@
 """Saved segments: their trees, their members materialized in ``events_segment_member``,
 the refresh (on a schedule, and after profiles or tags changed) and the CSV export.
 
-A tree is evaluated by DuckDB over the lake (the ``events`` view) and the profiles of the
-database (the ``profiles`` table, handed to DuckDB as Arrow: one row per customer with the
-declared properties and a flag per product and per tag)."""
+A tree is evaluated by DuckDB over the lake (the ``events`` view), the anonymous ids linked
+at sign-in (``event_aliases``) and the profiles of the database (the ``profiles`` table,
+handed to DuckDB as Arrow: one row per customer with the declared properties and a flag per
+product and per tag)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ import pyarrow as pa
 from sqlalchemy.orm import Session
 
 from contactless.customers import service as customers
-from contactless.events import audience, repository, segments
+from contactless.events import aliases, audience, repository, segments
 from contactless.events.audience import Kind
 from contactless.events.errors import SegmentInvalid, SegmentNameTaken, SegmentNotFound
 from contactless.events.models import Segment
@@ -55,10 +56,13 @@ def profiles_table(session: Session) -> pa.Table:
     return pa.table(columns)
 
 
-def run(compiled: segments.Compiled, *, lake_dir: Path, profiles: pa.Table) -> list[str]:
-    """The members (customer ids as text, sorted) of a compiled tree, by DuckDB."""
+def run(compiled: segments.Compiled, *, lake_dir: Path, profiles: pa.Table,
+        aliases: pa.Table) -> list[str]:
+    """The members (customer ids as text, sorted) of a compiled tree, by DuckDB; ``aliases``
+    the anonymous ids linked to customers (``aliases.alias_table``)."""
     with duckdb.connect() as connection:
         connection.register("profiles", profiles)
+        connection.register("event_aliases", aliases)
         files = sorted(lake_dir.glob("dt=*/*.parquet"))
         if files:
             connection.execute("CREATE VIEW events AS SELECT * FROM read_parquet($files, "
@@ -66,8 +70,8 @@ def run(compiled: segments.Compiled, *, lake_dir: Path, profiles: pa.Table) -> l
         else:  # an empty lake: the same columns, no rows
             connection.execute("CREATE VIEW events AS SELECT NULL::VARCHAR AS event_id, "
                                "NULL::VARCHAR AS type, NULL::VARCHAR AS customer_id, "
-                               "NULL::TIMESTAMPTZ AS occurred_at, NULL::VARCHAR AS properties "
-                               "WHERE false")
+                               "NULL::VARCHAR AS anonymous_id, NULL::TIMESTAMPTZ AS occurred_at, "
+                               "NULL::VARCHAR AS properties WHERE false")
         rows = connection.execute(compiled.sql, compiled.parameters).fetchall()
     return [row[0] for row in rows]
 
@@ -83,8 +87,9 @@ def evaluate(session: Session, registry: Registry, tree: Any, *, lake_dir: Path,
              now: datetime | None = None) -> list[uuid.UUID]:
     """Every customer the tree selects now."""
     compiled = segments.compile_segment(registry, tree, now=now or utcnow())
-    return [uuid.UUID(member) for member in run(compiled, lake_dir=lake_dir,
-                                                profiles=profiles_table(session))]
+    return [uuid.UUID(member) for member in run(
+        compiled, lake_dir=lake_dir, profiles=profiles_table(session),
+        aliases=aliases.alias_table(session))]
 
 
 @dataclass(frozen=True)

@@ -4,10 +4,13 @@ query with SQLGlot, run by DuckDB over the lake (or by Spark, transpiled).
 The design decision: nothing a user writes becomes SQL text. Event types, property names,
 profile properties, products and tags must be ones a registry declares (an unknown one is a
 clear error, with where it is in the tree); every value (a type, a property's path, a value,
-a count, a window) is a named bound parameter. The query reads two tables the engine
-provides: ``events`` (the lake) and ``profiles`` (one row per customer: the profile's
-properties, ``holds_<product>`` and ``tag_<tag>`` flags). Every customer with a profile is a
-candidate, so "did not open the app" includes those who never did anything:
+a count, a window) is a named bound parameter. The query reads three tables the engine
+provides: ``events`` (the lake), ``event_aliases`` (anonymous ids linked to customers at
+sign-in: ``anonymous_id``, ``alias_customer_id``) and ``profiles`` (one row per customer:
+the profile's properties, ``holds_<product>`` and ``tag_<tag>`` flags). An event counts for
+its own customer or, sent while anonymous, for the customer its anonymous id was linked to
+(``RESOLVED``). Every customer with a profile is a candidate, so "did not open the app"
+includes those who never did anything:
 
     {"all": [{"tag": "high_value"},
              {"profile": {"property": "aum", "op": "gte", "value": "500000"}},
@@ -34,7 +37,7 @@ import msgspec
 import sqlglot
 from sqlglot import exp
 
-from contactless.events import audience
+from contactless.events import aliases, audience
 from contactless.events.audience import Kind
 from contactless.events.errors import SegmentInvalid
 from contactless.events.registry import Registry
@@ -43,6 +46,20 @@ MAX_NODES = 50
 MAX_WINDOW_DAYS = 3 * 366
 NODES = ("all", "any", "not", "performed", "did_not_perform", "followed_by", "profile",
          "holds", "tag")
+
+
+# the events as segments read them: each with its customer resolved through the aliases
+# (``aliases``), the columns a condition reads. A subquery at each use, never a CTE an
+# engine might materialize: DuckDB then reads only the columns and rows each use needs
+_RESOLVED_SQL = (  # our own text, no value
+    f"SELECT e.event_id, e.type, {aliases.RESOLVED_CUSTOMER} AS customer_id, "  # noqa: S608
+    f"e.occurred_at, e.properties FROM events AS e {aliases.RESOLVE_JOIN}")
+RESOLVED = sqlglot.parse_one(_RESOLVED_SQL, read="duckdb")
+
+
+def _resolved_events() -> exp.Subquery:
+    return exp.Subquery(this=RESOLVED.copy(), alias=exp.TableAlias(
+        this=exp.to_identifier("events")))
 
 
 @dataclass
@@ -160,7 +177,7 @@ class _Compiler:
         ordered = (exp.select(_col("customer_id"), exp.alias_(epoch, "at_s"),
                               exp.alias_(latest_first, "first_s"),
                               exp.alias_(exp.Paren(this=then), "is_then"))
-                   .from_("events")
+                   .from_(_resolved_events())
                    .where(exp.Not(this=exp.Is(this=_col("customer_id"), expression=exp.Null())))
                    .where(self.since(body, where))
                    .where(exp.Paren(this=exp.or_(first.copy(), then.copy()))))
@@ -260,14 +277,15 @@ def _whole(value: Any, low: int, high: int, where: str) -> int:
 
 
 def compile_segment(registry: Registry, tree: Any, *, now: datetime) -> Compiled:
-    """The tree as one SQL query over the tables ``events`` and ``profiles``, and its bound
-    values (by name)."""
+    """The tree as one SQL query over the tables ``events``, ``event_aliases`` and
+    ``profiles``, and its bound values (by name)."""
     compiler = _Compiler(registry, now)
     condition = compiler.node(tree, "$")
     query = exp.select(_col("customer_id", "p")).from_(exp.alias_(exp.to_table("profiles"),
                                                                   "p"))
     if compiler.counts:
-        behaviour = (exp.select(_col("customer_id"), *compiler.counts).from_("events")
+        behaviour = (exp.select(_col("customer_id"), *compiler.counts)
+                     .from_(_resolved_events())
                      .where(exp.Not(this=exp.Is(this=_col("customer_id"),
                                                 expression=exp.Null())))
                      .group_by(_col("customer_id")))
