@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 from datetime import date
@@ -12,6 +13,7 @@ from stdnum.cn import ric
 
 from contactless.customers import service as customers
 from contactless.demo.service import build_demo_bank
+from contactless.events.lake import read_lake
 from contactless.identity import approvals
 from contactless.identity import service as identity
 from contactless.platform import audit_seal, audit_verify
@@ -74,6 +76,12 @@ def test_demo_command_keeps_its_keys_in_home_and_serve_needs_nothing_more(tmp_pa
     assert built.returncode == 0, built.stderr
     assert "admin" in built.stdout
     assert "Demo-2026-bank" in built.stdout
+    # the morning run's messages reached the lake through the bus, one event each
+    messages = re.search(r"(\d+) messages in customers' 消息", built.stderr)
+    assert messages is not None
+    assert int(messages.group(1)) > 0
+    lake = read_lake(tmp_path / "lake", columns=["type"]).column("type").to_pylist()
+    assert lake.count("message.delivered") == int(messages.group(1))
     keys = json.loads((tmp_path / "keys.json").read_text())
     assert len(keys["data_key"]) >= 32
     again = subprocess.run([sys.executable, "-m", "contactless", "demo"], env=env,

@@ -17,11 +17,12 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from contactless.app import install_domains
 from contactless.demo.service import build_demo_bank
 from contactless.events import service as events
 from contactless.events.demo import DemoBehaviour
 from contactless.identity import service as identity
-from contactless.marketing.demo import seed_campaigns
+from contactless.marketing.demo import DemoMarketing, seed_campaigns
 from contactless.platform import audit_seal, migrations
 from contactless.platform.clock import bank_today
 from contactless.platform.context import SYSTEM
@@ -44,6 +45,17 @@ def showcase_lines(showcase: object, base_url: str) -> list[str]:
     lines.append(f"Sign in at {base_url}/m with {mobile}; the one-time code: "
                  f".venv/bin/contactless messages list --to {mobile}")
     return lines
+
+
+def _first_morning(kernel: Kernel) -> DemoMarketing:
+    """The night's profiles and tags (for the segments), then the morning's marketing run as
+    the server would make it: its messages reach the lake through the bus
+    (``message.delivered``), as every later run's do."""
+    with kernel.db.session() as session:
+        events.rebuild_profiles(session, SYSTEM.with_channel("demo"))
+    marketing = seed_campaigns(install_domains(kernel), today=bank_today(kernel.settings))
+    events.flush(kernel)
+    return marketing
 
 
 def _behaviour(kernel: Kernel, behaviour: object, console: Console) -> None:
@@ -99,9 +111,7 @@ def demo(
         for row in report.sign_ins:
             table.add_row(*row)
         Console().print(table)
-        with kernel.db.session() as session:  # the night's profiles and tags, for the segments
-            events.rebuild_profiles(session, SYSTEM.with_channel("demo"))
-        marketing = seed_campaigns(kernel, today=bank_today(kernel.settings))
+        marketing = _first_morning(kernel)
         audit_seal.seal_and_anchor(kernel)
         console.print(f"{report.customers} customers, {report.enterprises} enterprises with "
                       f"{report.employees} employees")

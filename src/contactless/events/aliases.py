@@ -45,6 +45,15 @@ def customer_of(session: Session, anonymous_id: str) -> uuid.UUID | None:
                           .where(EventAlias.anonymous_id == anonymous_id))
 
 
+def customers_of(session: Session, anonymous_ids: list[str]) -> set[uuid.UUID]:
+    """The customers these anonymous ids were linked to (the ids not linked give none)."""
+    found: set[uuid.UUID] = set()
+    for start in range(0, len(anonymous_ids), 500):
+        found.update(session.scalars(select(EventAlias.customer_id).where(
+            EventAlias.anonymous_id.in_(anonymous_ids[start:start + 500]))))
+    return found
+
+
 def anonymous_ids_of(session: Session, customer_id: uuid.UUID) -> list[str]:
     return list(session.scalars(select(EventAlias.anonymous_id)
                                 .where(EventAlias.customer_id == customer_id)

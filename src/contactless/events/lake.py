@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import os
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -75,8 +75,11 @@ def day_column(table: pa.Table, timezone: str) -> pa.Array:
     return pc.strftime(local, format="%Y-%m-%d")
 
 
-def compact_log(log_dir: Path, lake_dir: Path, *, timezone: str) -> CompactionReport:
-    """Move every segment no writer holds into the lake."""
+def compact_log(log_dir: Path, lake_dir: Path, *, timezone: str,
+                moved: Callable[[pa.Table], object] | None = None) -> CompactionReport:
+    """Move every segment no writer holds into the lake; ``moved`` is told each segment's
+    events once they are in the lake, before the segment is deleted (a crash between the two
+    tells it again)."""
     report = CompactionReport()
     for path in segments(log_dir):
         with claimed(path) as mine:
@@ -85,6 +88,8 @@ def compact_log(log_dir: Path, lake_dir: Path, *, timezone: str) -> CompactionRe
             table = segment_table(path)
             report.files_written += write_days(table, lake_dir, name=f"part-{path.stem}",
                                                timezone=timezone)
+            if moved is not None:
+                moved(table)
             report.events += table.num_rows
             report.segments += 1
             path.unlink()

@@ -4,10 +4,12 @@ customers' services, joined with their behaviour in the lake; tags by the declar
 
 The design decision: the profile is a materialized read model, never the source of a fact.
 The nightly rebuild recomputes every profile from the core and the lake; between rebuilds a
-domain event that names a customer (an outbound transfer, a deposit placed) queues that
-customer (one small INSERT on the event's delivery, nothing read), and the next
-``update_pending`` pass (every minute) recomputes the queued profiles the same way. Both end
-by marking the saved segments stale, so their membership follows.
+customer is queued (one small INSERT, nothing read) when a domain event names them (an
+outbound transfer, a deposit placed), when compaction moves their events into the lake (page
+views, app opens: ``queue_behaviour``, off the ingest path) and when they sign in on a device
+whose earlier events become theirs; the next ``update_pending`` pass (every minute)
+recomputes the queued profiles the same way. Both end by marking the saved segments stale, so
+their membership follows.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 import structlog
 from sqlalchemy.orm import Session
 
@@ -38,7 +41,7 @@ from contactless.platform.clock import bank_today
 from contactless.platform.context import SYSTEM, Actor
 from contactless.platform.db import utcnow
 from contactless.platform.events import DomainEvent, EventBus
-from contactless.platform.kernel import kernel_of
+from contactless.platform.kernel import Kernel, kernel_of
 
 log = structlog.get_logger(__name__)
 READER = SYSTEM.with_channel("profiles")
@@ -107,7 +110,7 @@ _AMOUNT = "TRY_CAST(json_extract_string(properties, '$.amount') AS DECIMAL(18, 2
 BEHAVIOUR_SQL = f"""
     SELECT customer_id,
            max(occurred_at) FILTER (WHERE type <> 'message.delivered'),
-           count(*) FILTER (WHERE occurred_at >= $since),
+           count(*) FILTER (WHERE type <> 'message.delivered' AND occurred_at >= $since),
            count(*) FILTER (WHERE type = 'app.opened' AND occurred_at >= $since),
            coalesce(sum({_AMOUNT}) FILTER (WHERE {_OUTBOUND} AND occurred_at >= $since), 0),
            coalesce(sum({_AMOUNT}) FILTER (WHERE {_OUTBOUND} AND occurred_at >= $before
@@ -205,6 +208,41 @@ def rebuild_profiles(session: Session, actor: Actor, *, now: datetime | None = N
 def queue_update(session: Session, *, customer_id: uuid.UUID, topic: str) -> None:
     """Queue a customer whose core facts moved for the next update pass."""
     repository.queue_pending(session, customer_id, topic=topic, at=utcnow())
+
+
+BEHAVIOUR_TOPIC = "events.behaviour"  # what queued a customer whose events reached the lake
+# a delivery is the bank's doing, not the customer's: it moves no behaviour figure
+NOT_BEHAVIOUR = ("message.delivered",)
+
+
+def queue_behaviour(kernel: Kernel, moved: pa.Table) -> int:
+    """Queue the customers whose events just reached the lake (named, or sent from an
+    anonymous id linked to them), so the next update pass moves their behaviour figures and
+    the tags that follow; returns how many. Set-based on the moved events (Arrow, no loop per
+    event); a database that fails costs the early update (the nightly rebuild catches up),
+    never the compaction."""
+    events = moved.filter(pc.invert(pc.is_in(moved["type"], pa.array(NOT_BEHAVIOUR))))
+    named = pc.unique(events["customer_id"].drop_null()).to_pylist()
+    anonymous = pc.unique(events.filter(pc.is_null(events["customer_id"]))["anonymous_id"]
+                          .drop_null()).to_pylist()
+    if not named and not anonymous:
+        return 0
+    try:
+        with kernel.db.session() as session:
+            queued = {uuid.UUID(value) for value in named}
+            queued |= aliases.customers_of(session, anonymous)
+            repository.queue_many(session, sorted(queued), topic=BEHAVIOUR_TOPIC, at=utcnow())
+    except Exception as error:  # the events are in the lake already: say so and go on
+        log.warning("profiles_behaviour_queue_failed", customers=len(named),
+                    anonymous_ids=len(anonymous), error=f"{type(error).__name__}: {error}"[:300])
+        return 0
+    return len(queued)
+
+
+def queue_signed_in(session: Session, *, customer_ids: set[uuid.UUID]) -> None:
+    """Queue customers who signed in on a device: what it did before now counts as theirs."""
+    repository.queue_many(session, sorted(customer_ids), topic="customer.signed_in",
+                          at=utcnow())
 
 
 def update_pending(session: Session, *, limit: int = 2000, now: datetime | None = None

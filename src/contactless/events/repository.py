@@ -101,6 +101,17 @@ def queue_pending(session: Session, customer_id: uuid.UUID, *, topic: str,
     session.execute(statement.on_conflict_do_nothing(index_elements=["customer_id"]))
 
 
+def queue_many(session: Session, customer_ids: list[uuid.UUID], *, topic: str,
+               at: datetime) -> None:
+    """Queue these customers (one statement, executed for many; one already queued stays
+    queued)."""
+    if customer_ids:
+        statement = _upsert(session, PendingProfile).on_conflict_do_nothing(
+            index_elements=["customer_id"])
+        session.execute(statement, [{"customer_id": customer_id, "topic": topic,
+                                     "queued_at": at} for customer_id in customer_ids])
+
+
 def pending_ids(session: Session, *, limit: int | None) -> list[uuid.UUID]:
     query = select(PendingProfile.customer_id).order_by(PendingProfile.queued_at)
     return list(session.scalars(query if limit is None else query.limit(limit)))

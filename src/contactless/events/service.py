@@ -174,7 +174,8 @@ def compact(kernel: Kernel, *, today: date | None = None) -> CompactionReport:
     if ingestor is not None:
         ingestor.log.rotate_if_due()
     settings = kernel.settings
-    report = lake.compact_log(where.log_dir, where.lake_dir, timezone=settings.timezone)
+    report = lake.compact_log(where.log_dir, where.lake_dir, timezone=settings.timezone,
+                              moved=lambda table: profiles.queue_behaviour(kernel, table))
     day = today or datetime.now(ZoneInfo(settings.timezone)).date()
     with _tidy_lock(where.lake_dir) as mine:
         if mine:
@@ -207,9 +208,11 @@ def _tidy_lock(lake_dir: Path) -> Any:
 
 def link_anonymous(session: Session, *, links: list[tuple[str, str, datetime]]) -> int:
     """Link (anonymous id, customer id, when): from then on every query counts the anonymous
-    id's events, before and after, as the customer's. An id already linked keeps its first
-    customer."""
-    return aliases.link(session, links)
+    id's events, before and after, as the customer's (their profile is queued for the next
+    update). An id already linked keeps its first customer."""
+    linked = aliases.link(session, links)
+    profiles.queue_signed_in(session, customer_ids={uuid.UUID(c) for _, c, _ in links})
+    return linked
 
 
 def customer_of_anonymous(session: Session, *, anonymous_id: str) -> uuid.UUID | None:
