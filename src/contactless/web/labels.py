@@ -164,6 +164,7 @@ LABELS: dict[str, dict[str, str]] = {
         "direction": N_("Direction (in, out)"), "counterparty": N_("Counterparty"),
         "bank_code": N_("Other bank"), "service_id": N_("Hub service"),
         "partner_id": N_("Partner"), "scenario": N_("Scenario"),
+        "campaign_id": N_("Campaign"), "channel": N_("Channel"),
     },
     "event_channel": {
         "app": N_("Mobile app"), "h5": N_("Mobile pages"), "web": N_("Website"),
