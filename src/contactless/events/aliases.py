@@ -17,11 +17,10 @@ from datetime import datetime
 import duckdb
 import pyarrow as pa
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from contactless.events.models import EventAlias
+from contactless.platform.db import is_postgresql, upsert_insert
 
 ALIAS_SCHEMA = pa.schema([("anonymous_id", pa.string()), ("alias_customer_id", pa.string())])
 
@@ -33,9 +32,8 @@ def link(session: Session, links: Iterable[tuple[str, str, datetime]]) -> int:
              "linked_at": at} for anonymous, customer, at in links]
     if not rows:
         return 0
-    dialect = session.get_bind().dialect.name
-    upsert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    session.execute(upsert(EventAlias).on_conflict_do_nothing(
+    upsert = upsert_insert(EventAlias, postgresql_engine=is_postgresql(session))
+    session.execute(upsert.on_conflict_do_nothing(
         index_elements=["anonymous_id"]), rows)
     return len(rows)
 

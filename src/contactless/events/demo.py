@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from contactless.events import lake
 from contactless.events import service as events
+from contactless.platform import clock as bank_clock
 from contactless.platform.demo import Progress
 from contactless.platform.kernel import kernel_of
 
@@ -138,7 +139,7 @@ def seed_behaviour(session: Session, customer_ids: list[uuid.UUID], rng: random.
     total = EVENTS_PER_CUSTOMER * len(customer_ids)
     per_day = gen.multinomial(total, np.full(DAYS, 1 / DAYS))
     report = DemoBehaviour(days=DAYS)
-    now_us = int(datetime.now(zone).timestamp() * 1_000_000)
+    now_us = int(bank_clock.now().timestamp() * 1_000_000)
     for index in range(DAYS):
         day = today - timedelta(days=DAYS - 1 - index)
         midnight = datetime.combine(day, time.min, zone)

@@ -15,7 +15,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import msgspec
@@ -26,6 +26,7 @@ from contactless.events.aggregates import Aggregator
 from contactless.events.intake import Decoded, Rejection
 from contactless.events.log import SegmentLog, read_frames, segments
 from contactless.events.registry import Envelope, Registry
+from contactless.platform import clock
 from contactless.platform.context import Actor
 
 log = structlog.get_logger(__name__)
@@ -119,7 +120,7 @@ class Ingestor:
                 ids.update(uuid.UUID(e["event_id"]) for e in decoder.decode(frame.payload))
         since = time.time() - self.seen.horizon
         # a day's margin for the bank's calendar: older events are refused as too old
-        oldest = datetime.now(UTC) - timedelta(seconds=self.window.past_seconds, days=1)
+        oldest = clock.now() - timedelta(seconds=self.window.past_seconds, days=1)
         ids.update(uuid.UUID(value) for value in lake.recent_event_ids(
             lake_dir, since=since, from_day=oldest.date()))
         self.seen.remember(ids)

@@ -41,6 +41,7 @@ from contactless.events import aliases, audience
 from contactless.events.audience import Kind
 from contactless.events.errors import SegmentInvalid
 from contactless.events.registry import Registry
+from contactless.platform.money import quantum
 
 MAX_NODES = 50
 MAX_WINDOW_DAYS = 3 * 366
@@ -248,7 +249,7 @@ def _profile_value(kind: Kind, value: Any, where: str) -> Any:
         if kind is Kind.MONEY and isinstance(value, (str, int)) and not isinstance(value, bool):
             amount = Decimal(str(value))
             if amount.is_finite() and abs(amount) < Decimal("1e15"):
-                return amount.quantize(Decimal("0.01"))
+                return amount.quantize(quantum())  # profiles keep yuan
         if kind is Kind.COUNT and isinstance(value, int) and not isinstance(value, bool):
             return value
         if kind is Kind.DATE and isinstance(value, str):

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import duckdb
 import pyarrow as pa
@@ -45,6 +44,7 @@ from contactless.events.profiles import (
 from contactless.events.registry import Envelope, Registry, default_registry
 from contactless.events.segment_store import SampleMember, SegmentView
 from contactless.identity.permissions import Operation, authorize
+from contactless.platform.clock import today_in
 from contactless.platform.context import SYSTEM, Actor
 from contactless.platform.db import utcnow
 from contactless.platform.events import EventBus
@@ -176,7 +176,7 @@ def compact(kernel: Kernel, *, today: date | None = None) -> CompactionReport:
     settings = kernel.settings
     report = lake.compact_log(where.log_dir, where.lake_dir, timezone=settings.timezone,
                               moved=lambda table: profiles.queue_behaviour(kernel, table))
-    day = today or datetime.now(ZoneInfo(settings.timezone)).date()
+    day = today or today_in(settings.timezone)
     with _tidy_lock(where.lake_dir) as mine:
         if mine:
             report.files_merged, report.rows_dropped = lake.tidy(
