@@ -68,11 +68,6 @@ def _funded(kernel: Kernel) -> tuple[uuid.UUID, date]:
     return account.id, today
 
 
-def _open_transaction(stack: ExitStack, kernel: Kernel) -> Session:
-    session: Session = stack.enter_context(kernel.db.session())
-    return session
-
-
 def _close(kernel: Kernel, day: date) -> ClosedDay:
     with kernel.db.session() as session:
         return corebank.close_day(session, JOB, business_date=day)
@@ -86,7 +81,7 @@ def _demand_closing(closed: ClosedDay) -> Decimal:
 def test_a_posting_in_flight_is_in_the_day_that_closes_after_it(pg_kernel: Kernel) -> None:
     account, today = _funded(pg_kernel)
     with ExitStack() as posting:
-        session = _open_transaction(posting, pg_kernel)
+        session: Session = posting.enter_context(pg_kernel.db.session())
         paid = corebank.deposit_cash(session, TELLER, idempotency_key=key(),
                                      account_id=account, amount=cny("70.00"))
         assert paid.value_date == today
@@ -104,7 +99,7 @@ def test_a_posting_that_comes_while_the_day_closes_takes_the_next_day(
         pg_kernel: Kernel) -> None:
     account, today = _funded(pg_kernel)
     with ExitStack() as closing:
-        session = _open_transaction(closing, pg_kernel)
+        session: Session = closing.enter_context(pg_kernel.db.session())
         closed = corebank.close_day(session, JOB, business_date=today)
 
         def deposit() -> Any:

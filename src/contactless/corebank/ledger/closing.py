@@ -121,18 +121,10 @@ class ClosingOps(InterestOps):
         accounts = self.lock_accounts(ids)
         account = accounts[account_id]
         self.require_open(account)
-        if account.status == AccountStatus.FROZEN:
-            raise AccountFrozen("account {number} is frozen", number=account.number)
         target = accounts.get(transfer_to_account_id) if transfer_to_account_id else None
-        if target is not None:
-            self._check_target(account, target)
         accrued_from, accrued_to, days, interest = self._accrued_to_close(account, day)
         total = natural_balance(account) + interest
-        if total > 0 and target is None:
-            raise BalanceNotZero(
-                "account {number} holds {total}: name an account to move it to",
-                number=account.number, total=total,
-                balance=str(total))
+        self._refuse_closing(account, target, total)
         interest_entry = None
         if interest > 0:
             interest_entry = self.post(
@@ -181,8 +173,6 @@ class ClosingOps(InterestOps):
         """What would refuse this closing now, found without locking or posting (before a
         closing waits for a second person): the same errors the closing raises."""
         account = self._closable(account_id)
-        if account.status == AccountStatus.FROZEN:
-            raise AccountFrozen("account {number} is frozen", number=account.number)
         target = None
         if transfer_to_account_id is not None:
             if transfer_to_account_id == account_id:
@@ -191,9 +181,17 @@ class ClosingOps(InterestOps):
             if target is None:
                 raise AccountNotFound("no account {account_id}",
                                       account_id=transfer_to_account_id)
-            self._check_target(account, target)
         _from, _to, _days, interest = self._accrued_to_close(account, self.value_date(on))
-        total = natural_balance(account) + interest
+        self._refuse_closing(account, target, natural_balance(account) + interest)
+
+    def _refuse_closing(self, account: LedgerAccount, target: LedgerAccount | None,
+                        total: Decimal) -> None:
+        """The closing's refusals once its accounts are known: a frozen account, a target
+        that cannot take the balance, money left with nowhere to go."""
+        if account.status == AccountStatus.FROZEN:
+            raise AccountFrozen("account {number} is frozen", number=account.number)
+        if target is not None:
+            self._check_target(account, target)
         if total > 0 and target is None:
             raise BalanceNotZero("account {number} holds {total}: name an account to move it to",
                                  number=account.number, total=total, balance=str(total))
