@@ -97,6 +97,7 @@ from contactless.settings import (
     Mode,
     Settings,
 )
+from contactless.web import routing as route_index
 from contactless.web.assets import StaticAssets
 from contactless.web.csp import CONTENT_SECURITY_POLICY
 from contactless.web.errors import install_error_handlers, problem_response
@@ -215,6 +216,7 @@ def create_app(settings: Settings | None = None, *, kernel: Kernel | None = None
         return Response(generate_latest(app.state.metrics.registry),
                         media_type=CONTENT_TYPE_LATEST)
 
+    route_index.install(app)
     return app
 
 
