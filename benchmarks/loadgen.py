@@ -127,13 +127,14 @@ def _ms(text: str) -> float:
 
 
 def wrk(url: str, *, headers: dict[str, str] | None = None,
-        paths: list[str] | None = None, script: str | None = None) -> WrkResult:
+        paths: list[str] | None = None, script: str | None = None,
+        seconds: int = SECONDS, connections: int = CONNECTIONS) -> WrkResult:
     """One wrk run against ``url``; with ``paths``, each request takes the next path in turn
     (a Lua script), so the load is spread over several codes; ``script`` is a Lua script of
     the caller's own (e.g. one that makes each request's body)."""
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install wrk (make setup-dev does)")
-    command = ["wrk", "-t", str(THREADS), "-c", str(CONNECTIONS), "-d", f"{SECONDS}s",
+    command = ["wrk", "-t", str(THREADS), "-c", str(connections), "-d", f"{seconds}s",
                "--latency", "--timeout", "10s"]
     for name, value in (headers or {}).items():
         command += ["-H", f"{name}: {value}"]

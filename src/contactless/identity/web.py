@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy.orm import Session
 
 from contactless.identity import service as identity
 from contactless.identity.errors import OtpExpired, OtpInvalid
@@ -60,12 +61,22 @@ def end_console_session(request: Request) -> None:
         get_kernel(request).store.delete(_idle_key(cookie))
 
 
-def current_staff(request: Request, actor: Annotated[Actor | None, Depends(optional_staff)],
-                  ) -> Actor:
+def required_staff(request: Request, actor: Actor | None) -> Actor:
     if actor is None:
         raise LoginRequired("sign in first", area="console")
     request.state.actor = actor
     return actor
+
+
+async def current_staff(request: Request,
+                        actor: Annotated[Actor | None, Depends(optional_staff)]) -> Actor:
+    # async: no I/O of its own, so it runs on the event loop instead of a worker thread
+    return required_staff(request, actor)
+
+
+def signed_in_staff(request: Request, session: Session) -> Actor:
+    """``CurrentStaff`` for a route that opens its own session in its one worker thread."""
+    return required_staff(request, optional_staff(request, session))
 
 
 CurrentStaff = Annotated[Actor, Depends(current_staff)]

@@ -123,4 +123,6 @@ def install(app: FastAPI) -> None:
     router = app.router
     if router.middleware_stack != router.app:
         raise RuntimeError("the app's router has middleware of its own: the index would skip it")
-    router.middleware_stack = RouteIndex(router)
+    index = RouteIndex(router)
+    index.routes_for("/")  # built now, not by the first request
+    router.middleware_stack = index
