@@ -150,7 +150,7 @@ def wrk(url: str, *, headers: dict[str, str] | None = None,
             command += ["-s", str(path)]
         command.append(url)
         output = subprocess.run(command, capture_output=True, text=True, check=True,  # noqa: S603
-                                timeout=SECONDS + 60).stdout
+                                timeout=seconds + 60).stdout
     requests = int(re.search(r"(\d+) requests in", output).group(1))  # type: ignore[union-attr]
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
     p99 = _ms(re.search(r"99%\s+([\d.]+(?:us|ms|s))", output).group(1))  # type: ignore[union-attr]

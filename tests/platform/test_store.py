@@ -39,6 +39,16 @@ def test_values_can_be_set_read_and_deleted(store: Store) -> None:
     assert store.ttl("k") == 0
 
 
+def test_add_sets_only_an_absent_key_and_keeps_its_first_lifetime(store: Store) -> None:
+    assert store.add("seen", "first", ttl=1) is True
+    assert store.add("seen", "second", ttl=100) is False
+    assert store.get("seen") == "first"
+    assert 0 < store.ttl("seen") <= 1
+    _let_pass(store, 1.2)
+    assert store.add("seen", "third", ttl=30) is True
+    assert store.get("seen") == "third"
+
+
 def test_scored_sets_keep_one_entry_per_member_and_drop_the_old(store: Store) -> None:
     store.add_scored({"w:a": {"e1": 10.0, "e2": 20.0}, "w:b": {"e9": 5.0}}, ttl=60,
                      drop_below=0)

@@ -163,3 +163,18 @@ def test_a_connection_the_server_closed_is_replaced_without_a_ping(pg_kernel: Ke
     with pg_kernel.db.session() as session:
         assert session.scalar(text("SELECT pg_backend_pid()")) != pid
     assert counted.sent == ["SELECT pg_backend_pid()"]  # no SELECT 1 before it
+
+
+def test_a_reading_session_holds_no_transaction_and_refuses_to_write(kernel: Kernel) -> None:
+    with kernel.db.reading() as session:
+        assert session.scalar(select(LedgerAccount.id).limit(1)) is None
+        assert session.scalar(text("SELECT 1")) == 1
+        if not kernel.db.is_sqlite:  # outside a transaction: nothing held between reads
+            with kernel.db.engine.connect() as probe:
+                assert probe.scalar(text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                    " AND state = 'idle in transaction'")) == 0
+    with pytest.raises(RuntimeError, match="writes nothing"), kernel.db.reading() as session:
+        session.add(LedgerAccount(**_account("READ-ONLY-1")))
+    with kernel.db.session() as session:
+        assert session.scalar(select(LedgerAccount.id)) is None

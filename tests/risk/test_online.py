@@ -4,6 +4,7 @@ a card's windows, and the Redis windows equal the in-process ones transaction by
 from __future__ import annotations
 
 import random
+import threading
 import uuid
 
 import redis
@@ -50,3 +51,31 @@ def test_a_late_label_counts_in_the_store_as_in_the_replay() -> None:
         assert store.label("a", fraud=True)
         row, _ = store.observe(Transaction("b", 8 * day, "card-b", "shop", 10.0, 0, 12, False))
         assert row[FEATURES.index("terminal_frauds_7d")] == 1.0
+
+
+def test_concurrent_decisions_on_one_card_in_two_workers_all_count() -> None:
+    # two stores are two API processes (each its own locks); threads in each race on one
+    # card and one terminal: every decision is counted once, none is lost to a lost update
+    client = redis.Redis.from_url(REDIS_URL, decode_responses=True)
+    prefix = f"t{uuid.uuid4().hex[:8]}:"
+    workers = [RedisFeatureStore(client, prefix=prefix, label_delay_days=1) for _ in range(2)]
+
+    def decide(worker: RedisFeatureStore, thread: int) -> None:
+        for index in range(40):
+            worker.observe(Transaction(f"tx{thread}-{index}", 1000.0 + index, "card", "shop",
+                                       10.0, 0, 12))
+
+    try:
+        threads = [threading.Thread(target=decide, args=(workers[number % 2], number))
+                   for number in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        row, usual = workers[0].observe(Transaction("last", 2000.0, "card", "shop", 10.0, 0, 12))
+        assert row[FEATURES.index("card_count_1d")] == 6 * 40 + 1
+        assert usual[1] == 6 * 40
+    finally:
+        keys = client.keys(prefix + "*")
+        if keys:
+            client.delete(*keys)

@@ -50,7 +50,7 @@ from contactless.platform.channels import Message, for_staff, list_messages
 from contactless.platform.context import Actor
 from contactless.platform.db import utcnow
 from contactless.platform.errors import Unauthorized
-from contactless.platform.kernel import kernel_of
+from contactless.platform.kernel import Kernel, kernel_of
 
 HEAD_OFFICE_CODE = "HQ"
 UNKNOWN_FAILURES_KEPT = 30 * 24 * 3600
@@ -336,15 +336,17 @@ def actor_for_session(
 ) -> Actor | None:
     """The actor behind a cookie or token, if the person is still active at that version."""
     try:
-        found = repository.staff_with_branch(session, uuid.UUID(staff_id))
+        staff_uuid = uuid.UUID(staff_id)
     except ValueError:
         return None
+    found = repository.signed_in_staff(session, staff_uuid)
     if found is None:
         return None
-    user, branch = found
-    if not user.active or user.session_version != version:
+    role, active, session_version, display_name, branch_path = found
+    if not active or session_version != version:
         return None
-    return staff_actor(user, branch, channel=channel)
+    return Actor(kind="staff", id=str(staff_uuid), role=role, branch_path=branch_path,
+                 channel=channel, display=display_name)
 
 
 def _signed_in_user(session: Session, actor: Actor) -> StaffUser:
@@ -400,7 +402,12 @@ def issue_access_token(session: Session, actor: Actor, *, version: int) -> str:
 
 
 def read_access_token(session: Session, token: str) -> dict[str, object] | None:
-    kernel = kernel_of(session)
+    return access_token_data(kernel_of(session), token)
+
+
+def access_token_data(kernel: Kernel, token: str) -> dict[str, object] | None:
+    """What a bearer token says, if this bank signed it and it has not expired (the person
+    behind it is checked by :func:`actor_for_session`)."""
     data = kernel.signer.loads(token, purpose=ACCESS_PURPOSE,
                                max_age=kernel.settings.access_token_seconds)
     return data if isinstance(data, dict) else None

@@ -74,6 +74,20 @@ async def current_staff(request: Request,
     return required_staff(request, actor)
 
 
+async def staff_credentials(request: Request) -> None:
+    """Refuse at once (before the body is read) a request without a staff token or console
+    cookie this bank signed; a route that checks the person later, in its own worker thread,
+    with :func:`signed_in_staff`, depends on this so strangers learn nothing of its body."""
+    token = bearer_token(request)
+    if token:
+        data = identity.access_token_data(get_kernel(request), token)
+        if data and data.get("sub") == "staff":
+            return
+    elif staff_session_data(request):
+        return
+    raise LoginRequired("sign in first", area="console")
+
+
 def signed_in_staff(request: Request, session: Session) -> Actor:
     """``CurrentStaff`` for a route that opens its own session in its one worker thread."""
     return required_staff(request, optional_staff(request, session))

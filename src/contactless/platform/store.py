@@ -16,6 +16,11 @@ class Store(Protocol):
 
     def set(self, key: str, value: str, *, ttl: int) -> None: ...
 
+    def add(self, key: str, value: str, *, ttl: int) -> bool:
+        """Set ``key`` only if it is absent (its lifetime starts now); True when it was set,
+        False when the key was already there (it keeps its value and lifetime)."""
+        ...
+
     def incr(self, key: str, *, ttl: int) -> int:
         """Add one; the key's lifetime starts at its first increment."""
         ...
@@ -70,6 +75,13 @@ class MemoryStore:
     def set(self, key: str, value: str, *, ttl: int) -> None:
         with self._lock:
             self._data[key] = (value, self.monotonic() + ttl)
+
+    def add(self, key: str, value: str, *, ttl: int) -> bool:
+        with self._lock:
+            if self._live(key) is not None:
+                return False
+            self._data[key] = (value, self.monotonic() + ttl)
+            return True
 
     def incr(self, key: str, *, ttl: int) -> int:
         with self._lock:
@@ -135,6 +147,9 @@ class RedisStore:
 
     def set(self, key: str, value: str, *, ttl: int) -> None:
         self.client.set(self.prefix + key, value, ex=ttl)
+
+    def add(self, key: str, value: str, *, ttl: int) -> bool:
+        return bool(self.client.set(self.prefix + key, value, ex=ttl, nx=True))
 
     def incr(self, key: str, *, ttl: int) -> int:
         pipe = self.client.pipeline()

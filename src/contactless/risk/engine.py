@@ -159,12 +159,8 @@ class RiskEngine:
         """1.0 the first time this card meets this payee or device (in 180 days)."""
         if entity is None:
             return 0.0
-        key = f"risk:seen:{card}:{entity}"
-        store = self.kernel.store
-        if store.get(key) is not None:
-            return 0.0
-        store.set(key, "1", ttl=SEEN_TTL)
-        return 1.0
+        first = self.kernel.store.add(f"risk:seen:{card}:{entity}", "1", ttl=SEEN_TTL)
+        return 1.0 if first else 0.0
 
     def _verdict(self, op: Assessed, facts: dict[str, Any], book: rulebook.Book,
                  probability: float) -> Verdict:

@@ -12,10 +12,11 @@ from __future__ import annotations
 import atexit
 import queue
 import threading
-from typing import Any
+import uuid
+from typing import Any, cast
 
 import structlog
-from sqlalchemy import insert
+from sqlalchemy import Table, insert
 
 from contactless.platform import audit
 from contactless.platform.context import Actor
@@ -26,6 +27,8 @@ log = structlog.get_logger(__name__)
 
 FLUSH_SECONDS = 0.2
 BATCH = 500
+DECISIONS = cast(Table, RiskDecision.__table__)
+CASES = cast(Table, RiskCase.__table__)
 RISK_ENGINE = Actor(kind="system", id="risk-engine", channel="system", display="risk engine")
 
 
@@ -101,25 +104,32 @@ def _drain(source: queue.Queue[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def write(kernel: Kernel, rows: list[dict[str, Any]]) -> None:
-    """One transaction: the decisions, an audit entry for each, a case for each review."""
+    """One transaction: the decisions, an audit entry for each, a case for each review; each
+    kind of row goes as one statement however many there are."""
     with kernel.db.session() as session:
-        session.execute(insert(RiskDecision), rows)
+        entries, cases = [], []
         for row in rows:
             actor = Actor(kind=row["actor_kind"], id=row["actor_id"], channel=row["channel"])
-            audit.record(session, actor, action="risk.decided", target_type="risk_decision",
-                         target_id=row["id"],
-                         details={"kind": row["kind"], "outcome": row["outcome"],
-                                  "score": round(row["score"], 4), "rules": row["rules"],
-                                  "mode": row["mode"], "model": row["model_version"]})
+            entries.append(audit.entry_row(
+                session, actor, action="risk.decided", target_type="risk_decision",
+                target_id=row["id"], details={
+                    "kind": row["kind"], "outcome": row["outcome"],
+                    "score": round(row["score"], 4), "rules": row["rules"], "mode": row["mode"],
+                    "model": row["model_version"]}))
             if row["outcome"] == "review":
-                case = RiskCase(decision_id=row["id"], customer_id=row["customer_id"],
-                                kind=row["kind"], score=row["score"],
-                                status=CaseStatus.OPEN.value, created_at=row["at"])
-                session.add(case)
-                session.flush()
-                audit.record(session, RISK_ENGINE, action="risk.case_opened",
-                             target_type="risk_case", target_id=case.id,
-                             details={"decision_id": str(row["id"])})
+                case_id = uuid.uuid4()
+                cases.append({"id": case_id, "decision_id": row["id"],
+                              "customer_id": row["customer_id"], "kind": row["kind"],
+                              "score": row["score"], "status": CaseStatus.OPEN.value,
+                              "created_at": row["at"]})
+                entries.append(audit.entry_row(
+                    session, RISK_ENGINE, action="risk.case_opened", target_type="risk_case",
+                    target_id=case_id, details={"decision_id": str(row["id"])}))
+        connection = session.connection()  # plain inserts: no ORM bookkeeping per row
+        connection.execute(insert(DECISIONS), rows)
+        if cases:
+            connection.execute(insert(CASES), cases)
+        connection.execute(insert(audit.ENTRY_TABLE), entries)
 
 
 __all__ = ["RISK_ENGINE", "Recorder", "write"]
