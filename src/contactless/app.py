@@ -247,6 +247,10 @@ def install_compaction(app: FastAPI, kernel: Kernel) -> None:
                 # sight, so a full collection does not walk every module and model per burst
                 gc.collect()
                 gc.freeze()
+                # no more request threads than pooled database connections: a thread more
+                # would wait for a connection, or open and close one of its own per request
+                limiter = anyio.to_thread.current_default_thread_limiter()
+                limiter.total_tokens = kernel.db.pool_size
                 yield state
         finally:
             if compactor is not None:

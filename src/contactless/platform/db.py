@@ -176,6 +176,8 @@ class Database:
     """Owns the engine and hands out sessions; built by ``create_app`` or the CLI, never at
     import time."""
 
+    pool_size = 20  # connections kept open (PostgreSQL); a web process runs as many threads
+
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = url
         self.dialect = url.split(":", 1)[0].split("+", 1)[0]
@@ -185,8 +187,8 @@ class Database:
             if url in ("sqlite://", "sqlite:///:memory:"):
                 kwargs["poolclass"] = StaticPool
         else:
-            kwargs["pool_size"] = 10
-            kwargs["max_overflow"] = 20
+            kwargs["pool_size"] = self.pool_size
+            kwargs["max_overflow"] = 10
         self.engine: Engine = create_engine(url, **kwargs)
         if self.dialect == "sqlite":
             _serialize_sqlite_writes(self.engine)
