@@ -21,6 +21,7 @@ from contactless.risk.models import RiskCase, RiskDecision
 from tests.corebank.test_api import customer_headers, setup_two, staff_headers
 from tests.factories.identity import PASSWORD
 from tests.factories.journeys import last_code
+from tests.identity.test_one_time_codes import after_cooldown
 
 LARGE = {"field": "amount", "op": ">=", "value": 500}
 
@@ -176,3 +177,31 @@ def test_a_blocked_customer_cannot_sign_in(kernel: Kernel, client: TestClient) -
         assert decision.outcome == "block"
         assert decision.reasons == [
             "block_list:customer", "model_unavailable"]
+
+
+def test_sign_in_and_transfers_are_decided_with_the_request_s_device(
+        kernel: Kernel, client: TestClient) -> None:
+    _alice, _bob, first, second = setup_two(kernel)
+    mobile = "13800000001"  # setup_two's first customer
+    for device in ("phone-a-0001", "phone-a-0001", "phone-b-0002"):
+        after_cooldown(kernel, mobile)
+        headers = {"X-Device-ID": device}
+        assert client.post("/api/v1/customer-auth/otp", json={"mobile": mobile},
+                           headers=headers).status_code == 202
+        signed = client.post("/api/v1/customer-auth/verify", headers=headers,
+                             json={"mobile": mobile, "code": last_code(kernel, mobile)})
+        assert signed.status_code == 200, signed.text
+    moved = _transfer(client, first, second, "10.00", "device-test-1")
+    assert moved.status_code in (200, 201), moved.text
+    risk.flush(kernel)
+    with kernel.db.session() as session:
+        decisions = session.scalars(select(RiskDecision).where(RiskDecision.kind == "sign_in")
+                                    .order_by(RiskDecision.at)).all()
+        transfer = session.scalars(select(RiskDecision)
+                                   .where(RiskDecision.kind == "transfer")).one()
+    devices = [decision.device for decision in decisions][-3:]
+    assert devices[0] == devices[1] != devices[2]
+    assert all(device and device.startswith("device:") for device in devices)
+    assert [decision.features["new_device"] for decision in decisions][-3:] == [1.0, 0.0, 1.0]
+    assert transfer.device is not None
+    assert transfer.device.startswith("device:")

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from contactless.platform.context import Actor
+from contactless.platform.context import Actor, current_origin
 from contactless.platform.kernel import Kernel, kernel_of
 
 
@@ -45,10 +45,21 @@ def install(kernel: Kernel, guard: Guard) -> None:
 
 
 def check(session: Session, actor: Actor, operation: Guarded) -> None:
-    """Ask the installed guard; it raises to refuse or hold the operation."""
+    """Ask the installed guard; it raises to refuse or hold the operation. An operation that
+    names no device is asked about with the request's (see :func:`request_device`)."""
     guard: Guard | None = kernel_of(session).extensions.get(_KEY)
     if guard is not None:
+        if operation.device is None and (device := request_device()) is not None:
+            operation = replace(operation, device=device)
         guard(session, actor, operation)
 
 
-__all__ = ["Guard", "Guarded", "check", "install"]
+def request_device() -> str | None:
+    """The device of the HTTP request being served, as risk control keys it
+    (``device:<digest>`` of the app's ``X-Device-ID`` or the ``cl_device`` cookie, else of
+    the browser within its network); None outside a request (jobs, commands)."""
+    origin = current_origin()
+    return f"device:{origin.device}" if origin is not None else None
+
+
+__all__ = ["Guard", "Guarded", "check", "install", "request_device"]

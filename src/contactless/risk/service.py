@@ -107,7 +107,7 @@ class EnginePolicy:
             kind=operation.kind, channel=operation.channel, customer_id=operation.customer_id,
             account=_uuid(attributes.pop("account_id", None)), amount=operation.amount,
             currency=operation.currency, payee=_payee(operation), device=attributes.pop(
-                "device", None), at=None, now=now(), known_kinds=kinds,
+                "device", None) or guard.request_device(), at=None, now=now(), known_kinds=kinds,
             past_seconds=0, future_seconds=0, attributes=attributes)
         actor = ("customer", str(operation.customer_id)) if operation.customer_id else (
             "prospect", str(attributes.get("journey_id", "anonymous")))
