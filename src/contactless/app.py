@@ -161,7 +161,8 @@ def install_domains(kernel: Kernel) -> Kernel:
     partners_service.install_webhooks(kernel.bus)
     events_service.install_profiles(kernel.bus)
     risk.install(kernel)
-    risk.register_kinds(kernel, [journey.key for journey in default_catalog().all()])
+    risk.register_kinds(kernel, [journey.key for journey in default_catalog().all()]
+                        + [partners_service.PARTNER_START])
     marketing_service.subscribe(kernel.bus)
     return kernel
 

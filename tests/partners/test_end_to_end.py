@@ -161,7 +161,9 @@ def _partner_purchases_step_up(kernel: Kernel) -> None:
         identity.create_staff(session, SYSTEM, username="analyst", role=Role.RISK_ANALYST,
                               branch_code="HQ", password=PASSWORD)
         manage.save_rule(session, actor_of(session, "analyst"), key="partner_step_up",
-                         condition={"field": "channel", "op": "==", "value": "partner"},
+                         condition={"all": [
+                             {"field": "channel", "op": "==", "value": "partner"},
+                             {"field": "kind", "op": "==", "value": "wealth_purchase"}]},
                          action="step_up", weight=0.0, status="live")
 
 

@@ -22,10 +22,13 @@ from contactless.outreach.models import QrConversion
 from contactless.partners import service as partners
 from contactless.partners.models import PartnerJourney
 from contactless.partners.service.journeys import on_journey_finished
-from contactless.platform.context import Actor
+from contactless.platform.context import SYSTEM, Actor
 from contactless.platform.events import DomainEvent, OutboxEvent
 from contactless.platform.i18n import Translator
 from contactless.platform.kernel import Kernel
+from contactless.risk import manage as risk_lists
+from contactless.risk import service as risk
+from contactless.risk.models import RiskDecision
 from tests.factories.journeys import Banked, make_banked_customer
 from tests.factories.partners import (
     PartnerHttp,
@@ -256,3 +259,24 @@ def test_a_preset_any_journey_would_refuse_is_refused_for_every_product(
                  "step_invalid")
     assert _start(setting, params={"term": "1y", "product_id": str(uuid.uuid4())}
                   ).status_code == 201
+
+
+def test_risk_control_decides_each_start_and_a_listed_partner_is_stopped(
+        kernel: Kernel, setting: Setting) -> None:
+    started = _start(setting, key="risk-start-1")
+    assert started.status_code == 201, started.text
+    with kernel.db.session() as session:
+        risk_lists.add_entry(session, SYSTEM, which="block", subject="payee",
+                             value=f"partner:{setting.partner_id}",
+                             reason="partner under review", expires_at=None)
+    stopped = _start(setting, product="wealth_purchase", key="risk-start-2")
+    _problem(stopped, 403, "risk_blocked")
+    risk.flush(kernel)
+    with kernel.db.session() as session:
+        decisions = session.scalars(select(RiskDecision).where(
+            RiskDecision.kind == "partner_journey_start").order_by(RiskDecision.at)).all()
+        started_journeys = session.scalar(select(func.count()).select_from(PartnerJourney))
+    assert [decision.outcome for decision in decisions] == ["approve", "block"]
+    assert {decision.channel for decision in decisions} == {"partner"}
+    assert decisions[0].payee == f"partner:{setting.partner_id}"
+    assert started_journeys == 1  # the stopped start made nothing

@@ -41,6 +41,7 @@ from contactless.partners.service.hub import (
     set_hub_service_status,
 )
 from contactless.partners.service.journeys import (
+    PARTNER_START,
     partner_journey_status,
     start_partner_journey,
 )
@@ -68,8 +69,9 @@ from contactless.partners.service.webhooks import (
 from contactless.partners.service.webhooks import install as install_webhooks
 
 __all__ = [
-    "CLOCK_SKEW_SECONDS", "DeliveryReport", "HubShelf", "KeptAnswer", "PartnerCaller",
-    "PartnerIngest", "RateWindow", "SignedClient", "SignedRequest", "TOKEN_SECONDS",
+    "CLOCK_SKEW_SECONDS", "DeliveryReport", "HubShelf", "KeptAnswer", "PARTNER_START",
+    "PartnerCaller", "PartnerIngest", "RateWindow", "SignedClient", "SignedRequest",
+    "TOKEN_SECONDS",
     "add_endpoint", "add_hub_service", "answer_consent", "authenticate", "browse_hub",
     "canonical_request", "click_hub_service", "consent_for_customer", "consented_customer",
     "count_call", "decide_partner", "deliver_due", "deliver_now", "delivery_log", "endpoints",

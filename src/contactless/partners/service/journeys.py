@@ -23,13 +23,14 @@ from contactless.partners.schemas import OpenJourney, OpenJourneyStep
 from contactless.partners.service.access import PartnerCaller, require_scope
 from contactless.partners.service.consents import consented_customer
 from contactless.partners.service.onboarding import logo_url
-from contactless.platform import audit
+from contactless.platform import audit, guard
 from contactless.platform.db import utcnow
 from contactless.platform.events import DomainEvent, EventBus
 from contactless.platform.i18n import Translator
 
 log = structlog.get_logger(__name__)
 SCOPE = "products:apply"
+PARTNER_START = "partner_journey_start"  # the operation risk control decides on
 # the journeys' events that end one, and the status each leaves
 FINISHING = ("journey.completed", "journey.rejected", "journey.abandoned")
 
@@ -60,6 +61,12 @@ def start_partner_journey(session: Session, caller: PartnerCaller, *, consent_id
     if product not in partner.allowed_products:
         raise ProductNotAllowed("this partner may not offer {product}", product=product[:64])
     journeys.check_start_params(session, params)
+    # risk control sees the start: a payee list entry ``partner:<id>`` or a rule on
+    # ``partner_journey_start`` stops a partner's starts before anything is made
+    guard.check(session, caller.actor, guard.Guarded(
+        kind=PARTNER_START, channel="partner", customer_id=uuid.UUID(customer.id),
+        payee=f"partner:{partner.id}",
+        attributes={"product": product, "consent_id": str(consent_id)}))
     source = PartnerSource(partner_id=partner.id, name=partner.name,
                            logo_url=logo_url(partner), channel_code=channel_code,
                            consent_id=consent_id)
