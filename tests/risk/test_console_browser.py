@@ -1,11 +1,13 @@
 """The risk console in a real browser: the engine's state, the live chart, a condition that
 does not parse shown again with where, a backtest, a rule saved as a new version; the model
 page with the registry's versions, a feature-importance chart, the champion's drift report,
-promotion and rollback, and a changed model file refused there."""
+promotion and rollback, and a changed model file refused there; a case worked from its page
+(taken, noted, fraud with the account frozen) and the block list kept from the page."""
 
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -13,12 +15,14 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from contactless.corebank.models import LedgerAccount
 from contactless.platform.context import SYSTEM
 from contactless.platform.kernel import Kernel
-from contactless.risk import monitoring
+from contactless.risk import manage, monitoring
 from contactless.risk import service as risk
 from contactless.risk.manage import registry_of
-from tests.factories.identity import make_small_bank
+from tests.corebank.test_api import setup_two
+from tests.factories.identity import actor_of, make_small_bank
 from tests.risk.test_engine import LARGE, _analyst
 from tests.risk.training import (
     halves,
@@ -129,3 +133,79 @@ def test_an_analyst_reads_the_models_and_their_drift_promotes_and_rolls_back(
     trees_row.locator("[data-testid=make-champion]").click()
     expect(page.locator("[data-testid=model-error]")).to_contain_text("校验和不符")
     expect(linear_row.locator("[data-testid=model-role]")).to_have_text("冠军")
+
+
+def _held_for_review(kernel: Kernel) -> tuple[uuid.UUID, uuid.UUID]:
+    """A customer's usual payment, then one a live rule holds for review (a case)."""
+    alice, _bob, first, _second = setup_two(kernel)
+    _analyst(kernel)
+    with kernel.db.session() as session:
+        manage.save_rule(session, actor_of(session, "analyst"), key="large_review",
+                         condition=LARGE, action="review", weight=0.5, status="live")
+    with kernel.db.session() as session:
+        for amount in ("80.00", "900.00"):
+            decided = risk.assess(session, SYSTEM, kind="transfer", channel="api",
+                                  customer_id=alice, account=first, amount=Decimal(amount),
+                                  currency="CNY", payee="acct-9")
+    assert decided.outcome.value == "review"
+    risk.flush(kernel)
+    return alice, first
+
+
+def test_an_analyst_works_a_case_from_its_page(
+    sqlite_kernel: Kernel, live_server: str, page: Page,
+) -> None:
+    _alice, first = _held_for_review(sqlite_kernel)
+    sign_in(page, live_server, "analyst")
+    page.goto(f"{live_server}/console/risk")
+    page.click("[data-testid=case-link]")
+    expect(page.locator("h1")).to_contain_text("风险案件")
+    expect(page.locator("[data-testid=case-status]")).to_have_text("待处理")
+    expect(page.locator("[data-testid=case-decision]")).to_contain_text("large_review")
+    expect(page.locator("[data-testid=recent-row]")).to_have_count(2)
+    page.click("[data-testid=take-case]")
+    expect(page.locator("[data-testid=case-status]")).to_have_text("处理中")
+    expect(page.locator("[data-testid=case-assignee]")).to_have_text("analyst")  # a name
+    page.fill("[data-testid=note-text]", "客户来电确认非本人操作 <b>x</b>")
+    page.click("[data-testid=add-note]")
+    expect(page.locator("[data-testid=case-note]")).to_contain_text(
+        "客户来电确认非本人操作 <b>x</b>")  # shown as typed, never as markup
+    page.check("[data-testid=verdict-fraud]")
+    page.check("[data-testid=freeze-account]")
+    page.click("[data-testid=give-verdict]")
+    expect(page.locator("[data-testid=case-status]")).to_have_text("已结案")
+    expect(page.locator("[data-testid=case-verdict]")).to_have_text("欺诈")
+    expect(page.locator("[data-testid=case-frozen]")).to_contain_text(str(first))
+    expect(page.locator("[data-testid=case-actions]")).to_have_count(0)
+    with sqlite_kernel.db.session() as session:
+        account = session.get(LedgerAccount, first)
+        assert account is not None
+        assert account.status == "frozen"  # through the core
+
+
+def test_an_analyst_keeps_the_block_list_from_the_page(
+    sqlite_kernel: Kernel, live_server: str, page: Page,
+) -> None:
+    alice, first = _held_for_review(sqlite_kernel)
+    sign_in(page, live_server, "analyst")
+    page.goto(f"{live_server}/console/risk")
+    expect(page.locator("[data-testid=risk-lists]")).to_contain_text("名单为空")
+    page.select_option("select[name=subject]", "customer")
+    page.fill("[data-testid=list-value]", "not-an-id")
+    page.click("[data-testid=add-to-list]")
+    expect(page.locator("[data-testid=list-error]")).to_contain_text("value")  # the page again
+    expect(page.locator("[data-testid=list-row]")).to_have_count(0)
+    page.select_option("select[name=which]", "block")
+    page.select_option("select[name=subject]", "payee")
+    page.fill("[data-testid=list-value]", "acct-9")  # as the analyst knows it
+    page.fill("input[name=reason]", "骗子账户")
+    page.click("[data-testid=add-to-list]")
+    expect(page.locator("[data-testid=list-row]")).to_contain_text("acct-9")
+    expect(page.locator("[data-testid=list-row]")).to_contain_text("收款方")
+    with sqlite_kernel.db.session() as session:
+        blocked = risk.assess(session, SYSTEM, kind="transfer", channel="api",
+                              customer_id=alice, account=first, amount=Decimal("10.00"),
+                              currency="CNY", payee="acct-9")
+    assert blocked.outcome.value == "block"
+    page.click("[data-testid=unlist]")
+    expect(page.locator("[data-testid=list-row]")).to_have_count(0)

@@ -14,6 +14,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from contactless.risk.models import RiskListEntry, RiskRule, RuleStatus
+from contactless.risk.operations import entity_key
 from contactless.risk.rules import CompiledRule, compile_condition, fields_of
 
 
@@ -67,7 +68,11 @@ def load(session: Session, *, at: datetime) -> Book:
         or_(RiskListEntry.expires_at.is_(None), RiskListEntry.expires_at > at)))
     lists: dict[str, set[tuple[str, str]]] = {"block": set(), "allow": set()}
     for entry in entries:
-        lists.setdefault(entry.list, set()).add((entry.subject, entry.value))
+        # a payee or device is listed as the analyst wrote it and matched as decisions key
+        # it (an account number only by its digest)
+        value = (entity_key(entry.value) or entry.value if entry.subject in ("payee", "device")
+                 else entry.value)
+        lists.setdefault(entry.list, set()).add((entry.subject, value))
     fields = {f"{rule.key}@v{rule.version}": tuple(sorted(fields_of(rule.condition)))
               for rule in rules}
     return Book(live, shadow, {name: frozenset(items) for name, items in lists.items()}, fields)

@@ -75,11 +75,12 @@ def check(*, kind: str, channel: str, customer_id: uuid.UUID | None, account: uu
             raise InvalidOperation("{field} is missing", field="currency")
     moment = _moment(at, now, past_seconds, future_seconds)
     subject = (f"a:{account}" if account is not None else f"c:{customer_id}"
-               if customer_id is not None else f"p:{_key(payee)}")
+               if customer_id is not None else f"p:{entity_key(payee)}")
     family = "sign" if kind == SIGN_IN else ("pay" if money else "ops")
     return Assessed(
         id=uuid.uuid4(), kind=kind, channel=channel, at=moment, customer_id=customer_id,
-        card=f"{family}:{subject}", payee=_key(payee), device=_key(device), amount=amount,
+        card=f"{family}:{subject}", payee=entity_key(payee), device=entity_key(device),
+        amount=amount,
         currency=currency.upper() if currency else None,
         inputs={"account": str(account) if account else None, **_plain(attributes)})
 
@@ -95,7 +96,7 @@ def _moment(at: datetime | None, now: datetime, past: int, future: int) -> datet
     return at.astimezone(UTC)
 
 
-def _key(value: str | None) -> str | None:
+def entity_key(value: str | None) -> str | None:
     """An entity's key as features and lists see it: an account number is never kept as it
     is, only its digest."""
     if value is None or value == "":
@@ -126,4 +127,5 @@ def transaction(op: Assessed, *, zone: str) -> Transaction:
         weekday=local.weekday(), hour=local.hour)
 
 
-__all__ = ["BUILTIN_KINDS", "MONEY_KINDS", "SIGN_IN", "Assessed", "check", "transaction"]
+__all__ = ["BUILTIN_KINDS", "MONEY_KINDS", "SIGN_IN", "Assessed", "check", "entity_key",
+           "transaction"]
