@@ -86,8 +86,13 @@ def _registry() -> Any:
 
 @risk_app.command("train")
 def train(
-    transactions: Annotated[Path, typer.Option("--transactions", help="folder of Parquet files",
-                                               exists=True)],
+    transactions: Annotated[Path | None, typer.Option(
+        "--transactions", help="folder of Parquet files", exists=True)] = None,
+    from_decisions: Annotated[bool, typer.Option(
+        "--from-decisions", help="train on the bank's stored decisions and the analysts' "
+                                 "verdicts instead")] = False,
+    days: Annotated[int, typer.Option("--days", min=2, max=730,
+                                      help="with --from-decisions: days of decisions")] = 90,
     train_days: Annotated[int, typer.Option("--train-days", min=1, max=365)] = 7,
     delay_days: Annotated[int, typer.Option("--delay-days", min=0, max=90)] = 7,
     test_days: Annotated[int, typer.Option("--test-days", min=1, max=365)] = 7,
@@ -96,29 +101,66 @@ def train(
     algorithm: AlgorithmOption = DEFAULT_ALGORITHM,
 ) -> None:
     """Train a fraud model on the latest labelled days (measured first on the latest test
-    days) and register it in the model registry, with its metrics and training reference."""
-    from contactless.risk import evaluation
-
+    days) and register it in the model registry, with its metrics and training reference:
+    from a transactions history, or from the stored decisions (fraud where a case said so,
+    genuine where nothing was reported within the delay)."""
     _algorithm(algorithm)
     if promote not in (None, "champion", "challenger"):
         console.print("[red]--promote is champion or challenger[/red]")
         raise typer.Exit(2)
+    if (transactions is None) == (not from_decisions):
+        console.print("[red]give --transactions DIR or --from-decisions (one of them)[/red]")
+        raise typer.Exit(2)
     try:
-        model, report = evaluation.train_latest(transactions, train_days=train_days,
-                                                delay_days=delay_days, test_days=test_days,
-                                                algorithm=algorithm)
-        registry = _registry()
-        entry = registry.register(model, metrics=report["metrics"],
-                                  trained_on=report["trained_on"],
-                                  reference=report["reference"])
-        if promote:
-            registry.promote(model.version, role=promote)
+        if transactions is not None:
+            entry = _train_from_history(transactions, train_days=train_days,
+                                        delay_days=delay_days, test_days=test_days,
+                                        algorithm=algorithm, promote=promote)
+        else:
+            entry = _train_from_decisions(days=days, delay_days=delay_days,
+                                          test_days=test_days, algorithm=algorithm,
+                                          promote=promote)
     except ContactlessError as error:
         console.print(f"[red]{error.message}[/red]")
         raise typer.Exit(1) from None
     typer.echo(json.dumps({"version": entry["version"], "algorithm": entry["algorithm"],
                            "metrics": entry["metrics"], "trained_on": entry["trained_on"],
                            "role": promote}))
+
+
+def _train_from_history(transactions: Path, *, train_days: int, delay_days: int,
+                        test_days: int, algorithm: str, promote: str | None) -> Any:
+    from contactless.risk import evaluation
+
+    model, report = evaluation.train_latest(transactions, train_days=train_days,
+                                            delay_days=delay_days, test_days=test_days,
+                                            algorithm=algorithm)
+    registry = _registry()
+    entry = registry.register(model, metrics=report["metrics"], trained_on=report["trained_on"],
+                              reference=report["reference"])
+    if promote:
+        registry.promote(model.version, role=promote)
+    return entry
+
+
+def _train_from_decisions(*, days: int, delay_days: int, test_days: int, algorithm: str,
+                          promote: str | None) -> Any:
+    from contactless.platform.cli import cli_kernel
+    from contactless.platform.context import SYSTEM
+    from contactless.risk import learning, manage
+
+    kernel = cli_kernel()
+    actor = SYSTEM.with_channel("cli")
+    with kernel.db.session() as session:
+        model, report = learning.train_from_decisions(
+            session, actor, days=days, delay_days=delay_days, test_days=test_days,
+            algorithm=algorithm)
+        registry = manage.registry_of(kernel)
+        entry = registry.register(model, metrics=report["metrics"],
+                                  trained_on=report["trained_on"], reference=report["reference"])
+        if promote:  # audited, as from the console
+            manage.promote_model(session, actor, version=model.version, role=promote)
+    return entry
 
 
 @risk_app.command("models")

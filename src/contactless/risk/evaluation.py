@@ -154,14 +154,17 @@ def card_precision_at_k(days: np.ndarray, customers: np.ndarray, labels: np.ndar
     return float(np.mean(precisions)) if precisions else 0.0
 
 
+def scored_metrics(labels: np.ndarray, scores: np.ndarray) -> dict[str, float]:
+    """AUC ROC and average precision of ``scores`` against ``labels`` (1: fraud)."""
+    return {"auc_roc": float(roc_auc_score(labels, scores)),
+            "average_precision": float(average_precision_score(labels, scores))}
+
+
 def _metrics(history: History, rows: np.ndarray, scores: np.ndarray) -> dict[str, float]:
     labels = history.fraud[rows]
-    return {
-        "auc_roc": float(roc_auc_score(labels, scores)),
-        "average_precision": float(average_precision_score(labels, scores)),
-        "card_precision_at_100": card_precision_at_k(history.day[rows], history.customer[rows],
-                                                     labels, scores),
-    }
+    return {**scored_metrics(labels, scores),
+            "card_precision_at_100": card_precision_at_k(history.day[rows], history.customer[rows],
+                                                         labels, scores)}
 
 
 def _latency(model: FraudModel, history: History, rows: np.ndarray, *, sample: int = 2_000,
@@ -259,4 +262,4 @@ def train_latest(folder: Path, *, train_days: int = 7, delay_days: int = 7,
 
 
 __all__ = ["History", "Protocol", "card_precision_at_k", "evaluate", "feature_table",
-           "fold_sets", "read_transactions", "replay_history", "train_latest"]
+           "fold_sets", "read_transactions", "replay_history", "scored_metrics", "train_latest"]
