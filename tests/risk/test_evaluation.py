@@ -17,11 +17,13 @@ from contactless.risk.algorithms import load_model, train_model
 from contactless.risk.errors import InvalidTransactions, ModelRejected
 from contactless.risk.evaluation import (
     Protocol,
+    backtest_history,
     card_precision_at_k,
     fold_sets,
     read_transactions,
     replay_history,
 )
+from contactless.risk.features import FEATURES
 from tests.risk.simulate import simulate, write_parquet
 
 
@@ -110,3 +112,31 @@ def test_a_transaction_found_in_two_files_is_read_once(history_folder: Path,
     twice = read_transactions(tmp_path)
     assert len(twice) == len(once)
     assert twice.column("TRANSACTION_ID").to_pylist() == once.column("TRANSACTION_ID").to_pylist()
+
+
+def test_a_condition_is_backtested_over_a_transactions_history(
+        history_folder: Path, tmp_path: Path) -> None:
+    history = replay_history(read_transactions(history_folder), label_delay_days=7)
+    amounts = history.features[:, FEATURES.index("amount")]
+    large = amounts >= 150
+    report = backtest_history(history_folder, {"field": "amount", "op": ">=", "value": 150})
+    assert report["transactions"] == len(amounts)
+    assert report["fired"] == int(large.sum())
+    assert report["frauds_caught"] == int(history.fraud[large].sum())
+    assert report["precision"] == report["frauds_caught"] / report["fired"]
+    assert report["recall"] == report["frauds_caught"] / int(history.fraud.sum())
+
+    condition = tmp_path / "rule.json"
+    condition.write_text(json.dumps({"all": [
+        {"field": "amount", "op": ">=", "value": 150}, {"field": "new_payee", "op": "==",
+                                                        "value": 1}]}))
+    result = CliRunner().invoke(app, ["risk", "backtest", "--transactions", str(history_folder),
+                                      "--condition", f"@{condition}", "--json"])
+    assert result.exit_code == 0, result.output
+    both = json.loads(result.output)
+    assert 0 < both["fired"] < report["fired"]  # new payees only: fewer
+    refused = CliRunner().invoke(app, ["risk", "backtest", "--transactions",
+                                       str(history_folder), "--condition",
+                                       '{"field": "no_such_feature", "op": ">", "value": 1}'])
+    assert refused.exit_code == 1
+    assert "no_such_feature" in refused.output

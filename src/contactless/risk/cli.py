@@ -163,6 +163,49 @@ def _train_from_decisions(*, days: int, delay_days: int, test_days: int, algorit
     return entry
 
 
+@risk_app.command("backtest")
+def backtest(
+    transactions: Annotated[Path, typer.Option("--transactions", help="folder of Parquet files",
+                                               exists=True)],
+    condition: Annotated[str, typer.Option(
+        "--condition", help="the rule's condition as JSON, or @FILE holding it")],
+    delay_days: Annotated[int, typer.Option("--delay-days", min=0, max=90)] = 7,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON only")] = False,
+) -> None:
+    """What a rule's condition would have fired on over a labelled transactions history
+    (before it goes live): volume, precision and recall. The console and the API backtest
+    over the stored decisions instead."""
+    from contactless.risk import evaluation
+    from contactless.risk.errors import RuleInvalid
+
+    text = condition
+    if condition.startswith("@"):
+        try:
+            text = Path(condition[1:]).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            console.print(f"[red]cannot read {condition[1:]}: {exc}[/red]")
+            raise typer.Exit(2) from None
+    try:
+        try:
+            parsed = json.loads(text)
+        except ValueError as exc:
+            raise RuleInvalid("the condition is not JSON (line {line}, column {column})",
+                              line=getattr(exc, "lineno", 1),
+                              column=getattr(exc, "colno", 1)) from exc
+        report = evaluation.backtest_history(transactions, parsed, delay_days=delay_days)
+    except ContactlessError as error:
+        console.print(f"[red]{error.message}[/red]")
+        raise typer.Exit(1) from None
+    if as_json:
+        typer.echo(json.dumps(report))
+        return
+    precision = report["precision"]
+    typer.echo(f"fired on {report['fired']} of {report['transactions']} transactions "
+               f"({report['volume']:.2%}); caught {report['frauds_caught']} of "
+               f"{report['frauds']} frauds; precision "
+               f"{'-' if precision is None else f'{precision:.3f}'}")
+
+
 @risk_app.command("models")
 def models() -> None:
     """The model registry: versions with their metrics, champion, challenger."""

@@ -26,6 +26,7 @@ from contactless.risk import drift
 from contactless.risk.algorithms import DEFAULT, FraudModel, train_model
 from contactless.risk.errors import InvalidTransactions
 from contactless.risk.features import FEATURES, FeatureEngine, Transaction
+from contactless.risk.rules import compile_condition
 
 REQUIRED = ("TRANSACTION_ID", "TX_DATETIME", "CUSTOMER_ID", "TERMINAL_ID", "TX_AMOUNT", "TX_FRAUD")
 TOP_CARDS = 100
@@ -261,5 +262,32 @@ def train_latest(folder: Path, *, train_days: int = 7, delay_days: int = 7,
     return model, {"metrics": metrics, "trained_on": trained_on, "reference": reference}
 
 
-__all__ = ["History", "Protocol", "card_precision_at_k", "evaluate", "feature_table",
-           "fold_sets", "read_transactions", "replay_history", "scored_metrics", "train_latest"]
+def backtest_history(folder: Path, condition: Any, *, delay_days: int = 7) -> dict[str, Any]:
+    """What a rule's condition would have fired on over a transactions history, replayed
+    through the online features: volume, and precision and recall against ``TX_FRAUD``. A
+    history's transactions are card payments: ``kind`` is ``transfer``, ``channel``
+    ``card``, the terminal is the payee (``new_payee`` the first time a card meets it)."""
+    check = compile_condition(condition)
+    history = replay_history(read_transactions(folder), label_delay_days=delay_days)
+    met: set[tuple[Any, Any]] = set()
+    fired = frauds_caught = 0
+    for row, tx, fraud in zip(history.features, history.transactions, history.fraud,
+                              strict=True):
+        facts: dict[str, Any] = dict(zip(FEATURES, row.tolist(), strict=True))
+        pair = (tx.customer, tx.terminal)
+        facts.update(kind="transfer", channel="card", currency=None, hour=float(tx.hour),
+                     new_payee=0.0 if pair in met else 1.0, new_device=0.0)
+        met.add(pair)
+        if check(facts):
+            fired += 1
+            frauds_caught += int(fraud)
+    total, frauds = len(history.fraud), int(history.fraud.sum())
+    return {"transactions": total, "fired": fired, "volume": fired / total if total else 0.0,
+            "frauds": frauds, "frauds_caught": frauds_caught,
+            "precision": frauds_caught / fired if fired else None,
+            "recall": frauds_caught / frauds if frauds else None}
+
+
+__all__ = ["History", "Protocol", "backtest_history", "card_precision_at_k", "evaluate",
+           "feature_table", "fold_sets", "read_transactions", "replay_history", "scored_metrics",
+           "train_latest"]
