@@ -10,7 +10,9 @@ card at once both count.
 
 from __future__ import annotations
 
+import random
 import threading
+import time
 from typing import Any, Protocol
 
 import msgspec
@@ -27,7 +29,10 @@ from contactless.risk.features import (
 )
 
 CARD_TTL = 31 * DAY_SECONDS  # longer than the longest card window
-RETRIES = 20
+RETRIES = 60
+# after a write lost to another process, wait a random while (growing, at most 32 ms) before
+# reading again, so two busy processes do not keep overtaking one decision
+BACKOFF_SECONDS = 0.0005
 
 
 class FeatureStore(Protocol):
@@ -136,7 +141,7 @@ class RedisFeatureStore:
         for lock in locks:
             lock.acquire()
         try:
-            for _ in range(RETRIES):
+            for attempt in range(RETRIES):
                 pipe = self.client.pipeline(transaction=False)
                 pipe.hmget(card_key, ["v", "s"])
                 pipe.hmget(terminal_key, ["v", "s"])
@@ -152,6 +157,7 @@ class RedisFeatureStore:
                         _dumps(terminal.dump()), CARD_TTL, self.terminal_ttl, pending,
                         int(self.delay) + 1]):
                     return row, usual
+                _back_off(attempt)
         finally:
             for lock in reversed(locks):
                 lock.release()
@@ -168,7 +174,7 @@ class RedisFeatureStore:
         for lock in locks:
             lock.acquire()
         try:
-            for _ in range(RETRIES):
+            for attempt in range(RETRIES):
                 version, raw_terminal = self.client.hmget(terminal_key, ["v", "s"])
                 if raw_terminal is None:
                     self.client.delete(pending_key)
@@ -181,6 +187,7 @@ class RedisFeatureStore:
                     return applied
                 if written == -1:
                     return False
+                _back_off(attempt)
         finally:
             for lock in reversed(locks):
                 lock.release()
@@ -191,6 +198,10 @@ class RedisFeatureStore:
 # lists of a busy terminal (floats written in their shortest exact form both ways)
 _ENCODER = msgspec.json.Encoder()
 _loads = msgspec.json.decode
+
+
+def _back_off(attempt: int) -> None:
+    time.sleep(random.uniform(0, BACKOFF_SECONDS * 2 ** min(attempt, 6)))  # noqa: S311
 
 
 def _dumps(value: Any) -> bytes:
