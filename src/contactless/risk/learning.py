@@ -76,12 +76,13 @@ def train_from_decisions(session: Session, actor: Actor, *, days: int = 90,
     data = labelled_decisions(session, since=start, until=end)
     test = data.at >= np.datetime64(split.replace(tzinfo=None), "s")
     train = ~test
-    for part, name in ((train, "training"), (test, "test")):
+    for part in (train, test):
         if not part.any() or data.fraud[part].min() == data.fraud[part].max():
             raise InvalidTransactions(
-                "the {part} days of stored decisions ({since} to {until}) need frauds and "
-                "genuine operations: label cases, or train on a transactions history",
-                part=name, since=start.date().isoformat(), until=end.date().isoformat())
+                "the stored decisions from {since} to {until} need frauds and genuine "
+                "operations both before and within their last {test_days} days: label cases, "
+                "or train on a transactions history", since=start.date().isoformat(),
+                until=end.date().isoformat(), test_days=test_days)
     probe = train_model(data.features[train], data.fraud[train], algorithm=algorithm, seed=seed)
     scores = probe.score(data.features[test])
     metrics = scored_metrics(data.fraud[test], scores)
