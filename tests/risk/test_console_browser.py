@@ -36,10 +36,12 @@ from tests.web.test_console_browser import sign_in
 pytestmark = pytest.mark.browser
 
 
-def _decide(kernel: Kernel, amount: str) -> str:
+def _decide(kernel: Kernel, amount: str, *, customer: uuid.UUID | None = None,
+            account: uuid.UUID | None = None) -> str:
     with kernel.db.session() as session:
         decision = risk.assess(session, SYSTEM, kind="transfer", channel="api",
-                               amount=Decimal(amount), currency="CNY", payee="acct-9")
+                               customer_id=customer, account=account, amount=Decimal(amount),
+                               currency="CNY", payee="acct-9")
     return decision.outcome.value
 
 
@@ -142,12 +144,8 @@ def _held_for_review(kernel: Kernel) -> tuple[uuid.UUID, uuid.UUID]:
     with kernel.db.session() as session:
         manage.save_rule(session, actor_of(session, "analyst"), key="large_review",
                          condition=LARGE, action="review", weight=0.5, status="live")
-    with kernel.db.session() as session:
-        for amount in ("80.00", "900.00"):
-            decided = risk.assess(session, SYSTEM, kind="transfer", channel="api",
-                                  customer_id=alice, account=first, amount=Decimal(amount),
-                                  currency="CNY", payee="acct-9")
-    assert decided.outcome.value == "review"
+    assert [_decide(kernel, amount, customer=alice, account=first)
+            for amount in ("80.00", "900.00")] == ["approve", "review"]
     risk.flush(kernel)
     return alice, first
 
@@ -202,10 +200,6 @@ def test_an_analyst_keeps_the_block_list_from_the_page(
     page.click("[data-testid=add-to-list]")
     expect(page.locator("[data-testid=list-row]")).to_contain_text("acct-9")
     expect(page.locator("[data-testid=list-row]")).to_contain_text("收款方")
-    with sqlite_kernel.db.session() as session:
-        blocked = risk.assess(session, SYSTEM, kind="transfer", channel="api",
-                              customer_id=alice, account=first, amount=Decimal("10.00"),
-                              currency="CNY", payee="acct-9")
-    assert blocked.outcome.value == "block"
+    assert _decide(sqlite_kernel, "10.00", customer=alice, account=first) == "block"
     page.click("[data-testid=unlist]")
     expect(page.locator("[data-testid=list-row]")).to_have_count(0)

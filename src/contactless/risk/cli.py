@@ -176,7 +176,7 @@ def backtest(
     (before it goes live): volume, precision and recall. The console and the API backtest
     over the stored decisions instead."""
     from contactless.risk import evaluation
-    from contactless.risk.errors import RuleInvalid
+    from contactless.risk.rules import parse_condition
 
     text = condition
     if condition.startswith("@"):
@@ -186,13 +186,8 @@ def backtest(
             console.print(f"[red]cannot read {condition[1:]}: {exc}[/red]")
             raise typer.Exit(2) from None
     try:
-        try:
-            parsed = json.loads(text)
-        except ValueError as exc:
-            raise RuleInvalid("the condition is not JSON (line {line}, column {column})",
-                              line=getattr(exc, "lineno", 1),
-                              column=getattr(exc, "colno", 1)) from exc
-        report = evaluation.backtest_history(transactions, parsed, delay_days=delay_days)
+        report = evaluation.backtest_history(transactions, parse_condition(text),
+                                             delay_days=delay_days)
     except ContactlessError as error:
         console.print(f"[red]{error.message}[/red]")
         raise typer.Exit(1) from None

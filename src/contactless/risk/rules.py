@@ -16,6 +16,7 @@ not_in``.
 
 from __future__ import annotations
 
+import json
 import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -56,6 +57,17 @@ class CompiledRule:
     @property
     def name(self) -> str:
         return f"{self.key}@v{self.version}"
+
+
+def parse_condition(text: str) -> Any:
+    """A condition typed as JSON text (the console's form, the backtest command); text that
+    is not JSON raises :class:`RuleInvalid` with the line and column."""
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise RuleInvalid("the condition is not JSON (line {line}, column {column})",
+                          line=getattr(exc, "lineno", 1), column=getattr(exc, "colno", 1),
+                          ) from exc
 
 
 def compile_condition(condition: Any, *, where: str = "condition") -> Check:
@@ -148,4 +160,4 @@ def check_action(action: str, weight: float) -> None:
 
 
 __all__ = ["ACTIONS", "CONTEXT_FIELDS", "FIELDS", "CompiledRule", "check_action",
-           "compile_condition", "fields_of"]
+           "compile_condition", "fields_of", "parse_condition"]

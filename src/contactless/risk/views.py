@@ -6,7 +6,6 @@ case, notes, and gives the verdict (freezing the account on fraud). The model pa
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections import Counter
 from datetime import UTC, datetime, time, timedelta
@@ -22,6 +21,8 @@ from contactless.platform.clock import now
 from contactless.platform.errors import ContactlessError
 from contactless.risk import cases, manage
 from contactless.risk import service as risk
+from contactless.risk.errors import InvalidOperation
+from contactless.risk.rules import parse_condition
 from contactless.web.deps import CsrfChecked, DbSession, KernelDep, locale_of
 from contactless.web.errors import localized
 from contactless.web.templating import extra_navigation, render
@@ -83,7 +84,7 @@ def backtest(request: Request, session: DbSession, kernel: KernelDep, actor: Cur
     """Run a condition over stored decisions; a condition that does not parse comes back
     with where it fails."""
     try:
-        parsed = _json(condition)
+        parsed = parse_condition(condition)
         result = manage.backtest(session, actor, condition=parsed)
     except ContactlessError as exc:
         return _page(request, session, kernel, actor, condition=condition, status=exc.status,
@@ -99,8 +100,8 @@ def save_rule(request: Request, session: DbSession, kernel: KernelDep, actor: Cu
               weight: Annotated[float, Form()] = 0.0,
               status: Annotated[str, Form(max_length=16)] = "shadow") -> Response:
     try:
-        manage.save_rule(session, actor, key=key, condition=_json(condition), action=action,
-                         weight=weight, status=status)
+        manage.save_rule(session, actor, key=key, condition=parse_condition(condition),
+                         action=action, weight=weight, status=status)
     except ContactlessError as exc:
         session.rollback()
         return _page(request, session, kernel, actor, condition=condition, status=exc.status,
@@ -145,8 +146,6 @@ def remove_from_list(request: Request, entry_id: uuid.UUID, session: DbSession,
 
 
 def _date(text: str) -> Any:
-    from contactless.risk.errors import InvalidOperation
-
     try:
         return datetime.strptime(text, "%Y-%m-%d").date()
     except ValueError as exc:
@@ -227,8 +226,6 @@ def _staff_names(session: DbSession, ids: list[str | None]) -> dict[str, str]:
 
 
 def _uuid(text: str) -> uuid.UUID | None:
-    from contactless.risk.errors import InvalidOperation
-
     if not text:
         return None
     try:
@@ -236,17 +233,6 @@ def _uuid(text: str) -> uuid.UUID | None:
     except ValueError as exc:
         raise InvalidOperation("the account to freeze is not an account id",
                                field="freeze_account_id") from exc
-
-
-def _json(text: str) -> Any:
-    from contactless.risk.errors import RuleInvalid
-
-    try:
-        return json.loads(text)
-    except ValueError as exc:
-        raise RuleInvalid("the condition is not JSON (line {line}, column {column})",
-                          line=getattr(exc, "lineno", 1), column=getattr(exc, "colno", 1),
-                          ) from exc
 
 
 __all__ = ["console_router", "install"]
