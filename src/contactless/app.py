@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import re
 import secrets
 import time
@@ -78,7 +77,7 @@ from contactless.platform.channels import OutboxChannel
 from contactless.platform.context import Origin, new_request_id, origin_var, request_id_var
 from contactless.platform.errors import ContactlessError, Forbidden, Unauthorized
 from contactless.platform.jobs import register_platform
-from contactless.platform.kernel import Kernel, build_kernel
+from contactless.platform.kernel import Kernel, build_kernel, settle_start_up_heap
 from contactless.platform.loading import load_part
 from contactless.platform.logging import access_log, configure_logging
 from contactless.platform.metrics import HttpMetrics
@@ -244,10 +243,7 @@ def install_compaction(app: FastAPI, kernel: Kernel) -> None:
         compactor = events_service.start_compactor(kernel)
         try:
             async with inner(application) as state:
-                # what start-up built lives as long as the process: out of the collector's
-                # sight, so a full collection does not walk every module and model per burst
-                gc.collect()
-                gc.freeze()
+                settle_start_up_heap()
                 # no more request threads than pooled database connections: a thread more
                 # would wait for a connection, or open and close one of its own per request
                 limiter = anyio.to_thread.current_default_thread_limiter()

@@ -62,9 +62,11 @@ def worker(
 
     from contactless.app import register_jobs
     from contactless.platform.jobs import build_huey
+    from contactless.platform.kernel import settle_start_up_heap
 
     kernel = cli_kernel()
     huey = build_huey(kernel.settings)
     register_jobs(huey, kernel)
+    settle_start_up_heap()
     err.print(f"worker on {type(huey).__name__} with {workers} threads")
     Consumer(huey, workers=workers, worker_type="thread", periodic=True).run()
