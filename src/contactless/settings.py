@@ -7,6 +7,7 @@ import secrets
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -155,6 +156,11 @@ class Settings(BaseSettings):
     events_compact_seconds: float = 30.0
     events_retention_days: int = 400
     events_lake_dir: Path | None = None
+    # what evaluates segments over the lake: DuckDB in this process, or Apache Spark (the
+    # `spark` extra) at spark_master (local[*]: this machine; spark://host:7077: a cluster
+    # that reads the lake at the same path)
+    segment_engine: Literal["duckdb", "spark"] = "duckdb"
+    spark_master: str = "local[*]"
     # real-time aggregates take events up to this late (by event time); later ones go to the
     # lake only
     events_aggregate_lateness_seconds: int = Field(default=86400, ge=0)

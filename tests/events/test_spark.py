@@ -3,23 +3,21 @@ transpiled by SQLGlot) over the same Parquet files: the same members.
 
 The lake is the one the platform wrote (ingest, then compaction); the profiles and the
 anonymous ids linked at sign-in are the ``profiles`` and ``event_aliases`` tables DuckDB is
-given, written to Parquet for Spark. One SparkSession serves the
-module (a JVM start is most of the cost)."""
+given, staged as Parquet for Spark by the engine (``CONTACTLESS_SEGMENT_ENGINE=spark``). One
+SparkSession serves the module (a JVM start is most of the cost)."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-import pyarrow.parquet as pq
 import pytest
 from pyspark.sql import SparkSession
 
-from contactless.events import aliases, segment_store, segments
 from contactless.events import service as events
+from contactless.events import spark as spark_engine
 from contactless.platform.context import SYSTEM
 from contactless.platform.kernel import Kernel
 from tests.events.factories import page_view
@@ -92,26 +90,38 @@ def _lake_of_twelve_customers(kernel: Kernel) -> dict[int, uuid.UUID]:
 
 
 def test_a_segment_has_the_same_members_on_duckdb_and_on_spark(
-        sqlite_kernel: Kernel, spark: Any, tmp_path: Path) -> None:
+        sqlite_kernel: Kernel, spark: Any) -> None:
     people = _lake_of_twelve_customers(sqlite_kernel)
     lake_dir = events.places(sqlite_kernel).lake_dir
     now = datetime.now(UTC)
     with sqlite_kernel.db.session() as session:
         duckdb_members = [str(m) for m in events.segment_members(session, tree=TREE, now=now)]
-        profiles = segment_store.profiles_table(session)
-        links = aliases.alias_table(session)
-    compiled = segments.compile_segment(events.registry_of(sqlite_kernel), TREE, now=now)
-    pq.write_table(profiles, tmp_path / "profiles.parquet")
-    pq.write_table(links, tmp_path / "aliases.parquet")
-    spark.read.option("basePath", str(lake_dir)).parquet(
-        str(lake_dir / "dt=*")).createOrReplaceTempView("events")
-    spark.read.parquet(str(tmp_path / "profiles.parquet")).createOrReplaceTempView("profiles")
-    spark.read.parquet(str(tmp_path / "aliases.parquet")).createOrReplaceTempView(
-        "event_aliases")
-    rows = spark.sql(compiled.transpiled("spark"), args=compiled.parameters).collect()
-    spark_members = [row[0] for row in rows]
+    sqlite_kernel.settings.segment_engine = "spark"
+    sqlite_kernel.settings.spark_master = "local[1]"
+    with sqlite_kernel.db.session() as session:
+        spark_members = [str(m) for m in events.segment_members(session, tree=TREE, now=now)]
+        saved = events.save_segment(session, SYSTEM, name="on spark", tree=TREE)
+        session.commit()
+    # nothing staged is left beside the lake
+    assert not any((lake_dir / spark_engine.STAGING).iterdir())
     assert spark_members == duckdb_members
     # the tree splits the twelve: some in, most out, so an empty answer cannot pass
     assert 0 < len(duckdb_members) < 12
     # customer 9 viewed twice only counting the view from their phone before they signed in
     assert str(people[9]) in duckdb_members
+    # a saved segment is materialized by the engine configured
+    assert saved.member_count == len(duckdb_members)
+
+
+def test_an_empty_lake_selects_on_spark_what_it_selects_on_duckdb(
+        sqlite_kernel: Kernel, spark: Any) -> None:
+    bank = make_small_bank(sqlite_kernel)
+    people = sorted(make_customer(sqlite_kernel, bank.rm_xh, serial=n).id for n in (1, 2))
+    tree = {"did_not_perform": {"type": "app.opened", "within_days": 7}}
+    with sqlite_kernel.db.session() as session:
+        events.rebuild_profiles(session, SYSTEM)
+        duckdb_members = events.segment_members(session, tree=tree)
+        assert duckdb_members == people  # nobody opened the app: everyone is in
+        sqlite_kernel.settings.segment_engine = "spark"
+        sqlite_kernel.settings.spark_master = "local[1]"
+        assert events.segment_members(session, tree=tree) == duckdb_members

@@ -146,6 +146,11 @@ def files_of(partition: Path) -> list[Path]:
     return sorted(p for p in partition.glob("*.parquet") if not p.name.startswith("."))
 
 
+def lake_files(lake_dir: Path) -> list[Path]:
+    """Every Parquet file of the lake's day partitions, in day order."""
+    return [path for partition in partitions(lake_dir) for path in files_of(partition)]
+
+
 def finish_interrupted_merges(partition: Path) -> None:
     """Complete what a merge cut short named: inputs of a merged file that is in place are
     deleted; a list whose merged file never arrived is dropped with its leftovers."""

@@ -1,10 +1,10 @@
 """Saved segments: their trees, their members materialized in ``events_segment_member``,
 the refresh (on a schedule, and after profiles or tags changed) and the CSV export.
 
-A tree is evaluated by DuckDB over the lake (the ``events`` view), the anonymous ids linked
-at sign-in (``event_aliases``) and the profiles of the database (the ``profiles`` table,
-handed to DuckDB as Arrow: one row per customer with the declared properties and a flag per
-product and per tag)."""
+A tree is evaluated by DuckDB (or Spark: ``CONTACTLESS_SEGMENT_ENGINE=spark``) over the lake
+(the ``events`` view), the anonymous ids linked at sign-in (``event_aliases``) and the
+profiles of the database (the ``profiles`` table, handed to DuckDB as Arrow: one row per
+customer with the declared properties and a flag per product and per tag)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ import pyarrow as pa
 from sqlalchemy.orm import Session
 
 from contactless.customers import service as customers
-from contactless.events import aliases, audience, repository, segments
+from contactless.events import aliases, audience, lake, repository, segments, spark
 from contactless.events.audience import Kind
 from contactless.events.errors import SegmentInvalid, SegmentNameTaken, SegmentNotFound
 from contactless.events.models import Segment
@@ -30,6 +30,7 @@ from contactless.identity.permissions import Operation, authorize, may
 from contactless.platform import audit
 from contactless.platform.context import Actor
 from contactless.platform.db import utcnow
+from contactless.platform.kernel import kernel_of
 
 ARROW_TYPES = {Kind.MONEY: pa.decimal128(18, 2), Kind.COUNT: pa.int64(), Kind.DATE: pa.date32(),
                Kind.TIME: pa.timestamp("us", tz="UTC")}
@@ -57,13 +58,17 @@ def profiles_table(session: Session) -> pa.Table:
 
 
 def run(compiled: segments.Compiled, *, lake_dir: Path, profiles: pa.Table,
-        aliases: pa.Table) -> list[str]:
-    """The members (customer ids as text, sorted) of a compiled tree, by DuckDB; ``aliases``
-    the anonymous ids linked to customers (``aliases.alias_table``)."""
+        aliases: pa.Table, spark_master: str | None = None) -> list[str]:
+    """The members (customer ids as text, sorted) of a compiled tree, by DuckDB, or by
+    Spark when ``spark_master`` is given (``events/spark.py``); ``aliases`` the anonymous
+    ids linked to customers (``aliases.alias_table``)."""
+    if spark_master is not None:
+        return spark.run(compiled, lake_dir=lake_dir, profiles=profiles, aliases=aliases,
+                         master=spark_master)
     with duckdb.connect() as connection:
         connection.register("profiles", profiles)
         connection.register("event_aliases", aliases)
-        files = sorted(lake_dir.glob("dt=*/*.parquet"))
+        files = lake.lake_files(lake_dir)
         if files:
             connection.execute("CREATE VIEW events AS SELECT * FROM read_parquet($files, "
                                "union_by_name = true)".replace("$files", _literal_list(files)))
@@ -87,9 +92,11 @@ def evaluate(session: Session, registry: Registry, tree: Any, *, lake_dir: Path,
              now: datetime | None = None) -> list[uuid.UUID]:
     """Every customer the tree selects now."""
     compiled = segments.compile_segment(registry, tree, now=now or utcnow())
+    settings = kernel_of(session).settings
+    master = settings.spark_master if settings.segment_engine == "spark" else None
     return [uuid.UUID(member) for member in run(
         compiled, lake_dir=lake_dir, profiles=profiles_table(session),
-        aliases=aliases.alias_table(session))]
+        aliases=aliases.alias_table(session), spark_master=master)]
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,93 @@
+"""Segments on Apache Spark, for a bank whose lake has outgrown one machine
+(``CONTACTLESS_SEGMENT_ENGINE=spark``, ``CONTACTLESS_SPARK_MASTER``).
+
+The design decision: the query is the one the compiler writes for DuckDB, transpiled by
+SQLGlot (``Compiled.transpiled("spark")``), with the same bound parameters, over the same
+Parquet files: a segment is written once and means the same on both engines
+(``tests/events/test_spark.py`` compares their members). The two small tables DuckDB is
+handed as Arrow (``profiles``, ``event_aliases``) are staged as Parquet beside the lake, so
+executors on other machines read them where they read the lake (the lake directory must then
+be a shared file system). Each call runs in a session of its own (``newSession``: the same
+Spark application, its own temporary views), so concurrent refreshes do not see each
+other's tables.
+
+pyspark is an optional dependency (``pip install 'contactless[spark]'``, Java 17).
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from contactless.events import lake, segments
+
+STAGING = "_segment-staging"  # under the lake; not a dt= partition, so no query reads it
+_sessions: dict[str, Any] = {}
+_lock = threading.Lock()
+
+
+class SparkUnavailable(RuntimeError):
+    """The Spark engine is configured but pyspark (or Java) is not there."""
+
+
+def spark_session(master: str) -> Any:
+    """The process's Spark application for ``master`` (started on first use: a JVM start
+    takes seconds), or one the process already made (``getOrCreate``)."""
+    with _lock:
+        found = _sessions.get(master)
+        if found is not None:
+            return found
+        try:
+            from pyspark.sql import SparkSession
+        except ImportError as exc:
+            raise SparkUnavailable(
+                "CONTACTLESS_SEGMENT_ENGINE=spark needs pyspark: pip install "
+                "'contactless[spark]' (and Java 17)") from exc
+        session = (SparkSession.builder.master(master).appName("contactless-segments")
+                   .config("spark.sql.session.timeZone", "UTC")
+                   .config("spark.ui.enabled", "false")
+                   .getOrCreate())
+        _sessions[master] = session
+        return session
+
+
+def run(compiled: segments.Compiled, *, lake_dir: Path, profiles: pa.Table,
+        aliases: pa.Table, master: str) -> list[str]:
+    """The members (customer ids as text, sorted) of a compiled tree, by Spark."""
+    spark = spark_session(master).newSession()
+    staging = lake_dir / STAGING / uuid.uuid4().hex
+    staging.mkdir(parents=True)
+    try:
+        pq.write_table(profiles, staging / "profiles.parquet")
+        pq.write_table(aliases, staging / "aliases.parquet")
+        spark.read.parquet(str(staging / "profiles.parquet")).createOrReplaceTempView(
+            "profiles")
+        spark.read.parquet(str(staging / "aliases.parquet")).createOrReplaceTempView(
+            "event_aliases")
+        files = lake.lake_files(lake_dir)
+        if files:
+            events = (spark.read.option("basePath", str(lake_dir)).option("mergeSchema", "true")
+                      .parquet(*[str(path) for path in files]))
+        else:  # an empty lake: the same columns, no rows
+            events = spark.createDataFrame([], "event_id string, type string, customer_id "
+                                               "string, anonymous_id string, occurred_at "
+                                               "timestamp, properties string")
+        events.createOrReplaceTempView("events")
+        rows = spark.sql(compiled.transpiled("spark"), args=compiled.parameters).collect()
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return [row[0] for row in rows]
+
+
+def stop() -> None:
+    """Stop the Spark applications this process started (tests, and a command's end)."""
+    with _lock:
+        for session in _sessions.values():
+            session.stop()
+        _sessions.clear()
