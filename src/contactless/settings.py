@@ -156,6 +156,10 @@ class Settings(BaseSettings):
     events_compact_seconds: float = 30.0
     events_retention_days: int = 400
     events_lake_dir: Path | None = None
+    # the lake in an object store instead (S3 or S3-compatible, e.g. MinIO, Ceph):
+    # s3://bucket/prefix?endpoint_override=host:9000&scheme=http&region=...; credentials from
+    # AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY
+    events_lake_url: str | None = None
     # what evaluates segments over the lake: DuckDB in this process, or Apache Spark (the
     # `spark` extra) at spark_master (local[*]: this machine; spark://host:7077: a cluster
     # that reads the lake at the same path)

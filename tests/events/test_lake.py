@@ -1,5 +1,6 @@
 """The lake: what was acknowledged survives a SIGKILL; small files merge into one with each
-event once; retention drops what its type no longer keeps; a merge cut short is finished."""
+event once; retention drops what its type no longer keeps; a merge cut short is finished.
+Each of the last on a local directory and in an object store (S3's API)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import textwrap
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-import pyarrow.parquet as pq
+import pytest
 
 from contactless.app import install_domains
 from contactless.events import lake
@@ -21,6 +22,14 @@ from contactless.platform.clock import bank_today
 from contactless.platform.kernel import Kernel, build_kernel
 from tests.conftest import make_settings
 from tests.events.factories import page_view, page_views
+
+
+@pytest.fixture(params=["local", "object store"])
+def lake_kernel(request: pytest.FixtureRequest, sqlite_kernel: Kernel) -> Kernel:
+    """The SQLite kernel with its lake in HOME, or in an object store."""
+    if request.param == "object store":
+        sqlite_kernel.settings.events_lake_url = request.getfixturevalue("s3_lake_url")
+    return sqlite_kernel
 
 WRITER = textwrap.dedent("""
     import json, sys
@@ -69,64 +78,79 @@ def test_events_acknowledged_before_a_sigkill_are_all_in_the_lake_after_restart(
     restarted.db.dispose()
 
 
-def test_small_files_merge_into_one_keeping_each_event_once(sqlite_kernel: Kernel) -> None:
-    twin = build_kernel(sqlite_kernel.settings)  # a second process on the same home
+def test_small_files_merge_into_one_keeping_each_event_once(lake_kernel: Kernel) -> None:
+    twin = build_kernel(lake_kernel.settings)  # a second process on the same home
     shared = page_view()
-    for kernel in (sqlite_kernel, twin, sqlite_kernel):
+    for kernel in (lake_kernel, twin, lake_kernel):
         with kernel.db.session() as session:
             events.ingest_body(session, None,
                                body=json.dumps([shared, *page_views(3)]).encode())
         events.close(kernel)
-        lake.compact_log(events.places(kernel).log_dir, events.places(kernel).lake_dir,
+        lake.compact_log(events.places(kernel).log_dir, events.places(kernel).lake,
                          timezone="Asia/Shanghai")
-    partition, = lake.partitions(events.places(sqlite_kernel).lake_dir)
-    assert len(lake.files_of(partition)) == 3
-    report = events.compact(sqlite_kernel)
+    where = events.places(lake_kernel).lake
+    partition, = where.partitions()
+    assert len(where.files_of(partition)) == 3
+    report = events.compact(lake_kernel)
     assert report.files_merged == 3
-    assert len(lake.files_of(partition)) == 1
-    stored = _lake_ids(sqlite_kernel)
+    assert len(where.files_of(partition)) == 1
+    assert where.names_in(partition) == [os.path.basename(where.files_of(partition)[0])]
+    stored = _lake_ids(lake_kernel)
     assert len(stored) == 10
     assert stored.count(shared["event_id"]) == 1
     twin.db.dispose()
 
 
-def test_days_are_the_banks_calendar_days(sqlite_kernel: Kernel) -> None:
+def test_days_are_the_banks_calendar_days(lake_kernel: Kernel) -> None:
     # 23:30 UTC is 07:30 the next morning in Shanghai
     late = datetime.now(UTC).replace(hour=23, minute=30) - timedelta(days=2)
-    sqlite_kernel.settings.events_past_seconds = 5 * 86400
-    with sqlite_kernel.db.session() as session:
+    lake_kernel.settings.events_past_seconds = 5 * 86400
+    with lake_kernel.db.session() as session:
         events.ingest_body(session, None, body=json.dumps([page_view(occurred_at=late)]).encode())
-    events.flush(sqlite_kernel)
-    partition, = lake.partitions(events.places(sqlite_kernel).lake_dir)
-    assert partition.name == f"dt={(late + timedelta(hours=8)).date().isoformat()}"
+    events.flush(lake_kernel)
+    partition, = events.places(lake_kernel).lake.partitions()
+    assert lake.partition_day(partition) == (late + timedelta(hours=8)).date()
 
 
-def test_retention_drops_what_a_type_no_longer_keeps(sqlite_kernel: Kernel) -> None:
-    with sqlite_kernel.db.session() as session:
+def test_retention_drops_what_a_type_no_longer_keeps(lake_kernel: Kernel) -> None:
+    with lake_kernel.db.session() as session:
         events.ingest_body(session, None, body=json.dumps([
             page_view(), {**page_view(), "type": "app.opened", "properties": {}}]).encode())
-    events.flush(sqlite_kernel)
-    today = bank_today(sqlite_kernel.settings)  # the lake's days are the bank's
+    events.flush(lake_kernel)
+    today = bank_today(lake_kernel.settings)  # the lake's days are the bank's
     # page views are kept 400 days, app opens the default (set to 30 here)
-    sqlite_kernel.settings.events_retention_days = 30
-    kept = events.compact(sqlite_kernel, today=today + timedelta(days=31))
+    lake_kernel.settings.events_retention_days = 30
+    kept = events.compact(lake_kernel, today=today + timedelta(days=31))
     assert kept.rows_dropped == 1
-    assert events.lake_events(sqlite_kernel)["type"].to_pylist() == ["page.viewed"]
-    gone = events.compact(sqlite_kernel, today=today + timedelta(days=500))
+    assert events.lake_events(lake_kernel)["type"].to_pylist() == ["page.viewed"]
+    gone = events.compact(lake_kernel, today=today + timedelta(days=500))
     assert gone.rows_dropped == 1
-    assert lake.partitions(events.places(sqlite_kernel).lake_dir) == []
+    assert events.places(lake_kernel).lake.partitions() == []
 
 
-def test_a_merge_cut_short_is_finished_by_the_next_run(tmp_path: Path) -> None:
-    partition = tmp_path / "dt=2026-12-01"
-    partition.mkdir()
+@pytest.fixture(params=["local", "object store"])
+def bare_lake(request: pytest.FixtureRequest, tmp_path: Path) -> lake.Lake:
+    if request.param == "object store":
+        return lake.Lake.at(request.getfixturevalue("s3_lake_url"))
+    return lake.Lake.at(tmp_path)
+
+
+def test_a_merge_cut_short_is_finished_by_the_next_run(bare_lake: lake.Lake) -> None:
+    partition = bare_lake.path("dt=2026-12-01")
     table = lake.SCHEMA.empty_table()
     for name in ("part-a.parquet", "part-b.parquet", "merged-x.parquet"):
-        pq.write_table(table, partition / name)
-    (partition / "_replaces-merged-x.parquet.json").write_text(json.dumps(
+        bare_lake.write_table(table, f"{partition}/{name}")
+    bare_lake.write_text(f"{partition}/_replaces-merged-x.parquet.json", json.dumps(
         {"merged": "merged-x.parquet", "inputs": ["part-a.parquet", "part-b.parquet"]}))
-    (partition / ".merged-y.parquet.1234.tmp").write_bytes(b"half")
-    lake.finish_interrupted_merges(partition)
-    assert sorted(p.name for p in partition.iterdir()) == ["merged-x.parquet"]
-    assert lake.tidy(tmp_path, retention={}, default_days=400,
+    if bare_lake.local:  # what a crash leaves of a local write (an upload is whole or absent)
+        Path(partition, ".merged-y.parquet.1234.tmp").write_bytes(b"half")
+    lake.finish_interrupted_merges(bare_lake, partition)
+    assert bare_lake.names_in(partition) == ["merged-x.parquet"]
+    assert lake.tidy(bare_lake, retention={}, default_days=400,
                      today=date(2026, 12, 2)) == (0, 0)
+    assert bare_lake.partitions() == [partition]
+
+
+def test_a_lake_url_nobody_knows_is_refused_with_its_name() -> None:
+    with pytest.raises(ValueError, match="nowhere://bucket"):
+        lake.Lake.at("nowhere://bucket/lake")

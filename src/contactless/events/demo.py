@@ -128,7 +128,7 @@ def seed_behaviour(session: Session, customer_ids: list[uuid.UUID], rng: random.
     """90 days up to ``today`` of the customers' behaviour, in the lake."""
     started = clock.perf_counter()
     kernel = kernel_of(session)
-    lake_dir = events.places(kernel).lake_dir
+    lake_dir = events.places(kernel).lake
     zone = ZoneInfo(kernel.settings.timezone)
     gen = np.random.default_rng(rng.getrandbits(64))
     customers = pa.array([str(c) for c in customer_ids], pa.string())

@@ -111,7 +111,7 @@ class Ingestor:
         self.platform_structs = frozenset(registry.structs[name]
                                           for name in registry.platform_types)
 
-    def recover_seen(self, log_dir: Path, lake_dir: Path) -> None:
+    def recover_seen(self, log_dir: Path, lake_dir: lake.Lake | Path) -> None:
         """After a restart: the ids still in the log, and those the lake took lately."""
         decoder = msgspec.msgpack.Decoder()
         ids: set[uuid.UUID] = set()

@@ -34,6 +34,7 @@ from contactless.customers.service import Relationship
 from contactless.events import aliases, audience, repository
 from contactless.events.audience import ZERO, Facts
 from contactless.events.errors import AttributeInvalid, ProfileNotFound, UnknownTag
+from contactless.events.lake import Lake, as_lake, lake_of
 from contactless.events.models import CustomerAttribute, Profile
 from contactless.identity.permissions import Operation, authorize
 from contactless.platform import audit
@@ -116,20 +117,21 @@ BEHAVIOUR_SQL = f"""
            coalesce(sum({_AMOUNT}) FILTER (WHERE {_OUTBOUND} AND occurred_at >= $before
                                               AND occurred_at < $since), 0)
     FROM (SELECT e.* REPLACE ({aliases.RESOLVED_CUSTOMER} AS customer_id)
-          FROM read_parquet($files, union_by_name = true) e {aliases.RESOLVE_JOIN})
+          FROM {{source}} e {aliases.RESOLVE_JOIN})
     WHERE customer_id IS NOT NULL {{only}}
     GROUP BY customer_id"""  # noqa: S608 - fixed text; every value is a bound parameter
 
 
-def behaviour_of(lake_dir: Path, *, now: datetime, links: pa.Table,
+def behaviour_of(lake_dir: Lake | Path, *, now: datetime, links: pa.Table,
                  customer_ids: list[uuid.UUID] | None = None) -> dict[uuid.UUID, Behaviour]:
     """Behaviour counts per customer from the lake (one DuckDB pass), of everyone or of
     ``customer_ids``; an event sent while anonymous counts for the customer its anonymous id
     was linked to (``links``: ``aliases.alias_table``)."""
-    if not any(lake_dir.glob("dt=*/*.parquet")):
+    where = as_lake(lake_dir)
+    files = where.lake_files()
+    if not files:
         return {}
-    parameters: dict[str, Any] = {"files": str(lake_dir / "dt=*" / "*.parquet"),
-                                  "since": now - timedelta(days=30),
+    parameters: dict[str, Any] = {"since": now - timedelta(days=30),
                                   "before": now - timedelta(days=60)}
     only = ""
     if customer_ids is not None:
@@ -137,7 +139,9 @@ def behaviour_of(lake_dir: Path, *, now: datetime, links: pa.Table,
         parameters["ids"] = [str(c) for c in customer_ids]
     with duckdb.connect() as connection:
         connection.register("event_aliases", links)
-        rows = connection.execute(BEHAVIOUR_SQL.format(only=only), parameters).fetchall()
+        source = where.source(connection, files, name="lake_files")
+        rows = connection.execute(BEHAVIOUR_SQL.format(only=only, source=source),
+                                  parameters).fetchall()
     out: dict[uuid.UUID, Behaviour] = {}
     for customer, seen, events, opens, outbound, prior in rows:
         try:
@@ -156,9 +160,8 @@ def _facts(core: Facts, behaviour: Behaviour | None, attributes: dict[str, Any])
                    outbound_prior_30d=seen.outbound_prior_30d, attributes=attributes)
 
 
-def _lake_dir(session: Session) -> Path:
-    settings = kernel_of(session).settings
-    return settings.events_lake_dir or settings.home / "lake"
+def _lake_dir(session: Session) -> Lake:
+    return lake_of(kernel_of(session))
 
 
 def refresh(session: Session, customer_ids: list[uuid.UUID] | None, *,

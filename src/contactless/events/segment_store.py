@@ -24,6 +24,7 @@ from contactless.customers import service as customers
 from contactless.events import aliases, audience, lake, repository, segments, spark
 from contactless.events.audience import Kind
 from contactless.events.errors import SegmentInvalid, SegmentNameTaken, SegmentNotFound
+from contactless.events.lake import Lake
 from contactless.events.models import Segment
 from contactless.events.registry import Registry
 from contactless.identity.permissions import Operation, authorize, may
@@ -57,21 +58,22 @@ def profiles_table(session: Session) -> pa.Table:
     return pa.table(columns)
 
 
-def run(compiled: segments.Compiled, *, lake_dir: Path, profiles: pa.Table,
+def run(compiled: segments.Compiled, *, lake_dir: Lake | Path, profiles: pa.Table,
         aliases: pa.Table, spark_master: str | None = None) -> list[str]:
     """The members (customer ids as text, sorted) of a compiled tree, by DuckDB, or by
     Spark when ``spark_master`` is given (``events/spark.py``); ``aliases`` the anonymous
     ids linked to customers (``aliases.alias_table``)."""
+    where = lake.as_lake(lake_dir)
     if spark_master is not None:
-        return spark.run(compiled, lake_dir=lake_dir, profiles=profiles, aliases=aliases,
+        return spark.run(compiled, lake_dir=where, profiles=profiles, aliases=aliases,
                          master=spark_master)
     with duckdb.connect() as connection:
         connection.register("profiles", profiles)
         connection.register("event_aliases", aliases)
-        files = lake.lake_files(lake_dir)
+        files = where.lake_files()
         if files:
-            connection.execute("CREATE VIEW events AS SELECT * FROM read_parquet($files, "
-                               "union_by_name = true)".replace("$files", _literal_list(files)))
+            connection.execute(f"CREATE VIEW events AS SELECT * FROM "  # noqa: S608
+                               f"{where.source(connection, files, name='lake_files')}")
         else:  # an empty lake: the same columns, no rows
             connection.execute("CREATE VIEW events AS SELECT NULL::VARCHAR AS event_id, "
                                "NULL::VARCHAR AS type, NULL::VARCHAR AS customer_id, "
@@ -81,14 +83,7 @@ def run(compiled: segments.Compiled, *, lake_dir: Path, profiles: pa.Table,
     return [row[0] for row in rows]
 
 
-def _literal_list(files: list[Path]) -> str:
-    # the lake's own file names (dt=YYYY-MM-DD/part-….parquet), never a user's text; DuckDB
-    # takes no parameters in a view's definition
-    quoted = ", ".join("'" + str(path).replace("'", "''") + "'" for path in files)
-    return f"[{quoted}]"
-
-
-def evaluate(session: Session, registry: Registry, tree: Any, *, lake_dir: Path,
+def evaluate(session: Session, registry: Registry, tree: Any, *, lake_dir: Lake,
              now: datetime | None = None) -> list[uuid.UUID]:
     """Every customer the tree selects now."""
     compiled = segments.compile_segment(registry, tree, now=now or utcnow())
@@ -131,7 +126,7 @@ def _name(value: str) -> str:
 
 
 def save(session: Session, actor: Actor, registry: Registry, *, name: str, tree: Any,
-         segment_id: uuid.UUID | None, lake_dir: Path) -> SegmentView:
+         segment_id: uuid.UUID | None, lake_dir: Lake) -> SegmentView:
     """Create or change a saved segment (the tree checked first) and materialize it."""
     authorize(actor, Operation.SEGMENT_MANAGE)
     name = _name(name)
@@ -165,7 +160,7 @@ def delete(session: Session, actor: Actor, *, segment_id: uuid.UUID) -> None:
     session.flush()
 
 
-def materialize(session: Session, row: Segment, registry: Registry, *, lake_dir: Path
+def materialize(session: Session, row: Segment, registry: Registry, *, lake_dir: Lake
                 ) -> tuple[int, int]:
     """Store the segment's members now; returns (joined, left)."""
     members = set(evaluate(session, registry, row.tree, lake_dir=lake_dir))
@@ -175,7 +170,7 @@ def materialize(session: Session, row: Segment, registry: Registry, *, lake_dir:
     return changed
 
 
-def refresh_all(session: Session, actor: Actor, registry: Registry, *, lake_dir: Path,
+def refresh_all(session: Session, actor: Actor, registry: Registry, *, lake_dir: Lake,
                 stale_only: bool) -> list[SegmentView]:
     """Materialize every saved segment (or the stale ones); returns those refreshed."""
     authorize(actor, Operation.SEGMENT_MANAGE)
@@ -189,7 +184,7 @@ def refresh_all(session: Session, actor: Actor, registry: Registry, *, lake_dir:
 
 
 def refresh_one(session: Session, actor: Actor, registry: Registry, *,
-                segment_id: uuid.UUID, lake_dir: Path) -> SegmentView:
+                segment_id: uuid.UUID, lake_dir: Lake) -> SegmentView:
     """Materialize one saved segment now; audited with its members before and after."""
     authorize(actor, Operation.SEGMENT_MANAGE)
     row = _found(session, segment_id)

@@ -28,7 +28,7 @@ from contactless.events.aggregates import AGGREGATES, Aggregate, Aggregator, Fig
 from contactless.events.errors import AggregateUnknown, ProfileNotFound
 from contactless.events.ingest import Ingestor, IngestResult, Window
 from contactless.events.intake import Decoded, Rejection
-from contactless.events.lake import CompactionReport
+from contactless.events.lake import CompactionReport, Lake
 from contactless.events.log import SegmentLog, claimed
 from contactless.events.profiles import (
     ProfileView,
@@ -57,18 +57,25 @@ _REGISTRY_KEY = "events.registry"
 _AGGREGATOR_KEY = "events.aggregator"
 _HOOKS_KEY = "events.replay_hooks"
 _LOCK = threading.Lock()
+_TIDY_LOCK_KEY = 4242012  # pg_try_advisory_lock: who tidies an object-store lake
 
 
 @dataclass(frozen=True)
 class Places:
     log_dir: Path
-    lake_dir: Path
+    lake: Lake
+
+    @property
+    def lake_dir(self) -> Path:
+        """The lake's directory, when it is on a local file system."""
+        if not self.lake.local:
+            raise ValueError(f"the lake is in an object store ({self.lake.url})")
+        return Path(self.lake.root)
 
 
 def places(kernel: Kernel) -> Places:
     settings = kernel.settings
-    lake_dir = settings.events_lake_dir or settings.home / "lake"
-    return Places(log_dir=settings.home / "events" / "log", lake_dir=lake_dir)
+    return Places(log_dir=settings.home / "events" / "log", lake=lake.lake_of(kernel))
 
 
 def use_registry(kernel: Kernel, registry: Registry) -> None:
@@ -110,7 +117,7 @@ def ingestor_of(kernel: Kernel) -> Ingestor:
                 window=Window(settings.events_past_seconds, settings.events_future_seconds),
                 dedupe_seconds=settings.events_dedupe_seconds,
                 aggregator=aggregator_of(kernel))
-            found.recover_seen(where.log_dir, where.lake_dir)
+            found.recover_seen(where.log_dir, where.lake)
             kernel.extensions[_KEY] = found
     return found
 
@@ -174,13 +181,13 @@ def compact(kernel: Kernel, *, today: date | None = None) -> CompactionReport:
     if ingestor is not None:
         ingestor.log.rotate_if_due()
     settings = kernel.settings
-    report = lake.compact_log(where.log_dir, where.lake_dir, timezone=settings.timezone,
+    report = lake.compact_log(where.log_dir, where.lake, timezone=settings.timezone,
                               moved=lambda table: profiles.queue_behaviour(kernel, table))
     day = today or today_in(settings.timezone)
-    with _tidy_lock(where.lake_dir) as mine:
+    with _tidy_lock(kernel, where) as mine:
         if mine:
             report.files_merged, report.rows_dropped = lake.tidy(
-                where.lake_dir, retention=registry_of(kernel).retention_days(),
+                where.lake, retention=registry_of(kernel).retention_days(),
                 default_days=settings.events_retention_days, today=day)
     return report
 
@@ -196,12 +203,22 @@ def flush(kernel: Kernel) -> CompactionReport:
 
 def lake_events(kernel: Kernel, *, columns: list[str] | None = None) -> pa.Table:
     """The lake's events as a table (small reads and tests)."""
-    return lake.read_lake(places(kernel).lake_dir, columns=columns)
+    return lake.read_lake(places(kernel).lake, columns=columns)
 
 
-def _tidy_lock(lake_dir: Path) -> Any:
-    lake_dir.mkdir(parents=True, exist_ok=True)
-    lock = lake_dir / ".tidy.lock"
+def _tidy_lock(kernel: Kernel, where: Places) -> Any:
+    """One process at a time merges and expires the lake's files: a lock file in a local
+    lake; for an object store, which holds no locks, the database's advisory lock on
+    PostgreSQL (the processes sharing the store share the database), or a lock file in HOME
+    on SQLite (one machine)."""
+    if where.lake.local:
+        folder = where.lake_dir
+    elif kernel.db.engine.dialect.name == "postgresql":
+        return kernel.db.try_advisory_lock(_TIDY_LOCK_KEY)
+    else:
+        folder = kernel.settings.home / "events"
+    folder.mkdir(parents=True, exist_ok=True)
+    lock = folder / ".tidy.lock"
     lock.touch(exist_ok=True)
     return claimed(lock)
 
@@ -225,13 +242,12 @@ def lake_connection(session: Session, *, days: tuple[date, date] | None = None
     its ``days``, first and last included), its ``customer_id`` resolved through the alias
     table (an anonymous id linked at sign-in gives the customer). Close it after use."""
     connection = duckdb.connect()
-    where = places(kernel_of(session))
-    found = [p for p in lake.partitions(where.lake_dir) if lake.files_of(p) and (
-        days is None or days[0].isoformat() <= p.name[3:] <= days[1].isoformat())]
-    # the bank's own paths (dt=YYYY-MM-DD), never a user's text
-    files = ", ".join("'" + str(p / "*.parquet").replace("'", "''") + "'" for p in found)
-    source = (f"SELECT * FROM read_parquet([{files}], "  # noqa: S608 - the bank's own paths
-              "hive_partitioning = false, union_by_name = true)" if found else _EMPTY_LAKE)
+    where = places(kernel_of(session)).lake
+    files = [path for partition in where.partitions()
+             if days is None or days[0] <= lake.partition_day(partition) <= days[1]
+             for path in where.files_of(partition)]
+    source = (f"SELECT * FROM {where.source(connection, files, name='lake_files')}"  # noqa: S608
+              if files else _EMPTY_LAKE)
     aliases.resolved_view(connection, source_sql=source, aliases=aliases.alias_table(session))
     return connection
 
@@ -391,7 +407,7 @@ def segment_members(session: Session, *, segment_id: uuid.UUID | None = None,
         return segment_store.members(session, segment_id=segment_id)
     kernel = kernel_of(session)
     return segment_store.evaluate(session, registry_of(kernel), tree,
-                                  lake_dir=places(kernel).lake_dir, now=now)
+                                  lake_dir=places(kernel).lake, now=now)
 
 
 def save_segment(session: Session, actor: Actor, *, name: str, tree: Any,
@@ -399,7 +415,7 @@ def save_segment(session: Session, actor: Actor, *, name: str, tree: Any,
     """Save a new segment (or change ``segment_id``) and materialize its members."""
     kernel = kernel_of(session)
     return segment_store.save(session, actor, registry_of(kernel), name=name, tree=tree,
-                              segment_id=segment_id, lake_dir=places(kernel).lake_dir)
+                              segment_id=segment_id, lake_dir=places(kernel).lake)
 
 
 def refresh_segments(session: Session, actor: Actor, *, stale_only: bool = True
@@ -407,7 +423,7 @@ def refresh_segments(session: Session, actor: Actor, *, stale_only: bool = True
     """Materialize the saved segments (the stale ones: profiles or tags changed since)."""
     kernel = kernel_of(session)
     return segment_store.refresh_all(session, actor, registry_of(kernel),
-                                     lake_dir=places(kernel).lake_dir, stale_only=stale_only)
+                                     lake_dir=places(kernel).lake, stale_only=stale_only)
 
 
 def list_segments(session: Session, actor: Actor) -> list[SegmentView]:
@@ -429,7 +445,7 @@ def refresh_segment(session: Session, actor: Actor, *, segment_id: uuid.UUID) ->
     """Materialize one saved segment now."""
     kernel = kernel_of(session)
     return segment_store.refresh_one(session, actor, registry_of(kernel), segment_id=segment_id,
-                                     lake_dir=places(kernel).lake_dir)
+                                     lake_dir=places(kernel).lake)
 
 
 def delete_segment(session: Session, actor: Actor, *, segment_id: uuid.UUID) -> None:

@@ -57,11 +57,15 @@ def spark_session(master: str) -> Any:
         return session
 
 
-def run(compiled: segments.Compiled, *, lake_dir: Path, profiles: pa.Table,
+def run(compiled: segments.Compiled, *, lake_dir: lake.Lake, profiles: pa.Table,
         aliases: pa.Table, master: str) -> list[str]:
     """The members (customer ids as text, sorted) of a compiled tree, by Spark."""
+    if not lake_dir.local:
+        raise SparkUnavailable(
+            f"the Spark engine reads a lake on a file system path, not in an object store "
+            f"({lake_dir.url}): set CONTACTLESS_SEGMENT_ENGINE=duckdb, or mount the lake")
     spark = spark_session(master).newSession()
-    staging = lake_dir / STAGING / uuid.uuid4().hex
+    staging = Path(lake_dir.root) / STAGING / uuid.uuid4().hex
     staging.mkdir(parents=True)
     try:
         pq.write_table(profiles, staging / "profiles.parquet")
@@ -70,10 +74,10 @@ def run(compiled: segments.Compiled, *, lake_dir: Path, profiles: pa.Table,
             "profiles")
         spark.read.parquet(str(staging / "aliases.parquet")).createOrReplaceTempView(
             "event_aliases")
-        files = lake.lake_files(lake_dir)
+        files = lake_dir.lake_files()
         if files:
-            events = (spark.read.option("basePath", str(lake_dir)).option("mergeSchema", "true")
-                      .parquet(*[str(path) for path in files]))
+            events = (spark.read.option("basePath", lake_dir.root).option("mergeSchema", "true")
+                      .parquet(*files))
         else:  # an empty lake: the same columns, no rows
             events = spark.createDataFrame([], "event_id string, type string, customer_id "
                                                "string, anonymous_id string, occurred_at "

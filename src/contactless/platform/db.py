@@ -22,6 +22,7 @@ from sqlalchemy import (
     Uuid,
     create_engine,
     event,
+    text,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
@@ -244,6 +245,22 @@ class Database:
                 raise RuntimeError("a reading session writes nothing: use Database.session")
         finally:
             session.close()
+
+    @contextmanager
+    def try_advisory_lock(self, key: int) -> Iterator[bool]:
+        """Whether this process got PostgreSQL's session advisory lock ``key`` (held on a
+        connection of its own while the block runs; another process holding it: False at
+        once). For work that one process at a time does across machines."""
+        with self.engine.connect() as connection:
+            got = bool(connection.scalar(text("SELECT pg_try_advisory_lock(:key)"),
+                                         {"key": key}))
+            connection.commit()
+            try:
+                yield got
+            finally:
+                if got:
+                    connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+                    connection.commit()
 
     def dispose(self) -> None:
         self.engine.dispose()
