@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 DAY_SECONDS = 86_400
-CUSTOMER_WINDOWS = (1, 7, 30)
+CUSTOMER_WINDOWS = (1, 7, 14, 30)
 TERMINAL_WINDOWS = (1, 7, 14, 30)
 NIGHT_LAST_HOUR = 6  # 00:00-06:59 counts as night, as in the fraud-detection handbook
 ANOMALY_RATIO = 2.0  # an amount at least twice the card's 30-day average is unusual
@@ -34,9 +34,11 @@ def feature_names() -> tuple[str, ...]:
     for days in TERMINAL_WINDOWS:
         names += [f"terminal_count_{days}d", f"terminal_fraud_rate_{days}d",
                   f"terminal_frauds_{days}d"]
-    names += ["terminal_days_since_fraud"]
+    names += ["terminal_days_since_fraud", "terminal_fraud_streak_days",
+              "terminal_fraud_streak"]
     names += [f"amount_to_mean_{days}d" for days in CUSTOMER_WINDOWS]
     names += ["amount_zscore_30d", "mean_1d_to_30d", "mean_7d_to_30d", "count_7d_to_30d",
+              "amount_to_baseline",
               f"unusual_amounts_{ANOMALY_WINDOW_DAYS}d", f"max_zscore_{ANOMALY_WINDOW_DAYS}d"]
     return tuple(names)
 
@@ -79,6 +81,14 @@ class CardState:
     @classmethod
     def load(cls, data: list[Any]) -> CardState:
         times, amounts, start, total, squares, unusual = data
+        if len(start) != len(CUSTOMER_WINDOWS):
+            # kept by a version with other windows: every window counted afresh from the
+            # amounts kept (at least the longest window's), the next transaction drops the
+            # ones each window has left behind
+            windows = len(CUSTOMER_WINDOWS)
+            start = [0] * windows
+            total = [float(sum(amounts))] * windows
+            squares = [float(sum(amount * amount for amount in amounts))] * windows
         return cls(times, amounts, start, total, squares,
                    deque(tuple(item) for item in unusual))
 
@@ -96,10 +106,14 @@ class TerminalState:
     frauds: list[int] = field(default_factory=lambda: [0] * len(TERMINAL_WINDOWS))
     last_fraud: float | None = None
     dropped: int = 0  # entries trimmed from the front so far: absolute offset of times[0]
+    # when the known frauds since the last known genuine transaction began (None: the latest
+    # known transaction was genuine): how long the terminal has been compromised
+    streak_start: float | None = None
+    streak: int = 0  # how many known frauds in a row, the latest known transaction's included
 
     def dump(self) -> list[Any]:
         return [self.times, self.labels, self.known, self.start, self.count, self.frauds,
-                self.last_fraud, self.dropped]
+                self.last_fraud, self.dropped, self.streak_start, self.streak]
 
     @classmethod
     def load(cls, data: list[Any]) -> TerminalState:
@@ -198,6 +212,11 @@ def _terminal_windows(terminal: TerminalState, tx: Transaction, row: list[float]
         fraud = 1 if labels[terminal.known] else 0
         if fraud:
             terminal.last_fraud = times[terminal.known]
+            if terminal.streak_start is None:
+                terminal.streak_start = times[terminal.known]
+            terminal.streak += 1
+        else:
+            terminal.streak_start, terminal.streak = None, 0
         for position in range(len(TERMINAL_WINDOWS)):
             terminal.count[position] += 1
             terminal.frauds[position] += fraud
@@ -218,6 +237,10 @@ def _terminal_windows(terminal: TerminalState, tx: Transaction, row: list[float]
     last = terminal.last_fraud
     row[_INDEX["terminal_days_since_fraud"]] = (
         (tx.time - last) / DAY_SECONDS if last is not None else NO_FRAUD_SEEN)
+    streak = terminal.streak_start
+    row[_INDEX["terminal_fraud_streak_days"]] = (
+        (tx.time - streak) / DAY_SECONDS if streak is not None else NO_FRAUD_SEEN)
+    row[_INDEX["terminal_fraud_streak"]] = float(terminal.streak)
     times.append(tx.time)
     labels.append(tx.fraud)
     offset = terminal.dropped + len(times) - 1 if tx.fraud is None else None
@@ -238,6 +261,13 @@ def _ratios(row: list[float]) -> None:
     row[_INDEX["mean_7d_to_30d"]] = _ratio(row[_INDEX["card_mean_amount_7d"]], mean_30)
     row[_INDEX["count_7d_to_30d"]] = (row[_INDEX["card_count_7d"]]
                                       / row[_INDEX["card_count_30d"]])
+    # the card's usual amount before the last 14 days (a card whose details leaked spends
+    # unusually for days: its recent days would lift its own yardstick)
+    count_30, count_14 = row[_INDEX["card_count_30d"]], row[_INDEX["card_count_14d"]]
+    before = count_30 - count_14
+    baseline = ((count_30 * mean_30 - count_14 * row[_INDEX["card_mean_amount_14d"]]) / before
+                if before > 0 else mean_30)
+    row[_INDEX["amount_to_baseline"]] = _ratio(amount, baseline)
 
 
 def _card_history(card: CardState, tx: Transaction, row: list[float]) -> None:
