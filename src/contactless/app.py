@@ -161,7 +161,8 @@ def install_domains(kernel: Kernel) -> Kernel:
     events_service.install_profiles(kernel.bus)
     risk.install(kernel)
     risk.register_kinds(kernel, [journey.key for journey in default_catalog().all()]
-                        + [partners_service.PARTNER_START])
+                        + [partners_service.PARTNER_START, partners_service.CONSENT_GRANT,
+                           partners_service.DATA_READ])
     marketing_service.subscribe(kernel.bus)
     return kernel
 

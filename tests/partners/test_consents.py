@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import jwt
@@ -18,8 +19,11 @@ from contactless.partners import service as partners
 from contactless.partners.errors import ConsentExpired
 from contactless.partners.models import PartnerConsent
 from contactless.platform.clock import now, travel_to
-from contactless.platform.context import Actor
+from contactless.platform.context import SYSTEM, Actor
 from contactless.platform.kernel import Kernel
+from contactless.risk import manage as risk_lists
+from contactless.risk import service as risk
+from contactless.risk.models import RiskDecision
 from contactless.web.deps import CUSTOMER_COOKIE, CUSTOMER_SESSION
 from tests.factories.corebank import open_account
 from tests.factories.identity import SmallBank, actor_of, make_customer, make_small_bank
@@ -97,13 +101,20 @@ def test_a_partner_reads_a_balance_only_while_the_customer_consents(
                         token=token).json()["status"] == "revoked"
 
 
-def test_a_refused_consent_gives_nothing_and_cannot_be_answered_again(
-        kernel: Kernel, client: TestClient,
-        setting: tuple[PartnerHttp, uuid.UUID, uuid.UUID]) -> None:
+def _asked(kernel: Kernel, client: TestClient,
+           setting: tuple[PartnerHttp, uuid.UUID, uuid.UUID]
+           ) -> tuple[PartnerHttp, str, dict[str, Any], str]:
+    """The partner, its token, a consent it asked for, and the customer's /m CSRF token."""
     partner, alice, _account = setting
     token = partner.token()
     consent = partner.call("POST", "/open/v1/consents", json_body=ASK, token=token).json()
-    csrf = _sign_in(kernel, client, alice)
+    return partner, token, consent, _sign_in(kernel, client, alice)
+
+
+def test_a_refused_consent_gives_nothing_and_cannot_be_answered_again(
+        kernel: Kernel, client: TestClient,
+        setting: tuple[PartnerHttp, uuid.UUID, uuid.UUID]) -> None:
+    partner, token, consent, csrf = _asked(kernel, client, setting)
     answered = client.post(consent["authorize_url"] + "/answer",
                            data={"decision": "refuse", "csrf_token": csrf})
     assert parse_qs(urlsplit(answered.headers["location"]).query)["status"] == ["refused"]
@@ -209,3 +220,41 @@ def make_small_bank_actors(kernel: Kernel) -> SmallBank:
     with kernel.db.session() as session:
         return SmallBank(*(actor_of(session, name) for name in
                            ("admin", "auditor", "bm.hz", "rm.xh", "rm.bj", "rm.nb")))
+
+
+def test_risk_control_decides_each_grant_and_read_and_a_listed_partner_is_stopped(
+        kernel: Kernel, client: TestClient,
+        setting: tuple[PartnerHttp, uuid.UUID, uuid.UUID]) -> None:
+    partner, token, first, csrf = _asked(kernel, client, setting)
+    assert client.post(first["authorize_url"] + "/answer",
+                       data={"decision": "approve", "csrf_token": csrf}).status_code == 303
+    balances = f"/open/v1/balances?consent_id={first['id']}"
+    assert partner.call("GET", balances, token=token).status_code == 200
+    second = partner.call("POST", "/open/v1/consents", json_body=ASK | {"state": "again"},
+                          token=token).json()
+    with kernel.db.session() as session:
+        asked = session.get(PartnerConsent, uuid.UUID(first["id"]))
+        assert asked is not None
+        partner_id = str(asked.partner_id)
+        risk_lists.add_entry(session, SYSTEM, which="block", subject="payee",
+                             value=f"partner:{partner_id}", reason="partner under review",
+                             expires_at=None)
+    refused = partner.call("GET", balances, token=token)
+    assert refused.status_code == 403
+    assert refused.json()["code"] == "risk_blocked"
+    page = client.post(second["authorize_url"] + "/answer",
+                       data={"decision": "approve", "csrf_token": csrf})
+    assert page.status_code == 403  # the request again, with why
+    assert "安全" in page.text
+    assert partner.call("GET", f"/open/v1/consents/{second['id']}",
+                        token=token).json()["status"] == "awaiting_customer"
+    risk.flush(kernel)
+    with kernel.db.session() as session:
+        decided = session.execute(select(RiskDecision.kind, RiskDecision.outcome,
+                                         RiskDecision.channel, RiskDecision.payee)
+                                  .order_by(RiskDecision.at)).all()
+    assert [(kind, outcome) for kind, outcome, _, _ in decided] == [
+        ("partner_consent_grant", "approve"), ("partner_data_read", "approve"),
+        ("partner_data_read", "block"), ("partner_consent_grant", "block")]
+    assert {payee for *_, payee in decided} == {f"partner:{partner_id}"}
+    assert [channel for _, _, channel, _ in decided][1:3] == ["partner", "partner"]

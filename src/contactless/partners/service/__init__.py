@@ -16,6 +16,8 @@ from contactless.partners.service.access import (
 )
 from contactless.partners.service.catalog import partner_products
 from contactless.partners.service.consents import (
+    CONSENT_GRANT,
+    DATA_READ,
     answer_consent,
     consent_for_customer,
     consented_customer,
@@ -69,7 +71,8 @@ from contactless.partners.service.webhooks import (
 from contactless.partners.service.webhooks import install as install_webhooks
 
 __all__ = [
-    "CLOCK_SKEW_SECONDS", "DeliveryReport", "HubShelf", "KeptAnswer", "PARTNER_START",
+    "CLOCK_SKEW_SECONDS", "CONSENT_GRANT", "DATA_READ", "DeliveryReport", "HubShelf",
+    "KeptAnswer", "PARTNER_START",
     "PartnerCaller", "PartnerIngest", "RateWindow", "SignedClient", "SignedRequest",
     "TOKEN_SECONDS",
     "add_endpoint", "add_hub_service", "answer_consent", "authenticate", "browse_hub",

@@ -42,10 +42,16 @@ from contactless.partners.schemas import (
 )
 from contactless.partners.service import webhooks
 from contactless.partners.service.access import PartnerCaller, require_scope
-from contactless.platform import audit
+from contactless.platform import audit, guard
 from contactless.platform.context import Actor
 from contactless.platform.db import utcnow
 from contactless.platform.errors import IdempotencyKeyReused
+
+# the operations risk control decides on: a customer granting a partner access, and each read
+# of their data a partner makes with it (a payee list entry ``partner:<id>`` or a rule on the
+# kind stops either)
+CONSENT_GRANT = "partner_consent_grant"
+DATA_READ = "partner_data_read"
 
 ANSWER_WITHIN = timedelta(minutes=30)
 
@@ -142,6 +148,12 @@ def answer_consent(session: Session, actor: Actor, *, consent_id: uuid.UUID,
     now = utcnow()
     if consent.answer_by <= now:
         raise ConsentExpired("this request has expired; ask the partner to start again")
+    if approve:  # refusing needs no decision: it gives nothing away
+        guard.check(session, actor, guard.Guarded(
+            kind=CONSENT_GRANT, channel=actor.channel, customer_id=uuid.UUID(actor.id),
+            payee=f"partner:{consent.partner_id}",
+            attributes={"scopes": sorted(consent.scopes),
+                        "duration_days": consent.duration_days}))
     before = _state(consent)
     consent.customer_id = uuid.UUID(actor.id)
     consent.status = (ConsentStatus.GRANTED if approve else ConsentStatus.REFUSED).value
@@ -210,6 +222,15 @@ def consented_customer(session: Session, caller: PartnerCaller, *, consent_id: u
                  display=caller.partner_name)
 
 
+def _read_decided(session: Session, caller: PartnerCaller, customer: Actor, *,
+                  scope: str) -> None:
+    """Risk control sees each read of a customer's data by a partner (its velocity per
+    partner and customer is in the online features, like a payee's)."""
+    guard.check(session, caller.actor, guard.Guarded(
+        kind=DATA_READ, channel="partner", customer_id=uuid.UUID(customer.id),
+        payee=f"partner:{caller.partner_id}", attributes={"scope": scope}))
+
+
 def _masked(number: str) -> str:
     return number[:4] + " **** " + number[-4:] if len(number) > 8 else "****"
 
@@ -218,6 +239,7 @@ def partner_accounts(session: Session, caller: PartnerCaller, *,
                      consent_id: uuid.UUID) -> list[OpenAccount]:
     """The consenting customer's accounts, numbers masked, without balances."""
     customer = consented_customer(session, caller, consent_id=consent_id, scope="accounts:read")
+    _read_decided(session, caller, customer, scope="accounts:read")
     accounts = corebank.accounts_of_customer(session, customer,
                                              customer_id=uuid.UUID(customer.id))
     return [OpenAccount(id=a.id, number=_masked(a.number), kind=a.kind, currency=a.currency,
@@ -228,6 +250,7 @@ def partner_balances(session: Session, caller: PartnerCaller, *,
                      consent_id: uuid.UUID) -> list[OpenBalance]:
     """The consenting customer's account balances."""
     customer = consented_customer(session, caller, consent_id=consent_id, scope="balances:read")
+    _read_decided(session, caller, customer, scope="balances:read")
     accounts = corebank.accounts_of_customer(session, customer,
                                              customer_id=uuid.UUID(customer.id))
     return [OpenBalance(account_id=a.id, number=_masked(a.number), currency=a.currency,
