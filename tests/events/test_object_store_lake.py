@@ -14,8 +14,8 @@ import pytest
 
 from contactless.app import install_domains
 from contactless.events import service as events
-from contactless.events.service import _TIDY_LOCK_KEY
-from contactless.events.spark import SparkUnavailable
+from contactless.events.errors import SegmentEngineUnavailable
+from contactless.events.places import TIDY_LOCK_KEY
 from contactless.platform.context import SYSTEM
 from contactless.platform.kernel import Kernel, build_kernel
 from tests.events.factories import page_view
@@ -108,7 +108,7 @@ def test_one_process_at_a_time_tidies_an_object_store_lake_on_postgresql(
         assert events.ingest_body(session, None,
                                   body=json.dumps([page_view()]).encode()).accepted == 1
     events.close(pg_kernel)
-    with pg_kernel.db.try_advisory_lock(_TIDY_LOCK_KEY) as held:  # another process tidies
+    with pg_kernel.db.try_advisory_lock(TIDY_LOCK_KEY) as held:  # another process tidies
         assert held
         report = events.compact(pg_kernel)
         assert (report.events, report.files_merged) == (1, 0)
@@ -123,5 +123,5 @@ def test_the_spark_engine_refuses_a_lake_in_an_object_store_and_says_why(
     sqlite_kernel.settings.events_lake_url = s3_lake_url
     sqlite_kernel.settings.segment_engine = "spark"
     with sqlite_kernel.db.session() as session, pytest.raises(
-            SparkUnavailable, match="CONTACTLESS_SEGMENT_ENGINE=duckdb"):
+            SegmentEngineUnavailable, match="CONTACTLESS_SEGMENT_ENGINE=duckdb"):
         events.segment_members(session, tree=TWICE)

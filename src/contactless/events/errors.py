@@ -36,6 +36,13 @@ class EventsUnavailable(ContactlessError):
     code = "events_unavailable"
 
 
+class SegmentEngineUnavailable(ContactlessError):
+    """Spark is set to run segments but cannot here (no pyspark, or a lake in an object store)."""
+
+    status = 503
+    code = "segment_engine_unavailable"
+
+
 class AggregateUnknown(ContactlessError):
     """An aggregate was asked for by a name ``events/aggregates.py`` does not declare."""
 

@@ -13,10 +13,8 @@ import threading
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
-import duckdb
 import pyarrow as pa
 import structlog
 from sqlalchemy.orm import Session
@@ -28,8 +26,9 @@ from contactless.events.aggregates import AGGREGATES, Aggregate, Aggregator, Fig
 from contactless.events.errors import AggregateUnknown, ProfileNotFound
 from contactless.events.ingest import Ingestor, IngestResult, Window
 from contactless.events.intake import Decoded, Rejection
-from contactless.events.lake import CompactionReport, Lake
-from contactless.events.log import SegmentLog, claimed
+from contactless.events.lake import CompactionReport
+from contactless.events.log import SegmentLog
+from contactless.events.places import lake_connection, places, tidy_lock
 from contactless.events.profiles import (
     ProfileView,
     RebuildReport,
@@ -57,25 +56,6 @@ _REGISTRY_KEY = "events.registry"
 _AGGREGATOR_KEY = "events.aggregator"
 _HOOKS_KEY = "events.replay_hooks"
 _LOCK = threading.Lock()
-_TIDY_LOCK_KEY = 4242012  # pg_try_advisory_lock: who tidies an object-store lake
-
-
-@dataclass(frozen=True)
-class Places:
-    log_dir: Path
-    lake: Lake
-
-    @property
-    def lake_dir(self) -> Path:
-        """The lake's directory, when it is on a local file system."""
-        if not self.lake.local:
-            raise ValueError(f"the lake is in an object store ({self.lake.url})")
-        return Path(self.lake.root)
-
-
-def places(kernel: Kernel) -> Places:
-    settings = kernel.settings
-    return Places(log_dir=settings.home / "events" / "log", lake=lake.lake_of(kernel))
 
 
 def use_registry(kernel: Kernel, registry: Registry) -> None:
@@ -184,7 +164,7 @@ def compact(kernel: Kernel, *, today: date | None = None) -> CompactionReport:
     report = lake.compact_log(where.log_dir, where.lake, timezone=settings.timezone,
                               moved=lambda table: profiles.queue_behaviour(kernel, table))
     day = today or today_in(settings.timezone)
-    with _tidy_lock(kernel, where) as mine:
+    with tidy_lock(kernel, where) as mine:
         if mine:
             report.files_merged, report.rows_dropped = lake.tidy(
                 where.lake, retention=registry_of(kernel).retention_days(),
@@ -206,23 +186,6 @@ def lake_events(kernel: Kernel, *, columns: list[str] | None = None) -> pa.Table
     return lake.read_lake(places(kernel).lake, columns=columns)
 
 
-def _tidy_lock(kernel: Kernel, where: Places) -> Any:
-    """One process at a time merges and expires the lake's files: a lock file in a local
-    lake; for an object store, which holds no locks, the database's advisory lock on
-    PostgreSQL (the processes sharing the store share the database), or a lock file in HOME
-    on SQLite (one machine)."""
-    if where.lake.local:
-        folder = where.lake_dir
-    elif kernel.db.engine.dialect.name == "postgresql":
-        return kernel.db.try_advisory_lock(_TIDY_LOCK_KEY)
-    else:
-        folder = kernel.settings.home / "events"
-    folder.mkdir(parents=True, exist_ok=True)
-    lock = folder / ".tidy.lock"
-    lock.touch(exist_ok=True)
-    return claimed(lock)
-
-
 def link_anonymous(session: Session, *, links: list[tuple[str, str, datetime]]) -> int:
     """Link (anonymous id, customer id, when): from then on every query counts the anonymous
     id's events, before and after, as the customer's (their profile is queued for the next
@@ -234,22 +197,6 @@ def link_anonymous(session: Session, *, links: list[tuple[str, str, datetime]]) 
 
 def customer_of_anonymous(session: Session, *, anonymous_id: str) -> uuid.UUID | None:
     return aliases.customer_of(session, anonymous_id)
-
-
-def lake_connection(session: Session, *, days: tuple[date, date] | None = None
-                    ) -> duckdb.DuckDBPyConnection:
-    """A DuckDB connection with the view ``resolved_events``: every event of the lake (or of
-    its ``days``, first and last included), its ``customer_id`` resolved through the alias
-    table (an anonymous id linked at sign-in gives the customer). Close it after use."""
-    connection = duckdb.connect()
-    where = places(kernel_of(session)).lake
-    files = [path for partition in where.partitions()
-             if days is None or days[0] <= lake.partition_day(partition) <= days[1]
-             for path in where.files_of(partition)]
-    source = (f"SELECT * FROM {where.source(connection, files, name='lake_files')}"  # noqa: S608
-              if files else _EMPTY_LAKE)
-    aliases.resolved_view(connection, source_sql=source, aliases=aliases.alias_table(session))
-    return connection
 
 
 def aggregates() -> tuple[Aggregate, ...]:
@@ -299,17 +246,11 @@ def replay(session: Session, *, since: date, now: datetime | None = None,
     return report
 
 
-_EMPTY_LAKE = ("SELECT NULL::VARCHAR AS event_id, NULL::VARCHAR AS type, "
-               "NULL::VARCHAR AS customer_id, NULL::VARCHAR AS anonymous_id, "
-               "NULL::VARCHAR AS session_id, NULL::VARCHAR AS channel, "
-               "NULL::TIMESTAMPTZ AS occurred_at, NULL::TIMESTAMPTZ AS received_at, "
-               "NULL::VARCHAR AS properties WHERE false")
-
-
 __all__ = ["Envelope", "Figure", "IngestResult", "ProfileView", "RebuildReport", "Rejection",
            "SegmentView", "aggregates", "compact", "customer_aggregates",
            "customer_of_anonymous", "customer_tags", "customers_with_tag", "flush", "ingest",
            "ingest_body", "lake_connection", "lake_events", "link_anonymous", "on_replay",
+           "places",
            "profile", "profile_for", "rebuild_profiles", "registry_of", "replay",
            "set_attribute", "update_pending", "use_registry"]
 

@@ -26,14 +26,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from contactless.events import lake, segments
+from contactless.events.errors import SegmentEngineUnavailable
 
 STAGING = "_segment-staging"  # under the lake; not a dt= partition, so no query reads it
 _sessions: dict[str, Any] = {}
 _lock = threading.Lock()
-
-
-class SparkUnavailable(RuntimeError):
-    """The Spark engine is configured but pyspark (or Java) is not there."""
 
 
 def spark_session(master: str) -> Any:
@@ -46,7 +43,7 @@ def spark_session(master: str) -> Any:
         try:
             from pyspark.sql import SparkSession
         except ImportError as exc:
-            raise SparkUnavailable(
+            raise SegmentEngineUnavailable(
                 "CONTACTLESS_SEGMENT_ENGINE=spark needs pyspark: pip install "
                 "'contactless[spark]' (and Java 17)") from exc
         session = (SparkSession.builder.master(master).appName("contactless-segments")
@@ -61,9 +58,10 @@ def run(compiled: segments.Compiled, *, lake_dir: lake.Lake, profiles: pa.Table,
         aliases: pa.Table, master: str) -> list[str]:
     """The members (customer ids as text, sorted) of a compiled tree, by Spark."""
     if not lake_dir.local:
-        raise SparkUnavailable(
-            f"the Spark engine reads a lake on a file system path, not in an object store "
-            f"({lake_dir.url}): set CONTACTLESS_SEGMENT_ENGINE=duckdb, or mount the lake")
+        raise SegmentEngineUnavailable(
+            "the Spark engine reads a lake on a file system path, not in an object store "
+            "({lake}): set CONTACTLESS_SEGMENT_ENGINE=duckdb, or mount the lake",
+            lake=lake_dir.url)
     spark = spark_session(master).newSession()
     staging = Path(lake_dir.root) / STAGING / uuid.uuid4().hex
     staging.mkdir(parents=True)
