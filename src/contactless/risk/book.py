@@ -1,4 +1,5 @@
-"""The rules and lists a decision runs on, read from their tables and compiled once.
+"""The rules, lists and reference rates a decision runs on, read from their tables and
+compiled once.
 
 The engine keeps one :class:`Book` in memory and reloads it every few seconds (and at once
 in the process that changed a rule or a list), so deciding never waits on the database.
@@ -7,12 +8,14 @@ in the process that changed a rule or a list), so deciding never waits on the da
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from contactless.risk import rates
 from contactless.risk.models import RiskListEntry, RiskRule, RuleStatus
 from contactless.risk.operations import entity_key
 from contactless.risk.rules import CompiledRule, compile_condition, fields_of
@@ -24,10 +27,17 @@ class Book:
     shadow: tuple[CompiledRule, ...]
     lists: dict[str, frozenset[tuple[str, str]]]  # block|allow -> {(subject, value)}
     fields: dict[str, tuple[str, ...]]  # rule name -> the fields its condition names
+    rates: dict[str, Decimal] = field(default_factory=dict)  # currency -> CNY a unit
 
     @classmethod
     def empty(cls) -> Book:
         return cls((), (), {"block": frozenset(), "allow": frozenset()}, {})
+
+    def rate_for(self, currency: str | None) -> Decimal | None:
+        """CNY a unit of ``currency`` (1 for CNY or no currency), None without a rate."""
+        if currency is None or currency == rates.BASE:
+            return Decimal(1)
+        return self.rates.get(currency)
 
     def listed(self, which: str, entities: dict[str, str | None]) -> list[str]:
         """The subjects of ``entities`` on the ``which`` list."""
@@ -75,7 +85,8 @@ def load(session: Session, *, at: datetime) -> Book:
         lists.setdefault(entry.list, set()).add((entry.subject, value))
     fields = {f"{rule.key}@v{rule.version}": tuple(sorted(fields_of(rule.condition)))
               for rule in rules}
-    return Book(live, shadow, {name: frozenset(items) for name, items in lists.items()}, fields)
+    return Book(live, shadow, {name: frozenset(items) for name, items in lists.items()}, fields,
+                rates.rates_on(session, at.date()))
 
 
 __all__ = ["Book", "compiled", "latest_rules", "load"]

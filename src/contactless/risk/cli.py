@@ -247,6 +247,50 @@ def rollback() -> None:
     typer.echo(f"{index['champion']} is the champion again")
 
 
+@risk_app.command("rate")
+def rate(
+    currency: Annotated[str, typer.Argument(help="three letters, e.g. USD")],
+    value: Annotated[str, typer.Argument(help="CNY one unit counts for, e.g. 7.1234")],
+    since: Annotated[str | None, typer.Option(
+        "--from", help="the first day it applies, YYYY-MM-DD (default: today)")] = None,
+) -> None:
+    """Set the reference rate decisions convert ``currency`` to CNY at; audited."""
+    from contactless.platform.cli import cli_kernel
+    from contactless.platform.context import SYSTEM
+    from contactless.risk import rates
+
+    try:
+        day = date.fromisoformat(since) if since else None
+    except ValueError:
+        console.print(f"[red]--from must be a day as YYYY-MM-DD, not {since!r}[/red]")
+        raise typer.Exit(2) from None
+    kernel = cli_kernel()
+    try:
+        with kernel.db.session() as session:
+            view = rates.set_rate(session, SYSTEM.with_channel("cli"), currency=currency,
+                                  rate=value, effective_from=day)
+    except ContactlessError as error:
+        console.print(f"[red]{error.message}[/red]")
+        raise typer.Exit(1) from None
+    typer.echo(f"1 {view.currency} = {view.rate} CNY from {view.effective_from}")
+
+
+@risk_app.command("rates")
+def list_rates() -> None:
+    """The reference rates set, by currency, newest day first."""
+    from contactless.platform.cli import cli_kernel
+    from contactless.platform.context import SYSTEM
+    from contactless.risk import rates
+
+    kernel = cli_kernel()
+    with kernel.db.session() as session:
+        views = rates.list_rates(session, SYSTEM.with_channel("cli"))
+    for view in views:
+        typer.echo(f"{view.currency}\t{view.rate}\t{view.effective_from}\t{view.set_by}")
+    if not views:
+        typer.echo("no reference rates: amounts in other currencies are decided as numbers")
+
+
 @risk_app.command("drift")
 def drift(
     on: Annotated[str | None, typer.Option(

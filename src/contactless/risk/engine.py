@@ -125,9 +125,11 @@ class RiskEngine:
                step_up_possible: bool = True) -> Decision:
         """Decide on a checked operation and queue the decision for storage."""
         book = self.book(session)
-        tx = operations.transaction(op, zone=self.zone)
+        rate = book.rate_for(op.currency)
+        tx = operations.transaction(op, zone=self.zone, rate=rate)
         row, usual = self.features.observe(tx)
         facts = self._facts(op, row, tx.hour)
+        facts["amount_converted"] = 1.0 if rate is not None else 0.0
         model = self.model
         probability = model.score_one(row) if model is not None else 0.0
         verdict = self._verdict(op, facts, book, probability)
@@ -144,7 +146,8 @@ class RiskEngine:
             model_version=model.version if model is not None else None, mode=self.mode,
             decision_id=op.id)
         extra = {"challenger": [challenger.version, challenger.score_one(row)]
-                 if challenger is not None else None, "model_score": probability}
+                 if challenger is not None else None, "model_score": probability,
+                 "reference_rate": str(rate) if rate is not None and rate != 1 else None}
         self.recorder.put(_row(op, decision, verdict, facts, extra, actor_kind, actor_id))
         return decision
 

@@ -27,6 +27,13 @@ class InvalidOperation(ContactlessError):
     code = "risk_invalid_operation"
 
 
+class InvalidReferenceRate(ContactlessError):
+    """A reference rate that is not a positive rate (≤ 8 decimals) of a currency other than CNY."""
+
+    status = 422
+    code = "risk_invalid_reference_rate"
+
+
 class UnknownOperationKind(ContactlessError):
     """The operation's kind is none the risk engine decides on."""
 
@@ -98,6 +105,7 @@ class DriftUnavailable(ContactlessError):
 
 
 __all__ = ["CaseClosed", "CaseNotFound", "DriftUnavailable", "InvalidOperation",
+           "InvalidReferenceRate",
            "InvalidTransactions",
            "ModelNotFound", "ModelRejected", "OperationBlocked", "OperationHeldForReview",
            "RuleInvalid", "RuleNotFound", "SignInRefused", "UnknownOperationKind"]

@@ -1,11 +1,13 @@
 """Risk control's tables: every decision with what it was made on, the analysts' rules (each
 version kept), block and allow lists, the cases review decisions open, and the daily drift
-reports of the champion model."""
+reports of the champion model, and the reference rates amounts in other currencies are
+decided at."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -22,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from contactless.platform.db import Base, CreatedMixin, IdMixin, UTCDateTime
+from contactless.platform.db import Base, CreatedMixin, DecimalText, IdMixin, UTCDateTime
 
 
 class RuleStatus(StrEnum):
@@ -153,5 +155,18 @@ class RiskDriftReport(IdMixin, CreatedMixin, Base):
     report: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
 
 
+class RiskReferenceRate(Base):
+    """How many CNY one unit of a currency counts for in decisions (amounts in features and
+    rules), from a day on; the newest row effective on the day applies."""
+
+    __tablename__ = "risk_reference_rate"
+
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    effective_from: Mapped[date] = mapped_column(Date, primary_key=True)
+    rate: Mapped[Decimal] = mapped_column(DecimalText, nullable=False)
+    set_by: Mapped[str] = mapped_column(String(64), nullable=False)
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
 __all__ = ["CaseStatus", "RiskCase", "RiskCaseNote", "RiskDecision", "RiskDriftReport",
-           "RiskListEntry", "RiskRule", "RuleStatus", "Verdict"]
+           "RiskListEntry", "RiskReferenceRate", "RiskRule", "RuleStatus", "Verdict"]

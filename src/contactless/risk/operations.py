@@ -118,12 +118,15 @@ def _plain(attributes: dict[str, Any]) -> dict[str, Any]:
     return kept
 
 
-def transaction(op: Assessed, *, zone: str) -> Transaction:
+def transaction(op: Assessed, *, zone: str, rate: Decimal | None = None) -> Transaction:
+    """The operation as the features see it; its amount in CNY at ``rate`` (CNY a unit of
+    its currency; None: the amount as it is)."""
     local = op.at.astimezone(ZoneInfo(zone))
+    amount = op.amount * rate if op.amount is not None and rate is not None else op.amount
     return Transaction(
         transaction_id=str(op.id), time=op.at.timestamp(), customer=op.card,
         terminal=op.payee or op.device or f"kind:{op.kind}",
-        amount=float(op.amount) if op.amount is not None else 0.0,
+        amount=float(amount) if amount is not None else 0.0,
         weekday=local.weekday(), hour=local.hour)
 
 

@@ -26,7 +26,7 @@ from contactless.risk.errors import RuleInvalid
 from contactless.risk.features import FEATURES
 
 TEXT_FIELDS = frozenset({"kind", "channel", "currency"})
-CONTEXT_FIELDS = ("hour", "new_payee", "new_device", "signins_1d")
+CONTEXT_FIELDS = ("hour", "new_payee", "new_device", "signins_1d", "amount_converted")
 NUMERIC_FIELDS = frozenset(FEATURES) | frozenset(CONTEXT_FIELDS)
 FIELDS = NUMERIC_FIELDS | TEXT_FIELDS
 ACTIONS = ("score", "step_up", "review", "block", "allow")
