@@ -199,6 +199,8 @@ ROUTES: dict[tuple[str, str], Operation | str] = {
     ("GET", "/api/v1/risk/lists"): O.RISK_READ,
     ("POST", "/api/v1/risk/lists"): O.RISK_LISTS_MANAGE,
     ("DELETE", "/api/v1/risk/lists/{entry_id}"): O.RISK_LISTS_MANAGE,
+    ("GET", "/api/v1/risk/reference-rates"): O.RISK_READ,
+    ("PUT", "/api/v1/risk/reference-rates/{currency}"): O.RISK_LISTS_MANAGE,
     ("GET", "/api/v1/risk/models"): O.RISK_READ,
     ("POST", "/api/v1/risk/models/promotion"): O.RISK_MODELS_MANAGE,
     ("POST", "/api/v1/risk/models/rollback"): O.RISK_MODELS_MANAGE,

@@ -86,3 +86,27 @@ def test_a_rate_that_cannot_be_used_is_refused(sqlite_kernel: Kernel, currency: 
         rates.set_rate(session, SYSTEM, currency=currency, rate=rate)
     with sqlite_kernel.db.session() as session:
         assert rates.list_rates(session, SYSTEM) == []
+
+
+def test_rates_are_set_and_read_over_the_api_by_who_may(kernel: Kernel,
+                                                       client: TestClient) -> None:
+    setup_two(kernel)
+    _analyst(kernel)
+    analyst = staff_headers(client, "analyst")
+    tomorrow = (now().date() + timedelta(days=1)).isoformat()
+    put = client.put("/api/v1/risk/reference-rates/usd", headers=analyst,
+                     json={"rate": "7.1234"})
+    assert put.status_code == 200, put.text
+    assert put.json()["currency"] == "USD"
+    assert put.json()["rate"] == "7.1234"
+    assert client.put("/api/v1/risk/reference-rates/HKD", headers=analyst, json={
+        "rate": "0.91", "effective_from": tomorrow}).status_code == 200
+    bad = client.put("/api/v1/risk/reference-rates/CNY", headers=analyst, json={"rate": "1"})
+    assert bad.status_code == 422
+    assert bad.json()["code"] == "risk_invalid_reference_rate"
+    listed = client.get("/api/v1/risk/reference-rates", headers=analyst).json()
+    assert [(r["currency"], r["rate"], r["effective_from"]) for r in listed] == [
+        ("HKD", "0.91", tomorrow), ("USD", "7.1234", now().date().isoformat())]
+    rm = client.put("/api/v1/risk/reference-rates/EUR", headers=staff_headers(client, "rm.xh"),
+                    json={"rate": "7.9"})
+    assert rm.status_code == 403

@@ -4,7 +4,7 @@ backtest, block and allow lists, the model registry and stored decisions."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 
 from contactless.identity.permissions import Operation, authorize
 from contactless.identity.web import CurrentStaff, signed_in_staff, staff_credentials
-from contactless.risk import cases, manage, monitoring
+from contactless.risk import cases, manage, monitoring, rates
 from contactless.risk import service as risk
 from contactless.risk.errors import InvalidOperation as InvalidRiskOperation
 from contactless.risk.models import RiskDecision
@@ -65,6 +65,11 @@ class ListIn(BaseModel):
     value: str = Field(min_length=1, max_length=80)
     reason: str = Field(min_length=2, max_length=200)
     expires_at: datetime | None = None
+
+
+class RateIn(BaseModel):
+    rate: str = Field(min_length=1, max_length=24, examples=["7.1234"])
+    effective_from: date | None = None
 
 
 class PromoteIn(BaseModel):
@@ -177,6 +182,29 @@ def add_to_list(body: ListIn, session: DbSession, actor: CurrentStaff) -> dict[s
 def remove_from_list(entry_id: uuid.UUID, session: DbSession, actor: CurrentStaff) -> Response:
     manage.remove_entry(session, actor, entry_id=entry_id)
     return Response(status_code=204)
+
+
+@router.get("/reference-rates")
+def reference_rates(session: DbSession, actor: CurrentStaff) -> list[dict[str, Any]]:
+    """The reference rates set (CNY one unit counts for in decisions), by currency, newest
+    day first."""
+    return [_rate_view(view) for view in rates.list_rates(session, actor)]
+
+
+@router.put("/reference-rates/{currency}")
+def set_reference_rate(currency: str, body: RateIn, session: DbSession,
+                       actor: CurrentStaff) -> dict[str, Any]:
+    """Set the rate of ``currency`` from ``effective_from`` (today by default), e.g. each
+    morning from the bank's treasury system; setting the same day again corrects it.
+    ``risk_invalid_reference_rate`` (422) for CNY, a code that is not three letters, or a rate
+    that is not positive or has more than 8 decimals."""
+    return _rate_view(rates.set_rate(session, actor, currency=currency[:8], rate=body.rate,
+                                     effective_from=body.effective_from))
+
+
+def _rate_view(view: rates.RateView) -> dict[str, Any]:
+    return {"currency": view.currency, "rate": str(view.rate),
+            "effective_from": view.effective_from.isoformat(), "set_by": view.set_by}
 
 
 @router.get("/models")
