@@ -79,6 +79,7 @@ LABELS: dict[str, dict[str, str]] = {
         "risk_drift_report": N_("Drift report"),
         "risk_list_entry": N_("Risk list entry"),
         "risk_model": N_("Risk model"),
+        "risk_reference_rate": N_("Reference rate"),
         "risk_rule": N_("Risk rule"),
     },
     "message_kind": {
@@ -344,6 +345,7 @@ LABELS: dict[str, dict[str, str]] = {
         "risk.listed": N_("Put on a risk list"),
         "risk.model_promoted": N_("Promoted a risk model"),
         "risk.model_rolled_back": N_("Rolled back a risk model"),
+        "risk.reference_rate_set": N_("Set a reference rate"),
         "risk.rule_saved": N_("Saved a risk rule"),
         "risk.unlisted": N_("Took off a risk list"),
         "staff.card_set": N_("Set a staff business card"),
