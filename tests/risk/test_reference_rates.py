@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from contactless.platform.audit import AuditEntry
-from contactless.platform.clock import now
+from contactless.platform.clock import bank_today
 from contactless.platform.context import SYSTEM
 from contactless.platform.kernel import Kernel
 from contactless.risk import rates
@@ -59,7 +59,7 @@ def test_a_rule_on_amount_reads_other_currencies_at_the_reference_rate(
     with kernel.db.session() as session:
         rates.set_rate(session, SYSTEM, currency="usd", rate="7.1")
         rates.set_rate(session, SYSTEM, currency="EUR", rate="7.9",
-                       effective_from=now().date() + timedelta(days=1))
+                       effective_from=bank_today(kernel.settings) + timedelta(days=1))
     converted = _assess(client, analyst, alice, "1000.00", "USD")
     assert converted["outcome"] == "block"
     seen = _features(kernel, converted["decision_id"])
@@ -93,7 +93,8 @@ def test_rates_are_set_and_read_over_the_api_by_who_may(kernel: Kernel,
     setup_two(kernel)
     _analyst(kernel)
     analyst = staff_headers(client, "analyst")
-    tomorrow = (now().date() + timedelta(days=1)).isoformat()
+    today = bank_today(kernel.settings)
+    tomorrow = (today + timedelta(days=1)).isoformat()
     put = client.put("/api/v1/risk/reference-rates/usd", headers=analyst,
                      json={"rate": "7.1234"})
     assert put.status_code == 200, put.text
@@ -106,7 +107,7 @@ def test_rates_are_set_and_read_over_the_api_by_who_may(kernel: Kernel,
     assert bad.json()["code"] == "risk_invalid_reference_rate"
     listed = client.get("/api/v1/risk/reference-rates", headers=analyst).json()
     assert [(r["currency"], r["rate"], r["effective_from"]) for r in listed] == [
-        ("HKD", "0.91", tomorrow), ("USD", "7.1234", now().date().isoformat())]
+        ("HKD", "0.91", tomorrow), ("USD", "7.1234", today.isoformat())]
     rm = client.put("/api/v1/risk/reference-rates/EUR", headers=staff_headers(client, "rm.xh"),
                     json={"rate": "7.9"})
     assert rm.status_code == 403

@@ -54,6 +54,10 @@ SCHEMA = pa.schema([
     ("properties", pa.string()),
 ])
 COLUMNS = [name for name in SCHEMA.names]
+# the lake's columns and no rows, for a query over a lake with no files yet
+EMPTY_SQL = "SELECT " + ", ".join(
+    f"NULL::{'TIMESTAMPTZ' if pa.types.is_timestamp(column.type) else 'VARCHAR'} AS {column.name}"
+    for column in SCHEMA) + " WHERE false"
 _json = msgspec.json.Encoder()
 MERGE_BELOW_BYTES = 64 * 1024 * 1024  # files under this are worth merging into one
 
@@ -129,10 +133,15 @@ class Lake:
                       if info.type == pafs.FileType.Directory
                       and info.base_name.startswith("dt="))
 
+    def parquet_in(self, partition: str) -> list[pafs.FileInfo]:
+        """A partition's Parquet files with their size and time, from one listing."""
+        return sorted((info for info in self._listed(partition)
+                       if info.type == pafs.FileType.File
+                       and info.base_name.endswith(".parquet")
+                       and not info.base_name.startswith(".")), key=lambda info: info.path)
+
     def files_of(self, partition: str) -> list[str]:
-        return sorted(info.path for info in self._listed(partition)
-                      if info.type == pafs.FileType.File and info.base_name.endswith(".parquet")
-                      and not info.base_name.startswith("."))
+        return [info.path for info in self.parquet_in(partition)]
 
     def names_in(self, partition: str) -> list[str]:
         """Every file name of a partition (data, merge lists, leftovers)."""
@@ -181,14 +190,6 @@ class Lake:
     def exists(self, path: str) -> bool:
         return bool(self.fs.get_file_info(path).type == pafs.FileType.File)
 
-    def size(self, path: str) -> int:
-        return int(self.fs.get_file_info(path).size or 0)
-
-    def modified(self, path: str) -> float:
-        """When the file was written, as a Unix time."""
-        when = self.fs.get_file_info(path).mtime
-        return when.timestamp() if when is not None else 0.0
-
     def delete(self, path: str) -> None:
         try:
             self.fs.delete_file(path)
@@ -203,18 +204,21 @@ class Lake:
     def remove_partition(self, partition: str) -> None:
         self.fs.delete_dir(partition)
 
-    def source(self, connection: Any, files: list[str], *, name: str) -> str:
-        """What a DuckDB query names to read ``files`` (each file's columns by name): a
-        ``read_parquet`` of the local paths, or an object store's files as a pyarrow
-        dataset registered on ``connection`` as ``name``."""
+    def select(self, connection: Any, files: list[str], *, name: str = "lake_files") -> str:
+        """A DuckDB query of ``files`` (each file's columns by name; the lake's columns and no
+        rows when there are none): a ``read_parquet`` of the local paths, or an object
+        store's files as a pyarrow dataset registered on ``connection`` as ``name``."""
+        if not files:
+            return EMPTY_SQL
         if self.local:
             # the lake's own file names (dt=YYYY-MM-DD/part-….parquet), never a user's text;
             # DuckDB takes no parameters in a view's definition
             quoted = ", ".join("'" + path.replace("'", "''") + "'" for path in files)
-            return f"read_parquet([{quoted}], hive_partitioning = false, union_by_name = true)"
+            return (f"SELECT * FROM read_parquet([{quoted}], "  # noqa: S608
+                    "hive_partitioning = false, union_by_name = true)")
         connection.register(name, pads.dataset(files, schema=SCHEMA, filesystem=self.fs,
                                                format="parquet"))
-        return name
+        return f"SELECT * FROM {name}"  # noqa: S608 - our own name
 
 
 def lake_of(kernel: Kernel) -> Lake:
@@ -292,19 +296,6 @@ def _fsync_file(path: Path) -> None:
         os.close(fd)
 
 
-def partitions(lake_dir: Lake | Path) -> list[str]:
-    return as_lake(lake_dir).partitions()
-
-
-def files_of(lake_dir: Lake | Path, partition: str) -> list[str]:
-    return as_lake(lake_dir).files_of(partition)
-
-
-def lake_files(lake_dir: Lake | Path) -> list[str]:
-    """Every Parquet file of the lake's day partitions, in day order."""
-    return as_lake(lake_dir).lake_files()
-
-
 def finish_interrupted_merges(where: Lake, partition: str) -> None:
     """Complete what a merge cut short named: inputs of a merged file that is in place are
     deleted; a list whose merged file never arrived is dropped with its leftovers."""
@@ -325,7 +316,8 @@ def merge_partition(where: Lake, partition: str, *, retention: dict[str, int],
     """Merge a day's small files into one, each event once, expired types dropped; returns
     (files merged, rows dropped)."""
     finish_interrupted_merges(where, partition)
-    small = [p for p in where.files_of(partition) if where.size(p) < MERGE_BELOW_BYTES]
+    small = [info.path for info in where.parquet_in(partition)
+             if (info.size or 0) < MERGE_BELOW_BYTES]
     expired = _expired_types(where, partition, retention, default_days, today)
     if len(small) < 2 and not (expired and small):
         return 0, 0
@@ -350,6 +342,8 @@ def merge_partition(where: Lake, partition: str, *, retention: dict[str, int],
 def _expired_types(where: Lake, partition: str, retention: dict[str, int], default_days: int,
                    today: date) -> set[str]:
     age = (today - partition_day(partition)).days
+    if age <= min([default_days, *retention.values()]):
+        return set()  # younger than any type's retention: nothing to read
     present: set[str] = set()
     for path in where.files_of(partition):
         present.update(where.read_table(path, columns=["type"])["type"].unique().to_pylist())
@@ -409,7 +403,8 @@ def recent_event_ids(lake_dir: Lake | Path, *, since: float, from_day: date | No
     for partition in where.partitions():
         if from_day is not None and partition_day(partition) < from_day:
             continue
-        for path in where.files_of(partition):
-            if where.modified(path) >= since:
-                ids.update(where.read_table(path, columns=["event_id"])["event_id"].to_pylist())
+        for info in where.parquet_in(partition):
+            if info.mtime is not None and info.mtime.timestamp() >= since:
+                ids.update(where.read_table(info.path,
+                                            columns=["event_id"])["event_id"].to_pylist())
     return ids

@@ -65,14 +65,7 @@ def lake_connection(session: Session, *, days: tuple[date, date] | None = None
     files = [path for partition in where.partitions()
              if days is None or days[0] <= lake.partition_day(partition) <= days[1]
              for path in where.files_of(partition)]
-    source = (f"SELECT * FROM {where.source(connection, files, name='lake_files')}"  # noqa: S608
-              if files else _EMPTY_LAKE)
-    aliases.resolved_view(connection, source_sql=source, aliases=aliases.alias_table(session))
+    aliases.resolved_view(connection, source_sql=where.select(connection, files),
+                          aliases=aliases.alias_table(session))
     return connection
 
-
-_EMPTY_LAKE = ("SELECT NULL::VARCHAR AS event_id, NULL::VARCHAR AS type, "
-               "NULL::VARCHAR AS customer_id, NULL::VARCHAR AS anonymous_id, "
-               "NULL::VARCHAR AS session_id, NULL::VARCHAR AS channel, "
-               "NULL::TIMESTAMPTZ AS occurred_at, NULL::TIMESTAMPTZ AS received_at, "
-               "NULL::VARCHAR AS properties WHERE false")

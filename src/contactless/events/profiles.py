@@ -117,7 +117,7 @@ BEHAVIOUR_SQL = f"""
            coalesce(sum({_AMOUNT}) FILTER (WHERE {_OUTBOUND} AND occurred_at >= $before
                                               AND occurred_at < $since), 0)
     FROM (SELECT e.* REPLACE ({aliases.RESOLVED_CUSTOMER} AS customer_id)
-          FROM {{source}} e {aliases.RESOLVE_JOIN})
+          FROM ({{source}}) e {aliases.RESOLVE_JOIN})
     WHERE customer_id IS NOT NULL {{only}}
     GROUP BY customer_id"""  # noqa: S608 - fixed text; every value is a bound parameter
 
@@ -139,9 +139,8 @@ def behaviour_of(lake_dir: Lake | Path, *, now: datetime, links: pa.Table,
         parameters["ids"] = [str(c) for c in customer_ids]
     with duckdb.connect() as connection:
         connection.register("event_aliases", links)
-        source = where.source(connection, files, name="lake_files")
-        rows = connection.execute(BEHAVIOUR_SQL.format(only=only, source=source),
-                                  parameters).fetchall()
+        rows = connection.execute(BEHAVIOUR_SQL.format(
+            only=only, source=where.select(connection, files)), parameters).fetchall()
     out: dict[uuid.UUID, Behaviour] = {}
     for customer, seen, events, opens, outbound, prior in rows:
         try:
@@ -160,10 +159,6 @@ def _facts(core: Facts, behaviour: Behaviour | None, attributes: dict[str, Any])
                    outbound_prior_30d=seen.outbound_prior_30d, attributes=attributes)
 
 
-def _lake_dir(session: Session) -> Lake:
-    return lake_of(kernel_of(session))
-
-
 def refresh(session: Session, customer_ids: list[uuid.UUID] | None, *,
             now: datetime | None = None) -> RebuildReport:
     """Recompute the profiles and tags of ``customer_ids`` (None: every customer), in
@@ -171,7 +166,7 @@ def refresh(session: Session, customer_ids: list[uuid.UUID] | None, *,
     now = now or utcnow()
     today = bank_today(kernel_of(session).settings)
     relationships = customers.relationships(session, customer_ids=customer_ids)
-    behaviour = behaviour_of(_lake_dir(session), now=now, customer_ids=customer_ids,
+    behaviour = behaviour_of(lake_of(kernel_of(session)), now=now, customer_ids=customer_ids,
                              links=aliases.alias_table(session))
     report = RebuildReport()
     ordered = sorted(relationships.values(), key=lambda r: r.customer_id)

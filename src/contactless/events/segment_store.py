@@ -70,15 +70,8 @@ def run(compiled: segments.Compiled, *, lake_dir: Lake | Path, profiles: pa.Tabl
     with duckdb.connect() as connection:
         connection.register("profiles", profiles)
         connection.register("event_aliases", aliases)
-        files = where.lake_files()
-        if files:
-            connection.execute(f"CREATE VIEW events AS SELECT * FROM "  # noqa: S608
-                               f"{where.source(connection, files, name='lake_files')}")
-        else:  # an empty lake: the same columns, no rows
-            connection.execute("CREATE VIEW events AS SELECT NULL::VARCHAR AS event_id, "
-                               "NULL::VARCHAR AS type, NULL::VARCHAR AS customer_id, "
-                               "NULL::VARCHAR AS anonymous_id, NULL::TIMESTAMPTZ AS occurred_at, "
-                               "NULL::VARCHAR AS properties WHERE false")
+        connection.execute("CREATE VIEW events AS "
+                           + where.select(connection, where.lake_files()))
         rows = connection.execute(compiled.sql, compiled.parameters).fetchall()
     return [row[0] for row in rows]
 

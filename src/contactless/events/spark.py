@@ -77,19 +77,12 @@ def run(compiled: segments.Compiled, *, lake_dir: lake.Lake, profiles: pa.Table,
             events = (spark.read.option("basePath", lake_dir.root).option("mergeSchema", "true")
                       .parquet(*files))
         else:  # an empty lake: the same columns, no rows
-            events = spark.createDataFrame([], "event_id string, type string, customer_id "
-                                               "string, anonymous_id string, occurred_at "
-                                               "timestamp, properties string")
+            events = spark.createDataFrame([], ", ".join(
+                f"{column.name} {'timestamp' if pa.types.is_timestamp(column.type) else 'string'}"
+                for column in lake.SCHEMA))
         events.createOrReplaceTempView("events")
         rows = spark.sql(compiled.transpiled("spark"), args=compiled.parameters).collect()
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return [row[0] for row in rows]
 
-
-def stop() -> None:
-    """Stop the Spark applications this process started (tests, and a command's end)."""
-    with _lock:
-        for session in _sessions.values():
-            session.stop()
-        _sessions.clear()

@@ -86,7 +86,7 @@ def load(session: Session, *, at: datetime) -> Book:
     fields = {f"{rule.key}@v{rule.version}": tuple(sorted(fields_of(rule.condition)))
               for rule in rules}
     return Book(live, shadow, {name: frozenset(items) for name, items in lists.items()}, fields,
-                rates.rates_on(session, at.date()))
+                rates.rates_on(session, at))
 
 
 __all__ = ["Book", "compiled", "latest_rules", "load"]

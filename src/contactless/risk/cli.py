@@ -4,15 +4,23 @@ model registry, report the champion's drift."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
 
 from contactless.platform.errors import ContactlessError
 from contactless.risk.manifest import ALGORITHMS, DEFAULT_ALGORITHM
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from contactless.platform.context import Actor
+
+T = TypeVar("T")
 
 risk_app = typer.Typer(help="Risk control: features, models, evaluation.", no_args_is_help=True)
 console = Console(stderr=True)
@@ -27,6 +35,21 @@ def _algorithm(value: str) -> str:
         console.print(f"[red]--algorithm is one of {', '.join(ALGORITHMS)}, not {value!r}[/red]")
         raise typer.Exit(2)
     return value
+
+
+def _as_cli(work: Callable[[Session, Actor], T]) -> T:
+    """``work`` in one transaction as the command line (audited with channel ``cli``, as
+    from the console); a refusal is printed and the command exits 1."""
+    from contactless.platform.cli import cli_kernel
+    from contactless.platform.context import SYSTEM
+
+    kernel = cli_kernel()
+    try:
+        with kernel.db.session() as session:
+            return work(session, SYSTEM.with_channel("cli"))
+    except ContactlessError as error:
+        console.print(f"[red]{error.message}[/red]")
+        raise typer.Exit(1) from None
 
 
 def _day(value: str, option: str) -> date:
@@ -216,34 +239,19 @@ def models() -> None:
 def promote_model(version: str, role: Annotated[str, typer.Option("--role")] = "champion",
                   ) -> None:
     """Make a registered model the champion (or the challenger); audited, as from the console."""
-    from contactless.platform.cli import cli_kernel
-    from contactless.platform.context import SYSTEM
     from contactless.risk import manage
 
-    kernel = cli_kernel()
-    try:
-        with kernel.db.session() as session:
-            manage.promote_model(session, SYSTEM.with_channel("cli"), version=version, role=role)
-    except ContactlessError as error:
-        console.print(f"[red]{error.message}[/red]")
-        raise typer.Exit(1) from None
+    _as_cli(lambda session, actor: manage.promote_model(session, actor, version=version,
+                                                         role=role))
     typer.echo(f"{version} is the {role}")
 
 
 @risk_app.command("rollback")
 def rollback() -> None:
     """The champion before the current one decides again; audited, as from the console."""
-    from contactless.platform.cli import cli_kernel
-    from contactless.platform.context import SYSTEM
     from contactless.risk import manage
 
-    kernel = cli_kernel()
-    try:
-        with kernel.db.session() as session:
-            index = manage.rollback_model(session, SYSTEM.with_channel("cli"))
-    except ContactlessError as error:
-        console.print(f"[red]{error.message}[/red]")
-        raise typer.Exit(1) from None
+    index = _as_cli(manage.rollback_model)
     typer.echo(f"{index['champion']} is the champion again")
 
 
@@ -255,36 +263,20 @@ def rate(
         "--from", help="the first day it applies, YYYY-MM-DD (default: today)")] = None,
 ) -> None:
     """Set the reference rate decisions convert ``currency`` to CNY at; audited."""
-    from contactless.platform.cli import cli_kernel
-    from contactless.platform.context import SYSTEM
     from contactless.risk import rates
 
-    try:
-        day = date.fromisoformat(since) if since else None
-    except ValueError:
-        console.print(f"[red]--from must be a day as YYYY-MM-DD, not {since!r}[/red]")
-        raise typer.Exit(2) from None
-    kernel = cli_kernel()
-    try:
-        with kernel.db.session() as session:
-            view = rates.set_rate(session, SYSTEM.with_channel("cli"), currency=currency,
-                                  rate=value, effective_from=day)
-    except ContactlessError as error:
-        console.print(f"[red]{error.message}[/red]")
-        raise typer.Exit(1) from None
+    day = _day(since, "--from") if since else None
+    view = _as_cli(lambda session, actor: rates.set_rate(
+        session, actor, currency=currency, rate=value, effective_from=day))
     typer.echo(f"1 {view.currency} = {view.rate} CNY from {view.effective_from}")
 
 
 @risk_app.command("rates")
 def list_rates() -> None:
     """The reference rates set, by currency, newest day first."""
-    from contactless.platform.cli import cli_kernel
-    from contactless.platform.context import SYSTEM
     from contactless.risk import rates
 
-    kernel = cli_kernel()
-    with kernel.db.session() as session:
-        views = rates.list_rates(session, SYSTEM.with_channel("cli"))
+    views = _as_cli(rates.list_rates)
     for view in views:
         typer.echo(f"{view.currency}\t{view.rate}\t{view.effective_from}\t{view.set_by}")
     if not views:
@@ -303,20 +295,17 @@ def drift(
     precision of recent review and block decisions whose label is known."""
     from datetime import timedelta
 
-    from contactless.platform.cli import cli_kernel
     from contactless.platform.clock import bank_today
-    from contactless.platform.context import SYSTEM
+    from contactless.platform.kernel import kernel_of
     from contactless.risk import monitoring
 
-    day = _day(on, "--date") if on else None
-    kernel = cli_kernel()
-    day = day or bank_today(kernel.settings) - timedelta(days=1)
-    try:
-        with kernel.db.session() as session:
-            report = monitoring.report_drift(session, SYSTEM.with_channel("cli"), day=day)
-    except ContactlessError as error:
-        console.print(f"[red]{error.message}[/red]")
-        raise typer.Exit(1) from None
+    chosen = _day(on, "--date") if on else None
+
+    def report_day(session: Session, actor: Actor) -> Any:
+        day = chosen or bank_today(kernel_of(session).settings) - timedelta(days=1)
+        return monitoring.report_drift(session, actor, day=day)
+
+    report = _as_cli(report_day)
     if as_json:
         typer.echo(json.dumps(report))
         return

@@ -128,8 +128,7 @@ class RiskEngine:
         rate = book.rate_for(op.currency)
         tx = operations.transaction(op, zone=self.zone, rate=rate)
         row, usual = self.features.observe(tx)
-        facts = self._facts(op, row, tx.hour)
-        facts["amount_converted"] = 1.0 if rate is not None else 0.0
+        facts = self._facts(op, row, tx.hour, converted=rate is not None)
         model = self.model
         probability = model.score_one(row) if model is not None else 0.0
         verdict = self._verdict(op, facts, book, probability)
@@ -151,9 +150,11 @@ class RiskEngine:
         self.recorder.put(_row(op, decision, verdict, facts, extra, actor_kind, actor_id))
         return decision
 
-    def _facts(self, op: Assessed, row: list[float], hour: int) -> dict[str, Any]:
+    def _facts(self, op: Assessed, row: list[float], hour: int, *,
+               converted: bool) -> dict[str, Any]:
         facts: dict[str, Any] = dict(zip(FEATURES, row, strict=True))
         facts.update(kind=op.kind, channel=op.channel, currency=op.currency, hour=float(hour),
+                     amount_converted=1.0 if converted else 0.0,
                      new_payee=self._new(op.card, op.payee), new_device=self._new(op.card,
                                                                                   op.device))
         return facts

@@ -8,15 +8,16 @@ act on)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from contactless.identity.permissions import Operation, authorize
 from contactless.platform import audit
-from contactless.platform.clock import now
+from contactless.platform.clock import bank_today, now
 from contactless.platform.context import Actor
 from contactless.platform.kernel import kernel_of
 from contactless.risk.errors import InvalidReferenceRate
@@ -52,11 +53,12 @@ def _checked(currency: str, rate: Decimal | str) -> tuple[str, Decimal]:
 
 def set_rate(session: Session, actor: Actor, *, currency: str, rate: Decimal | str,
              effective_from: date | None = None) -> RateView:
-    """Set (or correct) the rate of ``currency`` from ``effective_from`` (today by
-    default); audited with the rate it replaces on that day."""
+    """Set (or correct) the rate of ``currency`` from ``effective_from`` (the bank's today
+    by default); audited with the rate it replaces on that day."""
     authorize(actor, Operation.RISK_LISTS_MANAGE)
     code, value = _checked(currency, rate)
-    day = effective_from or now().date()
+    kernel = kernel_of(session)
+    day = effective_from or bank_today(kernel.settings)
     row = session.get(RiskReferenceRate, (code, day))
     before = {"rate": str(row.rate)} if row is not None else None
     if row is None:
@@ -66,7 +68,7 @@ def set_rate(session: Session, actor: Actor, *, currency: str, rate: Decimal | s
     else:
         row.rate, row.set_by, row.set_at = value, actor.id[:64], now()
     session.flush()
-    engine = kernel_of(session).extensions.get("risk.engine")
+    engine = kernel.extensions.get("risk.engine")
     if engine is not None:  # this process decides at the new rate at once, the others soon
         engine.invalidate()
     audit.record(session, actor, action="risk.reference_rate_set",
@@ -83,8 +85,9 @@ def list_rates(session: Session, actor: Actor) -> list[RateView]:
     return [RateView(r.currency, r.rate, r.effective_from, r.set_by) for r in rows]
 
 
-def rates_on(session: Session, day: date) -> dict[str, Decimal]:
-    """The rate of each currency in force on ``day``."""
+def rates_on(session: Session, at: datetime) -> dict[str, Decimal]:
+    """The rate of each currency in force at ``at`` (its day in the bank's calendar)."""
+    day = at.astimezone(ZoneInfo(kernel_of(session).settings.timezone)).date()
     rows = session.execute(select(RiskReferenceRate.currency, RiskReferenceRate.rate)
                            .where(RiskReferenceRate.effective_from <= day)
                            .order_by(RiskReferenceRate.currency,
