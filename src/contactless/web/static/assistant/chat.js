@@ -61,6 +61,10 @@
         message.sender === "system") { speak(message.text); }
   }
 
+  // the page's own notice (listening, no speech here): a conversation state that arrives
+  // later with nothing to say leaves it shown instead of hiding it
+  var notice = "";
+
   function state(conv) {
     var text = "";
     if (conv.status === "queued") {
@@ -70,6 +74,7 @@
     } else if (conv.status === "closed") {
       text = root.dataset.textClosed;
     }
+    text = text || notice;
     statusBox.textContent = text;
     statusBox.hidden = !text;
     statusBox.dataset.status = conv.status;
@@ -143,7 +148,8 @@
   var Recognition = window.SpeechRecognition || window.webkitSpeechRecognition;
   mic.addEventListener("click", function () {
     if (!Recognition) {
-      statusBox.textContent = root.dataset.textNoSpeech;
+      notice = root.dataset.textNoSpeech;
+      statusBox.textContent = notice;
       statusBox.hidden = false;
       return;
     }
@@ -155,9 +161,13 @@
       voice.checked = true;  // a customer who speaks hears the replies
       send(text);
     };
-    recognition.onend = function () { mic.setAttribute("aria-pressed", "false"); };
+    recognition.onend = function () {
+      mic.setAttribute("aria-pressed", "false");
+      notice = "";
+    };
     mic.setAttribute("aria-pressed", "true");
-    statusBox.textContent = root.dataset.textListening;
+    notice = root.dataset.textListening;
+    statusBox.textContent = notice;
     statusBox.hidden = false;
     recognition.start();
   });
