@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import Row, Select, bindparam, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from contactless.identity.models import Branch, StaffUser
+from contactless.platform.driver import Prepared
 
 
 def branch_by_code(session: Session, code: str) -> Branch | None:
@@ -49,17 +52,17 @@ def staff_with_branch(session: Session, staff_id: uuid.UUID) -> tuple[StaffUser,
     return (row[0], row[1]) if row else None
 
 
-_SIGNED_IN = (select(StaffUser.role, StaffUser.active, StaffUser.session_version,
-                     StaffUser.display_name, Branch.path)
-              .join(Branch, StaffUser.branch_id == Branch.id)
-              .where(StaffUser.id == bindparam("staff_id")))
+# every signed-in request sends it: straight to the driver on PostgreSQL (platform.driver)
+_SIGNED_IN = Prepared(select(StaffUser.role, StaffUser.active, StaffUser.session_version,
+                             StaffUser.display_name, Branch.path)
+                      .join(Branch, StaffUser.branch_id == Branch.id)
+                      .where(StaffUser.id == bindparam("staff_id")))
 
 
-def signed_in_staff(session: Session, staff_id: uuid.UUID
-                    ) -> Row[str, bool, int, str, str] | None:
+def signed_in_staff(session: Session, staff_id: uuid.UUID) -> Sequence[Any] | None:
     """(role, active, session_version, display_name, branch path) of a staff member: what
     every signed-in request checks, as plain columns (no entities to build)."""
-    return session.connection().execute(_SIGNED_IN, {"staff_id": staff_id}).first()
+    return _SIGNED_IN.first(session, {"staff_id": staff_id})
 
 
 def staff_list(

@@ -19,7 +19,7 @@ from sqlalchemy import Table, bindparam, insert, update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
-from contactless.platform.db import is_postgresql
+from contactless.platform.driver import send, transaction_connection
 
 PENDING = "writes.pending"
 # up to this many rows an insert lists its values (cheapest to send); more go as arrays, so
@@ -42,12 +42,20 @@ class Write:
         """What the statement's text depends on: the table, the key, the columns (an insert
         leaves out those NULL in every row that have no server default: NULL they stay), the
         number of rows given as VALUES (0: one array per column, for an update or many)."""
-        columns = tuple(
-            name for name in self.rows[0]
-            if self.key is not None or self.table.c[name].server_default is not None
-            or any(row[name] is not None for row in self.rows))
-        arrays = self.key is not None or len(self.rows) > MAX_VALUES_ROWS
-        return self.table.name, self.key, columns, 0 if arrays else len(self.rows)
+        rows = self.rows
+        if self.key is not None:
+            columns = tuple(rows[0])
+        else:
+            defaulted = _server_defaulted(self.table)
+            columns = tuple(name for name in rows[0] if name in defaulted
+                            or any(row[name] is not None for row in rows))
+        arrays = self.key is not None or len(rows) > MAX_VALUES_ROWS
+        return self.table.name, self.key, columns, 0 if arrays else len(rows)
+
+
+@lru_cache(maxsize=256)
+def _server_defaulted(table: Table) -> frozenset[str]:
+    return frozenset(column.name for column in table.c if column.server_default is not None)
 
 
 def execute_writes(session: Session, writes: Sequence[Write]) -> None:
@@ -57,27 +65,28 @@ def execute_writes(session: Session, writes: Sequence[Write]) -> None:
     if not writes:
         return
     session.flush()
-    if not is_postgresql(session) or len(writes) == 1:
+    connection = transaction_connection(session) if len(writes) > 1 else None
+    if connection is None:
         for write in writes:
             _execute_one(session, write)
         return
-    dialect = session.get_bind().dialect
+    dialect = connection.dialect
     shapes = tuple(write.shape() for write in writes)
     sql = _combined_sql(shapes, tuple(write.table for write in writes), dialect)
     params: list[Any] = []
     for write, (_table, _key, columns, listed) in zip(writes, shapes, strict=True):
         processors = _processors(write.table, columns, dialect)
         if listed:
-            params.extend(_processed(processors[column], row[column])
-                          for row in write.rows for column in columns)
+            for row in write.rows:
+                for column, processor in zip(columns, processors, strict=True):
+                    value = row[column]
+                    params.append(processor(value) if processor and value is not None
+                                  else value)
         else:
-            params.extend([_processed(processors[column], row[column]) for row in write.rows]
-                          for column in columns)
-    session.connection().exec_driver_sql(sql, tuple(params))
-
-
-def _processed(processor: Any, value: Any) -> Any:
-    return processor(value) if processor is not None and value is not None else value
+            for column, processor in zip(columns, processors, strict=True):
+                params.append([processor(row[column]) if processor and row[column] is not None
+                               else row[column] for row in write.rows])
+    send(connection, sql, tuple(params))
 
 
 def _execute_one(session: Session, write: Write) -> None:
@@ -96,9 +105,9 @@ def _update_statement(table: Table, key: str, columns: tuple[str, ...]) -> Any:
 
 
 @lru_cache(maxsize=256)
-def _processors(table: Table, columns: tuple[str, ...], dialect: Dialect) -> dict[str, Any]:
-    return {name: table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-            for name in columns}
+def _processors(table: Table, columns: tuple[str, ...], dialect: Dialect) -> tuple[Any, ...]:
+    return tuple(table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+                 for name in columns)
 
 
 @lru_cache(maxsize=256)

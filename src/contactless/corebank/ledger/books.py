@@ -212,7 +212,7 @@ class LedgerBase:
         The last closed business day comes with it, for the posting's day check."""
         wanted = sorted(set(ids))
         self.session.flush()  # the caller's pending rows first (a Core read sees the database)
-        rows = self.session.execute(LOCK_STATES, {"ids": wanted}).all()
+        rows = LOCK_STATES.rows(self.session, {"ids": wanted})
         found = {row[0]: AccountState(*row[:-1]) for row in rows}
         if rows:  # read with the locks: a day closed meanwhile shows here (see close_day)
             self.session.info[CLOSED_DAY_CACHE] = rows[0][-1]
@@ -224,7 +224,7 @@ class LedgerBase:
     def read_state(self, account_id: uuid.UUID) -> AccountState:
         """An account's row without locking it, in one Core statement."""
         self.session.flush()
-        row = self.session.execute(READ_STATE, {"account_id": account_id}).first()
+        row = READ_STATE.first(self.session, {"account_id": account_id})
         if row is None:
             raise AccountNotFound("no account {account_id}", account_id=account_id)
         return AccountState(*row)

@@ -13,6 +13,7 @@ from typing import cast
 from sqlalchemy import Table, bindparam, func, select
 
 from contactless.corebank.models import BusinessDay, JournalEntry, LedgerAccount, Posting
+from contactless.platform.driver import Prepared
 
 ACCOUNT = cast(Table, LedgerAccount.__table__)
 ENTRY = cast(Table, JournalEntry.__table__)
@@ -43,11 +44,13 @@ class AccountState:
 STATE_COLUMNS = [ACCOUNT.c[name] for name in AccountState.__dataclass_fields__]
 # an account to post to: the ORM row (products lock and change it) or its Core state
 Account = LedgerAccount | AccountState
-READ_STATE = select(*STATE_COLUMNS).where(ACCOUNT.c.id == bindparam("account_id"))
-LOCK_STATES = (
+# sent straight to the driver on PostgreSQL (platform.driver): a transfer reads one and locks two
+READ_STATE = Prepared(select(*STATE_COLUMNS).where(ACCOUNT.c.id == bindparam("account_id")))
+LOCK_STATES = Prepared(
     select(*STATE_COLUMNS, select(func.max(DAY.c.business_date)).scalar_subquery())
     .where(ACCOUNT.c.id.in_(bindparam("ids", expanding=True)))
-    .order_by(ACCOUNT.c.id).with_for_update(of=ACCOUNT)
+    .order_by(ACCOUNT.c.id).with_for_update(of=ACCOUNT),
+    expanding=["ids"],
 )
 
 

@@ -15,7 +15,7 @@ from importlib.metadata import entry_points
 from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel
-from sqlalchemy import Table, select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from contactless.corebank.errors import (
@@ -39,6 +39,7 @@ from contactless.platform import audit
 from contactless.platform.audit import AuditEntry, canonical
 from contactless.platform.context import Actor
 from contactless.platform.db import holds_nothing, is_postgresql, upsert_insert, utcnow
+from contactless.platform.driver import Prepared
 from contactless.platform.errors import Conflict, IdempotencyKeyReused
 from contactless.platform.events import OutboxEvent, publish, publish_row
 from contactless.platform.money import Money, plain
@@ -211,15 +212,20 @@ def _claim(session: Session, record_id: uuid.UUID, *, scope: str, key: str, oper
     makes this statement wait until that one commits (then False) or rolls back (then True).
     """
     statement = _claim_statement(is_postgresql(session))
-    return session.execute(statement, {
+    return statement.first(session, {
         "id": record_id, "scope": scope, "key": key, "operation": operation,
-        "fingerprint": digest, "created_at": utcnow()}).first() is not None
+        "fingerprint": digest, "created_at": utcnow()}) is not None
+
+
+CLAIMED = ("id", "scope", "key", "operation", "fingerprint", "created_at")
 
 
 @lru_cache(maxsize=4)
-def _claim_statement(postgresql_engine: bool) -> Any:
-    return (upsert_insert(REQUEST, postgresql_engine=postgresql_engine)
-            .on_conflict_do_nothing(index_elements=["scope", "key"]).returning(REQUEST.c.id))
+def _claim_statement(postgresql_engine: bool) -> Prepared:
+    return Prepared(upsert_insert(REQUEST, postgresql_engine=postgresql_engine)
+                    .values({name: bindparam(name) for name in CLAIMED})
+                    .on_conflict_do_nothing(index_elements=["scope", "key"])
+                    .returning(REQUEST.c.id))
 
 
 def idempotent(
