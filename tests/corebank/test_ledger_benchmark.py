@@ -45,6 +45,20 @@ def test_the_benchmark_prints_its_figures_and_the_books_hold() -> None:
     assert '"complete": true' in done.stderr
 
 
+def test_the_plain_client_sends_the_services_statements() -> None:
+    """``ledger_plain.py`` (the ceiling of a Python client) writes with the statement the
+    service sends: the run fails if the service's write no longer takes its values."""
+    command = [sys.executable, str(ROOT / "benchmarks" / "ledger_plain.py"),
+               "--database-url", PG_ADMIN_URL, "--threads", "2", "--transfers", "50", "--json"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600,  # noqa: S603
+                          cwd=ROOT / "benchmarks", check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    figures = json.loads(done.stdout)
+    assert figures["transfers"] == 100
+    assert figures["transfers_per_second"] > 0
+    assert figures["python_ms_per_transfer"] > 0
+
+
 def _books_with_transfers(kernel: Kernel) -> list[tuple[str, str]]:
     """Two customers, a few transfers; the (scope, key) of each answered one."""
     answered: list[tuple[str, str]] = []

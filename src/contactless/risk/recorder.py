@@ -16,11 +16,12 @@ import uuid
 from typing import Any, cast
 
 import structlog
-from sqlalchemy import Table, insert
+from sqlalchemy import Table
 
 from contactless.platform import audit
 from contactless.platform.context import Actor
 from contactless.platform.kernel import Kernel
+from contactless.platform.writes import Write, execute_writes
 from contactless.risk.models import CaseStatus, RiskCase, RiskDecision
 
 log = structlog.get_logger(__name__)
@@ -104,8 +105,9 @@ def _drain(source: queue.Queue[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def write(kernel: Kernel, rows: list[dict[str, Any]]) -> None:
-    """One transaction: the decisions, an audit entry for each, a case for each review; each
-    kind of row goes as one statement however many there are."""
+    """One transaction: the decisions, an audit entry for each, a case for each review, all
+    in one statement on PostgreSQL however many there are (``platform.writes``: each kind of
+    row as one array per column), one statement per kind on SQLite."""
     with kernel.db.session() as session:
         entries, cases = [], []
         for row in rows:
@@ -125,11 +127,10 @@ def write(kernel: Kernel, rows: list[dict[str, Any]]) -> None:
                 entries.append(audit.entry_row(
                     session, RISK_ENGINE, action="risk.case_opened", target_type="risk_case",
                     target_id=case_id, details={"decision_id": str(row["id"])}))
-        connection = session.connection()  # plain inserts: no ORM bookkeeping per row
-        connection.execute(insert(DECISIONS), rows)
-        if cases:
-            connection.execute(insert(CASES), cases)
-        connection.execute(insert(audit.ENTRY_TABLE), entries)
+        # plain inserts: no ORM bookkeeping per row; the cases reference their decisions,
+        # which a data-modifying CTE earlier in the same statement has inserted
+        execute_writes(session, [Write(DECISIONS, rows), Write(CASES, cases),
+                                 Write(audit.ENTRY_TABLE, entries)])
 
 
 __all__ = ["RISK_ENGINE", "Recorder", "write"]
