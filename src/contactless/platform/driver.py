@@ -10,7 +10,8 @@ statement is what SQLAlchemy would send, the values are processed as SQLAlchemy 
 them, the rows come back as tuples with the columns' result processors applied. Engine
 listeners still see each statement (``before_cursor_execute``: what a transaction holds, the
 benchmarks' and tests' statement counts); a driver error is raised as SQLAlchemy's
-``DBAPIError`` subclass, and a lost connection is invalidated as SQLAlchemy would do.
+``DBAPIError`` subclass, and a lost connection is invalidated as SQLAlchemy would do (the
+``after_cursor_execute`` and ``handle_error`` events are not fired: nothing here listens to them).
 
 Elsewhere (SQLite, the embedded default) a statement runs through ``Session.execute``.
 """
