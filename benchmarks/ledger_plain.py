@@ -17,7 +17,9 @@ and the ratio.
 Two variants tell where the time goes: ``--pipeline`` sends the claim and the lock (with
 BEGIN) in one pipeline and the write with COMMIT in another (psycopg's pipeline mode: 3 round
 trips instead of 6); ``--bare-tables`` drops the written tables' secondary indexes and foreign
-keys first.
+keys first; ``--procedure`` moves the transfer into a PL/pgSQL function (the claim, the locks,
+the balances, the entry, postings, result, audit row and event in one call, 2 round trips in
+all with the read): what the target would cost if the transfer's rules lived in the database.
 """
 
 from __future__ import annotations
@@ -111,8 +113,61 @@ def write_values(source: uuid.UUID, target: uuid.UUID, amount: int, states: dict
         now, now, 0)
 
 
+PROCEDURE = """
+CREATE FUNCTION plain_transfer(p_scope text, p_key text, p_now timestamptz, p_record uuid,
+    p_source uuid, p_target uuid, p_amount bigint, p_entry uuid, p_customer text,
+    p_result text, p_details text, p_event uuid, p_payload json) RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+  s record; t record; d date;
+BEGIN
+  INSERT INTO corebank_request (scope, key, operation, fingerprint, created_at, id)
+    VALUES (p_scope, p_key, 'transfer', repeat('f', 64), p_now, p_record)
+    ON CONFLICT (scope, key) DO NOTHING;
+  IF NOT FOUND THEN RETURN NULL; END IF;
+  PERFORM 1 FROM corebank_account WHERE id IN (p_source, p_target) ORDER BY id FOR UPDATE;
+  SELECT * INTO s FROM corebank_account WHERE id = p_source;
+  SELECT * INTO t FROM corebank_account WHERE id = p_target;
+  IF s.status <> 'active' OR t.status <> 'active' THEN RAISE EXCEPTION 'not active'; END IF;
+  d := current_date;
+  INSERT INTO corebank_entry (id, kind, value_date, memo, actor_kind, actor_id, channel,
+      idempotency_scope, idempotency_key, created_at)
+    VALUES (p_entry, 'transfer', d, '', 'customer', p_customer, 'mobile', p_scope, p_key, p_now);
+  INSERT INTO corebank_posting (entry_id, account_id, seq, amount, currency, balance_after,
+      value_date)
+    VALUES (p_entry, p_source, s.posting_count + 1, p_amount, 'CNY', s.balance - p_amount, d),
+           (p_entry, p_target, t.posting_count + 1, -p_amount, 'CNY', t.balance + p_amount, d);
+  UPDATE corebank_account SET balance = s.balance - p_amount, posting_count = s.posting_count + 1
+    WHERE id = p_source;
+  UPDATE corebank_account SET balance = t.balance + p_amount, posting_count = t.posting_count + 1
+    WHERE id = p_target;
+  UPDATE corebank_request SET result = p_result WHERE id = p_record;
+  INSERT INTO audit_entry (at, actor_kind, actor_id, channel, action, target_type, target_id,
+      after_digest, details)
+    VALUES (p_now, 'customer', p_customer, 'mobile', 'corebank.transfer', 'corebank_account',
+            p_source::text, repeat('d', 64), p_details);
+  INSERT INTO outbox_event (id, topic, payload, created_at, delivered_at, attempts)
+    VALUES (p_event, 'corebank.transfer_completed', p_payload, p_now, p_now, 0);
+  RETURN s.balance - p_amount;
+END $$"""
+CALL = "SELECT plain_transfer(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+
+
+def by_procedure(connection: psycopg.Connection[Any], source: Account, target: Account,
+                 amount: int, key: str) -> None:
+    """The transfer as one call of ``plain_transfer``, outside any transaction of the
+    client's: the call is its own (2 round trips with the read before it)."""
+    scope, now, entry = f"customer:{source[1]}", datetime.now(UTC), uuid.uuid4()
+    connection.execute(READ, (source[0],)).fetchone()
+    connection.execute(CALL, (
+        scope, key, now, uuid.uuid4(), source[0], target[0], amount, entry, str(source[1]),
+        json.dumps({"entry_id": str(entry), "padding": "r" * 280}),
+        json.dumps({"amount": str(amount), "padding": "a" * 230}), uuid.uuid4(),
+        Json({"key": key, "padding": "e" * 260}))).fetchone()
+
+
 def client(url: str, write: str, hot: list[Account], cold: list[Account], transfers: int,
-           number: int, pipeline: bool, barrier: Any, out: Any) -> None:
+           number: int, variant: str, barrier: Any, out: Any) -> None:
     rng = random.Random(number)
     latencies: list[float] = []
     with psycopg.connect(url) as connection:
@@ -120,6 +175,11 @@ def client(url: str, write: str, hot: list[Account], cold: list[Account], transf
         def one(key: str) -> None:
             pair = [rng.choice(hot), rng.choice(cold)]
             source, target = pair if rng.random() < 0.5 else pair[::-1]
+            if variant == "procedure":
+                connection.autocommit = True
+                by_procedure(connection, source, target, rng.randint(1, 100), key)
+                return
+            pipeline = variant == "pipeline"
             scope, record_id, now = f"customer:{source[1]}", uuid.uuid4(), datetime.now(UTC)
             connection.autocommit = True
             connection.execute(READ, (source[0],)).fetchone()
@@ -164,6 +224,8 @@ def main() -> None:
     parser.add_argument("--pgbench-seconds", type=int, default=0)
     parser.add_argument("--pipeline", action="store_true",
                         help="claim and lock in one pipeline, write and COMMIT in another")
+    parser.add_argument("--procedure", action="store_true",
+                        help="the transfer as one call of a PL/pgSQL function")
     parser.add_argument("--bare-tables", action="store_true",
                         help="drop the written tables' secondary indexes and foreign keys")
     parser.add_argument("--json", action="store_true")
@@ -176,18 +238,20 @@ def main() -> None:
         cold = [(h.account_id, h.customer_id) for h in open_funded(kernel, owners[20:],
                                                                     COLD_FUNDS, "cold")]
         write = service_write_statement(kernel, hot[0], cold[0])
+        with kernel.db.engine.begin() as connection:
+            connection.exec_driver_sql(PROCEDURE)
         if args.bare_tables:
             with kernel.db.engine.begin() as connection:
                 for statement in BARE:
                     connection.exec_driver_sql(statement)
         kernel.db.dispose()
-        log(f"{args.threads} plain psycopg clients, {args.transfers} transfers each")
+        variant = "procedure" if args.procedure else "pipeline" if args.pipeline else "plain"
+        log(f"{args.threads} plain psycopg clients ({variant}), {args.transfers} transfers each")
         context = multiprocessing.get_context("fork")
         barrier, out = context.Barrier(args.threads), context.Queue()
         plain_url = url.replace("postgresql+psycopg://", "postgresql://")
         workers = [context.Process(target=client, args=(plain_url, write, hot, cold,
-                                                        args.transfers, n, args.pipeline,
-                                                        barrier, out))
+                                                        args.transfers, n, variant, barrier, out))
                    for n in range(args.threads)]
         for worker in workers:
             worker.start()
@@ -201,7 +265,7 @@ def main() -> None:
         "p50_ms": round(statistics.median(latencies), 2),
         "p99_ms": round(latencies[int(0.99 * (len(latencies) - 1))], 2),
         "python_ms_per_transfer": round(sum(r[2] for r in reports) * 1000 / len(latencies), 3),
-        "clients": args.threads, "transfers": len(latencies), "pipeline": args.pipeline,
+        "clients": args.threads, "transfers": len(latencies), "variant": variant,
         "bare_tables": args.bare_tables}
     if args.pgbench_seconds:
         pgbench = run_pgbench(args.database_url, args.threads, args.pgbench_seconds,
