@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from contactless.identity import service as identity
-from contactless.identity.models import Role
+from contactless.identity.models import Role, StaffUser
 from contactless.platform.audit import AuditEntry
 from contactless.platform.context import SYSTEM
 from contactless.platform.kernel import Kernel
@@ -205,3 +205,28 @@ def test_sign_in_and_transfers_are_decided_with_the_request_s_device(
     assert [decision.features["new_device"] for decision in decisions][-3:] == [1.0, 0.0, 1.0]
     assert transfer.device is not None
     assert transfer.device.startswith("device:")
+
+
+def test_assess_checks_the_tokens_signature_once_and_the_person_each_time(
+        kernel: Kernel, client: TestClient, monkeypatch: Any) -> None:
+    alice, _bob, _first, _second = setup_two(kernel)
+    _analyst(kernel)
+    analyst = staff_headers(client, "analyst")
+    loads = kernel.signer.loads
+    checked: list[str] = []
+
+    def counted(token: str, **kwargs: Any) -> Any:
+        checked.append(token)
+        return loads(token, **kwargs)
+
+    monkeypatch.setattr(kernel.signer, "loads", counted)
+    body = {"kind": "transfer", "channel": "api", "customer_id": str(alice),
+            "amount": "10.00", "currency": "CNY"}
+    assert client.post("/api/v1/risk/assess", json=body, headers=analyst).status_code == 200
+    assert len(checked) == 1
+    forged = {"Authorization": analyst["Authorization"][:-2] + "xx"}
+    assert client.post("/api/v1/risk/assess", json=body, headers=forged).status_code == 401
+    with kernel.db.session() as session:  # the person is still read on every request
+        user = session.scalars(select(StaffUser).where(StaffUser.username == "analyst")).one()
+        identity.set_active(session, SYSTEM, staff_id=user.id, active=False)
+    assert client.post("/api/v1/risk/assess", json=body, headers=analyst).status_code == 401

@@ -22,11 +22,15 @@ from contactless.web.deps import (
     staff_session_data,
 )
 
+CHECKED_TOKEN = "checked_staff_token"  # noqa: S105 - a request.state attribute name
+
 
 def optional_staff(request: Request, session: DbSession) -> Actor | None:
     token = bearer_token(request)
     if token:
-        data = identity.read_access_token(session, token)
+        checked = getattr(request.state, CHECKED_TOKEN, None)  # staff_credentials read it
+        data = checked[1] if checked and checked[0] == token else \
+            identity.read_access_token(session, token)
         if data and data.get("sub") == "staff":
             return identity.actor_for_session(session, staff_id=str(data["id"]),
                                               version=int(str(data["v"])), channel="api")
@@ -82,6 +86,8 @@ async def staff_credentials(request: Request) -> None:
     if token:
         data = identity.access_token_data(get_kernel(request), token)
         if data and data.get("sub") == "staff":
+            # the signature is checked once a request: the route's sign-in takes it from here
+            setattr(request.state, CHECKED_TOKEN, (token, data))
             return
     elif staff_session_data(request):
         return
