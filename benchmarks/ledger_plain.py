@@ -104,9 +104,9 @@ def write_values(source: uuid.UUID, target: uuid.UUID, amount: int, states: dict
         entry, "transfer", day, "", "customer", customer, "mobile", scope, key, now,
         entry, source, count[source] + 1, amount, "CNY", balance[source] - amount, day,
         entry, target, count[target] + 1, -amount, "CNY", balance[target] + amount, day,
-        [source, target], [balance[source] - amount, balance[target] + amount],
-        [count[source] + 1, count[target] + 1],
-        [record_id], [json.dumps({"entry_id": str(entry), "padding": "r" * 280})],
+        source, balance[source] - amount, count[source] + 1,
+        target, balance[target] + amount, count[target] + 1,
+        record_id, json.dumps({"entry_id": str(entry), "padding": "r" * 280}),
         now, "customer", customer, "mobile", "corebank.transfer", "corebank_account",
         str(source), "d" * 64, json.dumps({"amount": str(amount), "padding": "a" * 230}),
         uuid.uuid4(), "corebank.transfer_completed", Json({"key": key, "padding": "e" * 260}),
@@ -168,6 +168,17 @@ def by_procedure(connection: psycopg.Connection[Any], source: Account, target: A
 
 def client(url: str, write: str, hot: list[Account], cold: list[Account], transfers: int,
            number: int, variant: str, barrier: Any, out: Any) -> None:
+    """One client process; a failure is reported (and frees the others from the barrier)
+    instead of leaving the parent waiting."""
+    try:
+        run_client(url, write, hot, cold, transfers, number, variant, barrier, out)
+    except BaseException as error:
+        barrier.abort()
+        out.put(f"client {number}: {error!r}")
+
+
+def run_client(url: str, write: str, hot: list[Account], cold: list[Account], transfers: int,
+               number: int, variant: str, barrier: Any, out: Any) -> None:
     rng = random.Random(number)
     latencies: list[float] = []
     with psycopg.connect(url) as connection:
@@ -258,6 +269,9 @@ def main() -> None:
         reports = [out.get() for _ in workers]
         for worker in workers:
             worker.join()
+    failures = [report for report in reports if isinstance(report, str)]
+    if failures:
+        raise SystemExit("; ".join(failures))
     latencies = sorted(ms for report in reports for ms in report[3])
     wall = max(r[1] for r in reports) - min(r[0] for r in reports)
     result: dict[str, Any] = {

@@ -41,7 +41,7 @@ class Write:
     def shape(self) -> tuple[str, str | None, tuple[str, ...], int]:
         """What the statement's text depends on: the table, the key, the columns (an insert
         leaves out those NULL in every row that have no server default: NULL they stay), the
-        number of rows given as VALUES (0: one array per column, for an update or many)."""
+        number of rows given as VALUES (0: one array per column, for many)."""
         rows = self.rows
         if self.key is not None:
             columns = tuple(rows[0])
@@ -49,7 +49,7 @@ class Write:
             defaulted = _server_defaulted(self.table)
             columns = tuple(name for name in rows[0] if name in defaulted
                             or any(row[name] is not None for row in rows))
-        arrays = self.key is not None or len(rows) > MAX_VALUES_ROWS
+        arrays = len(rows) > MAX_VALUES_ROWS
         return self.table.name, self.key, columns, 0 if arrays else len(rows)
 
 
@@ -117,9 +117,12 @@ def _combined_sql(shapes: tuple[tuple[str, str | None, tuple[str, ...], int], ..
     statement's snapshot; foreign keys are checked at the end of the statement, so a row may
     reference one inserted by an earlier part.
 
-    Many rows (and an update's rows) go as one array per column, ``unnest``-ed: the
-    statement's text and its parameter count stay the same whatever the number of rows, so
-    the driver caches its parsing and the server its plan."""
+    A few rows go as a VALUES list (typed, for an update); many as one array per column,
+    ``unnest``-ed, so the statement's text and its parameter count stay the same whatever the
+    number of rows. A few rows are listed because the planner counts them: with arrays it
+    cannot, a generic plan then looks dearer than one made for the values at hand, and the
+    server planned the statement again on every execution (``pg_prepared_statements`` showed
+    no generic plan for a transfer's write)."""
     updated = [table.name for (_name, key, _c, _a), table in zip(shapes, tables, strict=True)
                if key is not None]
     if len(updated) != len(set(updated)):
@@ -132,7 +135,7 @@ def _combined_sql(shapes: tuple[tuple[str, str | None, tuple[str, ...], int], ..
         names = ", ".join(quote(column) for column in columns)
         arrays = ", ".join(f"CAST(%s AS {table.c[column].type.compile(dialect=dialect)}[])"
                            for column in columns)
-        if listed:
+        if key is None and listed:
             one = "(" + ", ".join("%s" for _ in columns) + ")"
             parts.append(f"INSERT INTO {quote(table.name)} ({names}) "  # noqa: S608
                          f"VALUES {', '.join([one] * listed)}")
@@ -140,10 +143,14 @@ def _combined_sql(shapes: tuple[tuple[str, str | None, tuple[str, ...], int], ..
             parts.append(f"INSERT INTO {quote(table.name)} ({names}) "  # noqa: S608
                          f"SELECT * FROM unnest({arrays})")
         else:
+            typed = "(" + ", ".join(
+                f"CAST(%s AS {table.c[column].type.compile(dialect=dialect)})"
+                for column in columns) + ")"
+            rows = f"(VALUES {', '.join([typed] * listed)})" if listed else f"unnest({arrays})"
             sets = ", ".join(f"{quote(column)} = v.{quote(column)}" for column in columns
                              if column != key)
             parts.append(f"UPDATE {quote(table.name)} AS t SET {sets} "  # noqa: S608
-                         f"FROM unnest({arrays}) AS v ({names}) "
+                         f"FROM {rows} AS v ({names}) "
                          f"WHERE t.{quote(key)} = v.{quote(key)}")
     head = ", ".join(f"w{number} AS ({part})" for number, part in enumerate(parts[:-1]))
     return f"WITH {head} {parts[-1]}"
