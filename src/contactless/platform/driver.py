@@ -2,10 +2,11 @@
 
 SQLAlchemy's execution path (the statement's cache key, the compiled-cache look-up, an
 execution context, a result object over the cursor's description) costs about a tenth of a
-millisecond of Python per statement: more than the driver itself, and on the hot path of a
-transfer (four statements) a quarter of its Python. :class:`Prepared` compiles a Core statement
-once per dialect (and per length of each expanding list), keeps its bind and result processors,
-and sends it on the session's own DBAPI connection, inside the session's transaction: the
+millisecond of Python per statement (py-spy): more than the driver itself, and on the hot
+path of a transfer (four statements) a quarter of its Python. :class:`Prepared` compiles a Core
+statement once per dialect (and per length of each expanding list), keeps its bind and result
+processors, and sends it on the session's own DBAPI connection, inside the session's
+transaction: the
 statement is what SQLAlchemy would send, the values are processed as SQLAlchemy would process
 them, the rows come back as tuples with the columns' result processors applied. Engine
 listeners still see each statement (``before_cursor_execute``: what a transaction holds, the
@@ -26,7 +27,7 @@ from sqlalchemy import exc
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
-from sqlalchemy.sql.elements import BindParameter
+from sqlalchemy.types import TypeEngine
 
 from contactless.platform.db import is_postgresql
 
@@ -85,21 +86,17 @@ class Prepared:
 
     def _compile(self, dialect: Dialect, params: Mapping[str, Any]) -> _Form:
         example = {name: list(params[name]) for name in self.expanding}
-        compiled: Any = self.statement.compile(
-            dialect=dialect, compile_kwargs={"render_postcompile": True}) if not example \
-            else self.statement.params(example).compile(
-                dialect=dialect, compile_kwargs={"render_postcompile": True})
+        statement = self.statement.params(example) if example else self.statement
+        compiled: Any = statement.compile(dialect=dialect,
+                                          compile_kwargs={"render_postcompile": True})
         binds: list[tuple[str, str, int | None, Processor | None]] = []
         for driver_name, bind in compiled.binds.items():
-            processor = _bind_processor(bind, dialect)
-            if bind.key in self.expanding:
-                continue  # rendered as one parameter per element below
-            binds.append((driver_name, bind.key, None, processor))
-        for name in self.expanding:
-            bind = compiled.binds[name]
-            element = _bind_processor(bind, dialect)
-            binds.extend((f"{name}_{position + 1}", name, position, element)
-                         for position in range(len(params[name])))
+            processor = bind_processor(bind.type, dialect)
+            if bind.key in self.expanding:  # one parameter per element (its elements' type)
+                binds.extend((f"{bind.key}_{position + 1}", bind.key, position, processor)
+                             for position in range(len(params[bind.key])))
+            else:
+                binds.append((driver_name, bind.key, None, processor))
         results = tuple(
             (index, processor) for index, column in enumerate(self.columns)
             if (processor := column.type.dialect_impl(dialect).result_processor(
@@ -129,9 +126,9 @@ def transaction_connection(session: Session) -> Connection | None:
     return connection
 
 
-def _bind_processor(bind: BindParameter[Any], dialect: Dialect) -> Processor | None:
-    """The bind's processor (an expanding list's bind has its elements' type)."""
-    processor: Processor | None = bind.type.dialect_impl(dialect).bind_processor(dialect)
+def bind_processor(kind: TypeEngine[Any], dialect: Dialect) -> Processor | None:
+    """What SQLAlchemy does to a value of this type before the driver gets it (None: nothing)."""
+    processor: Processor | None = kind.dialect_impl(dialect).bind_processor(dialect)
     return processor
 
 

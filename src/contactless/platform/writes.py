@@ -19,11 +19,12 @@ from sqlalchemy import Table, bindparam, insert, update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
-from contactless.platform.driver import send, transaction_connection
+from contactless.platform.driver import bind_processor, send, transaction_connection
 
 PENDING = "writes.pending"
-# up to this many rows an insert lists its values (cheapest to send); more go as arrays, so
-# the statement's parameters stay under the 50 the driver caches a statement's parsing for
+# up to this many rows an insert or update lists its values (cheapest to send, and counted by
+# the planner); more go as arrays, so the statement's parameters stay under the 50 the driver
+# caches a statement's parsing for
 MAX_VALUES_ROWS = 4
 Row = Mapping[str, Any]
 
@@ -106,8 +107,7 @@ def _update_statement(table: Table, key: str, columns: tuple[str, ...]) -> Any:
 
 @lru_cache(maxsize=256)
 def _processors(table: Table, columns: tuple[str, ...], dialect: Dialect) -> tuple[Any, ...]:
-    return tuple(table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-                 for name in columns)
+    return tuple(bind_processor(table.c[name].type, dialect) for name in columns)
 
 
 @lru_cache(maxsize=256)
@@ -133,8 +133,8 @@ def _combined_sql(shapes: tuple[tuple[str, str | None, tuple[str, ...], int], ..
     # names come from the tables' metadata and values are parameters: nothing from input
     for (_name, key, columns, listed), table in zip(shapes, tables, strict=True):
         names = ", ".join(quote(column) for column in columns)
-        arrays = ", ".join(f"CAST(%s AS {table.c[column].type.compile(dialect=dialect)}[])"
-                           for column in columns)
+        types = [table.c[column].type.compile(dialect=dialect) for column in columns]
+        arrays = ", ".join(f"CAST(%s AS {kind}[])" for kind in types)
         if key is None and listed:
             one = "(" + ", ".join("%s" for _ in columns) + ")"
             parts.append(f"INSERT INTO {quote(table.name)} ({names}) "  # noqa: S608
@@ -143,9 +143,7 @@ def _combined_sql(shapes: tuple[tuple[str, str | None, tuple[str, ...], int], ..
             parts.append(f"INSERT INTO {quote(table.name)} ({names}) "  # noqa: S608
                          f"SELECT * FROM unnest({arrays})")
         else:
-            typed = "(" + ", ".join(
-                f"CAST(%s AS {table.c[column].type.compile(dialect=dialect)})"
-                for column in columns) + ")"
+            typed = "(" + ", ".join(f"CAST(%s AS {kind})" for kind in types) + ")"
             rows = f"(VALUES {', '.join([typed] * listed)})" if listed else f"unnest({arrays})"
             sets = ", ".join(f"{quote(column)} = v.{quote(column)}" for column in columns
                              if column != key)

@@ -106,8 +106,8 @@ def _drain(source: queue.Queue[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def write(kernel: Kernel, rows: list[dict[str, Any]]) -> None:
     """One transaction: the decisions, an audit entry for each, a case for each review, all
-    in one statement on PostgreSQL however many there are (``platform.writes``: each kind of
-    row as one array per column), one statement per kind on SQLite."""
+    in one statement on PostgreSQL however many there are (``platform.writes``), one
+    statement per kind on SQLite."""
     with kernel.db.session() as session:
         entries, cases = [], []
         for row in rows:
