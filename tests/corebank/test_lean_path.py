@@ -3,6 +3,7 @@ with and without the savepoint."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import psycopg
@@ -10,8 +11,9 @@ import pytest
 from sqlalchemy import event, func, select
 
 from contactless.corebank import service as corebank
-from contactless.corebank.errors import InsufficientFunds
+from contactless.corebank.errors import AccountNotFound, InsufficientFunds, NotYourAccount
 from contactless.corebank.models import IdempotentRequest, LedgerAccount
+from contactless.corebank.service.core import embedded_ledger
 from contactless.platform.audit import AuditEntry
 from contactless.platform.kernel import Kernel
 from tests.factories.corebank import TELLER, cny, customer_actor, key, make_pair
@@ -27,7 +29,7 @@ class Sent:
         self.statements.append(statement)
 
 
-def test_a_transfer_sends_four_statements_and_no_savepoint(pg_kernel: Kernel) -> None:
+def test_a_transfer_sends_three_statements_and_no_savepoint(pg_kernel: Kernel) -> None:
     pg_kernel.bus.deliver_inline = False  # the after-commit delivery is not the transfer's
     pair = make_pair(pg_kernel, alice_funds="100.00")
     alice = customer_actor(pair.alice)
@@ -36,10 +38,10 @@ def test_a_transfer_sends_four_statements_and_no_savepoint(pg_kernel: Kernel) ->
         first = corebank.transfer(session, alice, idempotency_key="lean-1",
                                   source_account_id=pair.alice_account,
                                   target_account_id=pair.bob_account, amount=cny("30.00"))
-    # the access check's read, the key's claim, the accounts' lock, then one statement for
-    # the entry, postings, balances, stored result, audit entry and event
-    assert [s.split()[0] for s in sent.statements[:5]] == [
-        "SELECT", "INSERT", "SELECT", "WITH", "COMMIT"]
+    # the key's claim, the accounts' lock (read for the access check, kept for the posting),
+    # then one statement for the entry, postings, balances, stored result, audit entry, event
+    assert [s.split()[0] for s in sent.statements] == ["INSERT", "SELECT", "WITH", "COMMIT"]
+    assert "FOR UPDATE" in sent.statements[1]
     sent.statements.clear()
     with pg_kernel.db.session() as session:
         again = corebank.transfer(session, alice, idempotency_key="lean-1",
@@ -106,3 +108,48 @@ def test_a_refusal_after_the_caller_locked_a_row_keeps_the_lock(pg_kernel: Kerne
         with psycopg.connect(admin) as other, pytest.raises(psycopg.errors.LockNotAvailable):
             other.execute("SELECT 1 FROM corebank_account WHERE id = %s FOR UPDATE NOWAIT",
                           (pair.bob_account,))
+
+
+def test_accounts_held_in_one_unit_are_read_again_in_another(pg_kernel: Kernel) -> None:
+    """What hold_accounts read serves the next lock of the same transaction and savepoint
+    only: a savepoint begun after it, or pending ORM changes, read the rows again."""
+    pair = make_pair(pg_kernel, alice_funds="100.00")
+    ids = [pair.alice_account, pair.bob_account]
+    sent = Sent(pg_kernel)
+    with pg_kernel.db.session() as session:
+        ledger = embedded_ledger(session)
+        held = ledger.hold_accounts(ids)
+        assert held == {pair.alice_account: pair.alice, pair.bob_account: pair.bob}
+        ledger.lock_states(ids)
+        assert len(sent.statements) == 1  # taken from the hold
+        ledger.lock_states(ids)
+        assert len(sent.statements) == 2  # used once
+        ledger.hold_accounts(ids)
+        with session.begin_nested():
+            ledger.lock_states(ids)
+        assert sum(s.startswith("SELECT") for s in sent.statements) == 4
+        ledger.hold_accounts([pair.alice_account])
+        assert set(ledger.lock_states(ids)) == set(ids)  # bob was not held: both read
+        ledger.hold_accounts(ids)
+        session.get(LedgerAccount, pair.bob_account).status = "frozen"  # type: ignore[union-attr]
+        assert ledger.lock_states(ids)[pair.bob_account].status == "frozen"
+
+
+def test_a_transfer_from_someone_elses_account_is_refused_under_the_lock(
+        pg_kernel: Kernel) -> None:
+    pair = make_pair(pg_kernel, alice_funds="100.00")
+    bob = customer_actor(pair.bob)
+    with pg_kernel.db.session() as session:
+        with pytest.raises(NotYourAccount):
+            corebank.transfer(session, bob, idempotency_key="lean-5",
+                              source_account_id=pair.alice_account,
+                              target_account_id=pair.bob_account, amount=cny("1.00"))
+        with pytest.raises(AccountNotFound):
+            corebank.transfer(session, bob, idempotency_key="lean-6",
+                              source_account_id=uuid.uuid4(),
+                              target_account_id=pair.bob_account, amount=cny("1.00"))
+    with pg_kernel.db.session() as session:
+        assert session.scalar(select(func.count()).select_from(IdempotentRequest).where(
+            IdempotentRequest.key.in_(["lean-5", "lean-6"]))) == 0
+        assert corebank.get_account(session, TELLER, account_id=pair.alice_account).balance \
+            == cny("100.00")

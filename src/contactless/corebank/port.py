@@ -97,6 +97,14 @@ class CoreBankPort(Protocol):
         on: date | None = None,
     ) -> Posted: ...
 
+    def hold_accounts(self, account_ids: list[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID | None]:
+        """The owning customer of each account a transfer is about to post to (None for the
+        bank's own accounts; the missing ones left out), for the caller's access check. The
+        embedded ledger locks the accounts here, so the ``transfer`` that follows in the
+        same transaction needs no statement of its own to read them; a port that locks
+        inside ``transfer`` may simply read them."""
+        ...
+
     def transfer(
         self, actor: Actor, *, idempotency_key: str, source_account_id: uuid.UUID,
         target_account_id: uuid.UUID, amount: Money, memo: str = "", on: date | None = None,

@@ -107,12 +107,17 @@ class Prepared:
 CONNECTION = "driver.connection"
 
 
+def transaction_key(session: Session) -> tuple[object, object]:
+    """What names the session's current transaction and savepoint: equal keys, same unit."""
+    return session.get_transaction(), session.get_nested_transaction()
+
+
 def transaction_connection(session: Session) -> Connection | None:
     """The connection of the session's transaction on PostgreSQL (None on another engine),
     beginning the transaction if none is open: ``Session.connection()`` once per transaction
     and savepoint (asking for the connection is what makes a savepoint begun with
     ``begin_nested`` send its SAVEPOINT), then kept with them."""
-    current = (session.get_transaction(), session.get_nested_transaction())
+    current = transaction_key(session)
     kept = session.info.get(CONNECTION)
     if current[0] is not None and kept is not None and kept[0] == current \
             and not kept[1].closed and not kept[1].invalidated:
@@ -121,8 +126,7 @@ def transaction_connection(session: Session) -> Connection | None:
     if not is_postgresql(session):
         return None
     connection: Connection = session.connection()
-    session.info[CONNECTION] = ((session.get_transaction(), session.get_nested_transaction()),
-                                connection)
+    session.info[CONNECTION] = (transaction_key(session), connection)
     return connection
 
 

@@ -177,6 +177,13 @@ class AccountOps(LedgerBase):
 
     # -- between two customers -------------------------------------------------------------
 
+    def hold_accounts(self, account_ids: list[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID | None]:
+        """The owners of the accounts a transfer is about to post to, for the caller's
+        access check (accounts that do not exist left out), locked in id order: the transfer
+        that follows in the same transaction reads them without another statement."""
+        return {account_id: state.customer_id
+                for account_id, state in self.hold_states(account_ids).items()}
+
     def transfer(
         self, actor: Actor, *, idempotency_key: str, source_account_id: uuid.UUID,
         target_account_id: uuid.UUID, amount: Money, memo: str = "", on: date | None = None,

@@ -55,6 +55,7 @@ from contactless.corebank.models import BusinessDay, LedgerAccount, Posting
 from contactless.platform.clock import today_in
 from contactless.platform.context import Actor
 from contactless.platform.db import Base, MinorUnits, is_postgresql, utcnow
+from contactless.platform.driver import transaction_key
 from contactless.platform.errors import NotFound
 from contactless.platform.money import (
     CURRENCY_EXPONENTS,
@@ -69,8 +70,11 @@ RUNNER_SCOPE = "runner"
 INTERNAL_CACHE = "corebank_internal_accounts"
 RATE_CACHE = "corebank_rate_cache"
 CLOSED_DAY_CACHE = "corebank_last_closed_day"
+HELD = "corebank_held_accounts"  # (transaction key, states) locked by hold_states
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 ModelT = TypeVar("ModelT", bound=Base)
+
+
 def business_date(session: Session) -> date:
     """Today in the bank's time zone (settings.timezone), the default value date."""
     kernel = session.info.get("kernel")
@@ -206,20 +210,34 @@ class LedgerBase:
             self.session.info.pop(CLOSED_DAY_CACHE, None)
         return found
 
+    def hold_states(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, AccountState]:
+        """Lock the accounts an operation is about to post to and read them for its checks
+        (those found; the posting names the missing): the next :meth:`lock_states` of the
+        same transaction and savepoint, with nothing pending in the session between, takes
+        them from here instead of sending the statement again."""
+        self.session.flush()  # the caller's pending rows first (a Core read sees the database)
+        rows = LOCK_STATES.rows(self.session, {"ids": sorted(set(ids))})
+        found = {row[0]: AccountState(*row[:-1]) for row in rows}
+        if rows:  # read with the locks: a day closed meanwhile shows here (see close_day)
+            self.session.info[CLOSED_DAY_CACHE] = rows[0][-1]
+        self.session.info[HELD] = (transaction_key(self.session), found)
+        return found
+
     def lock_states(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, AccountState]:
         """Read and lock accounts with one Core statement, in ascending id order so two
         writers never deadlock (``FOR UPDATE``; SQLite serializes writers and renders none).
         The last closed business day comes with it, for the posting's day check."""
-        wanted = sorted(set(ids))
-        self.session.flush()  # the caller's pending rows first (a Core read sees the database)
-        rows = LOCK_STATES.rows(self.session, {"ids": wanted})
-        found = {row[0]: AccountState(*row[:-1]) for row in rows}
-        if rows:  # read with the locks: a day closed meanwhile shows here (see close_day)
-            self.session.info[CLOSED_DAY_CACHE] = rows[0][-1]
+        wanted, session = sorted(set(ids)), self.session
+        held = session.info.pop(HELD, None)
+        found = held[1] if held is not None and held[0] == transaction_key(session) \
+            and not (session.new or session.dirty or session.deleted) else {}
+        if not all(account_id in found for account_id in wanted):
+            found = self.hold_states(wanted)
+            session.info.pop(HELD, None)
         missing = [str(account_id) for account_id in wanted if account_id not in found]
         if missing:
             raise AccountNotFound("no account {account_id}", account_id=", ".join(missing))
-        return found
+        return {account_id: found[account_id] for account_id in wanted}
 
     def read_state(self, account_id: uuid.UUID) -> AccountState:
         """An account's row without locking it, in one Core statement."""
@@ -240,18 +258,12 @@ class LedgerBase:
     def lock_row(self, model: type[ModelT], row_id: uuid.UUID,
                  not_found: type[NotFound]) -> ModelT:
         """Load and lock one product row (deposit, loan, order...); lock it before accounts."""
-        if self.is_postgres:
-            row = self.session.get(model, row_id, with_for_update=True, populate_existing=True)
-        else:
-            row = self.session.get(model, row_id)
-        if row is None:
-            raise not_found("no {thing} {row_id}",
-                            thing=model.__tablename__.removeprefix("corebank_"), row_id=row_id)
-        return row
+        return self.get_row(model, row_id, not_found, lock=self.is_postgres)
 
-    def get_row(self, model: type[ModelT], row_id: uuid.UUID,
-                not_found: type[NotFound]) -> ModelT:
-        row = self.session.get(model, row_id)
+    def get_row(self, model: type[ModelT], row_id: uuid.UUID, not_found: type[NotFound], *,
+                lock: bool = False) -> ModelT:
+        row = (self.session.get(model, row_id, with_for_update=True, populate_existing=True)
+               if lock else self.session.get(model, row_id))
         if row is None:
             raise not_found("no {thing} {row_id}",
                             thing=model.__tablename__.removeprefix("corebank_"), row_id=row_id)

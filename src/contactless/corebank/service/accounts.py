@@ -7,6 +7,8 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
+from contactless.corebank.errors import AccountNotFound
+from contactless.corebank.port import CoreBankPort
 from contactless.corebank.schemas import (
     AccountView,
     OutboundTransferView,
@@ -261,10 +263,11 @@ def transfer(
     (``account_frozen``), too little money (``insufficient_funds``), and Class II caps
     (``class2_limit_exceeded``).
     """
-    source = _account_in_scope(session, actor, source_account_id, Operation.TRANSFER)
+    permit(actor, Operation.TRANSFER)
     reason = second_person_needed(actor, Operation.TRANSFER,
                                   over_limit=over_debit_limit(session, amount))
     if reason:
+        source = _account_in_scope(session, actor, source_account_id, Operation.TRANSFER)
         return file(session, actor, operation=Operation.TRANSFER, reason=reason,
                     idempotency_key=idempotency_key, target_type="corebank_account",
                     target_id=source_account_id, customer_id=source.customer_id, amount=amount,
@@ -272,7 +275,7 @@ def transfer(
                              "target_account_id": str(target_account_id),
                              "amount": money_out(amount), "memo": memo,
                              "on": on.isoformat() if on else None})
-    return _transfer(session, actor, source, idempotency_key=idempotency_key,
+    return _transfer(session, actor, source_account_id, idempotency_key=idempotency_key,
                      target_account_id=target_account_id, amount=amount, memo=memo, on=on)
 
 
@@ -280,29 +283,39 @@ def run_transfer(session: Session, actor: Actor, *, idempotency_key: str,
                  source_account_id: uuid.UUID, target_account_id: uuid.UUID, amount: Money,
                  memo: str = "", on: date | None = None) -> TransferResult:
     """The transfer itself, for an actor four eyes no longer holds."""
-    source = _account_in_scope(session, actor, source_account_id, Operation.TRANSFER)
-    return _transfer(session, actor, source, idempotency_key=idempotency_key,
+    permit(actor, Operation.TRANSFER)
+    return _transfer(session, actor, source_account_id, idempotency_key=idempotency_key,
                      target_account_id=target_account_id, amount=amount, memo=memo, on=on)
 
 
-def _transfer(session: Session, actor: Actor, source: AccountView, *, idempotency_key: str,
-              target_account_id: uuid.UUID, amount: Money, memo: str,
+def _transfer(session: Session, actor: Actor, source_account_id: uuid.UUID, *,
+              idempotency_key: str, target_account_id: uuid.UUID, amount: Money, memo: str,
               on: date | None) -> TransferResult:
-    """Post the transfer once per key; ``source`` is the account the actor may pay from."""
-    source_account_id = source.id
+    """Post the transfer once per key, if the actor may pay from the source account: both
+    accounts are held (locked, on the embedded ledger) for the access check, so the posting
+    reads them without another round trip."""
+    owner: list[uuid.UUID | None] = []
+
+    def in_scope(port: CoreBankPort) -> None:
+        held = port.hold_accounts([source_account_id, target_account_id])
+        if source_account_id not in held:
+            raise AccountNotFound("no account {account_id}", account_id=source_account_id)
+        owner.append(held[source_account_id])
+        check_customer_access(session, actor, owner[0], operation=Operation.TRANSFER)
+
     return idempotent(
         session, actor, operation="transfer", idempotency_key=idempotency_key,
         request={"source_account_id": source_account_id,
                  "target_account_id": target_account_id, "amount": amount, "memo": memo,
                  "on": on},
-        result_type=TransferResult,
+        result_type=TransferResult, check=in_scope,
         perform=lambda port: port.transfer(
             actor, idempotency_key=idempotency_key, source_account_id=source_account_id,
             target_account_id=target_account_id, amount=amount, memo=memo, on=on),
         audit_target=lambda result: ("corebank_account", source_account_id),
         details=lambda result: {"entry_id": result.entry_id,
                                 "target_account_id": target_account_id,
-                                "customer_id": source.customer_id, **money_details(amount)},
+                                "customer_id": owner[0], **money_details(amount)},
         topic="corebank.transfer_completed",
     )
 

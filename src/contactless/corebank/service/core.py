@@ -27,6 +27,7 @@ from contactless.corebank.errors import (
 from contactless.corebank.ledger import EmbeddedLedger
 from contactless.corebank.ledger.books import (
     CLOSED_DAY_CACHE,
+    HELD,
     INTERNAL_CACHE,
     RATE_CACHE,
     actor_scope,
@@ -240,9 +241,13 @@ def idempotent(
     audit_target: Callable[[ResultT], tuple[str, object]],
     details: Callable[[ResultT], dict[str, Any]] | None = None,
     topic: str | None = None,
+    check: Callable[[CoreBankPort], None] | None = None,
 ) -> ResultT:
     """Run ``perform`` once per (actor, key): a replay of the same request returns the
     stored result and writes nothing; another request under the same key is refused.
+    ``check`` (the caller's access check) runs once the key is claimed, before the
+    operation or the replay, in the same unit: what it reads or locks for the operation is
+    undone with it, and the accounts are locked after the key, as without it.
 
     The request record, the operation, its audit entry and its event share one savepoint, so
     a failure leaves nothing behind (not even the key) and the caller's session stays usable.
@@ -256,8 +261,11 @@ def idempotent(
     try:
         with _atomic(session):
             record_id = uuid.uuid4()
-            if not _claim(session, record_id, scope=scope, key=key, operation=operation,
-                          digest=digest):
+            claimed = _claim(session, record_id, scope=scope, key=key, operation=operation,
+                             digest=digest)
+            if check is not None:
+                check(get_port(session))
+            if not claimed:
                 existing = _find(session, scope, key)
                 if existing is None:  # the other request rolled back between two statements
                     raise Conflict("the first request with this key did not finish; retry",
@@ -273,6 +281,7 @@ def idempotent(
         session.info.pop(INTERNAL_CACHE, None)
         session.info.pop(RATE_CACHE, None)
         session.info.pop(CLOSED_DAY_CACHE, None)
+        session.info.pop(HELD, None)
         raise
 
 
