@@ -9,9 +9,11 @@ On the given server it creates a fresh database (dropped at the end), migrates i
 hot and 1,000 cold demand accounts through the core-banking service and funds them with cash,
 then runs ``--transfers`` transfers from ``--threads`` clients through the service (permission,
 idempotency, the embedded ledger, audit, event: what ``POST /api/v1/corebank/transfers`` runs,
-without HTTP), each between a hot and a cold account with its own idempotency key. Clients are
-worker processes by default (the server scales with worker processes; one process's threads
-share the GIL); ``--mode threads`` runs them as threads of one process instead.
+without HTTP), each between a hot and a cold account with its own idempotency key. The
+clients are threads of ``--processes`` worker processes (by default one per core, as
+``contactless serve --workers <cores>`` serves concurrent requests: a process per core, each
+request on a thread of its pool); ``--processes 1`` runs them all in one process (one GIL),
+``--processes`` equal to ``--threads`` gives each client its own process.
 
 Reported: ``transfers_per_second`` (answered transfers over the wall time of the timed run),
 ``p50_ms``/``p99_ms`` (one transfer, session to commit), ``python_ms_per_transfer`` (client
@@ -31,9 +33,9 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
+import os
 import random
 import statistics
-import sys
 import tempfile
 import threading
 import time
@@ -174,50 +176,41 @@ def client_run(kernel: Kernel, workload: Workload, number: int, start: Any,
     return report
 
 
-def process_client(url: str, home: str, workload: Workload, number: int, start: Any,
-                   out: Any) -> None:
-    kernel = kernel_for(url, Path(home))
-    try:
-        out.put(client_run(kernel, workload, number, start, StatementCounter(kernel)))
-    except BaseException as error:  # the parent reports it and fails the run
-        out.put(ClientReport(failure=f"client {number}: {error!r}"))
-    finally:
-        kernel.db.dispose()
-
-
-def run_processes(url: str, home: str, workload: Workload) -> list[ClientReport]:
-    context = multiprocessing.get_context("fork")
-    start = context.Barrier(workload.clients)
-    out = context.Queue()
-    workers = [context.Process(target=process_client,
-                               args=(url, home, workload, number, start, out))
-               for number in range(workload.clients)]
-    for worker in workers:
-        worker.start()
-    reports = [out.get() for _ in workers]
-    for worker in workers:
-        worker.join()
-    return reports
-
-
-def run_threads(url: str, home: str, workload: Workload) -> list[ClientReport]:
+def process_clients(url: str, home: str, workload: Workload, numbers: list[int], start: Any,
+                    out: Any) -> None:
+    """One worker process: its clients as threads sharing one kernel (engine and pool), as a
+    server worker's requests do."""
     kernel = kernel_for(url, Path(home))
     counter = StatementCounter(kernel)
-    start = threading.Barrier(workload.clients)
-    reports: list[ClientReport] = []
 
     def work(number: int) -> None:
         try:
-            reports.append(client_run(kernel, workload, number, start, counter))
-        except BaseException as error:
-            reports.append(ClientReport(failure=f"client {number}: {error!r}"))
+            out.put(client_run(kernel, workload, number, start, counter))
+        except BaseException as error:  # the parent reports it and fails the run
+            out.put(ClientReport(failure=f"client {number}: {error!r}"))
 
-    threads = [threading.Thread(target=work, args=(n,)) for n in range(workload.clients)]
+    threads = [threading.Thread(target=work, args=(number,)) for number in numbers]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     kernel.db.dispose()
+
+
+def run_clients(url: str, home: str, workload: Workload, processes: int) -> list[ClientReport]:
+    """``workload.clients`` clients spread evenly over ``processes`` worker processes."""
+    context = multiprocessing.get_context("fork")
+    start = context.Barrier(workload.clients)
+    out = context.Queue()
+    groups = [list(range(workload.clients))[index::processes] for index in range(processes)]
+    workers = [context.Process(target=process_clients,
+                               args=(url, home, workload, numbers, start, out))
+               for numbers in groups]
+    for worker in workers:
+        worker.start()
+    reports = [out.get() for _ in range(workload.clients)]
+    for worker in workers:
+        worker.join()
     return reports
 
 
@@ -243,13 +236,13 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
-def summary(reports: list[ClientReport], mode: str) -> dict[str, Any]:
+def summary(reports: list[ClientReport], processes: int) -> dict[str, Any]:
     latencies = [ms for report in reports for ms in report.latencies_ms]
     timed = len(latencies)
     wall = max(r.finished for r in reports) - min(r.started for r in reports)
     answered = sum(1 for r in reports for sent in r.sent if sent.key.startswith("bench-"))
     return {
-        "clients": f"{len(reports)} {mode}",
+        "clients": f"{len(reports)} threads in {processes} processes",
         "transfers": timed,
         "refused": sum(r.refused for r in reports),
         "wall_seconds": round(wall, 2),
@@ -267,7 +260,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--database-url", default=DEFAULT_SERVER,
                         help="a PostgreSQL server's URL (a fresh database is made on it)")
     parser.add_argument("--threads", type=int, default=8, help="clients (and pgbench's -c)")
-    parser.add_argument("--mode", choices=["processes", "threads"], default="processes")
+    parser.add_argument("--processes", type=int, default=0,
+                        help="worker processes the clients run in (default: one per core)")
     parser.add_argument("--transfers", type=int, default=20000)
     parser.add_argument("--hot-accounts", type=int, default=20)
     parser.add_argument("--cold-accounts", type=int, default=1000)
@@ -289,13 +283,13 @@ def bank_and_transfers(args: argparse.Namespace, url: str, home: str) -> dict[st
                         open_funded(kernel, owners[args.hot_accounts:], COLD_FUNDS, "cold"),
                         args.transfers, args.threads)
     kernel.db.dispose()
-    log(f"{args.transfers} transfers from {args.threads} {args.mode}")
-    runner = run_processes if args.mode == "processes" else run_threads
-    reports = runner(url, home, workload)
+    processes = min(args.threads, args.processes or os.cpu_count() or 1)
+    log(f"{args.transfers} transfers from {args.threads} clients in {processes} processes")
+    reports = run_clients(url, home, workload, processes)
     failures = [r.failure for r in reports if r.failure]
     if failures:
         raise SystemExit("; ".join(failures))
-    result = summary(reports, args.mode)
+    result = summary(reports, processes)
     sent = [one for report in reports for one in report.sent]
     problems = replay_some(url, home, sent, random.Random(7))
     if args.settlement_accounts:
@@ -317,8 +311,6 @@ def bank_and_transfers(args: argparse.Namespace, url: str, home: str) -> dict[st
 
 def main(argv: list[str] | None = None) -> None:
     args = parse(argv)
-    if args.mode == "threads":
-        sys.setswitchinterval(0.0005)  # a thread holding row locks gets the GIL back soon
     with tempfile.TemporaryDirectory() as home, fresh_database(args.database_url) as url:
         result = bank_and_transfers(args, url, home)
     scale = args.pgbench_scale or args.threads
