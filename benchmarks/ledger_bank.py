@@ -172,20 +172,42 @@ class PgbenchResult:
     command: str
 
 
-def run_pgbench(server_url: str, clients: int, seconds: int, scale: int) -> PgbenchResult:
-    """pgbench's built-in TPC-B-like script in its own database on the same server."""
-    with fresh_database(server_url, prefix="contactless_pgbench") as url:
+class Pgbench:
+    """pgbench's built-in TPC-B-like script in a database of its own on the same server,
+    initialised once (scale ``scale``), run as often as asked (:meth:`run`)."""
+
+    def __init__(self, url: str, clients: int, scale: int) -> None:
+        self.url, self.clients, self.scale = url, clients, scale
         subprocess.run([PGBENCH, "-i", "-q", "-s", str(scale), url], check=True,  # noqa: S603
                        capture_output=True, timeout=600)
-        command = [PGBENCH, "-c", str(clients), "-j", str(min(clients, os.cpu_count() or 1)),
-                   "-T", str(seconds), "-n", url]
-        output = subprocess.run(command, check=True, capture_output=True, text=True,  # noqa: S603
-                                timeout=seconds + 120).stdout
-    found = re.search(r"tps = ([\d.]+)", output)
-    if found is None:
-        raise RuntimeError(f"pgbench printed no tps: {output[-500:]}")
-    shown = " ".join(command[:-1] + ["DB"])
-    return PgbenchResult(float(found.group(1)), f"pgbench -i -s {scale}; {shown}")
+
+    def command(self, seconds: int) -> list[str]:
+        return [PGBENCH, "-c", str(self.clients),
+                "-j", str(min(self.clients, os.cpu_count() or 1)), "-T", str(seconds), "-n"]
+
+    def shown(self, seconds: int) -> str:
+        return f"pgbench -i -s {self.scale}; {' '.join(self.command(seconds))} DB"
+
+    def run(self, seconds: int) -> float:
+        """One run of ``seconds``: its transactions per second."""
+        output = subprocess.run([*self.command(seconds), self.url], check=True,  # noqa: S603
+                                capture_output=True, text=True, timeout=seconds + 120).stdout
+        found = re.search(r"tps = ([\d.]+)", output)
+        if found is None:
+            raise RuntimeError(f"pgbench printed no tps: {output[-500:]}")
+        return float(found.group(1))
+
+
+@contextmanager
+def pgbench_database(server_url: str, clients: int, scale: int) -> Iterator[Pgbench]:
+    with fresh_database(server_url, prefix="contactless_pgbench") as url:
+        yield Pgbench(url, clients, scale)
+
+
+def run_pgbench(server_url: str, clients: int, seconds: int, scale: int) -> PgbenchResult:
+    """pgbench's built-in TPC-B-like script in its own database on the same server."""
+    with pgbench_database(server_url, clients, scale) as bench:
+        return PgbenchResult(bench.run(seconds), bench.shown(seconds))
 
 
 # -- interest settlement ------------------------------------------------------------------------

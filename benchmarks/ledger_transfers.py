@@ -15,14 +15,21 @@ clients are threads of ``--processes`` worker processes (by default one per core
 request on a thread of its pool); ``--processes 1`` runs them all in one process (one GIL),
 ``--processes`` equal to ``--threads`` gives each client its own process.
 
-Reported: ``transfers_per_second`` (answered transfers over the wall time of the timed run),
+The transfers and ``pgbench`` take turns: ``--rounds`` rounds (3) of a pgbench slice
+(``--pgbench-seconds`` shared out) while the clients wait, then a slice of the transfers while
+pgbench waits, so that both see the machine as it is in the same minutes (a shared VM's speed
+drifts by a third from one minute to the next, which a ratio of two runs minutes apart takes
+for the ledger's own).
+
+Reported: ``transfers_per_second`` (answered transfers over the rounds' wall time),
 ``p50_ms``/``p99_ms`` (one transfer, session to commit), ``python_ms_per_transfer`` (client
 CPU per transfer: Python, SQLAlchemy and the driver), ``statements_per_transfer`` (what an
 engine listener sees, plus the pool's pre-ping ``SELECT 1`` on checkout) and
 ``round_trips_per_transfer`` (those plus BEGIN and COMMIT); ``invariants_ok`` (see
 ``ledger_invariants``, checked after the transfers, a replay of
 some keys, and the settlement); ``pgbench_tps`` (the built-in TPC-B-like script, same server,
-same client count, in its own database) and ``ratio_to_pgbench``; and
+same client count, in its own database; the mean of its slices) and ``ratio_to_pgbench``;
+``rounds`` (each round's transfers per second, pgbench's and their ratio: the spread); and
 ``interest_settlement_100k_seconds``: ``contactless corebank settle-interest`` over
 ``--settlement-accounts`` demand accounts (100,000 unless told; their balances are inserted in
 bulk, the settlement is the real command, process start included).
@@ -40,6 +47,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -50,6 +58,7 @@ from ledger_bank import (
     DEFAULT_SERVER,
     HOT_FUNDS,
     Holder,
+    Pgbench,
     fresh_database,
     insert_customers,
     insert_settlement_accounts,
@@ -57,7 +66,7 @@ from ledger_bank import (
     log,
     migrate_and_seed,
     open_funded,
-    run_pgbench,
+    pgbench_database,
     time_settlement,
 )
 from ledger_invariants import book_problems
@@ -100,8 +109,7 @@ class ClientReport:
     refused: int = 0
     cpu_seconds: float = 0.0
     statements: int = 0
-    started: float = 0.0
-    finished: float = 0.0
+    per_round: list[int] = field(default_factory=list)  # answered transfers in each round
     failure: str | None = None
 
 
@@ -135,6 +143,7 @@ class Workload:
     cold: list[Holder]
     transfers: int
     clients: int
+    rounds: int
 
 
 def one_transfer(kernel: Kernel, workload: Workload, rng: random.Random, key: str,
@@ -155,29 +164,36 @@ def one_transfer(kernel: Kernel, workload: Workload, rng: random.Random, key: st
     report.sent.append(Sent(key, source, target.account_id, amount, result.entry_id))
 
 
-def client_run(kernel: Kernel, workload: Workload, number: int, start: Any,
+def client_run(kernel: Kernel, workload: Workload, number: int, go: Any, done: Any,
                counter: StatementCounter) -> ClientReport:
-    """One client: a warm-up, then its share of the transfers, timed one by one."""
+    """One client: a warm-up, then its share of the transfers in ``workload.rounds`` slices,
+    each begun and ended with every other client (``go``, ``done``), timed one by one."""
     report = ClientReport()
     rng = random.Random(number)
     share = workload.transfers // workload.clients + (
         1 if number < workload.transfers % workload.clients else 0)
+    slices = [share // workload.rounds + (1 if index < share % workload.rounds else 0)
+              for index in range(workload.rounds)]
     for n in range(WARM_UP):
         one_transfer(kernel, workload, rng, f"warm-{number}-{n}", report)
-    start.wait()
-    report.started, cpu, sent = time.monotonic(), time.thread_time(), counter.count
-    for n in range(share):
-        began = time.perf_counter()
-        one_transfer(kernel, workload, rng, f"bench-{number}-{n}", report)
-        report.latencies_ms.append((time.perf_counter() - began) * 1000)
-    report.finished = time.monotonic()
+    cpu, sent, n = time.thread_time(), counter.count, 0
+    for count in slices:
+        go.wait()
+        answered = len(report.sent)
+        for _ in range(count):
+            began = time.perf_counter()
+            one_transfer(kernel, workload, rng, f"bench-{number}-{n}", report)
+            report.latencies_ms.append((time.perf_counter() - began) * 1000)
+            n += 1
+        report.per_round.append(len(report.sent) - answered)
+        done.wait()
     report.cpu_seconds = time.thread_time() - cpu
     report.statements = counter.count - sent
     return report
 
 
-def process_clients(url: str, home: str, workload: Workload, numbers: list[int], start: Any,
-                    out: Any) -> None:
+def process_clients(url: str, home: str, workload: Workload, numbers: list[int], go: Any,
+                    done: Any, out: Any) -> None:
     """One worker process: its clients as threads sharing one kernel (engine and pool), as a
     server worker's requests do."""
     kernel = kernel_for(url, Path(home))
@@ -185,8 +201,10 @@ def process_clients(url: str, home: str, workload: Workload, numbers: list[int],
 
     def work(number: int) -> None:
         try:
-            out.put(client_run(kernel, workload, number, start, counter))
+            out.put(client_run(kernel, workload, number, go, done, counter))
         except BaseException as error:  # the parent reports it and fails the run
+            go.abort()
+            done.abort()
             out.put(ClientReport(failure=f"client {number}: {error!r}"))
 
     threads = [threading.Thread(target=work, args=(number,)) for number in numbers]
@@ -197,21 +215,35 @@ def process_clients(url: str, home: str, workload: Workload, numbers: list[int],
     kernel.db.dispose()
 
 
-def run_clients(url: str, home: str, workload: Workload, processes: int) -> list[ClientReport]:
-    """``workload.clients`` clients spread evenly over ``processes`` worker processes."""
+def run_clients(url: str, home: str, workload: Workload, processes: int,
+                before_round: Callable[[int], None]) -> tuple[list[ClientReport], list[float]]:
+    """``workload.clients`` clients spread evenly over ``processes`` worker processes, run
+    in ``workload.rounds`` rounds: ``before_round`` runs while the clients wait (pgbench's
+    slice), then the clients run their slice. The rounds' wall times come back with the
+    reports."""
     context = multiprocessing.get_context("fork")
-    start = context.Barrier(workload.clients)
+    go, done = context.Barrier(workload.clients + 1), context.Barrier(workload.clients + 1)
     out = context.Queue()
     groups = [list(range(workload.clients))[index::processes] for index in range(processes)]
     workers = [context.Process(target=process_clients,
-                               args=(url, home, workload, numbers, start, out))
+                               args=(url, home, workload, numbers, go, done, out))
                for numbers in groups]
     for worker in workers:
         worker.start()
+    walls: list[float] = []
+    try:
+        for index in range(workload.rounds):
+            before_round(index)
+            go.wait()
+            began = time.monotonic()
+            done.wait()
+            walls.append(time.monotonic() - began)
+    except threading.BrokenBarrierError:
+        pass  # a client failed: its report says why
     reports = [out.get() for _ in range(workload.clients)]
     for worker in workers:
         worker.join()
-    return reports
+    return reports, walls
 
 
 def replay_some(url: str, home: str, sent: list[Sent], rng: random.Random) -> list[str]:
@@ -236,10 +268,10 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
-def summary(reports: list[ClientReport], processes: int) -> dict[str, Any]:
+def summary(reports: list[ClientReport], walls: list[float], processes: int) -> dict[str, Any]:
     latencies = [ms for report in reports for ms in report.latencies_ms]
     timed = len(latencies)
-    wall = max(r.finished for r in reports) - min(r.started for r in reports)
+    wall = sum(walls)
     answered = sum(1 for r in reports for sent in r.sent if sent.key.startswith("bench-"))
     return {
         "clients": f"{len(reports)} threads in {processes} processes",
@@ -260,6 +292,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--database-url", default=DEFAULT_SERVER,
                         help="a PostgreSQL server's URL (a fresh database is made on it)")
     parser.add_argument("--threads", type=int, default=8, help="clients (and pgbench's -c)")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="turns of pgbench and transfers (each a share of both)")
     parser.add_argument("--processes", type=int, default=0,
                         help="worker processes the clients run in (default: one per core)")
     parser.add_argument("--transfers", type=int, default=20000)
@@ -273,23 +307,37 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def bank_and_transfers(args: argparse.Namespace, url: str, home: str) -> dict[str, Any]:
-    """Set the bank up, run the clients, replay some keys, settle interest, check the books."""
+def bank_and_transfers(args: argparse.Namespace, url: str, home: str,
+                       bench: Pgbench) -> dict[str, Any]:
+    """Set the bank up, run the clients and pgbench in turns, replay some keys, settle
+    interest, check the books."""
     kernel = kernel_for(url, Path(home))
     rm_id = migrate_and_seed(kernel)
     owners = insert_customers(kernel, rm_id, args.hot_accounts + args.cold_accounts)
     log(f"opening {len(owners)} accounts through the core-banking service")
     workload = Workload(open_funded(kernel, owners[:args.hot_accounts], HOT_FUNDS, "hot"),
                         open_funded(kernel, owners[args.hot_accounts:], COLD_FUNDS, "cold"),
-                        args.transfers, args.threads)
+                        args.transfers, args.threads, args.rounds)
     kernel.db.dispose()
     processes = min(args.threads, args.processes or os.cpu_count() or 1)
-    log(f"{args.transfers} transfers from {args.threads} clients in {processes} processes")
-    reports = run_clients(url, home, workload, processes)
+    seconds = max(1, args.pgbench_seconds // args.rounds)
+    pgbench_tps: list[float] = []
+
+    def pgbench_slice(index: int) -> None:
+        log(f"round {index + 1}/{args.rounds}: pgbench {seconds} s, then "
+            f"{args.transfers // args.rounds} transfers from {args.threads} clients in "
+            f"{processes} processes")
+        pgbench_tps.append(bench.run(seconds))
+
+    reports, walls = run_clients(url, home, workload, processes, pgbench_slice)
     failures = [r.failure for r in reports if r.failure]
     if failures:
         raise SystemExit("; ".join(failures))
-    result = summary(reports, processes)
+    result = summary(reports, walls, processes)
+    result["pgbench_tps"] = round(statistics.fmean(pgbench_tps), 1)
+    result["ratio_to_pgbench"] = round(result["transfers_per_second"] / result["pgbench_tps"], 3)
+    result["pgbench_command"] = bench.shown(seconds)
+    result["rounds"] = round_figures(reports, walls, pgbench_tps)
     sent = [one for report in reports for one in report.sent]
     problems = replay_some(url, home, sent, random.Random(7))
     if args.settlement_accounts:
@@ -309,16 +357,22 @@ def bank_and_transfers(args: argparse.Namespace, url: str, home: str) -> dict[st
     return result
 
 
+def round_figures(reports: list[ClientReport], walls: list[float],
+                  pgbench_tps: list[float]) -> list[dict[str, float]]:
+    """Each round's transfers per second beside the pgbench slice run just before it."""
+    per_round = [sum(report.per_round[index] for report in reports)
+                 for index in range(len(walls))]
+    return [{"transfers_per_second": round(count / wall, 1), "pgbench_tps": round(tps, 1),
+             "ratio": round(count / wall / tps, 3)}
+            for count, wall, tps in zip(per_round, walls, pgbench_tps, strict=True)]
+
+
 def main(argv: list[str] | None = None) -> None:
     args = parse(argv)
-    with tempfile.TemporaryDirectory() as home, fresh_database(args.database_url) as url:
-        result = bank_and_transfers(args, url, home)
     scale = args.pgbench_scale or args.threads
-    log(f"pgbench: {args.threads} clients, scale {scale}, {args.pgbench_seconds} s")
-    pgbench = run_pgbench(args.database_url, args.threads, args.pgbench_seconds, scale)
-    result["pgbench_tps"] = round(pgbench.tps, 1)
-    result["ratio_to_pgbench"] = round(result["transfers_per_second"] / pgbench.tps, 3)
-    result["pgbench_command"] = pgbench.command
+    with tempfile.TemporaryDirectory() as home, fresh_database(args.database_url) as url, \
+            pgbench_database(args.database_url, args.threads, scale) as bench:
+        result = bank_and_transfers(args, url, home, bench)
     ordered = ["transfers_per_second", "p50_ms", "p99_ms", "invariants_ok", "pgbench_tps",
                "ratio_to_pgbench", "interest_settlement_100k_seconds"]
     output = {name: result.pop(name, None) for name in ordered} | result

@@ -46,6 +46,10 @@ class Write:
         rows = self.rows
         if self.key is not None:
             columns = tuple(rows[0])
+        elif len(rows) == 1:  # the usual insert: one pass over its values
+            defaulted = _server_defaulted(self.table)
+            columns = tuple([name for name, value in rows[0].items()
+                             if value is not None or name in defaulted])
         else:
             defaulted = _server_defaulted(self.table)
             columns = tuple(name for name in rows[0] if name in defaulted
