@@ -164,16 +164,19 @@ def one_transfer(kernel: Kernel, workload: Workload, rng: random.Random, key: st
     report.sent.append(Sent(key, source, target.account_id, amount, result.entry_id))
 
 
+def _part(total: int, parts: int, index: int) -> int:
+    """Part ``index`` of ``total`` shared out as evenly as whole numbers allow."""
+    return total // parts + (1 if index < total % parts else 0)
+
+
 def client_run(kernel: Kernel, workload: Workload, number: int, go: Any, done: Any,
                counter: StatementCounter) -> ClientReport:
     """One client: a warm-up, then its share of the transfers in ``workload.rounds`` slices,
     each begun and ended with every other client (``go``, ``done``), timed one by one."""
     report = ClientReport()
     rng = random.Random(number)
-    share = workload.transfers // workload.clients + (
-        1 if number < workload.transfers % workload.clients else 0)
-    slices = [share // workload.rounds + (1 if index < share % workload.rounds else 0)
-              for index in range(workload.rounds)]
+    share = _part(workload.transfers, workload.clients, number)
+    slices = [_part(share, workload.rounds, index) for index in range(workload.rounds)]
     for n in range(WARM_UP):
         one_transfer(kernel, workload, rng, f"warm-{number}-{n}", report)
     cpu, sent, n = time.thread_time(), counter.count, 0
@@ -272,7 +275,7 @@ def summary(reports: list[ClientReport], walls: list[float], processes: int) -> 
     latencies = [ms for report in reports for ms in report.latencies_ms]
     timed = len(latencies)
     wall = sum(walls)
-    answered = sum(1 for r in reports for sent in r.sent if sent.key.startswith("bench-"))
+    answered = sum(sum(r.per_round) for r in reports)
     return {
         "clients": f"{len(reports)} threads in {processes} processes",
         "transfers": timed,

@@ -211,15 +211,10 @@ class LedgerBase:
         return found
 
     def hold_states(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, AccountState]:
-        """Lock the accounts an operation is about to post to and read them for its checks
-        (those found; the posting names the missing): the next :meth:`lock_states` of the
-        same transaction and savepoint, with nothing pending in the session between, takes
-        them from here instead of sending the statement again."""
-        self.session.flush()  # the caller's pending rows first (a Core read sees the database)
-        rows = LOCK_STATES.rows(self.session, {"ids": sorted(set(ids))})
-        found = {row[0]: AccountState(*row[:-1]) for row in rows}
-        if rows:  # read with the locks: a day closed meanwhile shows here (see close_day)
-            self.session.info[CLOSED_DAY_CACHE] = rows[0][-1]
+        """Lock and read the accounts an operation will post to, for its checks (those found):
+        the next :meth:`lock_states` of the same transaction and savepoint, nothing pending in
+        the session between, takes them from here instead of sending the statement again."""
+        found = self._locked(ids)
         self.session.info[HELD] = (transaction_key(self.session), found)
         return found
 
@@ -232,12 +227,18 @@ class LedgerBase:
         found = held[1] if held is not None and held[0] == transaction_key(session) \
             and not (session.new or session.dirty or session.deleted) else {}
         if not all(account_id in found for account_id in wanted):
-            found = self.hold_states(wanted)
-            session.info.pop(HELD, None)
+            found = self._locked(wanted)
         missing = [str(account_id) for account_id in wanted if account_id not in found]
         if missing:
             raise AccountNotFound("no account {account_id}", account_id=", ".join(missing))
         return {account_id: found[account_id] for account_id in wanted}
+
+    def _locked(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, AccountState]:
+        self.session.flush()  # the caller's pending rows first (a Core read sees the database)
+        rows = LOCK_STATES.rows(self.session, {"ids": sorted(set(ids))})
+        if rows:  # read with the locks: a day closed meanwhile shows here (see close_day)
+            self.session.info[CLOSED_DAY_CACHE] = rows[0][-1]
+        return {row[0]: AccountState(*row[:-1]) for row in rows}
 
     def read_state(self, account_id: uuid.UUID) -> AccountState:
         """An account's row without locking it, in one Core statement."""

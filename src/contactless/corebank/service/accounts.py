@@ -294,14 +294,15 @@ def _transfer(session: Session, actor: Actor, source_account_id: uuid.UUID, *,
     """Post the transfer once per key, if the actor may pay from the source account: both
     accounts are held (locked, on the embedded ledger) for the access check, so the posting
     reads them without another round trip."""
-    owner: list[uuid.UUID | None] = []
+    owner: uuid.UUID | None = None
 
     def in_scope(port: CoreBankPort) -> None:
+        nonlocal owner
         held = port.hold_accounts([source_account_id, target_account_id])
         if source_account_id not in held:
             raise AccountNotFound("no account {account_id}", account_id=source_account_id)
-        owner.append(held[source_account_id])
-        check_customer_access(session, actor, owner[0], operation=Operation.TRANSFER)
+        owner = held[source_account_id]
+        check_customer_access(session, actor, owner, operation=Operation.TRANSFER)
 
     return idempotent(
         session, actor, operation="transfer", idempotency_key=idempotency_key,
@@ -315,7 +316,7 @@ def _transfer(session: Session, actor: Actor, source_account_id: uuid.UUID, *,
         audit_target=lambda result: ("corebank_account", source_account_id),
         details=lambda result: {"entry_id": result.entry_id,
                                 "target_account_id": target_account_id,
-                                "customer_id": owner[0], **money_details(amount)},
+                                "customer_id": owner, **money_details(amount)},
         topic="corebank.transfer_completed",
     )
 
