@@ -5,19 +5,19 @@ ceiling of any Python client of this schema on this server. One JSON object on s
 
 It makes the benchmark bank of ``ledger_transfers.py`` (a fresh database, 20 hot and 1,000
 cold funded accounts), then each of ``--threads`` processes sends, per transfer, what the
-service sends on PostgreSQL: BEGIN, the key's claim (``INSERT ... ON CONFLICT DO NOTHING``),
-the two accounts locked in id order (the service's access check reads the owner from them),
-one statement writing the entry,
-its two postings, both balances, the stored result, an audit row and an event (the service's
-own statement text, taken from one transfer through the service), and COMMIT. No service,
+service sends on PostgreSQL: BEGIN, the two accounts locked in id order (the service's access
+check reads the owner from them), one statement claiming the key (``INSERT ... ON CONFLICT DO
+NOTHING``, the stored result in the row) and writing, if it took, the entry, its two postings,
+both balances, an audit row and an event (the service's own statement text, taken from one
+transfer through the service, with PostgreSQL's ``$1`` placeholders), and COMMIT. No service,
 SQLAlchemy, permission, fingerprint, audit digest or JSON of the result: the values are
 stand-ins of the same sizes. It prints ``transfers_per_second``, ``p50_ms``, ``p99_ms``,
 ``python_ms_per_transfer`` (the client's CPU) and, with ``--pgbench-seconds``, pgbench's tps
 and the ratio.
 
-Two variants tell where the time goes: ``--pipeline`` sends the claim and the lock (with
-BEGIN) in one pipeline and the write with COMMIT in another (psycopg's pipeline mode: 2 round
-trips instead of 5); ``--bare-tables`` drops the written tables' secondary indexes and foreign
+Two variants tell where the time goes: ``--pipeline`` sends the lock with BEGIN in one
+pipeline and the write with COMMIT in another (psycopg's pipeline mode: 2 round trips
+instead of 4); ``--bare-tables`` drops the written tables' secondary indexes and foreign
 keys first; ``--procedure`` moves the transfer into a PL/pgSQL function (the claim, the locks,
 the balances, the entry, postings, result, audit row and event in one call, one round trip):
 what the target would cost if the transfer's rules lived in the database.
@@ -58,8 +58,6 @@ from contactless.platform.context import Actor
 from contactless.platform.kernel import Kernel
 from contactless.platform.money import Money
 
-CLAIM = ("INSERT INTO corebank_request (scope, key, operation, fingerprint, created_at, id) "
-         "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (scope, key) DO NOTHING RETURNING id")
 LOCK = ("SELECT id, customer_id, status, balance, posting_count, "
         "(SELECT max(business_date) FROM corebank_business_day) FROM corebank_account "
         "WHERE id IN (%s, %s) ORDER BY id FOR UPDATE OF corebank_account")
@@ -101,12 +99,13 @@ def write_values(source: uuid.UUID, target: uuid.UUID, amount: int, states: dict
     count = {account: row[4] for account, row in states.items()}
     customer = scope.removeprefix("customer:")
     return (
+        record_id, scope, key, "transfer", "f" * 64, now,
+        json.dumps({"entry_id": str(entry), "padding": "r" * 280}),
         entry, "transfer", day, "", "customer", customer, "mobile", scope, key, now,
         entry, source, count[source] + 1, amount, "CNY", balance[source] - amount, day,
         entry, target, count[target] + 1, -amount, "CNY", balance[target] + amount, day,
         source, balance[source] - amount, count[source] + 1,
         target, balance[target] + amount, count[target] + 1,
-        record_id, json.dumps({"entry_id": str(entry), "padding": "r" * 280}),
         now, "customer", customer, "mobile", "corebank.transfer", "corebank_account",
         str(source), "d" * 64, json.dumps({"amount": str(amount), "padding": "a" * 230}),
         uuid.uuid4(), "corebank.transfer_completed", Json({"key": key, "padding": "e" * 260}),
@@ -192,25 +191,22 @@ def run_client(url: str, write: str, hot: list[Account], cold: list[Account], tr
             pipeline = variant == "pipeline"
             scope, record_id, now = f"customer:{source[1]}", uuid.uuid4(), datetime.now(UTC)
             connection.autocommit = False
-            claim = (scope, key, "transfer", "f" * 64, now, record_id)
             if pipeline:
                 with connection.pipeline():
-                    claimed = connection.execute(CLAIM, claim)
-                    locked = connection.execute(LOCK, (source[0], target[0]))
-                    claimed.fetchone()
-                    rows = locked.fetchall()
+                    rows = connection.execute(LOCK, (source[0], target[0])).fetchall()
             else:
-                connection.execute(CLAIM, claim).fetchone()
                 rows = connection.execute(LOCK, (source[0], target[0])).fetchall()
             states = {row[0]: row for row in rows}
             values = write_values(source[0], target[0], rng.randint(1, 100), states, record_id,
                                   scope, key, now)
+            raw = psycopg.RawCursor(connection)  # the statement has $1 placeholders
             if pipeline:
                 with connection.pipeline():
-                    connection.execute(write, values)
+                    raw.execute(write, values)
                     connection.commit()
             else:
-                connection.execute(write, values)
+                if not raw.execute(write, values).fetchone()[0]:
+                    raise RuntimeError(f"the key {key} was taken")
                 connection.commit()
 
         for n in range(WARM_UP):

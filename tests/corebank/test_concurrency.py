@@ -142,3 +142,44 @@ def test_the_same_key_sent_at_once_posts_once(pg_kernel: Kernel, attempts: int) 
     with pg_kernel.db.session() as session:
         assert corebank.get_account(session, customer_actor(alice),
                                     account_id=source).balance == cny("90.00")
+
+
+def test_the_same_key_at_once_after_the_money_is_spent_and_with_another_request(
+        pg_kernel: Kernel) -> None:
+    # each waits for the first on the accounts' locks; then its own posting is refused (the
+    # first spent it all) or its key is taken by another request: the first result, or
+    # idempotency_key_reused, and never a deadlock
+    with pg_kernel.db.session() as session:
+        alice, bob = insert_customers(session, pg_kernel.cipher, 2)
+        source = open_account(session, alice, funds="100.00").id
+        target = open_account(session, bob).id
+    amounts = ["100.00"] * 4 + ["1.00"] * 2
+    outcomes: dict[int, object] = {}
+    start = threading.Barrier(len(amounts))
+
+    def send(number: int) -> None:
+        start.wait()
+        try:
+            with pg_kernel.db.session() as session:
+                outcomes[number] = corebank.transfer(
+                    session, customer_actor(alice), idempotency_key="all-at-once",
+                    source_account_id=source, target_account_id=target,
+                    amount=cny(amounts[number]))
+        except BaseException as error:
+            outcomes[number] = error
+
+    _run_at_once(send, len(amounts))
+    results = [o for o in outcomes.values() if isinstance(o, TransferResult)]
+    errors = [o for o in outcomes.values() if not isinstance(o, TransferResult)]
+    assert len({r.entry_id for r in results}) == 1
+    assert all(getattr(e, "code", None) == "idempotency_key_reused" for e in errors), errors
+    first = results[0]
+    with pg_kernel.db.session() as session:
+        posted = session.scalars(select(JournalEntry.id).where(
+            JournalEntry.kind == "transfer")).all()
+        assert posted == [first.entry_id]
+        balance = corebank.get_account(session, customer_actor(alice), account_id=source).balance
+    # whichever request came first, the others replayed it or were refused
+    spent = {"100.00": cny("0.00"), "1.00": cny("99.00")}
+    assert balance in spent.values()
+    assert len(results) == sum(1 for a in amounts if spent[a] == balance)

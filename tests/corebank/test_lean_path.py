@@ -29,7 +29,7 @@ class Sent:
         self.statements.append(statement)
 
 
-def test_a_transfer_sends_three_statements_and_no_savepoint(pg_kernel: Kernel) -> None:
+def test_a_transfer_sends_two_statements_and_no_savepoint(pg_kernel: Kernel) -> None:
     pg_kernel.bus.deliver_inline = False  # the after-commit delivery is not the transfer's
     pair = make_pair(pg_kernel, alice_funds="100.00")
     alice = customer_actor(pair.alice)
@@ -38,19 +38,24 @@ def test_a_transfer_sends_three_statements_and_no_savepoint(pg_kernel: Kernel) -
         first = corebank.transfer(session, alice, idempotency_key="lean-1",
                                   source_account_id=pair.alice_account,
                                   target_account_id=pair.bob_account, amount=cny("30.00"))
-    # the key's claim, the accounts' lock (read for the access check, kept for the posting),
-    # then one statement for the entry, postings, balances, stored result, audit entry, event
-    assert [s.split()[0] for s in sent.statements] == ["INSERT", "SELECT", "WITH", "COMMIT"]
-    assert "FOR UPDATE" in sent.statements[1]
+    # the accounts' lock (read for the access check, kept for the posting), then one statement
+    # for the key's claim, the entry, postings, balances, stored result, audit entry, event
+    assert [s.split()[0] for s in sent.statements] == ["SELECT", "WITH", "COMMIT"]
+    assert "FOR UPDATE" in sent.statements[0]
+    assert "ON CONFLICT (scope, key) DO NOTHING" in sent.statements[1]
     sent.statements.clear()
     with pg_kernel.db.session() as session:
         again = corebank.transfer(session, alice, idempotency_key="lean-1",
                                   source_account_id=pair.alice_account,
                                   target_account_id=pair.bob_account, amount=cny("30.00"))
     assert again == first
-    assert not any(s.startswith(("WITH", "UPDATE")) for s in sent.statements)
+    # the claim finds the key taken: nothing written, rolled back, the first result read
+    assert [s.split()[0] for s in sent.statements] == ["SELECT", "WITH", "SELECT", "COMMIT"]
+    assert not any(s.startswith(("INSERT", "UPDATE", "SAVEPOINT")) for s in sent.statements)
     with pg_kernel.db.session() as session:
         assert corebank.verify_books(session).ok
+        assert session.scalar(select(LedgerAccount.balance).where(
+            LedgerAccount.id == pair.alice_account)) == -cny("70.00").amount  # a liability
         audited = session.scalar(select(func.count()).select_from(AuditEntry).where(
             AuditEntry.action == "corebank.transfer"))
         assert audited == 1

@@ -89,6 +89,24 @@ def test_a_replay_returns_the_first_result_and_posts_nothing(kernel: Kernel) -> 
             == cny("90.00")
 
 
+def test_a_replay_after_the_money_is_spent_returns_the_first_result(kernel: Kernel) -> None:
+    # the key is claimed after the posting is worked out: the replay's own posting is refused
+    # (no funds left), and the first request's result comes back instead of that refusal
+    pair = make_pair(kernel, alice_funds="100.00")
+    alice = customer_actor(pair.alice)
+    request = dict(source_account_id=pair.alice_account, target_account_id=pair.bob_account,
+                   amount=cny("100.00"))
+    with kernel.db.session() as session:
+        first = corebank.transfer(session, alice, idempotency_key="all-of-it", **request)
+    with kernel.db.session() as session:
+        assert corebank.transfer(session, alice, idempotency_key="all-of-it", **request) == first
+        with pytest.raises(InsufficientFunds):  # a new key is a new transfer
+            corebank.transfer(session, alice, idempotency_key="all-of-it-again", **request)
+        assert session.scalar(select(func.count()).select_from(IdempotentRequest).where(
+            IdempotentRequest.key.like("all-of-it%"))) == 1
+        assert corebank.verify_books(session).ok
+
+
 def test_the_same_key_with_another_request_is_refused(kernel: Kernel) -> None:
     pair = make_pair(kernel, alice_funds="100.00")
     alice = customer_actor(pair.alice)

@@ -11,12 +11,13 @@ from typing import Any, cast
 
 import psycopg
 import pytest
-from sqlalchemy import Table, event, select, text
+from sqlalchemy import Table, event, func, select, text
+from sqlalchemy.exc import DBAPIError
 
 from contactless.corebank.models import IdempotentRequest, JournalEntry, LedgerAccount, Posting
 from contactless.platform.db import connection_alive, holds_nothing, utcnow
 from contactless.platform.kernel import Kernel
-from contactless.platform.writes import Write, collecting, execute_writes, write_soon
+from contactless.platform.writes import Claim, Write, collecting, execute_writes, write_soon
 
 ENTRY = cast(Table, JournalEntry.__table__)
 POSTING = cast(Table, Posting.__table__)
@@ -84,6 +85,62 @@ def test_an_entry_its_postings_and_balances_in_one_statement(kernel: Kernel, row
         assert balances == {a["number"]: Decimal(amount)
                             for a, amount in zip(accounts, amounts, strict=True)}
         assert session.get(JournalEntry, entry_id) is not None
+
+
+def _record(key: str) -> dict[str, Any]:
+    return {"id": uuid.uuid4(), "scope": "system:system", "key": key, "operation": "op",
+            "fingerprint": "f" * 64, "result": "{}", "created_at": utcnow()}
+
+
+def test_writes_with_a_claim_happen_only_if_the_claim_took(kernel: Kernel) -> None:
+    accounts = [_account("C-1"), _account("C-2")]
+    with kernel.db.session() as session:
+        execute_writes(session, [Write(ACCOUNT, accounts)])
+    entry_id = uuid.uuid4()
+
+    def tail(claimed: dict[str, Any], entry: uuid.UUID, seq: int = 1) -> bool:
+        counted = Statements(kernel)
+        with kernel.db.session() as session:
+            took = execute_writes(session, [
+                Write(ENTRY, [_entry(entry)]),
+                Write(POSTING, [{**posting, "seq": seq} for posting
+                                in _postings(entry, accounts, ["2.50", "-2.50"])]),
+                Write(ACCOUNT, [{"id": accounts[0]["id"], "balance": Decimal("2.50"),
+                                 "posting_count": 1}], key="id")],
+                claim=Claim(REQUEST, claimed, unique=("scope", "key")))
+        writes = [s for s in counted.sent if not s.startswith(("BEGIN", "COMMIT"))]
+        assert len(writes) == (1 if kernel.db.dialect == "postgresql" else 4 if took else 1)
+        return took
+
+    assert tail(_record("claim-1"), entry_id) is True
+    # the same key again: nothing of it is written (another entry id, no second posting)
+    assert tail(_record("claim-1"), uuid.uuid4()) is False
+    with kernel.db.session() as session:
+        assert session.scalar(select(func.count()).select_from(JournalEntry)) == 1
+        assert session.scalar(select(func.count()).select_from(Posting)) == 2
+        assert session.scalar(select(func.count()).select_from(IdempotentRequest)) == 1
+        assert session.scalar(select(LedgerAccount.balance).where(
+            LedgerAccount.id == accounts[0]["id"])) == Decimal("2.50")
+    assert tail(_record("claim-2"), uuid.uuid4(), seq=2) is True  # a free key writes again
+    with kernel.db.session() as session:
+        assert session.scalar(select(func.count()).select_from(JournalEntry)) == 2
+
+
+def test_a_value_too_long_for_its_column_fails_instead_of_being_cut(pg_kernel: Kernel) -> None:
+    record = _record("long-1")
+    with pg_kernel.db.session() as session:
+        assert execute_writes(session, [], claim=Claim(REQUEST, record, unique=("scope", "key")))
+    too_long = "x" * 200  # the operation column holds 64
+    for writes, claim in (
+            ([Write(REQUEST, [{"id": record["id"], "operation": too_long}], key="id"),
+              Write(ACCOUNT, [_account("L-1")])], None),
+            ([Write(ACCOUNT, [{**_account("L-2"), "number": too_long}])],
+             Claim(REQUEST, _record("long-2"), unique=("scope", "key")))):
+        with pytest.raises(DBAPIError, match="too long"), pg_kernel.db.session() as session:
+            execute_writes(session, writes, claim=claim)
+    with pg_kernel.db.session() as session:
+        assert session.get(IdempotentRequest, record["id"]).operation == "op"  # type: ignore[union-attr]
+        assert session.scalar(select(func.count()).select_from(LedgerAccount)) == 0
 
 
 def test_an_update_sets_null_and_two_updates_of_one_table_are_refused(pg_kernel: Kernel) -> None:

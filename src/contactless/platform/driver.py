@@ -19,10 +19,12 @@ Elsewhere (SQLite, the embedded default) a statement runs through ``Session.exec
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import psycopg
 from sqlalchemy import exc
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.orm import Session
@@ -36,12 +38,13 @@ Processor = Callable[[Any], Any]
 
 @dataclass(frozen=True, slots=True)
 class _Form:
-    """A statement compiled for one dialect: its text, where each driver parameter's value
-    comes from (a parameter's name, and a position in it when expanded from a list) with its
-    bind processor, and the result processors of the columns that have one."""
+    """A statement compiled for one dialect: its text (PostgreSQL's own ``$1`` placeholders),
+    where each driver parameter's value comes from, in order (a parameter's name, and a
+    position in it when expanded from a list) with its bind processor, and the result
+    processors of the columns that have one."""
 
     sql: str
-    binds: tuple[tuple[str, str, int | None, Processor | None], ...]
+    binds: tuple[tuple[str, int | None, Processor | None], ...]
     results: tuple[tuple[int, Processor], ...]
 
 
@@ -71,10 +74,10 @@ class Prepared:
         form = self._forms.get((dialect, lengths))
         if form is None:
             form = self._forms[(dialect, lengths)] = self._compile(dialect, params)
-        values = {}
-        for driver_name, name, position, processor in form.binds:
+        values = []
+        for name, position, processor in form.binds:
             value = params[name] if position is None else params[name][position]
-            values[driver_name] = processor(value) if processor and value is not None else value
+            values.append(processor(value) if processor and value is not None else value)
         rows = send(connection, form.sql, values, fetch=self.returns_rows)
         if form.results and rows:
             rows = [_processed(row, form.results) for row in rows]
@@ -101,7 +104,10 @@ class Prepared:
             (index, processor) for index, column in enumerate(self.columns)
             if (processor := column.type.dialect_impl(dialect).result_processor(
                 dialect, None)) is not None)
-        return _Form(compiled.string, tuple(binds), results)
+        numbers = {driver_name: number for number, (driver_name, *_rest)
+                   in enumerate(binds, start=1)}
+        sql = _PYFORMAT.sub(lambda found: f"${numbers[found.group(1)]}", compiled.string)
+        return _Form(sql.replace("%%", "%"), tuple(bind[1:] for bind in binds), results)
 
 
 CONNECTION = "driver.connection"
@@ -143,12 +149,35 @@ def _processed(row: Sequence[Any], results: tuple[tuple[int, Processor], ...]) -
     return tuple(out)
 
 
-def send(connection: Connection, sql: str, values: Mapping[str, Any] | Sequence[Any], *,
+_PYFORMAT = re.compile(r"%\(([^)]+)\)s")
+
+
+def numbered(sql: str) -> str:
+    """``sql`` written with ``%s`` placeholders (and ``%%`` for a percent sign) in
+    PostgreSQL's own form: ``$1``, ``$2``, ... in order, for :func:`send`."""
+    parts = sql.split("%%")
+    count = 0
+
+    def number(_found: re.Match[str]) -> str:
+        nonlocal count
+        count += 1
+        return f"${count}"
+
+    return "%".join(re.sub(r"%s", number, part) for part in parts)
+
+
+def send(connection: Connection, sql: str, values: Sequence[Any], *,
          fetch: bool = False) -> list[Any]:
-    """Send ``sql`` on ``connection``'s DBAPI connection (inside its transaction), telling
-    the engine's ``before_cursor_execute`` listeners first; its rows when ``fetch``."""
+    """Send ``sql`` (``$1`` placeholders, see :func:`numbered`) with ``values`` on
+    ``connection``'s DBAPI connection (inside its transaction), telling the engine's
+    ``before_cursor_execute`` listeners first; its rows when ``fetch``.
+
+    The driver's raw cursor takes the text as it is: psycopg's usual cursor parses a
+    statement's ``%s`` placeholders on every execution and keeps the parsing only for
+    statements of up to 50 parameters (a request's tail has more), which cost a tenth of a
+    millisecond each time."""
     dbapi_connection: Any = connection.connection.driver_connection
-    cursor = dbapi_connection.cursor()
+    cursor: Any = psycopg.RawCursor(dbapi_connection)
     connection.dispatch.before_cursor_execute(connection, cursor, sql, values, None, False)
     try:
         cursor.execute(sql, values)

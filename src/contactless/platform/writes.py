@@ -5,21 +5,27 @@ A request's tail (its journal entry, postings and balances, the stored result, t
 and the event) costs one round trip this way instead of six, which matters most while the
 request holds a hot row's lock. A part of the code that ends an operation may also leave its
 writes to the caller (:func:`write_soon`), which sends them with its own (:func:`collecting`).
+
+A :class:`Claim` makes the writes conditional: its row is inserted first unless its unique
+key is taken (``ON CONFLICT DO NOTHING``, which waits for a transaction inserting the same key
+to end), and the other writes happen only if it was inserted, still in one statement.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Table, bindparam, insert, update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
-from contactless.platform.driver import bind_processor, send, transaction_connection
+from contactless.platform.db import is_postgresql, upsert_insert
+from contactless.platform.driver import bind_processor, numbered, send, transaction_connection
 
 PENDING = "writes.pending"
 # up to this many rows an insert or update lists its values (cheapest to send, and counted by
@@ -58,40 +64,81 @@ class Write:
         return self.table.name, self.key, columns, 0 if arrays else len(rows)
 
 
+@dataclass(frozen=True)
+class Claim:
+    """A row to insert into ``table`` unless a row with the same values of the ``unique``
+    columns (a unique constraint's) exists; the writes sent with it depend on it."""
+
+    table: Table
+    row: Row
+    unique: tuple[str, ...]
+
+
+class _Claimed(NamedTuple):
+    """What a claim's part of the statement depends on."""
+
+    table: Table
+    columns: tuple[str, ...]
+    unique: tuple[str, ...]
+
+
 @lru_cache(maxsize=256)
 def _server_defaulted(table: Table) -> frozenset[str]:
     return frozenset(column.name for column in table.c if column.server_default is not None)
 
 
-def execute_writes(session: Session, writes: Sequence[Write]) -> None:
+def execute_writes(session: Session, writes: Sequence[Write], *,
+                   claim: Claim | None = None) -> bool:
     """Send ``writes`` in order: one statement on PostgreSQL, one per write elsewhere (and
-    for a single write). The session's pending ORM rows are flushed first."""
+    for a single write). The session's pending ORM rows are flushed first.
+
+    With ``claim``: its row first, and the writes only if it was inserted (whether it was is
+    returned; True without a claim). A caller whose claim was taken rolls back what it did
+    before in the same unit, if anything."""
     writes = [write for write in writes if write.rows]
-    if not writes:
-        return
+    if not writes and claim is None:
+        return True
     session.flush()
-    connection = transaction_connection(session) if len(writes) > 1 else None
+    connection = (transaction_connection(session)
+                  if len(writes) > 1 or claim is not None else None)
     if connection is None:
+        if claim is not None and not _claim_one(session, claim):
+            return False
         for write in writes:
             _execute_one(session, write)
-        return
+        return True
     dialect = connection.dialect
     shapes = tuple(write.shape() for write in writes)
-    sql = _combined_sql(shapes, tuple(write.table for write in writes), dialect)
+    claimed = None if claim is None else _Claimed(claim.table, tuple(claim.row), claim.unique)
+    sql = _combined_sql(shapes, tuple(write.table for write in writes), dialect, claimed)
     params: list[Any] = []
+    if claim is not None:
+        _add_row(params, claim.row, tuple(claim.row),
+                 _processors(claim.table, tuple(claim.row), dialect))
     for write, (_table, _key, columns, listed) in zip(writes, shapes, strict=True):
         processors = _processors(write.table, columns, dialect)
         if listed:
             for row in write.rows:
-                for column, processor in zip(columns, processors, strict=True):
-                    value = row[column]
-                    params.append(processor(value) if processor and value is not None
-                                  else value)
+                _add_row(params, row, columns, processors)
         else:
             for column, processor in zip(columns, processors, strict=True):
                 params.append([processor(row[column]) if processor and row[column] is not None
                                else row[column] for row in write.rows])
-    send(connection, sql, tuple(params))
+    rows = send(connection, sql, tuple(params), fetch=claim is not None)
+    return claim is None or bool(rows[0][0])
+
+
+def _add_row(params: list[Any], row: Row, columns: tuple[str, ...],
+             processors: tuple[Any, ...]) -> None:
+    for column, processor in zip(columns, processors, strict=True):
+        value = row[column]
+        params.append(processor(value) if processor and value is not None else value)
+
+
+def _claim_one(session: Session, claim: Claim) -> bool:
+    statement = (upsert_insert(claim.table, postgresql_engine=is_postgresql(session))
+                 .values(dict(claim.row)).on_conflict_do_nothing(index_elements=claim.unique))
+    return bool(session.execute(statement).rowcount)  # type: ignore[attr-defined]
 
 
 def _execute_one(session: Session, write: Write) -> None:
@@ -116,7 +163,8 @@ def _processors(table: Table, columns: tuple[str, ...], dialect: Dialect) -> tup
 
 @lru_cache(maxsize=256)
 def _combined_sql(shapes: tuple[tuple[str, str | None, tuple[str, ...], int], ...],
-                  tables: tuple[Table, ...], dialect: Dialect) -> str:
+                  tables: tuple[Table, ...], dialect: Dialect,
+                  claimed: _Claimed | None = None) -> str:
     """``WITH w0 AS (...), w1 AS (...) <last>``: PostgreSQL runs every part once, on the
     statement's snapshot; foreign keys are checked at the end of the statement, so a row may
     reference one inserted by an earlier part.
@@ -126,36 +174,60 @@ def _combined_sql(shapes: tuple[tuple[str, str | None, tuple[str, ...], int], ..
     number of rows. A few rows are listed because the planner counts them: with arrays it
     cannot, a generic plan then looks dearer than one made for the values at hand, and the
     server planned the statement again on every execution (``pg_prepared_statements`` showed
-    no generic plan for a transfer's write)."""
+    no generic plan for a transfer's write).
+
+    With a claim: ``WITH c AS (INSERT ... ON CONFLICT DO NOTHING RETURNING 1), w0 AS (...
+    WHERE EXISTS (SELECT FROM c)), ... SELECT count(*) FROM c``. A part that reads ``c`` waits
+    for its insert to finish, so no write happens before the claim is known."""
     updated = [table.name for (_name, key, _c, _a), table in zip(shapes, tables, strict=True)
                if key is not None]
     if len(updated) != len(set(updated)):
         # one statement updates a row once: PostgreSQL would silently drop the second update
         raise ValueError(f"two updates of one table in one statement: {updated}")
     quote = dialect.identifier_preparer.quote
+    guard = "" if claimed is None else " WHERE EXISTS (SELECT FROM c)"
     parts = []
     # names come from the tables' metadata and values are parameters: nothing from input
     for (_name, key, columns, listed), table in zip(shapes, tables, strict=True):
         names = ", ".join(quote(column) for column in columns)
-        types = [table.c[column].type.compile(dialect=dialect) for column in columns]
+        types = [_cast_type(table, column, dialect) for column in columns]
         arrays = ", ".join(f"CAST(%s AS {kind}[])" for kind in types)
-        if key is None and listed:
+        typed = "(" + ", ".join(f"CAST(%s AS {kind})" for kind in types) + ")"
+        if key is None and listed and not guard:
             one = "(" + ", ".join("%s" for _ in columns) + ")"
             parts.append(f"INSERT INTO {quote(table.name)} ({names}) "  # noqa: S608
                          f"VALUES {', '.join([one] * listed)}")
         elif key is None:
+            rows = f"(VALUES {', '.join([typed] * listed)}) AS v" if listed \
+                else f"unnest({arrays})"
             parts.append(f"INSERT INTO {quote(table.name)} ({names}) "  # noqa: S608
-                         f"SELECT * FROM unnest({arrays})")
+                         f"SELECT * FROM {rows}{guard}")
         else:
-            typed = "(" + ", ".join(f"CAST(%s AS {kind})" for kind in types) + ")"
             rows = f"(VALUES {', '.join([typed] * listed)})" if listed else f"unnest({arrays})"
             sets = ", ".join(f"{quote(column)} = v.{quote(column)}" for column in columns
                              if column != key)
             parts.append(f"UPDATE {quote(table.name)} AS t SET {sets} "  # noqa: S608
                          f"FROM {rows} AS v ({names}) "
-                         f"WHERE t.{quote(key)} = v.{quote(key)}")
-    head = ", ".join(f"w{number} AS ({part})" for number, part in enumerate(parts[:-1]))
-    return f"WITH {head} {parts[-1]}"
+                         f"WHERE t.{quote(key)} = v.{quote(key)}"
+                         + (" AND EXISTS (SELECT FROM c)" if guard else ""))
+    if claimed is None:
+        head = ", ".join(f"w{number} AS ({part})" for number, part in enumerate(parts[:-1]))
+        return numbered(f"WITH {head} {parts[-1]}")
+    names = ", ".join(quote(column) for column in claimed.columns)
+    values = ", ".join("%s" for _ in claimed.columns)
+    unique = ", ".join(quote(column) for column in claimed.unique)
+    ctes = [f"c AS (INSERT INTO {quote(claimed.table.name)} ({names}) "  # noqa: S608
+            f"VALUES ({values}) ON CONFLICT ({unique}) DO NOTHING RETURNING 1)"]
+    ctes += [f"w{number} AS ({part})" for number, part in enumerate(parts)]
+    return numbered(f"WITH {', '.join(ctes)} SELECT count(*) FROM c")  # noqa: S608
+
+
+def _cast_type(table: Table, column: str, dialect: Dialect) -> str:
+    """The column's type for a cast, without its length, precision or scale: a value the
+    column cannot hold then fails on assignment, as in a plain insert or update, instead of
+    being cut or rounded by the cast (``CAST('abcdef' AS VARCHAR(3))`` is ``'abc'``)."""
+    compiled = str(table.c[column].type.compile(dialect=dialect))
+    return re.sub(r"\([^)]*\)", "", compiled)
 
 
 # -- leaving writes to the caller ----------------------------------------------------------

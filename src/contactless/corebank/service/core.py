@@ -15,7 +15,8 @@ from importlib.metadata import entry_points
 from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel
-from sqlalchemy import Table, bindparam, select
+from sqlalchemy import Table, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from contactless.corebank.errors import (
@@ -39,12 +40,11 @@ from contactless.identity.permissions import Operation, authorize, rule_of
 from contactless.platform import audit
 from contactless.platform.audit import AuditEntry, canonical
 from contactless.platform.context import Actor
-from contactless.platform.db import holds_nothing, is_postgresql, upsert_insert, utcnow
-from contactless.platform.driver import Prepared
-from contactless.platform.errors import Conflict, IdempotencyKeyReused
+from contactless.platform.db import holds_nothing, utcnow
+from contactless.platform.errors import Conflict, ContactlessError, IdempotencyKeyReused
 from contactless.platform.events import OutboxEvent, publish, publish_row
 from contactless.platform.money import Money, plain
-from contactless.platform.writes import Write, collecting, execute_writes
+from contactless.platform.writes import Claim, Write, collecting, execute_writes
 
 EMBEDDED = "embedded"
 PORT_SETTING = "corebank_port"
@@ -205,30 +205,6 @@ def _find(session: Session, scope: str, key: str) -> IdempotentRequest | None:
     )
 
 
-def _claim(session: Session, record_id: uuid.UUID, *, scope: str, key: str, operation: str,
-           digest: str) -> bool:
-    """Insert the request's row unless its key is taken; False when it is.
-
-    ``ON CONFLICT DO NOTHING``: on PostgreSQL a concurrent first request with the same key
-    makes this statement wait until that one commits (then False) or rolls back (then True).
-    """
-    statement = _claim_statement(is_postgresql(session))
-    return statement.first(session, {
-        "id": record_id, "scope": scope, "key": key, "operation": operation,
-        "fingerprint": digest, "created_at": utcnow()}) is not None
-
-
-CLAIMED = ("id", "scope", "key", "operation", "fingerprint", "created_at")
-
-
-@lru_cache(maxsize=4)
-def _claim_statement(postgresql_engine: bool) -> Prepared:
-    return Prepared(upsert_insert(REQUEST, postgresql_engine=postgresql_engine)
-                    .values({name: bindparam(name) for name in CLAIMED})
-                    .on_conflict_do_nothing(index_elements=["scope", "key"])
-                    .returning(REQUEST.c.id))
-
-
 def idempotent(
     session: Session,
     actor: Actor,
@@ -245,44 +221,84 @@ def idempotent(
 ) -> ResultT:
     """Run ``perform`` once per (actor, key): a replay of the same request returns the
     stored result and writes nothing; another request under the same key is refused.
-    ``check`` (the caller's access check) runs once the key is claimed, before the
-    operation or the replay, in the same unit: what it reads or locks for the operation is
-    undone with it, and the accounts are locked after the key, as without it.
+    ``check`` (the caller's access check) runs first, in the same unit, for a replay too.
 
-    The request record, the operation, its audit entry and its event share one savepoint, so
-    a failure leaves nothing behind (not even the key) and the caller's session stays usable.
-    The key is claimed first (an INSERT that does nothing when the key is taken, not a read
-    before it); on PostgreSQL a concurrent first request with the same key makes this one
-    wait on the unique index, then replay its result.
+    On the embedded ledger the key is claimed last, in the one statement of the request's
+    tail (:class:`~contactless.platform.writes.Claim`); a key found taken there, or a refusal
+    from ``perform`` while the key's first request exists (it spent the funds, say), rolls
+    the unit back and replays that request. A bank's own core is asked only once the key is
+    claimed: what it does leaves this transaction. docs/corebank.md says why neither can
+    deadlock. The request record, the operation, its audit entry and its event share one
+    savepoint (or the transaction, when it holds nothing yet), so a failure leaves nothing
+    behind, not even the key, and the caller's session stays usable.
     """
     key = _check_key(idempotency_key)
     scope = actor_scope(actor)
     digest = fingerprint(operation, request)
+    record = {"id": uuid.uuid4(), "scope": scope, "key": key, "operation": operation,
+              "fingerprint": digest, "created_at": utcnow()}
     try:
         with _atomic(session):
-            record_id = uuid.uuid4()
-            claimed = _claim(session, record_id, scope=scope, key=key, operation=operation,
-                             digest=digest)
+            port = get_port(session)
             if check is not None:
-                check(get_port(session))
+                check(port)
+            last = type(port) is EmbeddedLedger  # a subclass may call out: claim first
+            if not last and not execute_writes(session, [], claim=_claim(record)):
+                raise _Taken
+            try:
+                with collecting(session) as left:
+                    result = perform(port)
+                    claimed = _served(session, actor, record, result, operation=operation,
+                                      key=key, target=audit_target(result),
+                                      summary=details(result) if details else {},
+                                      topic=topic, left=left, claim_now=last)
+            except (ContactlessError, IntegrityError) as error:
+                raise _Refused(error) from error
             if not claimed:
-                existing = _find(session, scope, key)
-                if existing is None:  # the other request rolled back between two statements
-                    raise Conflict("the first request with this key did not finish; retry",
-                                   code="idempotency_in_flight")
-                return _replay(existing, digest, result_type)
-            with collecting(session) as left:
-                result = perform(get_port(session))
-                _served(session, actor, record_id, result, operation=operation, key=key,
-                        target=audit_target(result), summary=details(result) if details else {},
-                        topic=topic, left=left)
-            return result
+                raise _Taken
+        return result
+    except (_Refused, _Taken) as signal:  # rolled back: replay the request that holds the key
+        _forget(session)
+        return _replay_holder(session, scope, key, digest, result_type, signal)
     except BaseException:
-        session.info.pop(INTERNAL_CACHE, None)
-        session.info.pop(RATE_CACHE, None)
-        session.info.pop(CLOSED_DAY_CACHE, None)
-        session.info.pop(HELD, None)
+        _forget(session)
         raise
+
+
+def _replay_holder(session: Session, scope: str, key: str, digest: str,
+                   result_type: type[ResultT], signal: _Refused | _Taken) -> ResultT:
+    """The first request's result under the key, when there is one; else ``perform``'s
+    refusal again (``_Refused``), or, for a key taken by a request that cannot have rolled
+    back, ``idempotency_in_flight`` (never seen)."""
+    existing = _find(session, scope, key)
+    if existing is not None:
+        return _replay(existing, digest, result_type)
+    if isinstance(signal, _Refused):
+        raise signal.error from None
+    raise Conflict("the first request with this key did not finish; retry",
+                   code="idempotency_in_flight") from None
+
+
+def _claim(record: dict[str, Any]) -> Claim:
+    return Claim(REQUEST, record, unique=("scope", "key"))
+
+
+class _Refused(Exception):  # noqa: N818 (a signal inside idempotent, never raised out of it)
+    """``perform`` refused: its error, raised again unless the key was used before."""
+
+    def __init__(self, error: ContactlessError | IntegrityError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+class _Taken(Exception):  # noqa: N818 (a signal inside idempotent, never raised out of it)
+    """The key was claimed by an earlier request."""
+
+
+def _forget(session: Session) -> None:
+    """Drop what the unit cached of rows it read or locked: it was rolled back."""
+    for name in (INTERNAL_CACHE, RATE_CACHE, CLOSED_DAY_CACHE, HELD):
+        session.info.pop(name, None)
 
 
 @contextmanager
@@ -301,23 +317,24 @@ def _atomic(session: Session) -> Iterator[None]:
         raise
 
 
-def _served(session: Session, actor: Actor, record_id: uuid.UUID, result: BaseModel, *,
+def _served(session: Session, actor: Actor, record: dict[str, Any], result: BaseModel, *,
             operation: str, key: str, target: tuple[str, object], summary: dict[str, Any],
-            topic: str | None, left: list[Write]) -> None:
-    """What a request served writes besides its own work: the result a replay gets back,
-    the audit entry, and the domain event, sent with what the operation left to send
-    (``left``: its postings) in one statement."""
+            topic: str | None, left: list[Write], claim_now: bool) -> bool:
+    """What a request served writes besides its own work: the result a replay gets back in
+    its request row (the row is the key's claim when ``claim_now``), the audit entry, and the
+    domain event, sent with what the operation left to send (``left``: its postings) in one
+    statement; False (nothing written) when the key was taken."""
     details = _normalised({"operation": operation, "idempotency_key": key, **summary})
-    writes = [*left, Write(REQUEST, [{"id": record_id, "result": result.model_dump_json()}],
-                           key="id"),
-              Write(AUDIT, [audit.entry_row(
-                  session, actor, action=f"corebank.{operation}", target_type=target[0],
-                  target_id=target[1], after=result.model_dump(mode="json"),
-                  details=details)])]
+    writes = [*left, Write(AUDIT, [audit.entry_row(
+        session, actor, action=f"corebank.{operation}", target_type=target[0],
+        target_id=target[1], after=result.model_dump(mode="json"), details=details)])]
     if topic is not None:
         writes.append(Write(OUTBOX, [publish_row(session, topic, {
             **details, "channel": actor.channel, "actor_kind": actor.kind})]))
-    execute_writes(session, writes)
+    stored = {"id": record["id"], "result": result.model_dump_json()}
+    if not claim_now:
+        return execute_writes(session, [*writes, Write(REQUEST, [stored], key="id")])
+    return execute_writes(session, writes, claim=_claim({**record, **stored}))
 
 
 def money_details(amount: Money) -> dict[str, str]:
