@@ -112,9 +112,9 @@ def execute_writes(session: Session, writes: Sequence[Write], *,
     claimed = None if claim is None else _Claimed(claim.table, tuple(claim.row), claim.unique)
     sql = _combined_sql(shapes, tuple(write.table for write in writes), dialect, claimed)
     params: list[Any] = []
-    if claim is not None:
-        _add_row(params, claim.row, tuple(claim.row),
-                 _processors(claim.table, tuple(claim.row), dialect))
+    if claim is not None and claimed is not None:
+        _add_row(params, claim.row, claimed.columns,
+                 _processors(claim.table, claimed.columns, dialect))
     for write, (_table, _key, columns, listed) in zip(writes, shapes, strict=True):
         processors = _processors(write.table, columns, dialect)
         if listed:

@@ -242,8 +242,8 @@ def idempotent(
             port = get_port(session)
             if check is not None:
                 check(port)
-            last = type(port) is EmbeddedLedger  # a subclass may call out: claim first
-            if not last and not execute_writes(session, [], claim=_claim(record)):
+            claim_last = type(port) is EmbeddedLedger  # a subclass may call out: claim first
+            if not claim_last and not execute_writes(session, [], claim=_claim(record)):
                 raise _Taken
             try:
                 with collecting(session) as left:
@@ -251,7 +251,7 @@ def idempotent(
                     claimed = _served(session, actor, record, result, operation=operation,
                                       key=key, target=audit_target(result),
                                       summary=details(result) if details else {},
-                                      topic=topic, left=left, claim_now=last)
+                                      topic=topic, left=left, claim_now=claim_last)
             except (ContactlessError, IntegrityError) as error:
                 raise _Refused(error) from error
             if not claimed:
